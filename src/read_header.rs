@@ -3,11 +3,16 @@
 //! The reader stops at Pixel Data without reading it, checks every declared length against the bytes left in
 //! the file, bounds sequence nesting, and keeps text as raw bytes that [`crate::charset`] decodes.
 
+mod scan;
+
 use std::path::{Path, PathBuf};
 
+use dicom_core::Tag;
+use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
-use crate::charset::DecodedText;
+use crate::charset::{self, DecodedText, SpecificCharacterSet};
+use scan::{Event, Frame, Sniff, Source, ascii};
 
 /// What reading one file's header gave.
 #[derive(Debug, Clone)]
@@ -184,6 +189,962 @@ impl InstanceRecord {
 ///
 /// `path` is opened read-only; `relative` is what the record stores as its path.
 pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
-    let _ = (path, relative);
-    unimplemented!("hardened header scanner")
+    let mut source = match Source::open(path) {
+        Ok(source) => source,
+        Err(e) => {
+            return HeaderOutcome::Unreadable(FileDefect {
+                kind: DefectKind::Io,
+                detail: e.to_string(),
+            });
+        }
+    };
+    let mut record = InstanceRecord {
+        path: relative.to_path_buf(),
+        size: source.size(),
+        ..Default::default()
+    };
+    let mut texts = RawTexts::default();
+    let result = match source.sniff() {
+        Ok(Sniff::Empty) => return HeaderOutcome::NotDicom(NotDicom::Empty),
+        Ok(Sniff::NoMarker) => return HeaderOutcome::NotDicom(NotDicom::NoMarker),
+        Ok(sniff) => scan(&mut source, sniff, &mut record, &mut texts),
+        Err(defect) => Err(defect),
+    };
+    record.header_bytes = source.bytes_read();
+    texts.decode_into(&mut record);
+    match result {
+        Ok(()) => HeaderOutcome::Instance(Box::new(record)),
+        Err(defect)
+            if record.sop_instance_uid.is_empty()
+                || record.study_instance_uid.is_empty()
+                || record.series_instance_uid.is_empty() =>
+        {
+            HeaderOutcome::Unreadable(defect)
+        }
+        Err(defect) => {
+            record.defect = Some(defect);
+            HeaderOutcome::Instance(Box::new(record))
+        }
+    }
+}
+
+/// Reads the meta group (if any) and the data set into `record`; a defect stops the scan. Defects found in Pixel
+/// Data (after the attributes) are stored in `record.defect` directly.
+fn scan(
+    source: &mut Source,
+    sniff: Sniff,
+    record: &mut InstanceRecord,
+    texts: &mut RawTexts,
+) -> Result<(), FileDefect> {
+    record.part10 = sniff == Sniff::Part10;
+    match sniff {
+        Sniff::Raw {
+            meta: false,
+            explicit,
+        } => {
+            record.transfer_syntax = if explicit {
+                scan::EXPLICIT_LE
+            } else {
+                scan::IMPLICIT_LE
+            }
+            .to_string();
+        }
+        _ => {
+            let meta = source.read_meta()?;
+            record.transfer_syntax = meta.transfer_syntax;
+            record.sop_class_uid = meta.sop_class_uid;
+            record.sop_instance_uid = meta.sop_instance_uid;
+        }
+    }
+    let ts = source.data_set_syntax(&record.transfer_syntax)?;
+    let big_endian = ts.endianness() == Endianness::Big;
+    let mut walker = source.walker(ts)?;
+    let mut multi_frame = MultiFrame::default();
+    let mut float_pixels = false;
+    let fragments_at = loop {
+        let Some(event) = walker.next_event()? else {
+            if record.rows.is_some() && !float_pixels {
+                return Err(FileDefect {
+                    kind: DefectKind::Truncated,
+                    detail: "file ends before its image data".to_string(),
+                });
+            }
+            return Ok(());
+        };
+        match event {
+            Event::Element { tag, value } => {
+                let raw = value.to_bytes();
+                if walker.stack().is_empty() {
+                    float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
+                    take_root(tag, &raw, big_endian, record, texts);
+                } else {
+                    multi_frame.take(walker.stack(), tag, &raw, record);
+                }
+            }
+            Event::PixelData {
+                offset,
+                declared_length,
+            } => {
+                let declared = u64::from(declared_length);
+                let present = record.size.saturating_sub(offset);
+                record.pixel_data = Some(PixelDataInfo {
+                    offset,
+                    encoding: PixelEncoding::Native {
+                        declared_length: declared,
+                    },
+                });
+                if declared > present {
+                    record.defect = Some(FileDefect {
+                        kind: DefectKind::Truncated,
+                        detail: format!(
+                            "file ends inside the image data: {present} of {declared} bytes present"
+                        ),
+                    });
+                }
+                return Ok(());
+            }
+            Event::PixelSequence { offset } => break offset,
+            Event::PastPixelData(_) => return Ok(()),
+            Event::SeqStart(_) | Event::ItemStart { .. } | Event::ItemEnd | Event::SeqEnd => {}
+        }
+    };
+    drop(walker);
+    let fragments = source.walk_fragments();
+    record.pixel_data = Some(PixelDataInfo {
+        offset: fragments_at,
+        encoding: PixelEncoding::Encapsulated {
+            items: fragments.items,
+            complete: fragments.complete,
+        },
+    });
+    record.defect = fragments.defect;
+    Ok(())
+}
+
+/// Raw bytes of the text attributes, decoded once the root Specific Character Set is known.
+#[derive(Default)]
+struct RawTexts {
+    charset: Vec<u8>,
+    patient_name: Option<Vec<u8>>,
+    patient_id: Option<Vec<u8>>,
+    other_patient_names: Option<Vec<u8>>,
+    study_description: Option<Vec<u8>>,
+    accession_number: Option<Vec<u8>>,
+    institution_name: Option<Vec<u8>>,
+    series_description: Option<Vec<u8>>,
+}
+
+impl RawTexts {
+    fn decode_into(self, record: &mut InstanceRecord) {
+        let charset = SpecificCharacterSet::from_raw(&self.charset);
+        let decode = |raw: Option<Vec<u8>>| raw.map(|raw| charset::decode(&raw, &charset));
+        record.patient_name = decode(self.patient_name);
+        record.patient_id = decode(self.patient_id);
+        record.other_patient_names = decode(self.other_patient_names);
+        record.study_description = decode(self.study_description);
+        record.accession_number = decode(self.accession_number).map(|t| t.text);
+        record.institution_name = decode(self.institution_name);
+        record.series_description = decode(self.series_description);
+    }
+}
+
+/// Stores a root-level value the record needs; ignores the rest.
+fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
+    let text = || Some(raw.to_vec());
+    let string = || Some(ascii(raw));
+    match (tag.0, tag.1) {
+        (0x0008, 0x0005) => {
+            t.charset = raw.to_vec();
+            r.specific_character_set = ascii(raw);
+        }
+        (0x0008, 0x0008) => r.image_type = string(),
+        (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
+            let uid = ascii(raw);
+            if !uid.is_empty() {
+                *match tag.1 {
+                    0x0016 => &mut r.sop_class_uid,
+                    0x0018 => &mut r.sop_instance_uid,
+                    0x000D => &mut r.study_instance_uid,
+                    _ => &mut r.series_instance_uid,
+                } = uid;
+            }
+        }
+        (0x0008, 0x0020) => r.study_date = string(),
+        (0x0008, 0x0021) => r.series_date = string(),
+        (0x0008, 0x0022) => r.acquisition_date = string(),
+        (0x0008, 0x0023) => r.content_date = string(),
+        (0x0008, 0x0030) => r.study_time = string(),
+        (0x0008, 0x0050) => t.accession_number = text(),
+        (0x0008, 0x0060) => r.modality = string(),
+        (0x0008, 0x0080) => t.institution_name = text(),
+        (0x0008, 0x1030) => t.study_description = text(),
+        (0x0008, 0x103E) => t.series_description = text(),
+        (0x0010, 0x0010) => t.patient_name = text(),
+        (0x0010, 0x0020) => t.patient_id = text(),
+        (0x0010, 0x0030) => r.patient_birth_date = string(),
+        (0x0010, 0x1001) => t.other_patient_names = text(),
+        (0x0018, 0x0050) => r.slice_thickness = decimals::<1>(raw).map(|[v]| v),
+        (0x0020, 0x0011) => r.series_number = integer(raw),
+        (0x0020, 0x0012) => r.acquisition_number = integer(raw),
+        (0x0020, 0x0013) => r.instance_number = integer(raw),
+        (0x0020, 0x0032) => r.image_position = decimals(raw),
+        (0x0020, 0x0037) => r.image_orientation = decimals(raw),
+        (0x0020, 0x1002) => r.images_in_acquisition = integer(raw),
+        (0x0028, 0x0002) => r.samples_per_pixel = unsigned(raw, big_endian),
+        (0x0028, 0x0008) => r.number_of_frames = integer(raw).and_then(|n| u32::try_from(n).ok()),
+        (0x0028, 0x0010) => r.rows = unsigned(raw, big_endian),
+        (0x0028, 0x0011) => r.columns = unsigned(raw, big_endian),
+        (0x0028, 0x0100) => r.bits_allocated = unsigned(raw, big_endian),
+        _ => {}
+    }
+}
+
+/// Most per-frame positions kept for one object.
+const MAX_FRAME_POSITIONS: usize = 10_000;
+
+/// Per-frame Functional Groups Sequence (5200,9230).
+const PER_FRAME_GROUPS: Tag = Tag(0x5200, 0x9230);
+/// Shared Functional Groups Sequence (5200,9229).
+const SHARED_GROUPS: Tag = Tag(0x5200, 0x9229);
+/// Plane Position Sequence (0020,9113).
+const PLANE_POSITION: Tag = Tag(0x0020, 0x9113);
+/// Plane Orientation Sequence (0020,9116).
+const PLANE_ORIENTATION: Tag = Tag(0x0020, 0x9116);
+
+/// Collects enhanced multi-frame geometry from the functional group sequences.
+#[derive(Default)]
+struct MultiFrame {
+    /// Index of the per-frame item whose position was taken last.
+    last_frame: Option<u32>,
+    /// Orientation from the shared functional groups, which wins over the first frame's.
+    shared_orientation: bool,
+}
+
+impl MultiFrame {
+    fn take(&mut self, stack: &[Frame], tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
+        let [
+            Frame::Seq { tag: groups, .. },
+            Frame::Item { index, .. },
+            Frame::Seq { tag: macro_seq, .. },
+            Frame::Item { .. },
+        ] = *stack
+        else {
+            return;
+        };
+        match (groups, macro_seq, tag) {
+            (PER_FRAME_GROUPS, PLANE_POSITION, Tag(0x0020, 0x0032)) => {
+                if self.last_frame.is_none_or(|last| index > last)
+                    && r.frame_positions.len() < MAX_FRAME_POSITIONS
+                    && let Some(position) = decimals(raw)
+                {
+                    r.frame_positions.push(position);
+                    self.last_frame = Some(index);
+                }
+            }
+            (SHARED_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) => {
+                if let Some(orientation) = decimals(raw) {
+                    r.frame_orientation = Some(orientation);
+                    self.shared_orientation = true;
+                }
+            }
+            (PER_FRAME_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037))
+                if index == 0 && !self.shared_orientation =>
+            {
+                r.frame_orientation = decimals(raw);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// First value of an IS (or a whole-number DS) as an integer.
+fn integer(raw: &[u8]) -> Option<i64> {
+    let text = ascii(raw);
+    let first = text.split('\\').next()?.trim();
+    first.parse::<i64>().ok().or_else(|| {
+        let value = first.parse::<f64>().ok()?;
+        (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
+    })
+}
+
+/// Exactly `N` DS values, all finite.
+fn decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
+    let text = ascii(raw);
+    let mut values = [0.0; N];
+    let mut parts = text.split('\\');
+    for slot in &mut values {
+        let value: f64 = parts.next()?.trim().parse().ok()?;
+        if !value.is_finite() {
+            return None;
+        }
+        *slot = value;
+    }
+    parts.next().is_none().then_some(values)
+}
+
+/// A US value in the file's byte order.
+fn unsigned(raw: &[u8], big_endian: bool) -> Option<u16> {
+    let bytes: [u8; 2] = raw.get(..2)?.try_into().ok()?;
+    Some(if big_endian {
+        u16::from_be_bytes(bytes)
+    } else {
+        u16::from_le_bytes(bytes)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::value::{DataSetSequence, PixelFragmentSequence};
+    use dicom_core::{DataElement, Length, PrimitiveValue, VR, dicom_value};
+    use dicom_dictionary_std::{tags, uids};
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+
+    const ROWS: u16 = 4;
+    const COLUMNS: u16 = 3;
+
+    fn image(pixels: bool) -> InMemDicomObject {
+        let mut obj = InMemDicomObject::new_empty();
+        let mut put = |tag, vr, value: PrimitiveValue| obj.put(DataElement::new(tag, vr, value));
+        put(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192".into());
+        put(
+            tags::IMAGE_TYPE,
+            VR::CS,
+            dicom_value!(Strs, ["ORIGINAL", "PRIMARY", "AXIAL"]),
+        );
+        put(tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE.into());
+        put(tags::SOP_INSTANCE_UID, VR::UI, "1.2.3.4.5.6".into());
+        put(tags::STUDY_DATE, VR::DA, "20240115".into());
+        put(tags::MODALITY, VR::CS, "CT".into());
+        put(tags::PATIENT_NAME, VR::PN, "Wang^XiaoDong=王^小东=".into());
+        put(tags::PATIENT_ID, VR::LO, "P-001".into());
+        put(tags::PATIENT_BIRTH_DATE, VR::DA, "19800402".into());
+        put(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3.4".into());
+        put(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4.5".into());
+        put(tags::SERIES_NUMBER, VR::IS, "3".into());
+        put(tags::INSTANCE_NUMBER, VR::IS, " 17".into());
+        put(
+            tags::IMAGE_POSITION_PATIENT,
+            VR::DS,
+            dicom_value!(Strs, ["-125.5", "10", "42.25"]),
+        );
+        put(
+            tags::IMAGE_ORIENTATION_PATIENT,
+            VR::DS,
+            dicom_value!(Strs, ["1", "0", "0", "0", "1", "0"]),
+        );
+        put(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1_u16));
+        put(tags::ROWS, VR::US, PrimitiveValue::from(ROWS));
+        put(tags::COLUMNS, VR::US, PrimitiveValue::from(COLUMNS));
+        put(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(16_u16));
+        if pixels {
+            let words = vec![7_u16; usize::from(ROWS * COLUMNS)];
+            put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
+        }
+        obj
+    }
+
+    fn part10(obj: InMemDicomObject, ts: &str) -> Vec<u8> {
+        let file = obj
+            .with_meta(FileMetaTableBuilder::new().transfer_syntax(ts))
+            .expect("meta");
+        let mut bytes = Vec::new();
+        file.write_all(&mut bytes).expect("write");
+        bytes
+    }
+
+    fn read_bytes(bytes: &[u8]) -> HeaderOutcome {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("IM000001");
+        std::fs::write(&path, bytes).expect("write fixture");
+        read_header(&path, Path::new("DICOM/IM000001"))
+    }
+
+    fn instance(outcome: HeaderOutcome) -> InstanceRecord {
+        match outcome {
+            HeaderOutcome::Instance(record) => *record,
+            other => panic!("expected an instance, got {other:?}"),
+        }
+    }
+
+    fn unreadable(outcome: HeaderOutcome) -> FileDefect {
+        match outcome {
+            HeaderOutcome::Unreadable(defect) => defect,
+            other => panic!("expected unreadable, got {other:?}"),
+        }
+    }
+
+    /// Offset of the first occurrence of `needle`.
+    fn find(bytes: &[u8], needle: &[u8]) -> usize {
+        bytes
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("needle present")
+    }
+
+    /// Tag bytes, little endian.
+    fn tag_le(tag: Tag) -> [u8; 4] {
+        let [g0, g1] = tag.0.to_le_bytes();
+        let [e0, e1] = tag.1.to_le_bytes();
+        [g0, g1, e0, e1]
+    }
+
+    fn explicit(tag: Tag, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let mut out = tag_le(tag).to_vec();
+        out.extend_from_slice(vr);
+        if matches!(vr, b"OB" | b"OW" | b"SQ" | b"UN" | b"UT") {
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        }
+        out.extend_from_slice(value);
+        out
+    }
+
+    fn implicit(tag: Tag, value: &[u8]) -> Vec<u8> {
+        let mut out = tag_le(tag).to_vec();
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+        out
+    }
+
+    /// Preamble, `DICM` and a meta group with a group length, for `ts`.
+    fn meta_bytes(ts: &str) -> Vec<u8> {
+        let mut ts = ts.as_bytes().to_vec();
+        if ts.len() % 2 == 1 {
+            ts.push(0);
+        }
+        let mut group = explicit(Tag(0x0002, 0x0001), b"OB", &[0, 1]);
+        group.extend(explicit(
+            Tag(0x0002, 0x0002),
+            b"UI",
+            b"1.2.840.10008.5.1.4.1.1.2\0",
+        ));
+        group.extend(explicit(Tag(0x0002, 0x0003), b"UI", b"9.8.7.6\0"));
+        group.extend(explicit(Tag(0x0002, 0x0010), b"UI", &ts));
+        let mut out = vec![0; 128];
+        out.extend_from_slice(b"DICM");
+        out.extend(explicit(
+            Tag(0x0002, 0x0000),
+            b"UL",
+            &(group.len() as u32).to_le_bytes(),
+        ));
+        out.extend(group);
+        out
+    }
+
+    #[test]
+    fn explicit_little_endian_image() {
+        let bytes = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let r = instance(read_bytes(&bytes));
+        assert!(r.part10);
+        assert_eq!(r.path, Path::new("DICOM/IM000001"));
+        assert_eq!(r.size, bytes.len() as u64);
+        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(r.sop_class_uid, uids::CT_IMAGE_STORAGE);
+        assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
+        assert_eq!(r.study_instance_uid, "1.2.3.4");
+        assert_eq!(r.series_instance_uid, "1.2.3.4.5");
+        assert_eq!(r.specific_character_set, "ISO_IR 192");
+        assert_eq!(
+            r.patient_id.as_ref().map(|t| t.text.as_str()),
+            Some("P-001")
+        );
+        assert_eq!(r.patient_birth_date.as_deref(), Some("19800402"));
+        assert_eq!(r.study_date.as_deref(), Some("20240115"));
+        assert_eq!(r.modality.as_deref(), Some("CT"));
+        assert_eq!(r.image_type.as_deref(), Some("ORIGINAL\\PRIMARY\\AXIAL"));
+        assert_eq!(r.series_number, Some(3));
+        assert_eq!(r.instance_number, Some(17));
+        assert_eq!(r.image_position, Some([-125.5, 10.0, 42.25]));
+        assert_eq!(r.image_orientation, Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]));
+        assert_eq!(
+            (r.rows, r.columns, r.samples_per_pixel, r.bits_allocated),
+            (Some(4), Some(3), Some(1), Some(16))
+        );
+        let declared = r.expected_pixel_bytes().expect("geometry");
+        let pixel = r.pixel_data.expect("pixel data");
+        assert_eq!(
+            pixel.encoding,
+            PixelEncoding::Native {
+                declared_length: declared
+            }
+        );
+        assert_eq!(pixel.offset + declared, bytes.len() as u64);
+        assert_eq!(r.header_bytes, pixel.offset);
+        assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn utf8_name_is_passed_to_charset_decoding() {
+        let r = instance(read_bytes(&part10(
+            image(true),
+            uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        )));
+        let name = r.patient_name.expect("name");
+        assert_eq!(name.text, "Wang^XiaoDong=王^小东=");
+    }
+
+    #[test]
+    fn implicit_little_endian_image() {
+        let r = instance(read_bytes(&part10(
+            image(true),
+            uids::IMPLICIT_VR_LITTLE_ENDIAN,
+        )));
+        assert_eq!(r.transfer_syntax, uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(r.rows, Some(ROWS));
+        assert_eq!(r.series_instance_uid, "1.2.3.4.5");
+        assert!(matches!(
+            r.pixel_data,
+            Some(PixelDataInfo {
+                encoding: PixelEncoding::Native {
+                    declared_length: 24
+                },
+                ..
+            })
+        ));
+        assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn big_endian_numbers() {
+        let big_endian = "1.2.840.10008.1.2.2";
+        let r = instance(read_bytes(&part10(image(true), big_endian)));
+        assert_eq!(r.transfer_syntax, big_endian);
+        assert_eq!(
+            (r.rows, r.columns, r.bits_allocated),
+            (Some(ROWS), Some(COLUMNS), Some(16))
+        );
+        assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn raw_data_sets_without_meta() {
+        let registry = &dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+        for uid in [
+            uids::IMPLICIT_VR_LITTLE_ENDIAN,
+            uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        ] {
+            let ts = dicom_encoding::transfer_syntax::TransferSyntaxIndex::get(registry, uid)
+                .expect("ts");
+            let mut bytes = Vec::new();
+            image(true)
+                .write_dataset_with_ts(&mut bytes, ts)
+                .expect("write");
+            let r = instance(read_bytes(&bytes));
+            assert!(!r.part10);
+            assert_eq!(r.transfer_syntax, uid);
+            assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
+            assert_eq!(r.columns, Some(COLUMNS));
+            assert!(r.pixel_data.is_some());
+            assert_eq!(r.defect, None);
+        }
+    }
+
+    #[test]
+    fn dicm_without_preamble() {
+        let bytes = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let r = instance(read_bytes(&bytes[128..]));
+        assert!(r.part10);
+        assert_eq!(r.rows, Some(ROWS));
+        assert_eq!(
+            r.pixel_data.map(|p| p.offset + 24),
+            Some(bytes.len() as u64 - 128)
+        );
+    }
+
+    #[test]
+    fn meta_without_group_length() {
+        let bytes = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let mut cut = bytes[..132].to_vec();
+        cut.extend_from_slice(&bytes[132 + 12..]);
+        cut.extend(explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
+        cut.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
+        let r = instance(read_bytes(&cut));
+        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+        assert_eq!(r.sop_instance_uid, "1.2.3");
+        assert_eq!(r.study_instance_uid, "1.2");
+    }
+
+    fn encapsulated() -> Vec<u8> {
+        let mut obj = image(false);
+        let fragments = PixelFragmentSequence::new_fragments(vec![vec![0xAB; 100], vec![0xCD; 60]]);
+        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, fragments));
+        part10(obj, uids::JPEG_LOSSLESS_SV1)
+    }
+
+    #[test]
+    fn encapsulated_pixel_data_is_walked() {
+        let bytes = encapsulated();
+        let r = instance(read_bytes(&bytes));
+        assert_eq!(r.transfer_syntax, uids::JPEG_LOSSLESS_SV1);
+        let pixel = r.pixel_data.expect("pixel data");
+        assert_eq!(
+            pixel.encoding,
+            PixelEncoding::Encapsulated {
+                items: 3,
+                complete: true
+            }
+        );
+        assert_eq!(
+            &bytes[pixel.offset as usize..pixel.offset as usize + 4],
+            &[0xFE, 0xFF, 0x00, 0xE0]
+        );
+        assert_eq!(r.defect, None);
+        assert_eq!(r.header_bytes, bytes.len() as u64 - 160);
+    }
+
+    #[test]
+    fn encapsulated_without_delimiter_is_truncated() {
+        let bytes = encapsulated();
+        let r = instance(read_bytes(&bytes[..bytes.len() - 8]));
+        assert_eq!(
+            r.pixel_data.map(|p| p.encoding),
+            Some(PixelEncoding::Encapsulated {
+                items: 3,
+                complete: false
+            })
+        );
+        assert_eq!(r.defect.map(|d| d.kind), Some(DefectKind::Truncated));
+        let r = instance(read_bytes(&bytes[..bytes.len() - 30]));
+        assert_eq!(
+            r.pixel_data.map(|p| p.encoding),
+            Some(PixelEncoding::Encapsulated {
+                items: 2,
+                complete: false
+            })
+        );
+        let defect = r.defect.expect("defect");
+        assert_eq!(defect.kind, DefectKind::Truncated);
+        assert!(
+            defect.detail.contains("fragment 3 declares 60 bytes"),
+            "{}",
+            defect.detail
+        );
+    }
+
+    fn enhanced(frames: usize) -> InMemDicomObject {
+        let mut obj = image(false);
+        obj.remove_element(tags::IMAGE_POSITION_PATIENT);
+        obj.remove_element(tags::IMAGE_ORIENTATION_PATIENT);
+        obj.put(DataElement::new(
+            tags::NUMBER_OF_FRAMES,
+            VR::IS,
+            PrimitiveValue::from(frames.to_string()),
+        ));
+        let item_with = |seq, tag, values: Vec<String>| {
+            let inner = InMemDicomObject::from_element_iter([DataElement::new(
+                tag,
+                VR::DS,
+                PrimitiveValue::Strs(values.into()),
+            )]);
+            InMemDicomObject::from_element_iter([DataElement::new(
+                seq,
+                VR::SQ,
+                DataSetSequence::new(vec![inner], Length::UNDEFINED),
+            )])
+        };
+        let orientation = || ["0", "1", "0", "0", "0", "-1"].map(String::from).to_vec();
+        let shared = item_with(
+            tags::PLANE_ORIENTATION_SEQUENCE,
+            tags::IMAGE_ORIENTATION_PATIENT,
+            orientation(),
+        );
+        let per_frame: Vec<_> = (0..frames)
+            .map(|i| {
+                let z = format!("{}.5", i * 2);
+                item_with(
+                    tags::PLANE_POSITION_SEQUENCE,
+                    tags::IMAGE_POSITION_PATIENT,
+                    vec!["1".into(), "2".into(), z],
+                )
+            })
+            .collect();
+        obj.put(DataElement::new(
+            SHARED_GROUPS,
+            VR::SQ,
+            DataSetSequence::new(vec![shared], Length::UNDEFINED),
+        ));
+        obj.put(DataElement::new(
+            PER_FRAME_GROUPS,
+            VR::SQ,
+            DataSetSequence::new(per_frame, Length::UNDEFINED),
+        ));
+        let words = vec![1_u16; usize::from(ROWS * COLUMNS) * frames];
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::U16(words.into()),
+        ));
+        obj
+    }
+
+    #[test]
+    fn enhanced_multi_frame_positions() {
+        for ts in [
+            uids::EXPLICIT_VR_LITTLE_ENDIAN,
+            uids::IMPLICIT_VR_LITTLE_ENDIAN,
+        ] {
+            let r = instance(read_bytes(&part10(enhanced(4), ts)));
+            assert_eq!(r.number_of_frames, Some(4));
+            assert_eq!(
+                r.frame_positions,
+                vec![
+                    [1.0, 2.0, 0.5],
+                    [1.0, 2.0, 2.5],
+                    [1.0, 2.0, 4.5],
+                    [1.0, 2.0, 6.5]
+                ]
+            );
+            assert_eq!(r.frame_orientation, Some([0.0, 1.0, 0.0, 0.0, 0.0, -1.0]));
+            assert_eq!(r.image_position, None);
+            assert_eq!(r.expected_pixel_bytes(), Some(96));
+            assert_eq!(r.defect, None);
+        }
+    }
+
+    #[test]
+    fn not_dicom() {
+        assert!(matches!(
+            read_bytes(b""),
+            HeaderOutcome::NotDicom(NotDicom::Empty)
+        ));
+        let text = b"[autorun]\r\nopen=viewer.exe\r\nicon=viewer.ico\r\n".repeat(5);
+        assert!(matches!(
+            read_bytes(&text),
+            HeaderOutcome::NotDicom(NotDicom::NoMarker)
+        ));
+        assert!(matches!(
+            read_bytes(b"MZ"),
+            HeaderOutcome::NotDicom(NotDicom::NoMarker)
+        ));
+    }
+
+    #[test]
+    fn missing_file_is_io() {
+        let outcome = read_header(Path::new("/nonexistent/dicomcheck/IM0"), Path::new("IM0"));
+        assert_eq!(unreadable(outcome).kind, DefectKind::Io);
+    }
+
+    /// Data set start with identity attributes for raw fixtures (implicit VR).
+    fn implicit_start() -> Vec<u8> {
+        let mut out = meta_bytes(uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        out.extend(implicit(tags::SOP_INSTANCE_UID, b"1.2.3\0"));
+        out
+    }
+
+    #[test]
+    fn bogus_pn_length_implicit() {
+        let mut bytes = implicit_start();
+        bytes.extend(tag_le(tags::PATIENT_NAME));
+        bytes.extend(0xFFFF_FFF0_u32.to_le_bytes());
+        bytes.extend(b"ZHANG^SAN ".repeat(20));
+        let defect = unreadable(read_bytes(&bytes));
+        assert_eq!(defect.kind, DefectKind::BogusLength);
+        assert!(
+            defect
+                .detail
+                .contains("(0010,0010) declares 4294967280 bytes, only 200 left"),
+            "{}",
+            defect.detail
+        );
+    }
+
+    #[test]
+    fn bogus_ut_and_ob_lengths_explicit_after_identity() {
+        for (tag, vr) in [(Tag(0x0020, 0x4000), b"UT"), (Tag(0x0029, 0x1010), b"OB")] {
+            let mut bytes = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
+            bytes.extend(explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
+            bytes.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
+            bytes.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
+            bytes.extend(tag_le(tag));
+            bytes.extend(vr);
+            bytes.extend([0, 0]);
+            bytes.extend(0xF000_0000_u32.to_le_bytes());
+            bytes.extend([b'x'; 64]);
+            let r = instance(read_bytes(&bytes));
+            assert_eq!(r.series_instance_uid, "1.2.4");
+            let defect = r.defect.expect("defect");
+            assert_eq!(defect.kind, DefectKind::BogusLength);
+            assert!(
+                defect
+                    .detail
+                    .contains(&format!("{tag} declares 4026531840 bytes, only 64 left")),
+                "{}",
+                defect.detail
+            );
+        }
+    }
+
+    #[test]
+    fn bogus_meta_uid_length() {
+        let mut bytes = vec![0; 128];
+        bytes.extend(b"DICM");
+        bytes.extend(explicit(Tag(0x0002, 0x0001), b"OB", &[0, 1]));
+        bytes.extend(tag_le(Tag(0x0002, 0x0010)));
+        bytes.extend(b"UN\0\0");
+        bytes.extend(0xFFFF_FFF0_u32.to_le_bytes());
+        bytes.extend(b"1.2.840.10008.1.2.1\0");
+        let defect = unreadable(read_bytes(&bytes));
+        assert_eq!(defect.kind, DefectKind::BogusLength);
+        assert!(defect.detail.contains("(0002,0010)"), "{}", defect.detail);
+        let mut with_group = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let ts_at = find(&with_group, &tag_le(Tag(0x0002, 0x0010)));
+        with_group[ts_at + 6..ts_at + 8].copy_from_slice(&0xFFFF_u16.to_le_bytes());
+        with_group.extend([b'1'; 300]);
+        assert_eq!(
+            unreadable(read_bytes(&with_group)).kind,
+            DefectKind::BogusLength
+        );
+    }
+
+    #[test]
+    fn huge_meta_group_length() {
+        let mut bytes = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        bytes[140..144].copy_from_slice(&0x0100_0000_u32.to_le_bytes());
+        assert_eq!(unreadable(read_bytes(&bytes)).kind, DefectKind::Malformed);
+    }
+
+    #[test]
+    fn sequence_bomb_on_small_stack() {
+        let mut bytes = implicit_start();
+        for _ in 0..10_000 {
+            bytes.extend(tag_le(Tag(0x0008, 0x1115)));
+            bytes.extend(u32::MAX.to_le_bytes());
+            bytes.extend(tag_le(Tag(0xFFFE, 0xE000)));
+            bytes.extend(u32::MAX.to_le_bytes());
+        }
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || read_bytes(&bytes))
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        let defect = unreadable(outcome);
+        assert_eq!(defect.kind, DefectKind::TooDeep);
+    }
+
+    #[test]
+    fn cut_inside_meta() {
+        let bytes = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        for cut in [150, 170, 190] {
+            assert_eq!(
+                unreadable(read_bytes(&bytes[..cut])).kind,
+                DefectKind::Truncated,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn cut_inside_an_element() {
+        let bytes = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let name = find(&bytes, "Wang".as_bytes());
+        let defect = unreadable(read_bytes(&bytes[..name + 5]));
+        assert_eq!(defect.kind, DefectKind::Truncated);
+        assert!(defect.detail.contains("(0010,0010)"), "{}", defect.detail);
+        let rows = find(&bytes, &tag_le(tags::ROWS));
+        for cut in [rows + 3, rows + 7] {
+            let r = instance(read_bytes(&bytes[..cut]));
+            assert_eq!(
+                r.defect.map(|d| d.kind),
+                Some(DefectKind::Truncated),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn cut_before_pixel_data() {
+        let bytes = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let pixel = find(&bytes, &tag_le(tags::PIXEL_DATA));
+        let r = instance(read_bytes(&bytes[..pixel]));
+        assert_eq!(r.pixel_data, None);
+        assert_eq!(r.rows, Some(ROWS));
+        let defect = r.defect.expect("defect");
+        assert_eq!(defect.kind, DefectKind::Truncated);
+        assert_eq!(defect.detail, "file ends before its image data");
+        assert_eq!(r.header_bytes, pixel as u64);
+
+        let mut report = image(false);
+        for tag in [
+            tags::ROWS,
+            tags::COLUMNS,
+            tags::BITS_ALLOCATED,
+            tags::SAMPLES_PER_PIXEL,
+        ] {
+            report.remove_element(tag);
+        }
+        let r = instance(read_bytes(&part10(report, uids::EXPLICIT_VR_LITTLE_ENDIAN)));
+        assert_eq!((r.rows, r.pixel_data, r.defect), (None, None, None));
+    }
+
+    #[test]
+    fn cut_inside_native_pixel_data() {
+        let bytes = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let r = instance(read_bytes(&bytes[..bytes.len() - 10]));
+        assert_eq!(
+            r.pixel_data.map(|p| p.encoding),
+            Some(PixelEncoding::Native {
+                declared_length: 24
+            })
+        );
+        let defect = r.defect.expect("defect");
+        assert_eq!(defect.kind, DefectKind::Truncated);
+        assert_eq!(
+            defect.detail,
+            "file ends inside the image data: 14 of 24 bytes present"
+        );
+    }
+
+    #[test]
+    fn explicit_declared_implicit_written() {
+        let mut bytes = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        bytes.extend(implicit(tags::SOP_INSTANCE_UID, b"1.2.3\0"));
+        bytes.extend(implicit(tags::PATIENT_NAME, b"SMITH^JOHN"));
+        bytes.extend(implicit(tags::STUDY_INSTANCE_UID, b"1.2\0"));
+        bytes.extend(implicit(tags::SERIES_INSTANCE_UID, b"1.2.4\0"));
+        bytes.extend(implicit(tags::ROWS, &2_u16.to_le_bytes()));
+        bytes.extend(implicit(tags::PIXEL_DATA, &[0; 8]));
+        let r = instance(read_bytes(&bytes));
+        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(
+            r.patient_name.map(|t| t.text).as_deref(),
+            Some("SMITH^JOHN")
+        );
+        assert_eq!(r.rows, Some(2));
+        assert_eq!(
+            r.pixel_data.map(|p| p.encoding),
+            Some(PixelEncoding::Native { declared_length: 8 })
+        );
+        assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn private_transfer_syntax_is_recorded() {
+        let private = "1.2.826.0.1.3680043.99.1";
+        let mut bytes = meta_bytes(private);
+        bytes.extend(explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
+        bytes.extend(explicit(tags::MODALITY, b"CS", b"MR"));
+        let r = instance(read_bytes(&bytes));
+        assert_eq!(r.transfer_syntax, private);
+        assert_eq!(r.modality.as_deref(), Some("MR"));
+
+        let mut opaque = meta_bytes(private);
+        opaque.extend([0x93, 0x17, 0x55, 0x01, 0x02, 0x03, 0x04, 0x05]);
+        let defect = unreadable(read_bytes(&opaque));
+        assert_eq!(defect.kind, DefectKind::Malformed);
+        assert!(defect.detail.contains(private), "{}", defect.detail);
+    }
+
+    #[test]
+    fn deflated_is_malformed() {
+        let mut bytes = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+        bytes.extend([0x78, 0x9C, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);
+        let defect = unreadable(read_bytes(&bytes));
+        assert_eq!(defect.kind, DefectKind::Malformed);
+        assert!(defect.detail.contains("deflated"), "{}", defect.detail);
+    }
 }

@@ -1,0 +1,722 @@
+//! The bounded DICOM reader shared by [`super::read_header`] and [`crate::dicomdir`].
+//!
+//! [`Source`] owns one buffered, read-only file handle and knows the file size and the current offset. It sniffs
+//! the file type, reads the file meta group by hand (capped at 64 KiB), and hands the data set to a [`Walker`]:
+//! a token stream on `dicom_parser`'s iterative `DataSetReader` that checks every declared length against the
+//! bytes left in the file before the value is read, caps sequence nesting, and stops at root-level Pixel Data.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use dicom_core::header::{Length, VR};
+use dicom_core::{PrimitiveValue, Tag};
+use dicom_encoding::transfer_syntax::{Codec, TransferSyntax, TransferSyntaxIndex};
+use dicom_parser::dataset::DataToken;
+use dicom_parser::dataset::read::{DataSetReader, DataSetReaderOptions, ValueReadStrategy};
+use dicom_parser::stateful::decode::DynStatefulDecoder;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+
+use super::{DefectKind, FileDefect};
+
+/// Read buffer size: one or two reads cover a usual header.
+const BUF_CAPACITY: usize = 16 * 1024;
+/// Largest file meta group accepted.
+const MAX_META_BYTES: u64 = 64 * 1024;
+/// Deepest sequence nesting accepted (real files stay well below 10).
+pub(crate) const MAX_DEPTH: usize = 32;
+/// A declared length running past the end of the file is taken for a cut file up to this size, and for a bogus
+/// length beyond it.
+const PLAUSIBLE_CUT: u64 = 64 << 20;
+
+/// Pixel Data (7FE0,0010).
+pub(crate) const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
+/// Implicit VR Little Endian.
+pub(crate) const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+/// Explicit VR Little Endian.
+pub(crate) const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+
+/// What the first bytes of a file say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sniff {
+    /// Zero bytes.
+    Empty,
+    /// No `DICM` marker and no plausible first element.
+    NoMarker,
+    /// `DICM` at 128 or at 0; positioned on the file meta group.
+    Part10,
+    /// A data set without preamble and marker, positioned at 0. `meta` when it starts with group 0002.
+    Raw {
+        /// The first element is in group 0002 (a file meta group without `DICM`).
+        meta: bool,
+        /// Bytes 4–5 form a VR: explicit VR little endian.
+        explicit: bool,
+    },
+}
+
+/// The file meta attributes the scanner needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Meta {
+    /// Transfer Syntax UID (0002,0010), trimmed; empty when absent.
+    pub transfer_syntax: String,
+    /// Media Storage SOP Class UID (0002,0002).
+    pub sop_class_uid: String,
+    /// Media Storage SOP Instance UID (0002,0003).
+    pub sop_instance_uid: String,
+}
+
+/// One open file, read forward through one buffer.
+pub(crate) struct Source {
+    reader: BufReader<File>,
+    size: u64,
+    /// Absolute offset of the next byte the reader hands out.
+    pos: Cell<u64>,
+    /// Bytes seeked over without reading (pixel fragments).
+    skipped: u64,
+}
+
+impl Source {
+    /// Opens `path` read-only and takes its size from the open handle.
+    pub(crate) fn open(path: &Path) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        Ok(Self {
+            reader: BufReader::with_capacity(BUF_CAPACITY, file),
+            size,
+            pos: Cell::new(0),
+            skipped: 0,
+        })
+    }
+
+    /// File size in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Bytes actually read from the file so far (seeked-over pixel fragments excluded).
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.pos.get().saturating_sub(self.skipped)
+    }
+
+    fn left(&self) -> u64 {
+        self.size.saturating_sub(self.pos.get())
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), FileDefect> {
+        self.reader
+            .read_exact(buf)
+            .map_err(|e| io_defect(&e, self.pos.get(), "file ends inside the file meta group"))?;
+        self.pos.set(self.pos.get() + buf.len() as u64);
+        Ok(())
+    }
+
+    /// Moves by `delta` bytes (inside the buffer when possible).
+    fn seek_by(&mut self, delta: i64) -> Result<(), FileDefect> {
+        self.reader
+            .seek_relative(delta)
+            .map_err(|e| io_defect(&e, self.pos.get(), "seek failed"))?;
+        self.pos.set(self.pos.get().saturating_add_signed(delta));
+        Ok(())
+    }
+
+    /// Looks at the first 132 bytes and positions the reader where parsing starts.
+    pub(crate) fn sniff(&mut self) -> Result<Sniff, FileDefect> {
+        if self.size == 0 {
+            return Ok(Sniff::Empty);
+        }
+        let mut head = [0u8; 132];
+        let mut n = 0;
+        while n < head.len() {
+            match self.reader.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_defect(&e, n as u64, "")),
+            }
+        }
+        self.pos.set(n as u64);
+        let got = head.get(..n).unwrap_or_default();
+        let (sniff, start) = if got.get(128..132) == Some(b"DICM") {
+            (Sniff::Part10, 132)
+        } else if got.get(..4) == Some(b"DICM") {
+            (Sniff::Part10, 4)
+        } else if let Some(&[g0, 0x00, _, _, v0, v1, _, _]) = got.get(..8)
+            && (g0 == 0x08 || g0 == 0x02)
+        {
+            (
+                Sniff::Raw {
+                    meta: g0 == 0x02,
+                    explicit: VR::from_binary([v0, v1]).is_some(),
+                },
+                0,
+            )
+        } else {
+            (Sniff::NoMarker, 0)
+        };
+        if sniff != Sniff::NoMarker {
+            self.seek_by(start - n as i64)?;
+        }
+        Ok(sniff)
+    }
+
+    /// Reads the file meta group (explicit VR little endian) by hand: at most 64 KiB, every length checked
+    /// against the group and the file, (0002,0000) optional.
+    pub(crate) fn read_meta(&mut self) -> Result<Meta, FileDefect> {
+        let start = self.pos.get();
+        let mut group_end: Option<u64> = None;
+        let mut meta = Meta::default();
+        loop {
+            let here = self.pos.get();
+            if group_end.is_some_and(|end| here >= end) || (group_end.is_none() && self.left() == 0)
+            {
+                break;
+            }
+            if here - start >= MAX_META_BYTES {
+                return Err(defect(
+                    DefectKind::Malformed,
+                    "file meta group longer than 64 KiB",
+                ));
+            }
+            let mut head = [0u8; 8];
+            self.read_exact(&mut head)?;
+            let [g0, g1, e0, e1, v0, v1, l0, l1] = head;
+            let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+            if tag.0 != 0x0002 {
+                if group_end.is_some() {
+                    return Err(defect(
+                        DefectKind::Malformed,
+                        format!("element {tag} inside the file meta group"),
+                    ));
+                }
+                self.seek_by(-8)?;
+                break;
+            }
+            let vr = VR::from_binary([v0, v1]).ok_or_else(|| {
+                defect(
+                    DefectKind::Malformed,
+                    format!("file meta element {tag} has no valid VR at offset {here}"),
+                )
+            })?;
+            let len = if has_long_length(vr) {
+                let mut long = [0u8; 4];
+                self.read_exact(&mut long)?;
+                u32::from_le_bytes(long)
+            } else {
+                u32::from(u16::from_le_bytes([l0, l1]))
+            };
+            if len == u32::MAX {
+                return Err(defect(
+                    DefectKind::Malformed,
+                    format!("file meta element {tag} has an undefined length"),
+                ));
+            }
+            let len = u64::from(len);
+            let value_at = self.pos.get();
+            if let Some(end) = group_end
+                && value_at + len > end
+            {
+                return Err(defect(
+                    DefectKind::BogusLength,
+                    format!(
+                        "{tag} declares {len} bytes, {} left in the file meta group",
+                        end - value_at
+                    ),
+                ));
+            }
+            check_length(tag, len, value_at, self.size)?;
+            if len > MAX_META_BYTES {
+                return Err(defect(
+                    DefectKind::BogusLength,
+                    format!("{tag} declares {len} bytes in the file meta group"),
+                ));
+            }
+            match tag.1 {
+                0x0000 if len == 4 && group_end.is_none() && here == start => {
+                    let mut value = [0u8; 4];
+                    self.read_exact(&mut value)?;
+                    let group_len = u64::from(u32::from_le_bytes(value));
+                    if group_len > MAX_META_BYTES {
+                        return Err(defect(
+                            DefectKind::Malformed,
+                            format!("file meta group length {group_len} exceeds 64 KiB"),
+                        ));
+                    }
+                    if group_len > self.left() {
+                        return Err(defect(
+                            DefectKind::Truncated,
+                            format!(
+                                "file ends inside the file meta group ({group_len} bytes declared, {} left)",
+                                self.left()
+                            ),
+                        ));
+                    }
+                    group_end = Some(self.pos.get() + group_len);
+                }
+                0x0002 | 0x0003 | 0x0010 => {
+                    let mut value = vec![0u8; len as usize];
+                    self.read_exact(&mut value)?;
+                    let text = ascii(&value);
+                    match tag.1 {
+                        0x0002 => meta.sop_class_uid = text,
+                        0x0003 => meta.sop_instance_uid = text,
+                        _ => meta.transfer_syntax = text,
+                    }
+                }
+                _ => self.seek_by(len as i64)?,
+            }
+        }
+        Ok(meta)
+    }
+
+    /// Transfer syntax for reading the data set that follows: the registered one for `uid`, else (unknown or
+    /// private UID, or none) explicit or implicit VR little endian guessed from the first element.
+    pub(crate) fn data_set_syntax(
+        &mut self,
+        uid: &str,
+    ) -> Result<&'static TransferSyntax, FileDefect> {
+        let registry: &'static TransferSyntaxRegistry = &TransferSyntaxRegistry;
+        if let Some(ts) = registry.get(uid) {
+            if matches!(ts.codec(), Codec::Dataset(_)) {
+                return Err(defect(
+                    DefectKind::Malformed,
+                    format!(
+                        "deflated or compressed data set (transfer syntax {uid}) cannot be read"
+                    ),
+                ));
+            }
+            return Ok(ts);
+        }
+        let mut head = [0u8; 6];
+        let n = self
+            .reader
+            .read(&mut head)
+            .map_err(|e| io_defect(&e, self.pos.get(), ""))?;
+        self.reader
+            .seek_relative(-(n as i64))
+            .map_err(|e| io_defect(&e, self.pos.get(), ""))?;
+        let guess = match head.get(..n) {
+            Some(&[_, _, _, _, v0, v1]) if VR::from_binary([v0, v1]).is_some() => Some(EXPLICIT_LE),
+            Some(&[0x08 | 0x02 | 0x10 | 0x20 | 0x28, 0x00, ..]) => Some(IMPLICIT_LE),
+            _ => None,
+        };
+        guess.and_then(|g| registry.get(g)).ok_or_else(|| {
+            defect(
+                DefectKind::Malformed,
+                format!(
+                    "unknown transfer syntax {uid:?}: the data set encoding cannot be determined"
+                ),
+            )
+        })
+    }
+
+    /// A guarded token stream over the data set at the current position.
+    pub(crate) fn walker(&mut self, ts: &TransferSyntax) -> Result<Walker<'_>, FileDefect> {
+        let counting = Counting {
+            inner: &mut self.reader,
+            pos: &self.pos,
+        };
+        let options = DataSetReaderOptions::default()
+            .value_read(ValueReadStrategy::Raw)
+            .flexible_decoding(true);
+        let tokens = DataSetReader::new_with_ts_options(counting, ts, options)
+            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        Ok(Walker {
+            tokens,
+            pos: &self.pos,
+            size: self.size,
+            stack: Vec::new(),
+            depth: 0,
+            boundary: self.pos.get(),
+        })
+    }
+
+    /// Walks encapsulated Pixel Data items from the current position by reading each 8-byte item header and
+    /// seeking over its value, until the sequence delimiter.
+    pub(crate) fn walk_fragments(&mut self) -> Fragments {
+        let mut items = 0u32;
+        loop {
+            let at = self.pos.get();
+            let cut = |items: u32| {
+                defect(
+                    DefectKind::Truncated,
+                    format!(
+                        "file ends inside the compressed image data after {items} fragments (offset {at})"
+                    ),
+                )
+            };
+            if self.left() < 8 {
+                return Fragments {
+                    items,
+                    complete: false,
+                    defect: Some(cut(items)),
+                };
+            }
+            let mut head = [0u8; 8];
+            if let Err(d) = self.read_exact(&mut head) {
+                let d = if d.kind == DefectKind::Truncated {
+                    cut(items)
+                } else {
+                    d
+                };
+                return Fragments {
+                    items,
+                    complete: false,
+                    defect: Some(d),
+                };
+            }
+            let [g0, g1, e0, e1, l0, l1, l2, l3] = head;
+            let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+            let len = u32::from_le_bytes([l0, l1, l2, l3]);
+            match tag {
+                Tag(0xFFFE, 0xE0DD) => {
+                    return Fragments {
+                        items,
+                        complete: true,
+                        defect: None,
+                    };
+                }
+                Tag(0xFFFE, 0xE000) if len != u32::MAX => {
+                    let len = u64::from(len);
+                    if len > self.left() {
+                        let d = defect(
+                            DefectKind::Truncated,
+                            format!(
+                                "file ends inside the compressed image data: fragment {} declares {len} bytes, {} left",
+                                items + 1,
+                                self.left()
+                            ),
+                        );
+                        return Fragments {
+                            items,
+                            complete: false,
+                            defect: Some(d),
+                        };
+                    }
+                    if let Err(d) = self.seek_by(len as i64) {
+                        return Fragments {
+                            items,
+                            complete: false,
+                            defect: Some(d),
+                        };
+                    }
+                    self.skipped += len;
+                    items = items.saturating_add(1);
+                }
+                _ => {
+                    let d = defect(
+                        DefectKind::Malformed,
+                        format!(
+                            "unexpected {tag} (length {len}) among the image data fragments at offset {at}"
+                        ),
+                    );
+                    return Fragments {
+                        items,
+                        complete: false,
+                        defect: Some(d),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Result of walking encapsulated Pixel Data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fragments {
+    /// Items walked, the Basic Offset Table included.
+    pub items: u32,
+    /// Whether the sequence delimiter was reached.
+    pub complete: bool,
+    /// Why the walk stopped early.
+    pub defect: Option<FileDefect>,
+}
+
+/// Hands out bytes from the shared buffer and advances the shared offset.
+struct Counting<'a> {
+    inner: &'a mut BufReader<File>,
+    pos: &'a Cell<u64>,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Where the walker is: the open sequences and items from the root down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// Inside a sequence; `items` counts the items started so far.
+    Seq { tag: Tag, items: u32 },
+    /// Inside the item with this index (from 0) of the enclosing sequence.
+    Item { index: u32, offset: u64 },
+}
+
+/// What the walker found next.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Event {
+    /// A primitive element and its value bytes, in file byte order.
+    Element { tag: Tag, value: PrimitiveValue },
+    /// A sequence (or undefined-length element) starts.
+    SeqStart(Tag),
+    /// An item starts; its header began at `offset`.
+    ItemStart { offset: u64 },
+    /// The current item ends.
+    ItemEnd,
+    /// The current sequence ends.
+    SeqEnd,
+    /// Root-level native Pixel Data: its value starts at `offset`; not read.
+    PixelData { offset: u64, declared_length: u32 },
+    /// Root-level encapsulated Pixel Data: the first item header is at `offset`, where the reader now stands.
+    PixelSequence { offset: u64 },
+    /// A root-level element after Pixel Data; not read.
+    PastPixelData(Tag),
+}
+
+/// A data set token stream with every length checked and nesting capped.
+pub(crate) struct Walker<'a> {
+    tokens: DataSetReader<DynStatefulDecoder<Counting<'a>>>,
+    pos: &'a Cell<u64>,
+    size: u64,
+    stack: Vec<Frame>,
+    depth: usize,
+    /// Offset just after the last complete token.
+    boundary: u64,
+}
+
+impl Walker<'_> {
+    /// Open sequences and items, outermost first.
+    pub(crate) fn stack(&self) -> &[Frame] {
+        &self.stack
+    }
+
+    /// Next event; `Ok(None)` at a clean end of file on an element boundary at the root.
+    pub(crate) fn next_event(&mut self) -> Result<Option<Event>, FileDefect> {
+        loop {
+            let token = match self.tokens.next() {
+                None => return self.end(),
+                Some(Err(e)) => return Err(parser_defect(&e, self.pos.get())),
+                Some(Ok(token)) => token,
+            };
+            let at = self.pos.get();
+            let event = match token {
+                DataToken::ElementHeader(header) => {
+                    if self.stack.is_empty() && header.tag >= PIXEL_DATA {
+                        return Ok(Some(if header.tag == PIXEL_DATA {
+                            Event::PixelData {
+                                offset: at,
+                                declared_length: header.len.0,
+                            }
+                        } else {
+                            Event::PastPixelData(header.tag)
+                        }));
+                    }
+                    check_length(header.tag, u64::from(header.len.0), at, self.size)?;
+                    let value = match self.tokens.next() {
+                        Some(Ok(DataToken::PrimitiveValue(value))) => value,
+                        Some(Err(e)) => return Err(parser_defect(&e, self.pos.get())),
+                        _ => {
+                            return Err(defect(
+                                DefectKind::Malformed,
+                                format!(
+                                    "no value after the header of {} at offset {at}",
+                                    header.tag
+                                ),
+                            ));
+                        }
+                    };
+                    Event::Element {
+                        tag: header.tag,
+                        value,
+                    }
+                }
+                DataToken::SequenceStart { tag, len } => {
+                    if self.stack.is_empty() && tag >= PIXEL_DATA {
+                        return Ok(Some(Event::PastPixelData(tag)));
+                    }
+                    self.check_defined(tag, len, at)?;
+                    self.enter(tag, at)?;
+                    Event::SeqStart(tag)
+                }
+                DataToken::PixelSequenceStart => {
+                    if self.stack.is_empty() {
+                        return Ok(Some(Event::PixelSequence { offset: at }));
+                    }
+                    self.enter(PIXEL_DATA, at)?;
+                    Event::SeqStart(PIXEL_DATA)
+                }
+                DataToken::ItemStart { len } => {
+                    self.check_defined(Tag(0xFFFE, 0xE000), len, at)?;
+                    let offset = at.saturating_sub(8);
+                    let index = match self.stack.last_mut() {
+                        Some(Frame::Seq { items, .. }) => {
+                            let index = *items;
+                            *items = items.saturating_add(1);
+                            index
+                        }
+                        _ => {
+                            return Err(defect(
+                                DefectKind::Malformed,
+                                format!("item outside a sequence at offset {at}"),
+                            ));
+                        }
+                    };
+                    self.stack.push(Frame::Item { index, offset });
+                    Event::ItemStart { offset }
+                }
+                DataToken::ItemEnd => {
+                    if let Some(Frame::Item { .. }) = self.stack.last() {
+                        self.stack.pop();
+                    }
+                    Event::ItemEnd
+                }
+                DataToken::SequenceEnd => {
+                    if let Some(Frame::Seq { .. }) = self.stack.last() {
+                        self.stack.pop();
+                        self.depth = self.depth.saturating_sub(1);
+                    }
+                    Event::SeqEnd
+                }
+                DataToken::ItemValue(_) | DataToken::OffsetTable(_) => {
+                    self.boundary = self.pos.get();
+                    continue;
+                }
+                DataToken::PrimitiveValue(_) => {
+                    return Err(defect(
+                        DefectKind::Malformed,
+                        format!("value without a header at offset {at}"),
+                    ));
+                }
+            };
+            self.boundary = self.pos.get();
+            return Ok(Some(event));
+        }
+    }
+
+    fn enter(&mut self, tag: Tag, at: u64) -> Result<(), FileDefect> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(defect(
+                DefectKind::TooDeep,
+                format!("sequences nested deeper than {MAX_DEPTH} levels at {tag}, offset {at}"),
+            ));
+        }
+        self.stack.push(Frame::Seq { tag, items: 0 });
+        Ok(())
+    }
+
+    fn check_defined(&self, tag: Tag, len: Length, at: u64) -> Result<(), FileDefect> {
+        match len.get() {
+            Some(len) => check_length(tag, u64::from(len), at, self.size),
+            None => Ok(()),
+        }
+    }
+
+    fn end(&self) -> Result<Option<Event>, FileDefect> {
+        if self.pos.get() > self.boundary {
+            return Err(defect(
+                DefectKind::Truncated,
+                format!(
+                    "file ends inside an element header at offset {}",
+                    self.boundary
+                ),
+            ));
+        }
+        if !self.stack.is_empty() {
+            return Err(defect(
+                DefectKind::Truncated,
+                format!("file ends inside a sequence at offset {}", self.boundary),
+            ));
+        }
+        Ok(None)
+    }
+}
+
+/// VRs whose explicit-VR header has two reserved bytes and a 4-byte length.
+fn has_long_length(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::OB
+            | VR::OD
+            | VR::OF
+            | VR::OL
+            | VR::OV
+            | VR::OW
+            | VR::SQ
+            | VR::SV
+            | VR::UC
+            | VR::UN
+            | VR::UR
+            | VR::UT
+            | VR::UV
+    )
+}
+
+/// A declared length must fit in the bytes left: a plausible length that does not is a cut file, a huge one is
+/// a bogus length.
+fn check_length(tag: Tag, len: u64, at: u64, size: u64) -> Result<(), FileDefect> {
+    let left = size.saturating_sub(at);
+    if len <= left {
+        return Ok(());
+    }
+    Err(if len <= PLAUSIBLE_CUT {
+        defect(
+            DefectKind::Truncated,
+            format!("file ends inside {tag}: {len} bytes declared, {left} left"),
+        )
+    } else {
+        defect(
+            DefectKind::BogusLength,
+            format!("{tag} declares {len} bytes, only {left} left in the file (offset {at})"),
+        )
+    })
+}
+
+/// ASCII text trimmed of spaces and NULs on both sides.
+pub(crate) fn ascii(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw)
+        .trim_matches([' ', '\0'])
+        .to_string()
+}
+
+/// A defect with a detail.
+pub(crate) fn defect(kind: DefectKind, detail: impl Into<String>) -> FileDefect {
+    FileDefect {
+        kind,
+        detail: detail.into(),
+    }
+}
+
+/// An OS error: end of file is truncation (`eof_detail`), anything else an I/O defect with the OS text.
+pub(crate) fn io_defect(err: &io::Error, at: u64, eof_detail: &str) -> FileDefect {
+    if err.kind() == io::ErrorKind::UnexpectedEof && !eof_detail.is_empty() {
+        defect(DefectKind::Truncated, format!("{eof_detail} (offset {at})"))
+    } else {
+        defect(DefectKind::Io, err.to_string())
+    }
+}
+
+/// Classifies a parser error by the `io::Error` in its source chain, if any.
+fn parser_defect(err: &(dyn std::error::Error + 'static), at: u64) -> FileDefect {
+    let mut chain = vec![err.to_string()];
+    let mut kind = DefectKind::Malformed;
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            kind = if io.kind() == io::ErrorKind::UnexpectedEof {
+                DefectKind::Truncated
+            } else {
+                DefectKind::Io
+            };
+        }
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    if kind == DefectKind::Truncated {
+        chain.insert(0, "file ends inside an element".to_string());
+    }
+    defect(kind, format!("{} (offset {at})", chain.join(": ")))
+}
