@@ -3,7 +3,7 @@
 //! The reader stops at Pixel Data without reading it, checks every declared length against the bytes left in
 //! the file, bounds sequence nesting, and keeps text as raw bytes that [`crate::charset`] decodes.
 
-mod scan;
+pub(crate) mod scan;
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use scan::{Event, Frame, Sniff, Source, ascii};
+use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
 
 /// What reading one file's header gave.
 #[derive(Debug, Clone)]
@@ -455,41 +455,6 @@ impl MultiFrame {
             _ => {}
         }
     }
-}
-
-/// First value of an IS (or a whole-number DS) as an integer.
-fn integer(raw: &[u8]) -> Option<i64> {
-    let text = ascii(raw);
-    let first = text.split('\\').next()?.trim();
-    first.parse::<i64>().ok().or_else(|| {
-        let value = first.parse::<f64>().ok()?;
-        (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
-    })
-}
-
-/// Exactly `N` DS values, all finite.
-fn decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
-    let text = ascii(raw);
-    let mut values = [0.0; N];
-    let mut parts = text.split('\\');
-    for slot in &mut values {
-        let value: f64 = parts.next()?.trim().parse().ok()?;
-        if !value.is_finite() {
-            return None;
-        }
-        *slot = value;
-    }
-    parts.next().is_none().then_some(values)
-}
-
-/// A US value in the file's byte order.
-fn unsigned(raw: &[u8], big_endian: bool) -> Option<u16> {
-    let bytes: [u8; 2] = raw.get(..2)?.try_into().ok()?;
-    Some(if big_endian {
-        u16::from_be_bytes(bytes)
-    } else {
-        u16::from_le_bytes(bytes)
-    })
 }
 
 #[cfg(test)]

@@ -682,6 +682,41 @@ pub(crate) fn ascii(raw: &[u8]) -> String {
         .to_string()
 }
 
+/// First value of an IS (or a whole-number DS) as an integer.
+pub(crate) fn integer(raw: &[u8]) -> Option<i64> {
+    let text = ascii(raw);
+    let first = text.split('\\').next()?.trim();
+    first.parse::<i64>().ok().or_else(|| {
+        let value = first.parse::<f64>().ok()?;
+        (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
+    })
+}
+
+/// Exactly `N` DS values, all finite.
+pub(crate) fn decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
+    let text = ascii(raw);
+    let mut values = [0.0; N];
+    let mut parts = text.split('\\');
+    for slot in &mut values {
+        let value: f64 = parts.next()?.trim().parse().ok()?;
+        if !value.is_finite() {
+            return None;
+        }
+        *slot = value;
+    }
+    parts.next().is_none().then_some(values)
+}
+
+/// A US value in the file's byte order.
+pub(crate) fn unsigned(raw: &[u8], big_endian: bool) -> Option<u16> {
+    let bytes: [u8; 2] = raw.get(..2)?.try_into().ok()?;
+    Some(if big_endian {
+        u16::from_be_bytes(bytes)
+    } else {
+        u16::from_le_bytes(bytes)
+    })
+}
+
 /// A defect with a detail.
 pub(crate) fn defect(kind: DefectKind, detail: impl Into<String>) -> FileDefect {
     FileDefect {
