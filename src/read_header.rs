@@ -1065,6 +1065,26 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_and_corruption_is_handled() {
+        let bytes = part10(enhanced(2), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let rows_end = find(&bytes, &tag_le(tags::ROWS)) + 10;
+        for cut in 0..bytes.len() {
+            let outcome = read_bytes(&bytes[..cut]);
+            if cut >= rows_end {
+                let clean = matches!(&outcome, HeaderOutcome::Instance(r) if r.defect.is_none());
+                assert!(!clean, "prefix of {cut} bytes read as intact");
+            }
+        }
+        for at in (0..bytes.len()).step_by(3) {
+            for value in [0x00, 0x7F, 0xFF] {
+                let mut corrupt = bytes.clone();
+                corrupt[at] = value;
+                let _ = read_bytes(&corrupt);
+            }
+        }
+    }
+
+    #[test]
     fn explicit_declared_implicit_written() {
         let mut bytes = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
         bytes.extend(implicit(tags::SOP_INSTANCE_UID, b"1.2.3\0"));
