@@ -335,10 +335,10 @@ fn plausible_han_text(text: &str) -> bool {
         if !(c.is_ascii() || is_han(c) || cjk_punct) || (c.is_ascii_control() && c != '\u{1b}') {
             return false;
         }
-        if let Some(p) = prev {
-            if (is_han(c) && p.is_ascii_alphabetic()) || (is_han(p) && c.is_ascii_alphabetic()) {
-                return false;
-            }
+        if let Some(p) = prev
+            && ((is_han(c) && p.is_ascii_alphabetic()) || (is_han(p) && c.is_ascii_alphabetic()))
+        {
+            return false;
         }
         han += usize::from(is_han(c));
         prev = Some(c);
