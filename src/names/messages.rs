@@ -233,14 +233,14 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
             ),
         ),
         NameClass::Empty | NameClass::NameLost | NameClass::Placeholder => {
-            let what = match class {
-                NameClass::Empty => "empty".to_string(),
-                _ => format!("\"{w}\""),
+            let (what, what_zh) = match class {
+                NameClass::Empty => ("empty".to_string(), "空".to_string()),
+                _ => (format!("\"{w}\""), format!("“{w}”")),
             };
             t(
                 format!("The disc has no usable patient name ({what}); the passport name is {pp}."),
                 format!("Ask the staff to record the passport name on the disc: {fix}."),
-                format!("光盘中没有有效的患者姓名（{what}），请按护照录入姓名 {fix}。"),
+                format!("光盘中没有有效的患者姓名（{what_zh}），请按护照录入姓名 {fix}。"),
             )
         }
         NameClass::InconsistentGroups => t(

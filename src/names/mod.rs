@@ -22,7 +22,8 @@ use hanzi::{default_reading, is_interpunct, is_pinyin, match_reading};
 use messages::{Ctx, Texts};
 use pn::{Group, LatinName, Pn, Script};
 use token::{
-    Token, cat, cat_eq, close_or_same, keys_eq, same, tok_eq, tokens, u_collapse, u_key, word_eq,
+    Token, cat, cat_eq, close_or_same, is_latin_letter, keys_eq, same, tok_eq, tokens, u_collapse,
+    u_key, word_eq,
 };
 
 /// Longest passport name split into candidate orders when no separator was typed.
@@ -106,7 +107,7 @@ impl PassportName {
                 NameInputError::Empty
             });
         }
-        if text.chars().any(is_han) {
+        if text.chars().any(is_han) || !text.chars().any(is_latin_letter) {
             return Err(NameInputError::NotLatin);
         }
         let split = |sep: &str| text.split_once(sep).map(|(s, g)| (tokens(s), tokens(g)));
@@ -433,8 +434,11 @@ pub fn match_name(
         Decoding::Declared => None,
         Decoding::Recovered {
             as_others_see_it, ..
-        } => Some(messages::mojibake(&sanitize(as_others_see_it), &ctx.disc)),
-        Decoding::Lossy => Some(messages::lossy(&ctx.disc)),
+        } => Some(messages::mojibake(
+            &sanitize(as_others_see_it),
+            &sanitize(&disc.text),
+        )),
+        Decoding::Lossy => Some(messages::lossy(&sanitize(&disc.text))),
     };
     if let Some(prefix) = prefix {
         if severity == Severity::Info {

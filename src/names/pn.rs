@@ -3,7 +3,7 @@
 
 use crate::charset::{is_han, split_values};
 
-use super::token::{Token, tokens};
+use super::token::{Token, is_latin_letter, tokens};
 
 /// What script a component group is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,7 +12,7 @@ pub(crate) enum Script {
     Empty,
     /// Holds at least one Han character.
     Han,
-    /// Letters that give a Latin comparison key.
+    /// Latin letters.
     Latin,
     /// Letters of another script (kana, hangul...) and nothing comparable.
     Other,
@@ -99,10 +99,7 @@ fn script_of(components: &[String]) -> Script {
     let mut chars = components.iter().flat_map(|c| c.chars());
     if chars.clone().any(is_han) {
         Script::Han
-    } else if components
-        .iter()
-        .any(|c| tokens(c).iter().any(|t| !t.fold.is_empty()))
-    {
+    } else if chars.clone().any(is_latin_letter) {
         Script::Latin
     } else if chars.any(char::is_alphanumeric) {
         Script::Other

@@ -44,6 +44,7 @@ fn reference_cases() {
         ("WANG^LEI", "SMITH^JOHN", Fail, Different),
         ("LI^MING", "SMITH^JOHN", Fail, Different),
         ("", "SMITH^JOHN", Fail, Empty),
+        ("  \0", "SMITH^JOHN", Fail, Empty),
         ("^^^", "SMITH^JOHN", Fail, Empty),
         ("????", "SMITH^JOHN", Fail, NameLost),
         ("UNKNOWN", "SMITH^JOHN", Fail, Placeholder),
@@ -328,4 +329,16 @@ fn hostile_names_do_not_panic() {
             same_person(&name(w), &name("ZHANG^SAN")),
         );
     }
+}
+
+#[test]
+fn other_scripts_are_not_latin() {
+    let v = verdict("홍길동", "HONG^GILDONG");
+    assert_eq!(
+        (v.severity, v.class),
+        (Severity::Fail, NameClass::NoLatinName)
+    );
+    let v = verdict("Hong^Gildong=洪^吉洞=홍^길동", "HONG^GILDONG");
+    assert_eq!(v.class, NameClass::NormalisedEqual, "{}", v.message);
+    assert_eq!(PassportName::parse("ИВАНОВ"), Err(NameInputError::NotLatin));
 }

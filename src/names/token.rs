@@ -54,6 +54,14 @@ fn is_separator(c: char) -> bool {
         )
 }
 
+/// A letter of the Latin script (basic, Latin-1, extended, full-width).
+pub(crate) fn is_latin_letter(c: char) -> bool {
+    c.is_alphabetic()
+        && matches!(c,
+            'A'..='Z' | 'a'..='z' | '\u{C0}'..='\u{2AF}' | '\u{1E00}'..='\u{1EFF}' | '\u{FF21}'..='\u{FF3A}'
+            | '\u{FF41}'..='\u{FF5A}')
+}
+
 /// Splits one name component into words (NFKC first).
 pub(crate) fn tokens(component: &str) -> Vec<Token> {
     let text: String = component.nfkc().collect();
