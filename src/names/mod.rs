@@ -594,13 +594,12 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
             return Outcome::of(NoCaretGivenFirst);
         }
     }
-    if fam_eq
+    if let Some(missing) =
+        after_prefix(pg, dg).filter(|rest| rest.first().is_some_and(|t| !t.glued))
+        && fam_eq
         && !dg.is_empty()
-        && dg.len() < pg.len()
-        && tok_eq(dg, &pg[..dg.len()])
-        && !pg[dg.len()].glued
     {
-        return Outcome::of(MiddleMissing).with_words(words(&pg[dg.len()..]));
+        return Outcome::of(MiddleMissing).with_words(words(missing));
     }
     if p.ordered && !dg.is_empty() && !pg.is_empty() && same(df, pg) && same(dg, ps) {
         return Outcome::of(Reversed).with_words(words(df));
@@ -628,8 +627,10 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     {
         return Outcome::of(GivenPartial);
     }
-    if fam_eq && pg.len() < dg.len() && tok_eq(pg, &dg[..pg.len()]) {
-        return Outcome::of(ExtraGiven).with_words(words(&dg[pg.len()..]));
+    if let Some(extra) = after_prefix(dg, pg).filter(|rest| !rest.is_empty())
+        && fam_eq
+    {
+        return Outcome::of(ExtraGiven).with_words(words(extra));
     }
     if close_or_same(df, ps) && close_or_same(dg, pg) {
         return Outcome::of(MinorSpelling);
@@ -657,11 +658,15 @@ fn mrz_truncation(dg: &[Token], pg: &[Token]) -> bool {
     let Some((last, head)) = pg.split_last() else {
         return false;
     };
-    dg.len() >= pg.len()
-        && tok_eq(head, &dg[..head.len()])
-        && dg
-            .get(head.len())
-            .is_some_and(|d| d.fold != last.fold && d.fold.starts_with(&last.fold))
+    after_prefix(dg, head)
+        .and_then(<[Token]>::first)
+        .is_some_and(|d| d.fold != last.fold && d.fold.starts_with(&last.fold))
+}
+
+/// The words of `all` after `prefix`, when `all` starts with `prefix` word by word.
+fn after_prefix<'a>(all: &'a [Token], prefix: &[Token]) -> Option<&'a [Token]> {
+    let (head, rest) = all.split_at_checked(prefix.len())?;
+    tok_eq(head, prefix).then_some(rest)
 }
 
 /// The disc given names are the passport's, at least one only as its initial (`J`, `JOHN P`, `JP`).

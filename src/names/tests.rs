@@ -342,3 +342,33 @@ fn other_scripts_are_not_latin() {
     assert_eq!(v.class, NameClass::NormalisedEqual, "{}", v.message);
     assert_eq!(PassportName::parse("ИВАНОВ"), Err(NameInputError::NotLatin));
 }
+
+#[test]
+fn more_partial_forms() {
+    let v = verdict("SMITH^JOHN P", "SMITH^JOHN PAUL");
+    assert_eq!(
+        (v.severity, v.class),
+        (Severity::Warn, NameClass::GivenInitialOnly)
+    );
+    let v = verdict("SMITH^JP", "SMITH^JOHN PAUL");
+    assert_eq!(v.class, NameClass::GivenInitialOnly);
+    let v = verdict("SMITH^PAUL", "SMITH^JOHN PAUL");
+    assert_eq!(
+        (v.severity, v.class),
+        (Severity::Warn, NameClass::GivenPartial)
+    );
+    let long_given = "ALEXANDRA BEATRICE CHRISTINA DOROTHEA ELISABETH";
+    let passport = format!("WOLFESCHLEGELSTEIN^{long_given} FREDERIKA");
+    let disc = format!("WOLFESCHLEGELSTEIN^{long_given} FRED");
+    let v = verdict(&disc, &passport);
+    assert_eq!(
+        (v.severity, v.class),
+        (Severity::Warn, NameClass::DiscNameTruncated)
+    );
+    let v = verdict("X^Y", "SMITH^JOHN");
+    assert_eq!(
+        v.class,
+        NameClass::Different,
+        "short names never count as close"
+    );
+}

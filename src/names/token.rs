@@ -195,11 +195,14 @@ pub(crate) fn u_collapse(s: &str) -> String {
         .replace("NV", "NU")
 }
 
+/// Longest key compared by edit distance (a PN group holds at most 64 characters; longer input is not a name).
+const MAX_FUZZY: usize = 128;
+
 /// Optimal-string-alignment closeness of names.md §10: the shorter at least 3 letters and the longer at least 4,
 /// and OSA distance ≤ 1 (≤ 2 from 8 letters) or Jaro-Winkler ≥ 0.92. Never used for a pass.
 pub(crate) fn close(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if short.len() < 3 || long.len() < 4 {
+    if short.len() < 3 || long.len() < 4 || long.len() > MAX_FUZZY {
         return false;
     }
     let osa = strsim::osa_distance(a, b);
