@@ -1,0 +1,837 @@
+//! The `name` check's core: parse the passport name typed at the counter, compare it with a decoded PatientName
+//! (every component group, Latin and Chinese), and explain the outcome in English and Chinese.
+//!
+//! Policy: `/work/shared/notes/names.md` §8–§12. Only differences that ICAO 9303 or DICOM define as
+//! representation pass; fuzzy scores only choose between non-pass outcomes.
+
+mod hanzi;
+mod messages;
+mod pn;
+mod token;
+
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::charset::{DecodedText, Decoding, is_han};
+use crate::checks::Severity;
+
+use hanzi::{default_reading, is_interpunct, is_pinyin, match_reading};
+use messages::{Ctx, Texts};
+use pn::{Group, LatinName, Pn, Script};
+use token::{
+    Token, cat, cat_eq, close_or_same, is_latin_letter, keys_eq, same, tok_eq, tokens, u_collapse,
+    u_key, word_eq,
+};
+
+/// Longest passport name split into candidate orders when no separator was typed.
+const MAX_UNORDERED_TOKENS: usize = 8;
+
+/// Names that stand for "no name" (names.md §9 row 3; an assumption to extend from pilot data).
+const PLACEHOLDERS: &[&str] = &[
+    "UNKNOWN",
+    "ANONYMOUS",
+    "ANON",
+    "TEST",
+    "PATIENT",
+    "NONAME",
+    "无名氏",
+    "未知",
+    "匿名",
+    "测试",
+    "无名",
+    "患者",
+    "病人",
+];
+
+/// Surnames that are one Chinese surname in several romanisations (names.md §5): explain a fail, never pass it.
+const SURNAME_VARIANTS: &[&[&str]] = &[
+    &["CHEN", "CHAN", "TAN"],
+    &["ZHANG", "CHANG", "CHEUNG", "TEO"],
+    &["HUANG", "WONG", "NG"],
+    &["WANG", "WONG", "ONG"],
+    &["WU", "NG", "GOH"],
+    &["LIN", "LAM", "LIM"],
+    &["ZHOU", "CHOU", "CHOW"],
+    &["YE", "YEH", "YIP", "YAP"],
+    &["ZHAO", "CHAO", "CHIU"],
+    &["LYU", "LV", "LU", "LUI"],
+];
+
+/// Why a typed passport name cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameInputError {
+    /// Nothing but spaces or separators.
+    #[error("the passport name is empty")]
+    Empty,
+    /// No Latin letters (Chinese characters belong in `--name-zh`).
+    #[error(
+        "the passport name has no Latin letters: type it as printed in Latin letters (use --name-zh for Chinese characters)"
+    )]
+    NotLatin,
+    /// A separator was typed but nothing before it.
+    #[error("the passport name has no surname before the separator: type SURNAME^GIVEN NAMES")]
+    NoSurname,
+}
+
+/// The name as typed from the passport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassportName {
+    /// The input as typed, trimmed.
+    raw: String,
+    /// Primary identifier words (all words when unordered).
+    surname: Vec<Token>,
+    /// Secondary identifier words.
+    given: Vec<Token>,
+    /// Whether the input said which part is the surname (`^`, `,` or MRZ `<<`).
+    ordered: bool,
+    /// Typed in MRZ form (`SMITH<<JOHN`).
+    mrz: bool,
+    /// The components when typed in DICOM `^` form (for the exact comparison).
+    caret: Option<Vec<String>>,
+}
+
+impl PassportName {
+    /// Parses `SURNAME^GIVEN NAMES`, `SURNAME, GIVEN`, MRZ `SURNAME<<GIVEN<NAMES`, or words without separator
+    /// (then surname and given name are compared in any order). Any case, diacritics and full-width forms.
+    pub fn parse(input: &str) -> Result<PassportName, NameInputError> {
+        let raw = input.trim().to_string();
+        let text: String = raw.nfkc().collect();
+        let all = tokens(&text);
+        if all.is_empty() {
+            return Err(if text.chars().any(char::is_alphanumeric) {
+                NameInputError::NotLatin
+            } else {
+                NameInputError::Empty
+            });
+        }
+        if text.chars().any(is_han) || !text.chars().any(is_latin_letter) {
+            return Err(NameInputError::NotLatin);
+        }
+        let split = |sep: &str| text.split_once(sep).map(|(s, g)| (tokens(s), tokens(g)));
+        let mut name = PassportName {
+            raw,
+            surname: all,
+            given: Vec::new(),
+            ordered: false,
+            mrz: false,
+            caret: None,
+        };
+        if let Some((surname, given)) = split("^") {
+            let mut parts: Vec<String> = text.split('^').map(|c| c.trim().to_string()).collect();
+            while parts.last().is_some_and(String::is_empty) {
+                parts.pop();
+            }
+            (name.surname, name.given, name.ordered, name.caret) =
+                (surname, given, true, Some(parts));
+        } else if text.contains('<') {
+            let mrz: String = text
+                .to_uppercase()
+                .replace("NXX", "N")
+                .replace("UXX", "U")
+                .replace("AXX", "A");
+            let (surname, given) = mrz
+                .split_once("<<")
+                .map_or((tokens(&mrz), Vec::new()), |(s, g)| (tokens(s), tokens(g)));
+            (name.surname, name.given, name.ordered, name.mrz) = (surname, given, true, true);
+        } else if let Some((surname, given)) = split(",") {
+            (name.surname, name.given, name.ordered) = (surname, given, true);
+        }
+        if name.surname.is_empty() {
+            return Err(NameInputError::NoSurname);
+        }
+        Ok(name)
+    }
+
+    /// The name for messages, `SMITH JOHN` style (surname first when known).
+    pub fn display(&self) -> String {
+        join_words(self.surname.iter().chain(&self.given))
+    }
+
+    /// The name in DICOM form (`SMITH^JOHN PAUL`), what the staff should write; words only when unordered.
+    pub fn dicom_form(&self) -> String {
+        if self.ordered && !self.given.is_empty() {
+            format!("{}^{}", join_words(&self.surname), join_words(&self.given))
+        } else {
+            join_words(&self.surname)
+        }
+    }
+
+    /// Whether the typed name said which part is the surname.
+    pub fn is_ordered(&self) -> bool {
+        self.ordered
+    }
+
+    /// The input as typed.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// The passport read as the name of a disc group (for comparing two disc names).
+    fn from_latin(latin: &LatinName) -> PassportName {
+        let raw = latin.components.join("^");
+        if latin.single {
+            PassportName {
+                raw,
+                surname: latin.family.clone(),
+                given: Vec::new(),
+                ordered: false,
+                mrz: false,
+                caret: None,
+            }
+        } else {
+            PassportName {
+                raw,
+                surname: latin.family.clone(),
+                given: latin.given.clone(),
+                ordered: true,
+                mrz: false,
+                caret: Some(latin.components.clone()),
+            }
+        }
+    }
+
+    /// The readings to try: itself when ordered, else every split of the words in both orders.
+    fn candidates(&self) -> Vec<PassportName> {
+        if self.ordered || self.surname.len() > MAX_UNORDERED_TOKENS {
+            return vec![self.clone()];
+        }
+        let words = &self.surname;
+        let mut out = vec![self.clone()];
+        for k in 1..words.len() {
+            let (a, b) = words.split_at(k);
+            for (surname, given) in [(a, b), (b, a)] {
+                let mut given = given.to_vec();
+                if let Some(first) = given.first_mut() {
+                    first.glued = false;
+                }
+                out.push(PassportName {
+                    surname: surname.to_vec(),
+                    given,
+                    ..self.clone()
+                });
+            }
+        }
+        out
+    }
+
+    /// Surname and given name as upper-case letters (fold key), for pinyin comparisons.
+    fn letters(&self) -> (String, String) {
+        let [_, s] = cat(&self.surname);
+        let [_, g] = cat(&self.given);
+        (s, g)
+    }
+}
+
+fn join_words<'a>(words: impl IntoIterator<Item = &'a Token>) -> String {
+    let mut out = String::new();
+    for w in words {
+        if !out.is_empty() {
+            out.push(if w.glued { '-' } else { ' ' });
+        }
+        out.push_str(&w.text);
+    }
+    out
+}
+
+/// The classes of names.md §9, in evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NameClass {
+    /// No name at all.
+    Empty,
+    /// The name was destroyed at write time (`????`).
+    NameLost,
+    /// A stand-in such as `UNKNOWN` or `无名氏`.
+    Placeholder,
+    /// Identical after DICOM padding rules.
+    Exact,
+    /// Equal after case, accents (ICAO 9303) and punctuation.
+    NormalisedEqual,
+    /// Same letters, different spacing.
+    SpacingOnly,
+    /// `LV` vs `LYU`: the same pinyin ü.
+    PinyinUVariant,
+    /// The typed MRZ name is a truncation of the disc's.
+    PassportMrzTruncated,
+    /// One component holding surname then given name.
+    NoCaretFamilyFirst,
+    /// One component holding given name then surname.
+    NoCaretGivenFirst,
+    /// A passport given name is missing on the disc.
+    MiddleMissing,
+    /// Surname and given name swapped.
+    Reversed,
+    /// No surname on the disc.
+    SurnameMissing,
+    /// Surname only.
+    GivenMissing,
+    /// The disc name is cut at the 64-character limit.
+    DiscNameTruncated,
+    /// Given name only as initials.
+    GivenInitialOnly,
+    /// Part of a compound given name.
+    GivenPartial,
+    /// Given names the passport does not have.
+    ExtraGiven,
+    /// A close but different spelling.
+    MinorSpelling,
+    /// Equal only when LYU / LV / LU collapse.
+    PinyinUAmbiguous,
+    /// Same surname, another given name.
+    GivenDifferent,
+    /// Another person.
+    Different,
+    /// Hanzi only, identical to the passport's Chinese name (`--name-zh`).
+    HanziMatchesPassportZh,
+    /// Hanzi only; a reading spells the pinyin passport name.
+    HanziOnlyReadingMatches,
+    /// Hanzi only; reads like the passport name only under fuzzy pinyin.
+    HanziSoundsAlike,
+    /// Hanzi only; reads differently from the pinyin passport name (or differs from `--name-zh`).
+    HanziDifferent,
+    /// Hanzi only, and the passport name is not pinyin.
+    HanziOnlyForeignPassport,
+    /// Only letters of another script (kana, hangul...).
+    NoLatinName,
+    /// The Latin group matches but the hanzi group reads as someone else.
+    InconsistentGroups,
+    /// The name matches but is stored with a wrong or broken character set.
+    Mojibake,
+}
+
+impl NameClass {
+    /// The severity of the class on its own (names.md §9 with PRODUCT.md's severities).
+    pub fn severity(self) -> Severity {
+        use NameClass::*;
+        match self {
+            Exact | NormalisedEqual | SpacingOnly | PinyinUVariant | PassportMrzTruncated
+            | NoCaretFamilyFirst | NoCaretGivenFirst => Severity::Info,
+            MiddleMissing
+            | Reversed
+            | GivenMissing
+            | DiscNameTruncated
+            | GivenInitialOnly
+            | GivenPartial
+            | ExtraGiven
+            | PinyinUAmbiguous
+            | HanziMatchesPassportZh
+            | HanziOnlyReadingMatches
+            | HanziSoundsAlike
+            | InconsistentGroups
+            | Mojibake => Severity::Warn,
+            Empty
+            | NameLost
+            | Placeholder
+            | SurnameMissing
+            | MinorSpelling
+            | GivenDifferent
+            | Different
+            | HanziDifferent
+            | HanziOnlyForeignPassport
+            | NoLatinName => Severity::Fail,
+        }
+    }
+
+    /// Classes that denote the same person written differently (for [`same_person`]).
+    fn same_person(self) -> bool {
+        self.severity() == Severity::Info
+            || matches!(
+                self,
+                NameClass::MiddleMissing
+                    | NameClass::Reversed
+                    | NameClass::GivenMissing
+                    | NameClass::DiscNameTruncated
+                    | NameClass::GivenInitialOnly
+                    | NameClass::GivenPartial
+                    | NameClass::ExtraGiven
+                    | NameClass::HanziOnlyReadingMatches
+                    | NameClass::HanziMatchesPassportZh
+            )
+    }
+}
+
+/// Outcome of comparing one disc name with the passport name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameVerdict {
+    /// The class of names.md §9.
+    pub class: NameClass,
+    /// `Info` = pass (with a note when not exact), `Warn`, `Fail`.
+    pub severity: Severity,
+    /// One line, English: what is on the disc vs the passport.
+    pub message: String,
+    /// What to ask the counter staff (empty when nothing to do).
+    pub ask: String,
+    /// The same request in simplified Chinese.
+    pub ask_zh: String,
+}
+
+/// What the classifier found, before wording.
+#[derive(Debug, Clone, Default)]
+struct Outcome {
+    class: Option<NameClass>,
+    words: String,
+    hanzi: String,
+    reading: String,
+    hint: Option<String>,
+    transliteration: bool,
+}
+
+impl Outcome {
+    fn of(class: NameClass) -> Outcome {
+        Outcome {
+            class: Some(class),
+            ..Outcome::default()
+        }
+    }
+
+    fn class(&self) -> NameClass {
+        self.class.unwrap_or(NameClass::Different)
+    }
+
+    fn with_words(mut self, words: String) -> Outcome {
+        self.words = words;
+        self
+    }
+
+    fn rank(&self) -> (Severity, NameClass) {
+        (self.class().severity(), self.class())
+    }
+}
+
+/// The better of two outcomes: lower severity, then earlier class.
+fn best(outcomes: impl IntoIterator<Item = Outcome>) -> Option<Outcome> {
+    outcomes.into_iter().min_by_key(Outcome::rank)
+}
+
+/// Compares one disc name with the passport name (and the passport's Chinese name, `--name-zh`, if given).
+pub fn match_name(
+    disc: &DecodedText,
+    passport: &PassportName,
+    passport_zh: Option<&str>,
+) -> NameVerdict {
+    let pn = Pn::parse(&disc.text);
+    let zh = passport_zh.map(|z| z.trim()).filter(|z| !z.is_empty());
+    let outcome =
+        best(passport.candidates().iter().map(|p| classify(&pn, p, zh))).unwrap_or_default();
+    let mut class = outcome.class();
+    let mut severity = class.severity();
+    let ctx = Ctx {
+        disc: display_name(disc),
+        passport: passport.display(),
+        canonical: passport.dicom_form(),
+        words: outcome.words,
+        hanzi: outcome.hanzi,
+        reading: outcome.reading,
+        passport_zh: zh.unwrap_or_default().to_string(),
+        hint: outcome.hint,
+        transliteration: outcome.transliteration,
+    };
+    let mut texts = messages::texts(class, &ctx);
+    let prefix = match &disc.decoding {
+        Decoding::Declared => None,
+        Decoding::Recovered {
+            as_others_see_it, ..
+        } => Some(messages::mojibake(
+            &sanitize(as_others_see_it),
+            &sanitize(&disc.text),
+        )),
+        Decoding::Lossy => Some(messages::lossy(&sanitize(&disc.text))),
+    };
+    if let Some(prefix) = prefix {
+        if severity == Severity::Info {
+            class = NameClass::Mojibake;
+        }
+        severity = severity.max(Severity::Warn);
+        texts = Texts {
+            message: join_texts(&prefix.message, &texts.message, " "),
+            ask: join_texts(&prefix.ask, &texts.ask, " "),
+            ask_zh: join_texts(&prefix.ask_zh, &texts.ask_zh, ""),
+        };
+    }
+    if !passport.ordered {
+        texts.message.push_str(messages::UNORDERED_NOTE);
+    }
+    NameVerdict {
+        class,
+        severity,
+        message: texts.message,
+        ask: texts.ask,
+        ask_zh: texts.ask_zh,
+    }
+}
+
+fn join_texts(a: &str, b: &str, sep: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}{sep}{b}"),
+    }
+}
+
+/// Control characters replaced so that a name cannot drive the terminal.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+/// Classifies a parsed disc name against one reading of the passport name.
+fn classify(pn: &Pn, p: &PassportName, zh: Option<&str>) -> Outcome {
+    let total = pn.name_chars().count();
+    if total == 0 {
+        return Outcome::of(NameClass::Empty);
+    }
+    let lost = pn
+        .name_chars()
+        .filter(|c| matches!(c, '?' | '\u{FFFD}'))
+        .count();
+    if lost * 2 >= total {
+        return Outcome::of(NameClass::NameLost).with_words(pn.name_chars().collect());
+    }
+    if is_placeholder(pn)
+        && !pn
+            .groups_of(Script::Latin)
+            .any(|g| same(&all_words(&g.latin()), &all_words_pp(p)))
+    {
+        return Outcome::of(NameClass::Placeholder).with_words(pn.name_chars().collect());
+    }
+    let han = pn.groups_of(Script::Han).next();
+    if let Some(latin) = best(
+        pn.groups_of(Script::Latin)
+            .map(|g| classify_latin(&g.latin(), p)),
+    ) {
+        if latin.class().severity() == Severity::Info
+            && let Some(h) = han
+        {
+            let check = classify_hanzi(h, p, zh);
+            if !matches!(
+                check.class(),
+                NameClass::HanziOnlyReadingMatches
+                    | NameClass::HanziMatchesPassportZh
+                    | NameClass::HanziOnlyForeignPassport
+            ) {
+                return Outcome {
+                    class: Some(NameClass::InconsistentGroups),
+                    ..check
+                };
+            }
+        }
+        return latin;
+    }
+    match han {
+        Some(h) => classify_hanzi(h, p, zh),
+        None => Outcome::of(NameClass::NoLatinName),
+    }
+}
+
+fn all_words(l: &LatinName) -> Vec<Token> {
+    l.family.iter().chain(&l.given).cloned().collect()
+}
+
+fn all_words_pp(p: &PassportName) -> Vec<Token> {
+    p.surname.iter().chain(&p.given).cloned().collect()
+}
+
+/// Every word of every group is a placeholder (`UNKNOWN`, `TEST^PATIENT`, `无名氏`).
+fn is_placeholder(pn: &Pn) -> bool {
+    let mut words = pn.groups.iter().flat_map(|g| match g.script {
+        Script::Han => g
+            .components
+            .iter()
+            .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect())
+            .collect(),
+        _ => all_words(&g.latin())
+            .into_iter()
+            .map(|t| t.fold)
+            .collect::<Vec<String>>(),
+    });
+    let mut any = false;
+    let all = words.all(|w| {
+        any |= !w.is_empty();
+        w.is_empty() || PLACEHOLDERS.contains(&w.as_str())
+    });
+    any && all
+}
+
+/// The Latin rules of names.md §9 (rows 5–22), in order.
+fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
+    use NameClass::*;
+    let (df, dg, ps, pg) = (&d.family, &d.given, &p.surname, &p.given);
+    let fam_eq = same(df, ps);
+    let words = |w: &[Token]| join_words(w);
+    if p.caret.as_ref() == Some(&d.components) {
+        return Outcome::of(Exact);
+    }
+    if tok_eq(df, ps) && tok_eq(dg, pg) {
+        return Outcome::of(NormalisedEqual);
+    }
+    if cat_eq(df, ps) && cat_eq(dg, pg) {
+        return Outcome::of(SpacingOnly);
+    }
+    if keys_eq(&cat(df), &cat(ps), u_key) && keys_eq(&cat(dg), &cat(pg), u_key) {
+        return Outcome::of(PinyinUVariant);
+    }
+    let passport_letters: usize = ps.iter().chain(pg).map(|t| t.fold.len()).sum();
+    if p.mrz && passport_letters >= 30 && fam_eq && mrz_truncation(dg, pg) {
+        return Outcome::of(PassportMrzTruncated);
+    }
+    if d.single && !pg.is_empty() {
+        let [di, dfo] = cat(df);
+        let ([si, sf], [gi, gf]) = (cat(ps), cat(pg));
+        if [&di, &dfo]
+            .iter()
+            .any(|x| **x == format!("{si}{gi}") || **x == format!("{sf}{gf}"))
+        {
+            return Outcome::of(NoCaretFamilyFirst);
+        }
+        if [&di, &dfo]
+            .iter()
+            .any(|x| **x == format!("{gi}{si}") || **x == format!("{gf}{sf}"))
+        {
+            return Outcome::of(NoCaretGivenFirst);
+        }
+    }
+    if let Some(missing) =
+        after_prefix(pg, dg).filter(|rest| rest.first().is_some_and(|t| !t.glued))
+        && fam_eq
+        && !dg.is_empty()
+    {
+        return Outcome::of(MiddleMissing).with_words(words(missing));
+    }
+    if p.ordered && !dg.is_empty() && !pg.is_empty() && same(df, pg) && same(dg, ps) {
+        return Outcome::of(Reversed).with_words(words(df));
+    }
+    if (df.is_empty() && !dg.is_empty() && same(dg, pg))
+        || (d.single && !pg.is_empty() && same(df, pg))
+    {
+        return Outcome::of(SurnameMissing);
+    }
+    if fam_eq && dg.is_empty() && !pg.is_empty() {
+        return Outcome::of(GivenMissing);
+    }
+    let [_, disc_all] = cat(&all_words(d));
+    let [_, pass_all] = cat(&all_words_pp(p));
+    if d.chars >= 60 && disc_all != pass_all && pass_all.starts_with(&disc_all) {
+        return Outcome::of(DiscNameTruncated);
+    }
+    if fam_eq && initials(dg, pg) {
+        return Outcome::of(GivenInitialOnly);
+    }
+    if fam_eq
+        && !dg.is_empty()
+        && dg.len() < pg.len()
+        && pg.windows(dg.len()).any(|w| tok_eq(w, dg))
+    {
+        return Outcome::of(GivenPartial);
+    }
+    if let Some(extra) = after_prefix(dg, pg).filter(|rest| !rest.is_empty())
+        && fam_eq
+    {
+        return Outcome::of(ExtraGiven).with_words(words(extra));
+    }
+    if close_or_same(df, ps) && close_or_same(dg, pg) {
+        return Outcome::of(MinorSpelling);
+    }
+    if keys_eq(&cat(df), &cat(ps), u_collapse) && keys_eq(&cat(dg), &cat(pg), u_collapse) {
+        return Outcome::of(PinyinUAmbiguous);
+    }
+    if fam_eq && !dg.is_empty() {
+        return Outcome::of(GivenDifferent);
+    }
+    let [_, dsur] = cat(df);
+    let [_, psur] = cat(ps);
+    let hint = SURNAME_VARIANTS
+        .iter()
+        .any(|v| dsur != psur && v.contains(&dsur.as_str()) && v.contains(&psur.as_str()))
+        .then(|| messages::romanisation_hint(&dsur, &psur));
+    Outcome {
+        hint,
+        ..Outcome::of(Different)
+    }
+}
+
+/// The typed MRZ given names are the disc's, the last one cut short.
+fn mrz_truncation(dg: &[Token], pg: &[Token]) -> bool {
+    let Some((last, head)) = pg.split_last() else {
+        return false;
+    };
+    after_prefix(dg, head)
+        .and_then(<[Token]>::first)
+        .is_some_and(|d| d.fold != last.fold && d.fold.starts_with(&last.fold))
+}
+
+/// The words of `all` after `prefix`, when `all` starts with `prefix` word by word.
+fn after_prefix<'a>(all: &'a [Token], prefix: &[Token]) -> Option<&'a [Token]> {
+    let (head, rest) = all.split_at_checked(prefix.len())?;
+    tok_eq(head, prefix).then_some(rest)
+}
+
+/// The disc given names are the passport's, at least one only as its initial (`J`, `JOHN P`, `JP`).
+fn initials(dg: &[Token], pg: &[Token]) -> bool {
+    if dg.is_empty() || pg.is_empty() {
+        return false;
+    }
+    let initial = |t: &Token| t.fold.chars().next();
+    if let [one] = dg
+        && pg.len() >= 2
+        && one.fold.chars().eq(pg.iter().filter_map(initial))
+    {
+        return true;
+    }
+    dg.len() <= pg.len()
+        && dg
+            .iter()
+            .zip(pg)
+            .all(|(d, p)| word_eq(d, p) || (d.fold.len() == 1 && initial(d) == initial(p)))
+        && dg.iter().any(|d| d.fold.len() == 1)
+}
+
+/// The hanzi rules of names.md §9 (rows 23–26) for a group with Han characters.
+fn classify_hanzi(g: &Group, p: &PassportName, zh: Option<&str>) -> Outcome {
+    use NameClass::*;
+    let whole = g.han_text(0, 5);
+    let mut out = Outcome {
+        hanzi: g.components.join("^"),
+        reading: default_reading(&whole),
+        transliteration: whole.chars().any(is_interpunct),
+        ..Outcome::default()
+    };
+    if let Some(zh) = zh {
+        let han = |s: &str| s.chars().filter(|c| is_han(*c)).collect::<String>();
+        out.class = Some(if han(&whole) == han(zh) {
+            HanziMatchesPassportZh
+        } else {
+            HanziDifferent
+        });
+        return out;
+    }
+    let (surname, given) = p.letters();
+    if !is_pinyin(&surname) || !(given.is_empty() || is_pinyin(&given)) {
+        out.class = Some(HanziOnlyForeignPassport);
+        return out;
+    }
+    let split = g.filled() >= 2 && g.components.first().is_some_and(|c| !c.is_empty());
+    let parts = if split {
+        vec![(g.han_text(0, 1), surname), (g.han_text(1, 3), given)]
+    } else {
+        vec![(whole, format!("{surname}{given}"))]
+    };
+    for (fuzzy, class) in [(false, HanziOnlyReadingMatches), (true, HanziSoundsAlike)] {
+        let found: Option<Vec<Vec<&str>>> = parts
+            .iter()
+            .map(|(h, target)| match_reading(h, target, fuzzy))
+            .collect();
+        if let Some(found) = found {
+            out.reading = found.concat().join(" ");
+            out.class = Some(class);
+            return out;
+        }
+    }
+    out.class = Some(HanziDifferent);
+    out
+}
+
+/// How the report shows a disc name: decoded, groups readable, Chinese with pinyin reading: "张三 (zhāng sān)".
+pub fn display_name(disc: &DecodedText) -> String {
+    let pn = Pn::parse(&disc.text);
+    let shown: Vec<String> = pn
+        .groups
+        .iter()
+        .filter(|g| g.script != Script::Empty || g.components.iter().any(|c| !c.is_empty()))
+        .map(|g| {
+            let text = sanitize(&g.components.join("^"));
+            let reading = default_reading(&g.han_text(0, 5));
+            if g.script == Script::Han && !reading.is_empty() {
+                format!("{text} ({reading})")
+            } else {
+                text
+            }
+        })
+        .collect();
+    shown.join(" = ")
+}
+
+/// A normalised key to decide whether two disc names denote the same person (for the `patient` check):
+/// equal keys = same person written the same way modulo case/spaces/diacritics/trailing delimiters/groups order.
+pub fn person_key(disc: &DecodedText) -> String {
+    let pn = Pn::parse(&disc.text);
+    let mut keys: Vec<String> = pn
+        .groups
+        .iter()
+        .filter(|g| g.script != Script::Empty)
+        .map(|g| match g.script {
+            Script::Latin => {
+                let l = g.latin();
+                let [_, f] = cat(&l.family);
+                let [_, gv] = cat(&l.given);
+                format!("{f}^{gv}")
+            }
+            _ => g
+                .components
+                .iter()
+                .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+                .collect::<Vec<_>>()
+                .join("^"),
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys.join("=")
+}
+
+/// True when two disc names are plausibly the same person written differently (e.g. `SMITH^JOHN` vs `Smith John`,
+/// `ZHANG^SAN` vs `张三`), false when they are different people (or either has no usable name).
+pub fn same_person(a: &DecodedText, b: &DecodedText) -> bool {
+    let (pa, pb) = (Pn::parse(&a.text), Pn::parse(&b.text));
+    let usable = |pn: &Pn| {
+        let total = pn.name_chars().count();
+        let lost = pn
+            .name_chars()
+            .filter(|c| matches!(c, '?' | '\u{FFFD}'))
+            .count();
+        total > 0 && lost * 2 < total && !is_placeholder(pn)
+    };
+    if !usable(&pa) || !usable(&pb) {
+        return false;
+    }
+    if person_key(a) == person_key(b) {
+        return true;
+    }
+    let han_text = |g: &Group| {
+        g.han_text(0, 5)
+            .chars()
+            .filter(|c| is_han(*c))
+            .collect::<String>()
+    };
+    let (ha, hb) = (
+        pa.groups_of(Script::Han).next(),
+        pb.groups_of(Script::Han).next(),
+    );
+    let han_ok = match (ha, hb) {
+        (Some(x), Some(y)) => han_text(x) == han_text(y),
+        _ => true,
+    };
+    let latin_same = |x: &Group, y: &Group| {
+        let p = PassportName::from_latin(&x.latin());
+        best(p.candidates().iter().map(|c| classify_latin(&y.latin(), c)))
+            .is_some_and(|o| o.class().same_person())
+    };
+    let reads_as = |h: &Group, x: &Group| {
+        let p = PassportName::from_latin(&x.latin());
+        p.candidates()
+            .iter()
+            .any(|c| classify_hanzi(h, c, None).class() == NameClass::HanziOnlyReadingMatches)
+    };
+    match (
+        pa.groups_of(Script::Latin).next(),
+        pb.groups_of(Script::Latin).next(),
+    ) {
+        (Some(x), Some(y)) => han_ok && (latin_same(x, y) || latin_same(y, x)),
+        (Some(x), None) => hb.is_some_and(|h| reads_as(h, x)),
+        (None, Some(y)) => ha.is_some_and(|h| reads_as(h, y)),
+        (None, None) => ha.is_some() && hb.is_some() && han_ok,
+    }
+}
