@@ -6,4 +6,5 @@
 pub mod catalog;
 pub mod charset;
 pub mod checks;
+pub mod fixture;
 pub mod read_header;
