@@ -281,10 +281,12 @@ impl Orientation {
         }
     }
 
-    /// The slice normal: row × column direction.
+    /// The unit slice normal: row × column direction, normalised (zero if the directions are parallel).
     pub fn normal(self) -> [f64; 3] {
         let [r0, r1, r2, c0, c1, c2] = self.cosines();
-        [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0]
+        let n = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+        let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+        if len > 0.0 { n.map(|c| c / len) } else { n }
     }
 }
 
@@ -353,8 +355,10 @@ pub struct SeriesSpec {
     /// Number the written slices 1..n contiguously; otherwise an omitted slice keeps its number (a gap).
     pub renumber: bool,
     /// Instance numbers skipped when numbering (a gap in InstanceNumber without a missing slice).
+    /// Single-frame series only (a multi-frame object is instance 1).
     pub number_gaps: Vec<i32>,
     /// Slice indices (0-based) written twice: a second file with identical content (same SOP Instance UID).
+    /// Single-frame series only.
     pub duplicate_slices: Vec<u32>,
     /// Extra displacement along the normal, in mm, of given slice indices (irregular spacing).
     pub shift_slices: Vec<(u32, f64)>,
@@ -1192,7 +1196,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp_name.push(".partial");
     let tmp = path.with_file_name(tmp_name);
     let result = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|mut f| f.write_all(bytes))
         .and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         // Best effort: the original error matters more than a failed clean-up.
@@ -1380,7 +1384,7 @@ pub fn write_junk(path: &Path, len: usize) -> io::Result<()> {
 /// Directory record types, in hierarchy order.
 const RECORD_TYPES: [&str; 4] = ["PATIENT", "STUDY", "SERIES", "IMAGE"];
 
-/// One directory record before offsets are known: its level, its attributes, and its links by index.
+/// One directory record before offsets are known: its attributes and its links, as indices into the record list.
 struct Record {
     item: InMemDicomObject,
     next: Option<usize>,
