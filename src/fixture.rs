@@ -868,26 +868,20 @@ fn put_pixel_data(obj: &mut InMemDicomObject, spec: &SeriesSpec, slices: &[u32])
     for slice in slices {
         frame_pixels(spec, *slice, &mut bytes);
     }
-    if spec.bits_allocated == 8 {
-        if bytes.len() % 2 == 1 {
-            bytes.push(0);
-        }
-        obj.put(DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OB,
-            PrimitiveValue::U8(bytes.into()),
-        ));
-    } else {
-        let words: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|w| u16::from_le_bytes([w[0], w[1]]))
-            .collect();
-        obj.put(DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OW,
-            PrimitiveValue::U16(words.into()),
-        ));
+    if bytes.len() % 2 == 1 {
+        bytes.push(0);
     }
+    // Little-endian bytes written verbatim: OW for 16-bit pixels, OB for 8-bit.
+    let vr = if spec.bits_allocated == 8 {
+        VR::OB
+    } else {
+        VR::OW
+    };
+    obj.put(DataElement::new(
+        tags::PIXEL_DATA,
+        vr,
+        PrimitiveValue::U8(bytes.into()),
+    ));
 }
 
 /// Per-study and per-series values shared by every file of a series.

@@ -841,3 +841,33 @@ fn dcmtk_reads_every_file_when_installed() {
         );
     }
 }
+
+#[test]
+fn viewer_only_and_empty_discs() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = write_disc(
+        dir.path(),
+        &DiscSpec::default().dicomdir(false).viewer_files(true),
+    )
+    .unwrap();
+    assert!(disc.series.is_empty());
+    let names: Vec<PathBuf> = ["AUTORUN.INF", "README.TXT", "VIEWER.EXE"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    assert_eq!(files_under(dir.path()), names);
+    let exe = fs::read(dir.path().join("VIEWER.EXE")).unwrap();
+    assert!(exe.starts_with(b"MZ"));
+    assert!(open_file(dir.path().join("VIEWER.EXE")).is_err());
+
+    let empty = tempfile::tempdir().unwrap();
+    let disc = write_disc(empty.path(), &DiscSpec::default()).unwrap();
+    assert_eq!(files_under(empty.path()), [PathBuf::from("DICOMDIR")]);
+    let dicomdir = open(&disc.path(Path::new("DICOMDIR")));
+    let records = dicomdir
+        .element(tags::DIRECTORY_RECORD_SEQUENCE)
+        .unwrap()
+        .items()
+        .unwrap();
+    assert!(records.is_empty());
+}
