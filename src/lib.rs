@@ -4,5 +4,6 @@ pub mod catalog;
 pub mod charset;
 pub mod checks;
 pub mod dicomdir;
+pub mod fixture;
 pub mod names;
 pub mod read_header;
