@@ -244,7 +244,7 @@ pub fn study_date(instances: &[&InstanceRecord]) -> Option<StudyDate> {
     most_common_date(instances, |r| r.study_date.as_ref())
 }
 
-/// How the report names a study to a patient: `CT study 'Chest' of 2024-03-20`, `MR/SR study (no date)`.
+/// How the report names a study to a patient: `CT study 'Chest' of 2024-03-20`, `MR/SR study` when undated.
 pub fn study_label(instances: &[&InstanceRecord]) -> String {
     let mut modalities: Vec<&str> = Vec::new();
     for record in instances {
@@ -271,9 +271,8 @@ pub fn study_label(instances: &[&InstanceRecord]) -> String {
     if let Some(description) = description {
         label.push_str(&format!(" '{description}'"));
     }
-    match study_date(instances) {
-        Some(date) => label.push_str(&format!(" of {date}")),
-        None => label.push_str(" (no date)"),
+    if let Some(date) = study_date(instances) {
+        label.push_str(&format!(" of {date}"));
     }
     label
 }
@@ -727,7 +726,7 @@ mod tests {
         let mut b = record("s2", Some("20240320"));
         b.modality = Some("SR".into());
         assert_eq!(study_label(&[&a, &b]), "CT/SR study 'Chest' of 2024-03-20");
-        assert_eq!(study_label(&[&record("s1", None)]), "CT study (no date)");
+        assert_eq!(study_label(&[&record("s1", None)]), "CT study");
     }
 
     fn studies() -> Vec<(String, String, Option<StudyDate>)> {
@@ -794,7 +793,7 @@ mod tests {
             |f| f.severity == Severity::Fail && f.message.contains("2024-03-10 to 2024-03-14")
         ));
         let mut undated = studies();
-        undated.push(("1.3".into(), "CT study (no date)".into(), None));
+        undated.push(("1.3".into(), "CT study".into(), None));
         let with_undated = check_expected_dates(
             &undated,
             &[DateRange::parse("2024-03-10..2024-03-14").expect("range")],

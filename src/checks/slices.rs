@@ -39,6 +39,7 @@ const GAP_FACTOR: f64 = 1.5;
 const SAME_ORIENTATION_DOT: f64 = 0.9995;
 
 const SOP_SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
+const SOP_MULTI_FRAME_SECONDARY_CAPTURE_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.7.";
 const SOP_SR_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.88.";
 const SOP_DOSE_SR: [&str; 3] = [
     "1.2.840.10008.5.1.4.1.1.88.67",
@@ -177,7 +178,7 @@ fn not_stack(record: &InstanceRecord) -> Option<NotStack> {
     if localizer {
         return Some(NotStack::Localizer);
     }
-    if sop == SOP_SECONDARY_CAPTURE || sop.starts_with(&format!("{SOP_SECONDARY_CAPTURE}.")) {
+    if sop == SOP_SECONDARY_CAPTURE || sop.starts_with(SOP_MULTI_FRAME_SECONDARY_CAPTURE_PREFIX) {
         return Some(NotStack::SecondaryCapture);
     }
     None
