@@ -4,6 +4,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub mod date;
+pub mod slices;
+
 /// The checks of the product, as named in the JSON report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

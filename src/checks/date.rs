@@ -1,0 +1,807 @@
+//! The `date` check: every study has a valid, plausible study date, its series agree on it, and the studies the
+//! patient expects (`--date`) are on the disc.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::checks::{CheckId, Finding, Severity};
+use crate::read_header::InstanceRecord;
+
+/// A calendar date, as a DICOM DA value holds it. Shown as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StudyDate {
+    /// Year, 1 to 9999.
+    pub year: u16,
+    /// Month, 1 to 12.
+    pub month: u8,
+    /// Day of the month, 1 to 28–31.
+    pub day: u8,
+}
+
+/// Why a date could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateProblem {
+    /// Nothing written.
+    #[error("no date given")]
+    Empty,
+    /// Not written as a date at all.
+    #[error("'{0}' is not a date (expected YYYY-MM-DD)")]
+    Malformed(String),
+    /// Written as a date, but no such day exists (month 13, day 45, year 0, ...).
+    #[error("'{0}' is not a real calendar date")]
+    Impossible(String),
+    /// A range whose end comes before its start.
+    #[error("the range '{0}' ends before it starts")]
+    Reversed(String),
+}
+
+impl StudyDate {
+    /// A date from its parts, if that day exists.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        let valid = (1..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && (1..=days_in_month(year, month)).contains(&day);
+        valid.then_some(Self { year, month, day })
+    }
+
+    /// Parses a DICOM DA value: `YYYYMMDD`, also the old ACR-NEMA `YYYY.MM.DD` and the non-standard but
+    /// unambiguous `YYYY-MM-DD`. Surrounding spaces and NULs are ignored.
+    pub fn parse(value: &str) -> Result<Self, DateProblem> {
+        let value = value.trim_matches(|c: char| c == ' ' || c == '\0');
+        if value.is_empty() {
+            return Err(DateProblem::Empty);
+        }
+        let bytes = value.as_bytes();
+        let digits = |range: std::ops::Range<usize>| -> Option<u16> {
+            let part = bytes.get(range)?;
+            if !part.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            part.iter().try_fold(0u16, |acc, &b| {
+                acc.checked_mul(10)?.checked_add(u16::from(b - b'0'))
+            })
+        };
+        let parts = match bytes.len() {
+            8 => (digits(0..4), digits(4..6), digits(6..8)),
+            10 if bytes.get(4) == bytes.get(7) && matches!(bytes.get(4), Some(b'.' | b'-')) => {
+                (digits(0..4), digits(5..7), digits(8..10))
+            }
+            _ => return Err(DateProblem::Malformed(value.to_string())),
+        };
+        let (Some(year), Some(month), Some(day)) = parts else {
+            return Err(DateProblem::Malformed(value.to_string()));
+        };
+        let (Ok(month), Ok(day)) = (u8::try_from(month), u8::try_from(day)) else {
+            return Err(DateProblem::Impossible(value.to_string()));
+        };
+        Self::new(year, month, day).ok_or_else(|| DateProblem::Impossible(value.to_string()))
+    }
+
+    /// Parses a date typed on the command line: `2024-03-20` or `20240320`.
+    pub fn parse_cli(value: &str) -> Result<Self, DateProblem> {
+        let value = value.trim();
+        if value.contains('.') {
+            return Err(DateProblem::Malformed(value.to_string()));
+        }
+        Self::parse(value)
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let month = i64::from(self.month);
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let day_of_year =
+            (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// The date `days` days after 1970-01-01, if it lies within years 1 to 9999.
+    pub fn from_days_since_epoch(days: i64) -> Option<Self> {
+        // Howard Hinnant's civil_from_days.
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let mp = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Self::new(
+            u16::try_from(year).ok()?,
+            u8::try_from(month).ok()?,
+            u8::try_from(day).ok()?,
+        )
+    }
+}
+
+impl fmt::Display for StudyDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl FromStr for StudyDate {
+    type Err = DateProblem;
+
+    /// Parses command-line input, see [`StudyDate::parse_cli`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_cli(s)
+    }
+}
+
+fn is_leap(year: u16) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Today's date (UTC) from the system clock; 1970-01-01 if the clock is set before it.
+pub fn today() -> StudyDate {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs() / 86_400).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    StudyDate::from_days_since_epoch(days).unwrap_or(StudyDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
+}
+
+/// An inclusive range of days the patient expects scans from (`--date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    /// First day, inclusive.
+    pub start: StudyDate,
+    /// Last day, inclusive.
+    pub end: StudyDate,
+}
+
+impl DateRange {
+    /// A range of one day.
+    pub fn day(date: StudyDate) -> Self {
+        Self {
+            start: date,
+            end: date,
+        }
+    }
+
+    /// Parses `2024-03-10..2024-03-14` or a single day `2024-03-20` (also `20240320`).
+    pub fn parse(value: &str) -> Result<Self, DateProblem> {
+        let value = value.trim();
+        match value.split_once("..") {
+            None => Ok(Self::day(StudyDate::parse_cli(value)?)),
+            Some((start, end)) => {
+                let start = StudyDate::parse_cli(start)?;
+                let end = StudyDate::parse_cli(end)?;
+                if end < start {
+                    return Err(DateProblem::Reversed(value.to_string()));
+                }
+                Ok(Self { start, end })
+            }
+        }
+    }
+
+    /// Whether `date` falls within the range.
+    pub fn contains(&self, date: StudyDate) -> bool {
+        self.start <= date && date <= self.end
+    }
+}
+
+impl fmt::Display for DateRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.start == self.end {
+            write!(f, "{}", self.start)
+        } else {
+            write!(f, "{} to {}", self.start, self.end)
+        }
+    }
+}
+
+impl FromStr for DateRange {
+    type Err = DateProblem;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// The most common valid value of one date attribute among `instances`, ties broken by the earliest date.
+fn most_common_date<'a>(
+    instances: &[&'a InstanceRecord],
+    field: impl Fn(&'a InstanceRecord) -> Option<&'a String>,
+) -> Option<StudyDate> {
+    let mut counts: BTreeMap<StudyDate, usize> = BTreeMap::new();
+    for record in instances {
+        if let Some(date) = field(record).and_then(|v| StudyDate::parse(v).ok()) {
+            *counts.entry(date).or_default() += 1;
+        }
+    }
+    let best = counts.values().copied().max()?;
+    counts
+        .into_iter()
+        .find(|&(_, n)| n == best)
+        .map(|(date, _)| date)
+}
+
+/// The study's date: the most common valid StudyDate among its instances, `None` when none is valid.
+pub fn study_date(instances: &[&InstanceRecord]) -> Option<StudyDate> {
+    most_common_date(instances, |r| r.study_date.as_ref())
+}
+
+/// How the report names a study to a patient: `CT study 'Chest' of 2024-03-20`, `MR/SR study` when undated.
+pub fn study_label(instances: &[&InstanceRecord]) -> String {
+    let mut modalities: Vec<&str> = Vec::new();
+    for record in instances {
+        if let Some(m) = record
+            .modality
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            && !modalities.contains(&m)
+        {
+            modalities.push(m);
+        }
+    }
+    let mut label = if modalities.is_empty() {
+        "study".to_string()
+    } else {
+        format!("{} study", modalities.join("/"))
+    };
+    let description = instances
+        .iter()
+        .filter_map(|r| r.study_description.as_ref())
+        .map(|d| d.text.trim())
+        .find(|d| !d.is_empty());
+    if let Some(description) = description {
+        label.push_str(&format!(" '{description}'"));
+    }
+    if let Some(date) = study_date(instances) {
+        label.push_str(&format!(" of {date}"));
+    }
+    label
+}
+
+/// The valid dates found in the images themselves, as a hint when the study date is missing or invalid:
+/// `series date 2024-03-20, acquisition date 2024-03-20`.
+fn image_date_hint(instances: &[&InstanceRecord]) -> Option<String> {
+    let hints: Vec<String> = [
+        (
+            "series date",
+            most_common_date(instances, |r| r.series_date.as_ref()),
+        ),
+        (
+            "acquisition date",
+            most_common_date(instances, |r| r.acquisition_date.as_ref()),
+        ),
+        (
+            "content date",
+            most_common_date(instances, |r| r.content_date.as_ref()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, date)| date.map(|d| format!("{name} {d}")))
+    .collect();
+    (!hints.is_empty()).then(|| hints.join(", "))
+}
+
+/// Checks one study's dates: StudyDate missing, empty or invalid (fail, with the images' own dates as a hint);
+/// in the future or before 1900 (warn); files or series of the study disagreeing on dates (warn).
+///
+/// `today` is the date to judge "future" against; one day of slack allows for time zones.
+pub fn check_study_dates(
+    study_uid: &str,
+    label: &str,
+    instances: &[&InstanceRecord],
+    today: StudyDate,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let finding = |severity: Severity, message: String| {
+        Finding::new(CheckId::Date, severity, message).study(study_uid)
+    };
+
+    let Some(date) = study_date(instances) else {
+        let raw = instances
+            .iter()
+            .filter_map(|r| r.study_date.as_deref())
+            .map(|v| v.trim_matches(|c: char| c == ' ' || c == '\0'))
+            .find(|v| !v.is_empty());
+        let mut message = match raw {
+            Some(raw) => format!(
+                "The {label} has an invalid study date ('{raw}'), so viewers cannot file it by date."
+            ),
+            None => format!("The {label} has no study date, so viewers cannot file it by date."),
+        };
+        if let Some(hint) = image_date_hint(instances) {
+            message.push_str(&format!(" The images themselves are dated: {hint}."));
+        }
+        let zh = if raw.is_some() {
+            "该检查的检查日期（Study Date）无效，请更正后重新刻录。"
+        } else {
+            "该检查缺少检查日期（Study Date），请补全后重新刻录。"
+        };
+        findings.push(finding(Severity::Fail, message).ask(
+            "Ask them to burn the study again with its study date filled in correctly.",
+            zh,
+        ));
+        return findings;
+    };
+
+    let tomorrow = today.days_since_epoch() + 1;
+    if date.days_since_epoch() > tomorrow {
+        findings.push(
+            finding(
+                Severity::Warn,
+                format!("The {label} is dated {date}, which is in the future."),
+            )
+            .ask(
+                "Ask them to check the study date.",
+                "该检查的日期晚于今天，请核对检查日期。",
+            ),
+        );
+    } else if date.year < 1900 {
+        findings.push(
+            finding(
+                Severity::Warn,
+                format!("The {label} is dated {date}, before 1900, which cannot be right."),
+            )
+            .ask(
+                "Ask them to check the study date.",
+                "该检查的日期早于1900年，请核对检查日期。",
+            ),
+        );
+    }
+
+    let study_dates: BTreeSet<StudyDate> = instances
+        .iter()
+        .filter_map(|r| {
+            r.study_date
+                .as_deref()
+                .and_then(|v| StudyDate::parse(v).ok())
+        })
+        .collect();
+    if study_dates.len() > 1 {
+        let list: Vec<String> = study_dates.iter().map(ToString::to_string).collect();
+        findings.push(
+            finding(
+                Severity::Warn,
+                format!(
+                    "The files of the {label} give different study dates: {}.",
+                    list.join(", ")
+                ),
+            )
+            .ask(
+                "Ask whether the disc mixes images from different days under one study.",
+                "同一检查的文件中检查日期不一致，请确认是否混入了其他日期的图像。",
+            ),
+        );
+    }
+
+    let mut by_series: BTreeMap<&str, Vec<&InstanceRecord>> = BTreeMap::new();
+    for record in instances {
+        by_series
+            .entry(record.series_instance_uid.as_str())
+            .or_default()
+            .push(record);
+    }
+    let mut series_dates: BTreeMap<StudyDate, BTreeSet<String>> = BTreeMap::new();
+    for series in by_series.values() {
+        let series_date = most_common_date(series, |r| r.series_date.as_ref())
+            .or_else(|| most_common_date(series, |r| r.acquisition_date.as_ref()));
+        if let Some(series_date) = series_date {
+            let name = series
+                .iter()
+                .find_map(|r| r.series_number)
+                .map_or_else(|| "unnumbered".to_string(), |n| n.to_string());
+            series_dates.entry(series_date).or_default().insert(name);
+        }
+    }
+    let first = series_dates
+        .keys()
+        .next()
+        .copied()
+        .map_or(date, |d| d.min(date));
+    let last = series_dates
+        .keys()
+        .next_back()
+        .copied()
+        .map_or(date, |d| d.max(date));
+    if last.days_since_epoch() - first.days_since_epoch() > 1 {
+        let list: Vec<String> = series_dates
+            .iter()
+            .map(|(d, names)| {
+                format!(
+                    "{d} (series {})",
+                    names.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        findings.push(
+            finding(
+                Severity::Warn,
+                format!(
+                    "The series of the {label} are dated differently: {}.",
+                    list.join("; ")
+                ),
+            )
+            .ask(
+                "Ask whether the study holds images from another day.",
+                "该检查中各序列的日期不一致，请确认是否混入了其他日期的图像。",
+            ),
+        );
+    }
+    findings
+}
+
+/// Checks the days the patient expects scans from (`--date`): a range with no study on the disc fails; studies
+/// outside every range are listed as notes. `studies` gives each study's UID, label and date.
+pub fn check_expected_dates(
+    studies: &[(String, String, Option<StudyDate>)],
+    expected: &[DateRange],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if expected.is_empty() {
+        return findings;
+    }
+    let undated = studies.iter().filter(|(_, _, date)| date.is_none()).count();
+    for range in expected {
+        if studies
+            .iter()
+            .any(|(_, _, date)| date.is_some_and(|d| range.contains(d)))
+        {
+            continue;
+        }
+        let (what_en, what_zh) = if range.start == range.end {
+            (
+                format!("The scan from {range} is not on this disc."),
+                format!("光盘中没有{range}的检查，请补充刻录该检查。"),
+            )
+        } else {
+            (
+                format!("No scan from {range} is on this disc."),
+                format!(
+                    "光盘中没有{}至{}期间的检查，请补充刻录。",
+                    range.start, range.end
+                ),
+            )
+        };
+        let mut message = what_en;
+        if undated > 0 {
+            message.push_str(&format!(
+                " ({undated} study on the disc has no date; it may be the one.)"
+            ));
+        }
+        findings.push(Finding::new(CheckId::Date, Severity::Fail, message).ask(
+            format!("Ask them to add the scan from {range} to the disc."),
+            what_zh,
+        ));
+    }
+    for (uid, label, date) in studies {
+        let message = match date {
+            Some(d) if expected.iter().any(|r| r.contains(*d)) => continue,
+            Some(_) => format!("Also on this disc: the {label}, not from the date you gave."),
+            None => format!(
+                "Also on this disc: the {label}; without a date it cannot be matched to the date you gave."
+            ),
+        };
+        findings.push(Finding::new(CheckId::Date, Severity::Info, message).study(uid.clone()));
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> StudyDate {
+        StudyDate::parse(s).expect("valid test date")
+    }
+
+    fn record(series: &str, study_date: Option<&str>) -> InstanceRecord {
+        InstanceRecord {
+            study_instance_uid: "1.2.3".into(),
+            series_instance_uid: series.into(),
+            modality: Some("CT".into()),
+            study_date: study_date.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    fn check(records: &[InstanceRecord]) -> Vec<Finding> {
+        let refs: Vec<&InstanceRecord> = records.iter().collect();
+        check_study_dates("1.2.3", "CT study 'Chest'", &refs, d("20250101"))
+    }
+
+    #[test]
+    fn parses_dicom_and_cli_forms() {
+        assert_eq!(d("20240320").to_string(), "2024-03-20");
+        assert_eq!(d(" 2024.03.20\0").to_string(), "2024-03-20");
+        assert_eq!("2024-03-20".parse::<StudyDate>(), Ok(d("20240320")));
+        assert_eq!("20240320".parse::<StudyDate>(), Ok(d("20240320")));
+        assert_eq!(d("20240229").to_string(), "2024-02-29");
+    }
+
+    #[test]
+    fn rejects_bad_dates() {
+        assert_eq!(StudyDate::parse(""), Err(DateProblem::Empty));
+        assert_eq!(StudyDate::parse("  "), Err(DateProblem::Empty));
+        assert!(matches!(
+            StudyDate::parse("2024-13-45"),
+            Err(DateProblem::Impossible(_))
+        ));
+        assert!(matches!(
+            StudyDate::parse("00000000"),
+            Err(DateProblem::Impossible(_))
+        ));
+        assert!(matches!(
+            StudyDate::parse("20230229"),
+            Err(DateProblem::Impossible(_))
+        ));
+        assert!(matches!(
+            StudyDate::parse("2024032"),
+            Err(DateProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            StudyDate::parse("2024/03/20"),
+            Err(DateProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            StudyDate::parse("+2024032"),
+            Err(DateProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            StudyDate::parse("２０２４０３２０"),
+            Err(DateProblem::Malformed(_))
+        ));
+        assert!("2024.03.20".parse::<StudyDate>().is_err());
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        assert_eq!(d("19700101").days_since_epoch(), 0);
+        assert_eq!(d("20000301").days_since_epoch(), 11_017);
+        for days in [-719_162, -1, 0, 59, 365, 11_016, 19_797, 2_932_896] {
+            let date = StudyDate::from_days_since_epoch(days).expect("in range");
+            assert_eq!(date.days_since_epoch(), days, "{date}");
+        }
+        assert_eq!(StudyDate::from_days_since_epoch(i64::MAX), None);
+        assert_eq!(StudyDate::from_days_since_epoch(-800_000), None);
+        assert!(today().year >= 2024);
+    }
+
+    #[test]
+    fn ranges() {
+        let r = DateRange::parse("2024-03-10..2024-03-14").expect("range");
+        assert!(r.contains(d("20240310")) && r.contains(d("20240314")));
+        assert!(!r.contains(d("20240309")) && !r.contains(d("20240315")));
+        assert_eq!(r.to_string(), "2024-03-10 to 2024-03-14");
+        assert_eq!(
+            "2024-03-20".parse::<DateRange>(),
+            Ok(DateRange::day(d("20240320")))
+        );
+        assert!(matches!(
+            DateRange::parse("2024-03-14..2024-03-10"),
+            Err(DateProblem::Reversed(_))
+        ));
+        assert!(DateRange::parse("2024-03-10..").is_err());
+    }
+
+    #[test]
+    fn valid_consistent_study_passes() {
+        let records = [
+            record("s1", Some("20240320")),
+            record("s2", Some("20240320")),
+        ];
+        assert_eq!(check(&records), vec![]);
+    }
+
+    #[test]
+    fn missing_date_fails_with_hint() {
+        let mut a = record("s1", None);
+        a.series_date = Some("20240320".into());
+        a.content_date = Some("20240321".into());
+        let findings = check(&[a]);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!((f.check, f.severity), (CheckId::Date, Severity::Fail));
+        assert!(
+            f.message.contains("CT study 'Chest' has no study date"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("series date 2024-03-20"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("content date 2024-03-21"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("acquisition date"), "{}", f.message);
+        assert_eq!(f.study.as_deref(), Some("1.2.3"));
+        assert!(!f.ask.is_empty() && !f.ask_zh.is_empty());
+    }
+
+    #[test]
+    fn empty_and_invalid_dates_fail() {
+        let empty = check(&[record("s1", Some(""))]);
+        assert_eq!(empty.len(), 1);
+        assert_eq!(empty[0].severity, Severity::Fail);
+        assert!(empty[0].message.contains("no study date"));
+        assert!(
+            !empty[0].message.contains("dated:"),
+            "no hint without image dates"
+        );
+        for bad in ["2024-13-45", "00000000", "garbage"] {
+            let f = check(&[record("s1", Some(bad))]);
+            assert_eq!(f.len(), 1, "{bad}");
+            assert_eq!(f[0].severity, Severity::Fail, "{bad}");
+            assert!(
+                f[0].message
+                    .contains(&format!("invalid study date ('{bad}')")),
+                "{}",
+                f[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn implausible_dates_warn() {
+        let future = check(&[record("s1", Some("20300101"))]);
+        assert_eq!(future.len(), 1);
+        assert_eq!(future[0].severity, Severity::Warn);
+        assert!(future[0].message.contains("2030-01-01") && future[0].message.contains("future"));
+        assert_eq!(
+            check(&[record("s1", Some("20250102"))]),
+            vec![],
+            "one day of time-zone slack"
+        );
+        let old = check(&[record("s1", Some("18991231"))]);
+        assert_eq!(old.len(), 1);
+        assert_eq!(old[0].severity, Severity::Warn);
+        assert!(old[0].message.contains("before 1900"));
+    }
+
+    #[test]
+    fn disagreeing_dates_warn() {
+        let records = [
+            record("s1", Some("20240320")),
+            record("s1", Some("20240320")),
+            record("s2", Some("20240402")),
+        ];
+        let findings = check(&records);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Warn);
+        assert!(
+            findings[0].message.contains("2024-03-20, 2024-04-02"),
+            "{}",
+            findings[0].message
+        );
+
+        let mut a = record("s1", Some("20240320"));
+        a.series_number = Some(1);
+        a.series_date = Some("20240320".into());
+        let mut b = record("s2", Some("20240320"));
+        b.series_number = Some(7);
+        b.series_date = Some("20240601".into());
+        let findings = check(&[a.clone(), b]);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Warn);
+        assert!(
+            findings[0].message.contains("2024-06-01 (series 7)"),
+            "{}",
+            findings[0].message
+        );
+
+        let mut midnight = record("s2", Some("20240320"));
+        midnight.acquisition_date = Some("20240321".into());
+        assert_eq!(
+            check(&[a, midnight]),
+            vec![],
+            "a study crossing midnight is fine"
+        );
+    }
+
+    #[test]
+    fn labels() {
+        let mut a = record("s1", Some("20240320"));
+        a.study_description = Some(crate::charset::DecodedText::plain("Chest"));
+        let mut b = record("s2", Some("20240320"));
+        b.modality = Some("SR".into());
+        assert_eq!(study_label(&[&a, &b]), "CT/SR study 'Chest' of 2024-03-20");
+        assert_eq!(study_label(&[&record("s1", None)]), "CT study");
+    }
+
+    fn studies() -> Vec<(String, String, Option<StudyDate>)> {
+        vec![
+            (
+                "1.1".into(),
+                "CT study 'Chest' of 2024-03-20".into(),
+                Some(d("20240320")),
+            ),
+            (
+                "1.2".into(),
+                "MR study 'Knee' of 2023-01-05".into(),
+                Some(d("20230105")),
+            ),
+        ]
+    }
+
+    #[test]
+    fn expected_date_present() {
+        let findings =
+            check_expected_dates(&studies(), &[DateRange::parse("2024-03-20").expect("day")]);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert_eq!(findings[0].study.as_deref(), Some("1.2"));
+        assert!(findings[0].message.contains("Knee"));
+        assert_eq!(check_expected_dates(&studies(), &[]), vec![]);
+    }
+
+    #[test]
+    fn expected_date_absent_fails() {
+        let findings =
+            check_expected_dates(&studies(), &[DateRange::parse("20240321").expect("day")]);
+        let fails: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Fail)
+            .collect();
+        assert_eq!(fails.len(), 1);
+        assert_eq!(
+            fails[0].message,
+            "The scan from 2024-03-21 is not on this disc."
+        );
+        assert!(fails[0].ask_zh.contains("2024-03-21"));
+        assert_eq!(
+            findings
+                .iter()
+                .filter(|f| f.severity == Severity::Info)
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn expected_date_range() {
+        let hit = check_expected_dates(
+            &studies(),
+            &[DateRange::parse("2024-03-10..2024-03-24").expect("range")],
+        );
+        assert!(hit.iter().all(|f| f.severity == Severity::Info));
+        let miss = check_expected_dates(
+            &studies(),
+            &[DateRange::parse("2024-03-10..2024-03-14").expect("range")],
+        );
+        assert!(miss.iter().any(
+            |f| f.severity == Severity::Fail && f.message.contains("2024-03-10 to 2024-03-14")
+        ));
+        let mut undated = studies();
+        undated.push(("1.3".into(), "CT study".into(), None));
+        let with_undated = check_expected_dates(
+            &undated,
+            &[DateRange::parse("2024-03-10..2024-03-14").expect("range")],
+        );
+        let fail = with_undated
+            .iter()
+            .find(|f| f.severity == Severity::Fail)
+            .expect("fail");
+        assert!(fail.message.contains("no date"), "{}", fail.message);
+    }
+}

@@ -1,0 +1,1534 @@
+//! The `slices` check: is every series complete? Decided from the slice geometry, the instance numbers, the
+//! counts other attributes declare (Images in Acquisition, the DICOMDIR) and, for multi-frame objects, the frames.
+//!
+//! Geometry: the slices of each orientation are projected on the plane normal (the cross product of the row and
+//! column directions, so gantry tilt and oblique planes are handled), sorted, and repeated positions merged (echoes,
+//! phases, a second kernel). A stack is *regular* when every step is within 20 % of the median step, apart from
+//! steps over 1.5 × the median, which are gaps. Only gaps in a regular stack fail; a stack that is not regular is
+//! re-judged per slice thickness (two reconstructions in one series), and otherwise only warns.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::checks::{CheckId, Finding, Severity};
+use crate::read_header::{InstanceRecord, PixelEncoding};
+
+/// What the `slices` check found about one series.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SeriesAssessment {
+    /// Findings of the `slices` check (and `integrity`, for multi-frame objects missing frames).
+    pub findings: Vec<Finding>,
+    /// The missing slices: positions (`z=-118.75`) when the geometry shows them, else instance numbers (`#57`).
+    pub missing: Vec<String>,
+    /// Frames in the series' images (a single-frame image counts one).
+    pub frames: u64,
+}
+
+/// At most this many missing entries and paths are listed per finding.
+const MAX_LISTED: usize = 64;
+/// Positions closer than this (mm) along the normal are the same slice position.
+const SAME_POSITION_MM: f64 = 0.02;
+/// Positions closer than this fraction of the usual (upper-quartile) step are the same slice position.
+const SAME_POSITION_FRACTION: f64 = 0.1;
+/// A gap of more slices than this, and than the stack holds, is not taken for lost files.
+const MAX_GAP_SLICES: usize = 10;
+/// Steps within this fraction of the median step are regular.
+const STEP_TOLERANCE: f64 = 0.2;
+/// Steps larger than this multiple of the median step are gaps.
+const GAP_FACTOR: f64 = 1.5;
+/// Two normals whose dot product exceeds this belong to the same stack (about 1.8°).
+const SAME_ORIENTATION_DOT: f64 = 0.9995;
+
+const SOP_SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
+const SOP_MULTI_FRAME_SECONDARY_CAPTURE_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.7.";
+const SOP_SR_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.88.";
+const SOP_DOSE_SR: [&str; 3] = [
+    "1.2.840.10008.5.1.4.1.1.88.67",
+    "1.2.840.10008.5.1.4.1.1.88.68",
+    "1.2.840.10008.5.1.4.1.1.88.76",
+];
+const SOP_PRESENTATION_STATE_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.11.";
+const SOP_ENCAPSULATED_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.104.";
+
+/// How the report names a series to a patient: `series 3 CT 'Chest 1.25 mm'`.
+pub fn series_label(instances: &[&InstanceRecord]) -> String {
+    let mut label = String::from("series");
+    if let Some(number) = instances.iter().find_map(|r| r.series_number) {
+        label.push_str(&format!(" {number}"));
+    }
+    if let Some(modality) = instances
+        .iter()
+        .filter_map(|r| r.modality.as_deref())
+        .map(str::trim)
+        .find(|m| !m.is_empty())
+    {
+        label.push_str(&format!(" {modality}"));
+    }
+    if let Some(description) = series_description(instances) {
+        label.push_str(&format!(" '{description}'"));
+    }
+    label
+}
+
+/// The series named for Chinese staff: `第3序列`, `序列“Chest”`, or `该序列`.
+fn series_label_zh(instances: &[&InstanceRecord]) -> String {
+    if let Some(number) = instances.iter().find_map(|r| r.series_number) {
+        format!("第{number}序列")
+    } else if let Some(description) = series_description(instances) {
+        format!("序列“{description}”")
+    } else {
+        "该序列".to_string()
+    }
+}
+
+fn series_description<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
+    instances
+        .iter()
+        .filter_map(|r| r.series_description.as_ref())
+        .map(|d| d.text.trim())
+        .find(|d| !d.is_empty())
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn path_of(record: &InstanceRecord) -> String {
+    record.path.to_string_lossy().into_owned()
+}
+
+fn paths_of<'a>(records: impl IntoIterator<Item = &'a InstanceRecord>) -> Vec<String> {
+    records.into_iter().take(MAX_LISTED).map(path_of).collect()
+}
+
+/// Adds what to ask when a series lacks images, in English and Chinese.
+fn ask_complete(finding: Finding, label: &str, zh: &str) -> Finding {
+    finding.ask(
+        format!("Ask them to burn {label} again with all its images."),
+        format!("{zh}缺少图像，请重新刻录完整的检查图像。"),
+    )
+}
+
+/// What an object is, when it is not a slice of a stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum NotStack {
+    Localizer,
+    SecondaryCapture,
+    DoseReport,
+    Report,
+    PresentationState,
+    Document,
+    OtherObject,
+}
+
+impl NotStack {
+    fn plain(self, n: usize) -> String {
+        let (one, many) = match self {
+            NotStack::Localizer => (
+                "localizer image (the overview used to plan the scan)",
+                "localizer images",
+            ),
+            NotStack::SecondaryCapture => ("screen capture", "screen captures"),
+            NotStack::DoseReport => ("radiation dose report", "radiation dose reports"),
+            NotStack::Report => (
+                "structured report or key-image note",
+                "structured reports or key-image notes",
+            ),
+            NotStack::PresentationState => ("saved display setting", "saved display settings"),
+            NotStack::Document => ("document", "documents"),
+            NotStack::OtherObject => ("non-image object", "non-image objects"),
+        };
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    }
+
+    /// Objects that carry no image at all.
+    fn is_document(self) -> bool {
+        !matches!(self, NotStack::Localizer | NotStack::SecondaryCapture)
+    }
+}
+
+fn not_stack(record: &InstanceRecord) -> Option<NotStack> {
+    let sop = record.sop_class_uid.trim_end_matches(['\0', ' ']);
+    if SOP_DOSE_SR.contains(&sop) {
+        return Some(NotStack::DoseReport);
+    }
+    if sop.starts_with(SOP_SR_PREFIX) {
+        return Some(NotStack::Report);
+    }
+    if sop.starts_with(SOP_PRESENTATION_STATE_PREFIX) {
+        return Some(NotStack::PresentationState);
+    }
+    if sop.starts_with(SOP_ENCAPSULATED_PREFIX) {
+        return Some(NotStack::Document);
+    }
+    if record.pixel_data.is_none() && record.rows.is_none() && record.defect.is_none() {
+        return Some(NotStack::OtherObject);
+    }
+    let localizer = record.image_type.as_deref().is_some_and(|t| {
+        t.split('\\')
+            .any(|v| v.trim().eq_ignore_ascii_case("LOCALIZER"))
+    });
+    if localizer {
+        return Some(NotStack::Localizer);
+    }
+    if sop == SOP_SECONDARY_CAPTURE || sop.starts_with(SOP_MULTI_FRAME_SECONDARY_CAPTURE_PREFIX) {
+        return Some(NotStack::SecondaryCapture);
+    }
+    None
+}
+
+/// Frames the Pixel Data actually holds, when that can be told without reading it: native data from its length,
+/// encapsulated data from its fragment count (each frame takes at least one fragment). `None` when unknown.
+pub fn frames_in_pixel_data(record: &InstanceRecord) -> Option<u64> {
+    match &record.pixel_data.as_ref()?.encoding {
+        PixelEncoding::Native { declared_length } => {
+            let bits = u64::from(record.bits_allocated?);
+            if bits == 0 || !bits.is_multiple_of(8) {
+                return None;
+            }
+            let frame_bytes = u64::from(record.rows?)
+                .checked_mul(u64::from(record.columns?))?
+                .checked_mul(u64::from(record.samples_per_pixel.unwrap_or(1)))?
+                .checked_mul(bits / 8)?;
+            declared_length.checked_div(frame_bytes)
+        }
+        PixelEncoding::Encapsulated {
+            items,
+            complete: true,
+        } => Some(u64::from(items.saturating_sub(1))),
+        PixelEncoding::Encapsulated {
+            complete: false, ..
+        } => None,
+    }
+}
+
+/// One slice position: a single-frame image or one frame of a multi-frame image.
+#[derive(Debug, Clone, Copy)]
+struct Slice<'a> {
+    position: [f64; 3],
+    thickness: Option<f64>,
+    record: &'a InstanceRecord,
+    /// Distance along the stack normal.
+    along: f64,
+}
+
+/// A gap between two neighbouring slice positions of a regular stack.
+#[derive(Debug, Clone, Copy)]
+struct Gap<'a> {
+    below: Slice<'a>,
+    above: Slice<'a>,
+    missing: u64,
+}
+
+/// How one set of slices lies along its normal.
+#[derive(Debug)]
+enum Stack<'a> {
+    /// Fewer than three distinct positions: nothing to judge.
+    TooFew,
+    /// Evenly spaced.
+    Regular,
+    /// Evenly spaced but for these gaps.
+    Gaps(Vec<Gap<'a>>),
+    /// Not one evenly spaced stack.
+    Irregular,
+}
+
+fn unit_normal(orientation: &[f64; 6]) -> Option<[f64; 3]> {
+    if !orientation.iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let [rx, ry, rz, cx, cy, cz] = *orientation;
+    let n = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];
+    let norm = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+    (norm > 1e-3).then(|| [n[0] / norm, n[1] / norm, n[2] / norm])
+}
+
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => values.get(mid).copied(),
+        _ => Some((values.get(mid - 1)? + values.get(mid)?) / 2.0),
+    }
+}
+
+/// Judges one set of slices sharing a normal.
+fn judge<'a>(slices: &[Slice<'a>]) -> Stack<'a> {
+    let mut sorted = slices.to_vec();
+    sorted.sort_by(|a, b| a.along.total_cmp(&b.along));
+    // Positions a small fraction of the usual step apart are one position written with rounding noise.
+    let mut raw_steps: Vec<f64> = sorted
+        .windows(2)
+        .map(|w| w[1].along - w[0].along)
+        .filter(|&s| s >= SAME_POSITION_MM)
+        .collect();
+    raw_steps.sort_by(f64::total_cmp);
+    let upper_step = raw_steps
+        .get(raw_steps.len() * 3 / 4)
+        .copied()
+        .unwrap_or(0.0);
+    let same_position = SAME_POSITION_MM.max(SAME_POSITION_FRACTION * upper_step);
+    let mut distinct: Vec<Slice<'a>> = Vec::with_capacity(sorted.len());
+    for slice in sorted {
+        match distinct.last() {
+            Some(last) if slice.along - last.along < same_position => {}
+            _ => distinct.push(slice),
+        }
+    }
+    if distinct.len() < 3 {
+        return Stack::TooFew;
+    }
+    let steps: Vec<f64> = distinct
+        .windows(2)
+        .map(|w| w[1].along - w[0].along)
+        .collect();
+    let Some(step) = median(&mut steps.clone()) else {
+        return Stack::TooFew;
+    };
+    let mut gaps = Vec::new();
+    let mut regular = 0usize;
+    for (pair, &s) in distinct.windows(2).zip(&steps) {
+        if (s - step).abs() <= STEP_TOLERANCE * step {
+            regular += 1;
+        } else if s > GAP_FACTOR * step {
+            let missing = ((s / step).round() - 1.0).max(1.0);
+            if missing > distinct.len().max(MAX_GAP_SLICES) as f64 {
+                // More slices missing than present: separate blocks (or a stray image), not a burn that lost files.
+                return Stack::Irregular;
+            }
+            gaps.push(Gap {
+                below: pair[0],
+                above: pair[1],
+                missing: missing as u64,
+            });
+        } else {
+            return Stack::Irregular;
+        }
+    }
+    if regular * 4 < steps.len() * 3 {
+        Stack::Irregular
+    } else if gaps.is_empty() {
+        Stack::Regular
+    } else {
+        Stack::Gaps(gaps)
+    }
+}
+
+/// Judges the slices of one orientation; when they are not one regular stack, judges each slice thickness apart
+/// (two reconstructions, variable thickness). Gaps found in a regular (sub)stack go to `gaps`; returns whether the
+/// spacing was irregular with no regular explanation.
+fn judge_orientation<'a>(slices: &[Slice<'a>], gaps: &mut Vec<Gap<'a>>) -> bool {
+    let union_gaps = match judge(slices) {
+        Stack::TooFew | Stack::Regular => return false,
+        Stack::Gaps(found) => Some(found),
+        Stack::Irregular => None,
+    };
+    let mut by_thickness: BTreeMap<Option<i64>, Vec<Slice<'a>>> = BTreeMap::new();
+    for slice in slices {
+        let key = slice
+            .thickness
+            .filter(|t| t.is_finite())
+            .map(|t| (t * 100.0).round() as i64);
+        by_thickness.entry(key).or_default().push(*slice);
+    }
+    if by_thickness.len() < 2 {
+        return match union_gaps {
+            Some(found) => {
+                gaps.extend(found);
+                false
+            }
+            None => true,
+        };
+    }
+    let mut irregular = false;
+    let mut judged = false;
+    for group in by_thickness.values() {
+        match judge(group) {
+            Stack::TooFew => {}
+            Stack::Regular => judged = true,
+            Stack::Gaps(found) => {
+                judged = true;
+                gaps.extend(found);
+            }
+            Stack::Irregular => {
+                judged = true;
+                irregular = true;
+            }
+        }
+    }
+    irregular || !judged
+}
+
+/// The coordinate axis a normal mostly follows (0 = x, 1 = y, 2 = z).
+fn main_axis(normal: [f64; 3]) -> usize {
+    let abs = normal.map(f64::abs);
+    if abs[2] >= abs[0] && abs[2] >= abs[1] {
+        2
+    } else if abs[1] >= abs[0] {
+        1
+    } else {
+        0
+    }
+}
+
+/// A coordinate in mm, with one or two decimals: `-120.0`, `-118.75`.
+fn mm(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let rounded = if rounded == 0.0 { 0.0 } else { rounded };
+    let text = format!("{rounded:.2}");
+    match text.strip_suffix('0') {
+        Some(short) => short.to_string(),
+        None => text,
+    }
+}
+
+/// The slices of the stack images that carry a usable position and orientation, grouped by orientation.
+fn slices_by_orientation<'a>(stack: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec<Slice<'a>>)> {
+    let mut groups: Vec<([f64; 3], Vec<Slice<'a>>)> = Vec::new();
+    let mut add = |normal: [f64; 3], position: [f64; 3], record: &'a InstanceRecord| {
+        if !position.iter().all(|v| v.is_finite()) {
+            return;
+        }
+        let slice = Slice {
+            position,
+            thickness: record.slice_thickness,
+            record,
+            along: dot(position, normal),
+        };
+        match groups
+            .iter_mut()
+            .find(|(n, _)| dot(*n, normal) > SAME_ORIENTATION_DOT)
+        {
+            Some((_, slices)) => slices.push(slice),
+            None => groups.push((normal, vec![slice])),
+        }
+    };
+    for &record in stack {
+        if !record.frame_positions.is_empty() {
+            if let Some(normal) = record
+                .frame_orientation
+                .or(record.image_orientation)
+                .as_ref()
+                .and_then(unit_normal)
+            {
+                for &position in &record.frame_positions {
+                    add(normal, position, record);
+                }
+            }
+        } else if record.frames() == 1
+            && let (Some(position), Some(normal)) = (
+                record.image_position,
+                record.image_orientation.as_ref().and_then(unit_normal),
+            )
+        {
+            add(normal, position, record);
+        }
+    }
+    groups
+}
+
+/// The numbers missing between the smallest and largest instance number, and the numbers used more than once.
+fn numbering(stack: &[&InstanceRecord]) -> (Vec<i64>, u64, Vec<i64>) {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for record in stack {
+        if let Some(n) = record.instance_number {
+            *counts.entry(n).or_default() += 1;
+        }
+    }
+    let duplicates: Vec<i64> = counts
+        .iter()
+        .filter(|&(_, &c)| c > 1)
+        .map(|(&n, _)| n)
+        .collect();
+    let mut listed = Vec::new();
+    let mut total: u64 = 0;
+    let numbers: Vec<i64> = counts.keys().copied().collect();
+    for pair in numbers.windows(2) {
+        let (low, high) = (pair[0], pair[1]);
+        let gap = u64::try_from(i128::from(high) - i128::from(low) - 1).unwrap_or(u64::MAX);
+        total = total.saturating_add(gap);
+        let mut n = low;
+        while listed.len() < MAX_LISTED && n < high - 1 {
+            n += 1;
+            listed.push(n);
+        }
+    }
+    (listed, total, duplicates)
+}
+
+fn join_numbers(numbers: &[i64], total: u64) -> String {
+    let mut text = numbers
+        .iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if total > numbers.len() as u64 {
+        text.push_str(&format!(" and {} more", total - numbers.len() as u64));
+    }
+    text
+}
+
+/// Keeps one record per SOP Instance UID when copies are identical; reports copies (warn) and different content
+/// under one UID (fail).
+fn deduplicate<'a>(
+    instances: &[&'a InstanceRecord],
+    finding: &dyn Fn(Severity, String) -> Finding,
+    label: &str,
+    zh: &str,
+    findings: &mut Vec<Finding>,
+) -> Vec<&'a InstanceRecord> {
+    let mut by_uid: HashMap<&str, Vec<&'a InstanceRecord>> = HashMap::new();
+    for &record in instances {
+        let uid = record.sop_instance_uid.trim_end_matches(['\0', ' ']);
+        if !uid.is_empty() {
+            by_uid.entry(uid).or_default().push(record);
+        }
+    }
+    let same = |a: &InstanceRecord, b: &InstanceRecord| {
+        a.size == b.size
+            && a.instance_number == b.instance_number
+            && a.image_position == b.image_position
+    };
+    let mut copies: Vec<&InstanceRecord> = Vec::new();
+    let mut extra_copies = 0usize;
+    let mut conflicts: Vec<&InstanceRecord> = Vec::new();
+    let mut kept = Vec::with_capacity(instances.len());
+    for &record in instances {
+        let uid = record.sop_instance_uid.trim_end_matches(['\0', ' ']);
+        let group = by_uid.get(uid).map(Vec::as_slice).unwrap_or_default();
+        let first_same = group
+            .iter()
+            .copied()
+            .find(|other| same(other, record))
+            .unwrap_or(record);
+        if !std::ptr::eq(first_same, record) {
+            extra_copies += 1;
+            copies.extend([first_same, record]);
+            continue;
+        }
+        if group.iter().any(|other| !same(other, record)) {
+            conflicts.push(record);
+        }
+        kept.push(record);
+    }
+    copies.sort_by(|a, b| a.path.cmp(&b.path));
+    copies.dedup_by(|a, b| a.path == b.path);
+    if !conflicts.is_empty() {
+        findings.push(
+            finding(
+                Severity::Fail,
+                format!(
+                    "{} has {} files that carry the same image ID (SOP Instance UID) but different content, so \
+                     viewers will keep only one of them.",
+                    capitalized(label),
+                    conflicts.len()
+                ),
+            )
+            .paths(paths_of(conflicts.iter().copied()))
+            .ask(
+                format!("Ask them to export {label} again; different images share one ID."),
+                format!("{zh}中有不同的图像使用同一个图像标识（SOP Instance UID），请重新导出并刻录。"),
+            ),
+        );
+    }
+    if !copies.is_empty() {
+        findings.push(
+            finding(
+                Severity::Warn,
+                format!(
+                    "{} holds the same image more than once ({extra_copies} files are identical copies); \
+                     nothing is lost.",
+                    capitalized(label)
+                ),
+            )
+            .paths(paths_of(copies.iter().copied()))
+            .ask(
+                format!("Ask whether {label} was copied twice by mistake."),
+                format!("{zh}中有重复的图像文件，请确认刻录是否有误。"),
+            ),
+        );
+    }
+    kept
+}
+
+/// Assesses one series: duplicates, readable images, slice geometry, instance numbering, declared counts
+/// (Images in Acquisition, `listed_in_dicomdir`) and multi-frame completeness.
+pub fn assess_series(
+    study_uid: &str,
+    series_uid: &str,
+    instances: &[&InstanceRecord],
+    listed_in_dicomdir: Option<usize>,
+) -> SeriesAssessment {
+    let label = series_label(instances);
+    let zh = series_label_zh(instances);
+    let finding = |severity: Severity, message: String| {
+        Finding::new(CheckId::Slices, severity, message)
+            .study(study_uid)
+            .series(series_uid)
+    };
+    let mut out = SeriesAssessment::default();
+    let unique = deduplicate(instances, &finding, &label, &zh, &mut out.findings);
+
+    let images: Vec<&InstanceRecord> = unique
+        .iter()
+        .copied()
+        .filter(|r| !not_stack(r).is_some_and(NotStack::is_document))
+        .collect();
+    out.frames = images.iter().map(|r| u64::from(r.frames())).sum();
+
+    if let Some(listed) = listed_in_dicomdir
+        && unique.len() < listed
+    {
+        let message = format!(
+            "{} has {} files, but the disc's index (DICOMDIR) lists {listed} for it.",
+            capitalized(&label),
+            unique.len()
+        );
+        out.findings
+            .push(ask_complete(finding(Severity::Fail, message), &label, &zh));
+    }
+
+    let mut kinds: BTreeMap<NotStack, usize> = BTreeMap::new();
+    for record in &unique {
+        if let Some(kind) = not_stack(record) {
+            *kinds.entry(kind).or_default() += 1;
+        }
+    }
+    let stack: Vec<&InstanceRecord> = images
+        .iter()
+        .copied()
+        .filter(|r| not_stack(r).is_none())
+        .collect();
+    if stack.is_empty() && !kinds.is_empty() {
+        let list: Vec<String> = kinds.iter().map(|(kind, &n)| kind.plain(n)).collect();
+        out.findings.push(finding(
+            Severity::Info,
+            format!(
+                "{} holds {}: not a stack of slices, so it is not checked for missing slices.",
+                capitalized(&label),
+                list.join(", ")
+            ),
+        ));
+    }
+
+    if unique.is_empty() {
+        out.findings.push(
+            finding(
+                Severity::Fail,
+                format!("{} has no image on the disc.", capitalized(&label)),
+            )
+            .ask(
+                format!("Ask them to burn {label} again."),
+                format!("{zh}没有图像，请重新刻录。"),
+            ),
+        );
+        return out;
+    }
+    if !images.is_empty()
+        && !images
+            .iter()
+            .any(|r| r.pixel_data.is_some() && r.defect.is_none())
+    {
+        out.findings.push(
+            finding(
+                Severity::Fail,
+                format!("{} has no image that can be read.", capitalized(&label)),
+            )
+            .paths(paths_of(images.iter().copied()))
+            .ask(
+                format!("Ask them to burn {label} again; none of its images can be read."),
+                format!("{zh}的图像都无法读取，请重新刻录。"),
+            ),
+        );
+        return out;
+    }
+
+    check_frames(&images, &finding, &label, &zh, &mut out.findings);
+    check_images_in_acquisition(
+        &images,
+        out.frames,
+        &finding,
+        &label,
+        &zh,
+        &mut out.findings,
+    );
+    if !stack.is_empty() {
+        check_stack(&stack, &finding, &label, &zh, &mut out);
+    }
+    out
+}
+
+/// Multi-frame objects: the Pixel Data must hold Number of Frames frames (`integrity`, fail), and the per-frame
+/// positions should cover every frame (`slices`, warn).
+fn check_frames(
+    images: &[&InstanceRecord],
+    finding: &dyn Fn(Severity, String) -> Finding,
+    label: &str,
+    zh: &str,
+    findings: &mut Vec<Finding>,
+) {
+    for record in images.iter().filter(|r| r.frames() > 1) {
+        let declared = u64::from(record.frames());
+        if let Some(held) = frames_in_pixel_data(record).filter(|&held| held < declared) {
+            let mut f = finding(
+                Severity::Fail,
+                format!(
+                    "A multi-frame image of {label} holds only {held} of its {declared} frames ({}).",
+                    path_of(record)
+                ),
+            )
+            .paths([path_of(record)])
+            .ask(
+                format!("Ask them to burn {label} again; an image is missing frames."),
+                format!("{zh}的多帧图像缺少帧，请重新刻录。"),
+            );
+            f.check = CheckId::Integrity;
+            findings.push(f);
+        }
+        let positions = record.frame_positions.len() as u64;
+        if positions > 0 && positions != declared {
+            findings.push(
+                finding(
+                    Severity::Warn,
+                    format!(
+                        "A multi-frame image of {label} gives slice positions for {positions} frames but says it \
+                         has {declared}."
+                    ),
+                )
+                .paths([path_of(record)])
+                .ask(format!("Ask whether {label} is complete."), format!("请确认{zh}是否完整。")),
+            );
+        }
+    }
+}
+
+/// Fewer images than Images in Acquisition says, when all the images belong to one acquisition: fail.
+fn check_images_in_acquisition(
+    images: &[&InstanceRecord],
+    frames: u64,
+    finding: &dyn Fn(Severity, String) -> Finding,
+    label: &str,
+    zh: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let mut acquisitions: Vec<i64> = images.iter().filter_map(|r| r.acquisition_number).collect();
+    acquisitions.sort_unstable();
+    acquisitions.dedup();
+    if acquisitions.len() > 1 {
+        return;
+    }
+    let Some(declared) = images
+        .iter()
+        .filter_map(|r| r.images_in_acquisition)
+        .filter(|&n| n > 0)
+        .max()
+    else {
+        return;
+    };
+    let have = (images.len() as u64).max(frames);
+    if have < declared.unsigned_abs() {
+        let message = format!(
+            "{} has {have} images, but the scanner recorded {declared} images in this acquisition.",
+            capitalized(label)
+        );
+        findings.push(ask_complete(finding(Severity::Fail, message), label, zh));
+    }
+}
+
+/// Geometry and numbering of the stack images.
+fn check_stack(
+    stack: &[&InstanceRecord],
+    finding: &dyn Fn(Severity, String) -> Finding,
+    label: &str,
+    zh: &str,
+    out: &mut SeriesAssessment,
+) {
+    let groups = slices_by_orientation(stack);
+    let mut gaps = Vec::new();
+    let mut irregular = false;
+    let mut axis_of_gap = Vec::new();
+    for (normal, slices) in &groups {
+        let before = gaps.len();
+        irregular |= judge_orientation(slices, &mut gaps);
+        axis_of_gap.extend(std::iter::repeat_n(main_axis(*normal), gaps.len() - before));
+    }
+    let has_geometry = groups.iter().any(|(_, slices)| slices.len() >= 3);
+    let (missing_numbers, missing_total, duplicates) = numbering(stack);
+
+    if !gaps.is_empty() {
+        let mut descriptions = Vec::new();
+        let mut paths = Vec::new();
+        let mut total: u64 = 0;
+        for (gap, &axis) in gaps.iter().zip(&axis_of_gap) {
+            let name = ["x", "y", "z"].get(axis).copied().unwrap_or("z");
+            let (low, high) = (gap.below.position[axis], gap.above.position[axis]);
+            total = total.saturating_add(gap.missing);
+            if descriptions.len() < 5 {
+                let slices = if gap.missing == 1 { "slice" } else { "slices" };
+                descriptions.push(format!(
+                    "about {} {slices} missing between {name} = {} and {}",
+                    gap.missing,
+                    mm(low),
+                    mm(high)
+                ));
+            }
+            for k in 1..=gap.missing.min(MAX_LISTED as u64) {
+                if out.missing.len() < MAX_LISTED {
+                    let at = low + (high - low) * k as f64 / (gap.missing as f64 + 1.0);
+                    out.missing.push(format!("{name}={}", mm(at)));
+                }
+            }
+            paths.push(path_of(gap.below.record));
+            paths.push(path_of(gap.above.record));
+        }
+        let mut message = format!(
+            "{} is incomplete: {}",
+            capitalized(label),
+            descriptions.join("; ")
+        );
+        if gaps.len() > descriptions.len() {
+            message.push_str(&format!(
+                "; and {} more gaps",
+                gaps.len() - descriptions.len()
+            ));
+        }
+        message.push('.');
+        if gaps.len() > 1 {
+            message.push_str(&format!(" About {total} slices are missing in all."));
+        }
+        if missing_total > 0 {
+            message.push_str(&format!(
+                " Image numbers missing: {}.",
+                join_numbers(&missing_numbers, missing_total)
+            ));
+        }
+        paths.dedup();
+        out.findings.push(ask_complete(
+            finding(Severity::Fail, message).paths(paths),
+            label,
+            zh,
+        ));
+        return;
+    }
+
+    if irregular {
+        out.findings.push(
+            finding(
+                Severity::Warn,
+                format!(
+                    "{}: the spacing between slices is irregular (or the slices form separate blocks), \
+                     so missing slices cannot be ruled out.",
+                    capitalized(label)
+                ),
+            )
+            .ask(format!("Ask whether {label} is complete."), format!("{zh}的层间距不规则，请确认该序列是否完整。")),
+        );
+    }
+
+    if missing_total > 0 || !duplicates.is_empty() {
+        let mut problems = Vec::new();
+        if missing_total > 0 {
+            problems.push(format!(
+                "image numbers {} are missing",
+                join_numbers(&missing_numbers, missing_total)
+            ));
+            out.missing
+                .extend(missing_numbers.iter().map(|n| format!("#{n}")));
+        }
+        if !duplicates.is_empty() {
+            let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
+            problems.push(format!(
+                "image numbers {} are used more than once",
+                join_numbers(shown, duplicates.len() as u64)
+            ));
+        }
+        let context = if has_geometry && !irregular {
+            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
+        } else {
+            "the images carry no slice positions to confirm whether any are lost"
+        };
+        out.findings.push(
+            finding(
+                Severity::Warn,
+                format!(
+                    "{}: {}; {context}.",
+                    capitalized(label),
+                    problems.join(" and ")
+                ),
+            )
+            .ask(
+                format!("Ask whether {label} is complete."),
+                format!("请确认{zh}是否完整（图像编号不连续或重复）。"),
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charset::DecodedText;
+    use crate::read_header::{DefectKind, FileDefect, PixelDataInfo};
+
+    const AXIAL: [f64; 6] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+    const FRAME_BYTES: u64 = 512 * 512 * 2;
+
+    fn image(n: i64, position: [f64; 3], orientation: [f64; 6]) -> InstanceRecord {
+        InstanceRecord {
+            path: format!("DICOM/SE000003/IM{n:06}").into(),
+            size: 526_000,
+            sop_class_uid: "1.2.840.10008.5.1.4.1.1.2".into(),
+            sop_instance_uid: format!("1.2.3.4.{n}"),
+            study_instance_uid: "1.2.3".into(),
+            series_instance_uid: "1.2.3.4".into(),
+            series_number: Some(3),
+            modality: Some("CT".into()),
+            series_description: Some(DecodedText::plain("Chest 1.25 mm")),
+            image_type: Some("ORIGINAL\\PRIMARY\\AXIAL".into()),
+            instance_number: Some(n),
+            image_position: Some(position),
+            image_orientation: Some(orientation),
+            slice_thickness: Some(1.25),
+            rows: Some(512),
+            columns: Some(512),
+            samples_per_pixel: Some(1),
+            bits_allocated: Some(16),
+            pixel_data: Some(PixelDataInfo {
+                offset: 1_000,
+                encoding: PixelEncoding::Native {
+                    declared_length: FRAME_BYTES,
+                },
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// `count` slices `step` mm apart along `normal` from `origin`, each also shifted `shift` in the image plane.
+    fn stack(
+        count: usize,
+        step: f64,
+        orientation: [f64; 6],
+        shift: [f64; 3],
+    ) -> Vec<InstanceRecord> {
+        let normal = unit_normal(&orientation).expect("valid orientation");
+        (0..count)
+            .map(|i| {
+                let t = -(i as f64) * step;
+                let position = [
+                    -250.0 + t * normal[0] + i as f64 * shift[0],
+                    -250.0 + t * normal[1] + i as f64 * shift[1],
+                    t * normal[2] + i as f64 * shift[2],
+                ];
+                image(i as i64 + 1, position, orientation)
+            })
+            .collect()
+    }
+
+    fn axial(count: usize, step: f64) -> Vec<InstanceRecord> {
+        stack(count, step, AXIAL, [0.0; 3])
+    }
+
+    /// Renumbers instance numbers and UIDs 1, 2, 3, ... as a scanner exporting the remaining images would.
+    fn renumber(records: &mut [InstanceRecord]) {
+        for (i, record) in records.iter_mut().enumerate() {
+            record.instance_number = Some(i as i64 + 1);
+            record.sop_instance_uid = format!("1.2.3.4.{}", i + 1);
+            record.path = format!("DICOM/SE000003/IM{:06}", i + 1).into();
+        }
+    }
+
+    fn assess_listed(records: &[InstanceRecord], listed: Option<usize>) -> SeriesAssessment {
+        let refs: Vec<&InstanceRecord> = records.iter().collect();
+        assess_series("1.2.3", "1.2.3.4", &refs, listed)
+    }
+
+    fn assess(records: &[InstanceRecord]) -> SeriesAssessment {
+        assess_listed(records, None)
+    }
+
+    fn with(a: &SeriesAssessment, severity: Severity) -> Vec<&Finding> {
+        a.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect()
+    }
+
+    fn no_fail(a: &SeriesAssessment) {
+        assert!(with(a, Severity::Fail).is_empty(), "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn contiguous_ct_passes() {
+        let a = assess(&axial(200, 1.25));
+        assert_eq!(a.findings, vec![]);
+        assert!(a.missing.is_empty());
+        assert_eq!(a.frames, 200);
+    }
+
+    #[test]
+    fn removed_slice_fails_naming_the_position() {
+        let mut records = axial(200, 1.25);
+        records.remove(100);
+        renumber(&mut records);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        let f = fails[0];
+        assert_eq!(f.check, CheckId::Slices);
+        assert!(
+            f.message.starts_with("Series 3 CT 'Chest 1.25 mm' is incomplete: about 1 slice missing between z = -126.25 and -123.75"),
+            "{}",
+            f.message
+        );
+        assert_eq!(a.missing, vec!["z=-125.0"]);
+        assert_eq!(
+            f.paths,
+            vec!["DICOM/SE000003/IM000101", "DICOM/SE000003/IM000100"]
+        );
+        assert_eq!(
+            (f.study.as_deref(), f.series.as_deref()),
+            (Some("1.2.3"), Some("1.2.3.4"))
+        );
+        assert!(f.ask.contains("series 3") && f.ask_zh.contains("第3序列"));
+        assert_eq!(
+            with(&a, Severity::Warn),
+            Vec::<&Finding>::new(),
+            "renumbered: no numbering gap"
+        );
+    }
+
+    #[test]
+    fn two_removed_slices_and_numbers_are_reported() {
+        let mut records = axial(50, 1.25);
+        records.drain(20..22);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("about 2 slices missing between z = -27.5 and -23.75"),
+            "{}",
+            fails[0].message
+        );
+        assert!(
+            fails[0].message.contains("#21, #22"),
+            "{}",
+            fails[0].message
+        );
+        assert_eq!(a.missing, vec!["z=-26.25", "z=-25.0"]);
+    }
+
+    #[test]
+    fn numbering_gap_with_regular_geometry_only_warns() {
+        let mut records = axial(120, 1.25);
+        for record in records.iter_mut().skip(56) {
+            record.instance_number = record.instance_number.map(|n| n + 1);
+        }
+        let a = assess(&records);
+        no_fail(&a);
+        let warns = with(&a, Severity::Warn);
+        assert_eq!(warns.len(), 1, "{:#?}", a.findings);
+        assert!(
+            warns[0].message.contains("#57") && warns[0].message.contains("no gap"),
+            "{}",
+            warns[0].message
+        );
+        assert_eq!(a.missing, vec!["#57"]);
+    }
+
+    #[test]
+    fn numbering_gap_without_geometry_warns() {
+        let mut records = axial(10, 1.0);
+        for record in &mut records {
+            record.image_position = None;
+        }
+        records.remove(4);
+        let a = assess(&records);
+        no_fail(&a);
+        let warns = with(&a, Severity::Warn);
+        assert_eq!(warns.len(), 1, "{:#?}", a.findings);
+        assert!(
+            warns[0].message.contains("no slice positions"),
+            "{}",
+            warns[0].message
+        );
+        assert_eq!(a.missing, vec!["#5"]);
+    }
+
+    #[test]
+    fn identical_copy_warns() {
+        let mut records = axial(30, 1.25);
+        let mut copy = records[9].clone();
+        copy.path = "COPY/IM000010".into();
+        records.push(copy);
+        let a = assess(&records);
+        no_fail(&a);
+        let warns = with(&a, Severity::Warn);
+        assert_eq!(warns.len(), 1, "{:#?}", a.findings);
+        assert!(
+            warns[0].message.contains("more than once"),
+            "{}",
+            warns[0].message
+        );
+        assert_eq!(
+            warns[0].paths,
+            vec!["COPY/IM000010", "DICOM/SE000003/IM000010"]
+        );
+        assert_eq!(a.frames, 30, "the copy is counted once");
+    }
+
+    #[test]
+    fn different_content_under_one_uid_fails() {
+        let mut records = axial(30, 1.25);
+        let mut other = records[9].clone();
+        other.path = "OTHER/IM000010".into();
+        other.size += 1_000;
+        records.push(other);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("same image ID"),
+            "{}",
+            fails[0].message
+        );
+        assert_eq!(
+            fails[0].paths,
+            vec!["DICOM/SE000003/IM000010", "OTHER/IM000010"]
+        );
+    }
+
+    #[test]
+    fn images_in_acquisition_larger_than_count_fails() {
+        let mut records = axial(40, 1.25);
+        for record in &mut records {
+            record.acquisition_number = Some(1);
+            record.images_in_acquisition = Some(42);
+        }
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("has 40 images") && fails[0].message.contains("recorded 42")
+        );
+
+        records[0].acquisition_number = Some(2);
+        no_fail(&assess(&records));
+        for record in &mut records {
+            record.acquisition_number = Some(1);
+            record.images_in_acquisition = Some(40);
+        }
+        assert_eq!(assess(&records).findings, vec![]);
+    }
+
+    #[test]
+    fn fewer_files_than_dicomdir_lists_fails() {
+        let records = axial(40, 1.25);
+        let a = assess_listed(&records, Some(41));
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(fails[0].message.contains("DICOMDIR") && fails[0].message.contains("41"));
+        assert_eq!(assess_listed(&records, Some(40)).findings, vec![]);
+    }
+
+    fn enhanced(frames: u32, positions: Vec<[f64; 3]>) -> InstanceRecord {
+        InstanceRecord {
+            sop_class_uid: "1.2.840.10008.5.1.4.1.1.2.1".into(),
+            number_of_frames: Some(frames),
+            image_position: None,
+            image_orientation: None,
+            frame_positions: positions,
+            frame_orientation: Some(AXIAL),
+            pixel_data: Some(PixelDataInfo {
+                offset: 4_000,
+                encoding: PixelEncoding::Native {
+                    declared_length: FRAME_BYTES * u64::from(frames),
+                },
+            }),
+            ..image(1, [0.0; 3], AXIAL)
+        }
+    }
+
+    fn frame_positions(count: usize) -> Vec<[f64; 3]> {
+        (0..count)
+            .map(|i| [-250.0, -250.0, -(i as f64) * 0.625])
+            .collect()
+    }
+
+    #[test]
+    fn multi_frame_with_all_frames_passes() {
+        let a = assess(&[enhanced(100, frame_positions(100))]);
+        assert_eq!(a.findings, vec![]);
+        assert_eq!(a.frames, 100);
+    }
+
+    #[test]
+    fn multi_frame_with_a_missing_frame_position_fails() {
+        let mut positions = frame_positions(100);
+        positions.remove(40);
+        let a = assess(&[enhanced(99, positions)]);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert_eq!(fails[0].check, CheckId::Slices);
+        assert_eq!(a.missing, vec!["z=-25.0"]);
+        assert_eq!(a.frames, 99);
+    }
+
+    #[test]
+    fn multi_frame_pixel_data_short_of_frames_fails_integrity() {
+        let mut record = enhanced(100, frame_positions(100));
+        record.pixel_data = Some(PixelDataInfo {
+            offset: 4_000,
+            encoding: PixelEncoding::Native {
+                declared_length: FRAME_BYTES * 60,
+            },
+        });
+        let a = assess(&[record.clone()]);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert_eq!(fails[0].check, CheckId::Integrity);
+        assert!(
+            fails[0].message.contains("only 60 of its 100 frames"),
+            "{}",
+            fails[0].message
+        );
+
+        record.pixel_data = Some(PixelDataInfo {
+            offset: 4_000,
+            encoding: PixelEncoding::Encapsulated {
+                items: 101,
+                complete: true,
+            },
+        });
+        assert_eq!(assess(&[record.clone()]).findings, vec![]);
+        record.pixel_data = Some(PixelDataInfo {
+            offset: 4_000,
+            encoding: PixelEncoding::Encapsulated {
+                items: 51,
+                complete: true,
+            },
+        });
+        assert_eq!(with(&assess(&[record]), Severity::Fail).len(), 1);
+    }
+
+    #[test]
+    fn multi_frame_positions_for_fewer_frames_warn() {
+        let a = assess(&[enhanced(100, frame_positions(90))]);
+        no_fail(&a);
+        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
+    }
+
+    const SAGITTAL: [f64; 6] = [0.0, 1.0, 0.0, 0.0, 0.0, -1.0];
+
+    #[test]
+    fn sagittal_stack() {
+        let mut records = stack(24, 4.0, SAGITTAL, [0.0; 3]);
+        assert_eq!(assess(&records).findings, vec![]);
+        records.remove(12);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("between x = "),
+            "{}",
+            fails[0].message
+        );
+        assert_eq!(a.missing, vec!["x=-202.0"]);
+    }
+
+    #[test]
+    fn oblique_stack_with_in_plane_shift() {
+        let oblique = [0.8, 0.6, 0.0, 0.0, 0.0, -1.0];
+        let mut records = stack(30, 3.0, oblique, [0.48, 0.36, -0.2]);
+        assert_eq!(assess(&records).findings, vec![]);
+        records.remove(15);
+        renumber(&mut records);
+        assert_eq!(with(&assess(&records), Severity::Fail).len(), 1);
+    }
+
+    #[test]
+    fn gantry_tilted_ct() {
+        let tilt = 20f64.to_radians();
+        let orientation = [1.0, 0.0, 0.0, 0.0, tilt.cos(), tilt.sin()];
+        // The table moves along z while the image planes are tilted: positions step along z only.
+        let mut records: Vec<InstanceRecord> = (0..80)
+            .map(|i| image(i + 1, [-250.0, -180.0, -(i as f64) * 2.5], orientation))
+            .collect();
+        assert_eq!(assess(&records).findings, vec![]);
+        records.remove(40);
+        renumber(&mut records);
+        let a = assess(&records);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+        assert_eq!(a.missing, vec!["z=-100.0"]);
+    }
+
+    #[test]
+    fn two_interleaved_kernels_do_not_fail() {
+        let soft = axial(100, 1.25);
+        let mut sharp = axial(100, 1.25);
+        for (i, record) in sharp.iter_mut().enumerate() {
+            record.instance_number = Some(101 + i as i64);
+            record.sop_instance_uid = format!("1.2.3.4.9.{i}");
+            record.path = format!("DICOM/SE000003/IM{:06}", 101 + i).into();
+        }
+        let records: Vec<InstanceRecord> = soft
+            .into_iter()
+            .zip(sharp)
+            .flat_map(|(a, b)| [a, b])
+            .collect();
+        assert_eq!(assess(&records).findings, vec![]);
+    }
+
+    #[test]
+    fn two_reconstructions_of_different_thickness_do_not_fail() {
+        let thin = axial(200, 1.25);
+        let mut thick = axial(50, 5.0);
+        for (i, record) in thick.iter_mut().enumerate() {
+            record.slice_thickness = Some(5.0);
+            record.sop_instance_uid = format!("1.2.3.4.9.{i}");
+            record.path = format!("DICOM/SE000003/THICK{i:03}").into();
+            for z in record.image_position.iter_mut() {
+                z[2] -= 0.3;
+            }
+        }
+        let records: Vec<InstanceRecord> = thin.into_iter().chain(thick).collect();
+        let a = assess(&records);
+        no_fail(&a);
+        assert!(a.missing.is_empty(), "{:?}", a.missing);
+
+        let mut with_gap = records.clone();
+        with_gap.remove(230);
+        let a = assess(&with_gap);
+        assert_eq!(
+            with(&a, Severity::Fail).len(),
+            1,
+            "a gap in one reconstruction: {:#?}",
+            a.findings
+        );
+    }
+
+    #[test]
+    fn variable_thickness_stack_does_not_fail() {
+        let mut records: Vec<InstanceRecord> = Vec::new();
+        for i in 0..20 {
+            let mut r = image(i + 1, [0.0, 0.0, -(i as f64) * 5.0], AXIAL);
+            r.slice_thickness = Some(5.0);
+            records.push(r);
+        }
+        for i in 0..12 {
+            let mut r = image(i + 21, [0.0, 0.0, -100.0 - (i as f64) * 10.0], AXIAL);
+            r.slice_thickness = Some(10.0);
+            records.push(r);
+        }
+        let a = assess(&records);
+        assert_eq!(a.findings, vec![]);
+    }
+
+    #[test]
+    fn irregular_spacing_only_warns() {
+        let steps = [1.0, 1.3, 0.9, 1.6, 1.0, 1.25, 2.2, 0.7, 1.1, 1.4];
+        let mut z = 0.0;
+        let mut records = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            records.push(image(i as i64 + 1, [0.0, 0.0, z], AXIAL));
+            z -= step;
+        }
+        let a = assess(&records);
+        no_fail(&a);
+        let warns = with(&a, Severity::Warn);
+        assert_eq!(warns.len(), 1, "{:#?}", a.findings);
+        assert!(warns[0].message.contains("irregular"));
+    }
+
+    #[test]
+    fn repeated_positions_are_not_gaps() {
+        let mut records = Vec::new();
+        for i in 0..30 {
+            for echo in 0..2 {
+                let n = i * 2 + echo + 1;
+                records.push(image(
+                    n,
+                    [0.0, 0.0, -(i as f64) * 3.0 + 0.04 * echo as f64],
+                    AXIAL,
+                ));
+            }
+        }
+        assert_eq!(assess(&records).findings, vec![]);
+    }
+
+    #[test]
+    fn kernels_with_rounding_noise_in_positions_do_not_warn() {
+        let soft = axial(101, 1.25);
+        let mut sharp = axial(100, 1.25);
+        for (i, record) in sharp.iter_mut().enumerate() {
+            record.sop_instance_uid = format!("1.2.3.4.9.{i}");
+            record.instance_number = Some(200 + i as i64);
+            for p in record.image_position.iter_mut() {
+                p[2] += 0.03;
+            }
+        }
+        let records: Vec<InstanceRecord> = soft.into_iter().chain(sharp).collect();
+        let a = assess(&records);
+        assert!(
+            a.findings.iter().all(|f| !f.message.contains("irregular")),
+            "{:#?}",
+            a.findings
+        );
+        no_fail(&a);
+    }
+
+    #[test]
+    fn separate_blocks_only_warn() {
+        let mut records = axial(20, 5.0);
+        for record in records.iter_mut().skip(10) {
+            for p in record.image_position.iter_mut() {
+                p[2] -= 400.0;
+            }
+        }
+        let a = assess(&records);
+        no_fail(&a);
+        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
+
+        let mut lost = axial(100, 1.25);
+        lost.drain(40..48);
+        renumber(&mut lost);
+        let a = assess(&lost);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("about 8 slices"),
+            "{}",
+            fails[0].message
+        );
+        assert_eq!(a.missing.len(), 8);
+    }
+
+    #[test]
+    fn localizers_are_listed_not_checked() {
+        let mut records = vec![
+            image(1, [0.0, 0.0, 0.0], AXIAL),
+            image(2, [0.0, 0.0, -1.0], AXIAL),
+            image(5, [0.0, 0.0, -40.0], AXIAL),
+        ];
+        for record in &mut records {
+            record.image_type = Some("ORIGINAL\\PRIMARY\\LOCALIZER".into());
+        }
+        let a = assess(&records);
+        assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+        assert_eq!(a.findings[0].severity, Severity::Info);
+        assert!(
+            a.findings[0].message.contains("3 localizer images"),
+            "{}",
+            a.findings[0].message
+        );
+        assert!(a.missing.is_empty());
+    }
+
+    #[test]
+    fn localizer_inside_a_stack_is_ignored() {
+        let mut records = axial(40, 1.25);
+        let mut scout = image(999, [0.0, -300.0, 500.0], [1.0, 0.0, 0.0, 0.0, 0.0, -1.0]);
+        scout.image_type = Some("ORIGINAL\\PRIMARY\\LOCALIZER".into());
+        records.insert(0, scout);
+        assert_eq!(assess(&records).findings, vec![]);
+    }
+
+    #[test]
+    fn reports_and_screen_captures_are_listed() {
+        let dose = InstanceRecord {
+            sop_class_uid: "1.2.840.10008.5.1.4.1.1.88.67".into(),
+            sop_instance_uid: "1.2.3.9.1".into(),
+            series_number: Some(501),
+            modality: Some("SR".into()),
+            ..Default::default()
+        };
+        let a = assess(&[dose]);
+        assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+        assert_eq!(a.findings[0].severity, Severity::Info);
+        assert!(
+            a.findings[0].message.contains("radiation dose report"),
+            "{}",
+            a.findings[0].message
+        );
+        assert_eq!(a.frames, 0);
+
+        let mut captures = axial(2, 10.0);
+        for record in &mut captures {
+            record.sop_class_uid = SOP_SECONDARY_CAPTURE.into();
+        }
+        let a = assess(&captures);
+        assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+        assert!(a.findings[0].message.contains("2 screen captures"));
+    }
+
+    #[test]
+    fn series_without_readable_image_fails() {
+        let mut records = axial(5, 1.25);
+        for record in &mut records {
+            record.pixel_data = None;
+            record.defect = Some(FileDefect {
+                kind: DefectKind::Truncated,
+                detail: "cut".into(),
+            });
+        }
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(fails[0].message.contains("no image that can be read"));
+        assert_eq!(fails[0].paths.len(), 5);
+        assert_eq!(with(&assess(&[]), Severity::Fail).len(), 1);
+    }
+
+    #[test]
+    fn hostile_values_do_not_panic() {
+        let mut records = axial(10, 1.25);
+        records[0].image_position = Some([f64::NAN, 0.0, f64::INFINITY]);
+        records[1].image_orientation = Some([0.0; 6]);
+        records[2].instance_number = Some(i64::MIN);
+        records[3].instance_number = Some(i64::MAX);
+        records[4].image_position = Some([0.0, 0.0, 1e300]);
+        records[5].number_of_frames = Some(u32::MAX);
+        records[5].frame_positions = vec![[0.0; 3]; 3];
+        records[6].images_in_acquisition = Some(i64::MIN);
+        records[7].rows = Some(u16::MAX);
+        records[7].columns = Some(u16::MAX);
+        records[7].samples_per_pixel = Some(u16::MAX);
+        records[7].bits_allocated = Some(u16::MAX - 7);
+        records[7].number_of_frames = Some(2);
+        let a = assess(&records);
+        assert!(a.missing.len() <= MAX_LISTED);
+        assert!(a.findings.iter().all(|f| f.paths.len() <= 2 * MAX_LISTED));
+    }
+
+    #[test]
+    fn labels_and_formatting() {
+        let r = image(1, [0.0; 3], AXIAL);
+        assert_eq!(series_label(&[&r]), "series 3 CT 'Chest 1.25 mm'");
+        assert_eq!(series_label_zh(&[&r]), "第3序列");
+        let bare = InstanceRecord::default();
+        assert_eq!(series_label(&[&bare]), "series");
+        assert_eq!(series_label_zh(&[&bare]), "该序列");
+        assert_eq!(
+            (mm(-120.0), mm(-118.75), mm(-0.001), mm(2.5)),
+            (
+                "-120.0".into(),
+                "-118.75".into(),
+                "0.0".into(),
+                "2.5".into()
+            )
+        );
+    }
+}
