@@ -1,0 +1,165 @@
+//! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
+use crate::walk::{Skipped, WalkError, walk};
+
+/// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
+pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
+
+/// How to scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Worker threads; `None` uses one per CPU.
+    pub jobs: Option<usize>,
+    /// Show a progress bar on stderr (the caller decides whether stderr is a terminal).
+    pub progress: bool,
+}
+
+/// A file that is not DICOM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherFile {
+    /// Path relative to the media root.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Why it is not DICOM.
+    pub reason: NotDicom,
+}
+
+/// A file that looks like DICOM but cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableFile {
+    /// Path relative to the media root.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub defect: FileDefect,
+}
+
+/// What the scan of one media root found.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// The media root as given.
+    pub root: PathBuf,
+    /// DICOM instances (DICOMDIR files excluded), sorted by path.
+    pub records: Vec<InstanceRecord>,
+    /// DICOMDIR files found by name or by SOP class (relative paths), in walk order.
+    pub dicomdirs: Vec<PathBuf>,
+    /// Files that are not DICOM, sorted by path.
+    pub other_files: Vec<OtherFile>,
+    /// Files that look like DICOM but cannot be used, sorted by path.
+    pub unreadable: Vec<UnreadableFile>,
+    /// Entries not read at all (links, special files, unreadable folders).
+    pub skipped: Vec<Skipped>,
+    /// Regular files seen.
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Header bytes consumed by the reader.
+    pub header_bytes: u64,
+    /// Wall time of the scan.
+    pub elapsed: Duration,
+}
+
+/// Walks `root` and reads every regular file's header in parallel.
+pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
+    let started = Instant::now();
+    let mut listing = walk(root)?;
+    let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
+        .files
+        .drain(..)
+        .partition(|f| is_dicomdir_name(&f.relative));
+    listing.files = files;
+    let progress = progress_bar(options.progress, listing.files.len() as u64);
+    let read_all = || {
+        listing
+            .files
+            .par_iter()
+            .map(|file| {
+                let outcome = read_header(&file.path, &file.relative);
+                progress.inc(1);
+                (file, outcome)
+            })
+            .collect::<Vec<_>>()
+    };
+    let outcomes = match build_pool(options.jobs) {
+        Some(pool) => pool.install(read_all),
+        None => read_all(),
+    };
+    progress.finish_and_clear();
+
+    let mut scan = Scan {
+        root: root.to_path_buf(),
+        skipped: listing.skipped,
+        files: listing.files.len() + dicomdirs.len(),
+        bytes: listing.files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
+        dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
+        ..Scan::default()
+    };
+    for (file, outcome) in outcomes {
+        match outcome {
+            HeaderOutcome::Instance(record) => {
+                scan.header_bytes += record.header_bytes;
+                if record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
+                    scan.dicomdirs.push(record.path);
+                } else {
+                    scan.records.push(*record);
+                }
+            }
+            HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
+                path: file.relative.clone(),
+                size: file.size,
+                reason,
+            }),
+            HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
+                path: file.relative.clone(),
+                defect,
+            }),
+        }
+    }
+    scan.records.sort_by(|a, b| a.path.cmp(&b.path));
+    scan.elapsed = started.elapsed();
+    Ok(scan)
+}
+
+/// True for the names a DICOMDIR takes on real media: `DICOMDIR` in any case, with the `.` or `;1` an ISO 9660
+/// mount may add.
+pub fn is_dicomdir_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| {
+            n.trim_end_matches(";1")
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case("DICOMDIR")
+        })
+        .unwrap_or(false)
+}
+
+/// A pool with the requested number of threads and stacks large enough for any header (the reader is
+/// iterative; the headroom is for the decoders).
+fn build_pool(jobs: Option<usize>) -> Option<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(8 << 20);
+    if let Some(jobs) = jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    builder.build().ok()
+}
+
+fn progress_bar(visible: bool, total: u64) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_bar} {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

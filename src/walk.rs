@@ -1,0 +1,183 @@
+//! Walk: list every entry under the media root, read-only, without following symbolic links.
+//!
+//! Only regular files are handed on to the header reader; symbolic links, FIFOs, sockets and device nodes are
+//! recorded but never opened (opening a FIFO would hang, a link could point outside the media or into a loop).
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+use walkdir::WalkDir;
+
+/// A regular file found on the media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    /// Full path, used to open the file.
+    pub path: PathBuf,
+    /// Path relative to the media root, used in every message.
+    pub relative: PathBuf,
+    /// Size in bytes from the directory entry's metadata.
+    pub size: u64,
+}
+
+/// An entry that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Path relative to the media root.
+    pub relative: PathBuf,
+    /// Why it was not read.
+    pub reason: SkipReason,
+}
+
+/// Why an entry was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// A symbolic link: never followed.
+    Symlink,
+    /// A FIFO, socket or device node: never opened.
+    Special,
+    /// The directory or entry could not be read (the OS error).
+    Unreadable(String),
+}
+
+/// Everything the walk found.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// Regular files, in directory order (sorted by name at each level, as ISO 9660 stores them).
+    pub files: Vec<MediaFile>,
+    /// Entries that were not read.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The media root itself cannot be used.
+#[derive(Debug, Error)]
+pub enum WalkError {
+    /// The root does not exist or cannot be accessed.
+    #[error("cannot open {path}: {source}")]
+    Root {
+        /// The root as given.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Walks `root` (a directory, or a single file) and lists what is on it.
+pub fn walk(root: &Path) -> Result<Walk, WalkError> {
+    std::fs::metadata(root).map_err(|source| WalkError::Root {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let mut result = Walk::default();
+    let walker = WalkDir::new(root).follow_links(false).sort_by_file_name();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let relative = relative_to(root, entry.path());
+                let file_type = entry.file_type();
+                if file_type.is_dir() {
+                    continue;
+                }
+                if file_type.is_symlink() {
+                    result.skipped.push(Skipped {
+                        relative,
+                        reason: SkipReason::Symlink,
+                    });
+                } else if file_type.is_file() {
+                    match entry.metadata() {
+                        Ok(meta) => result.files.push(MediaFile {
+                            path: entry.into_path(),
+                            relative,
+                            size: meta.len(),
+                        }),
+                        Err(err) => result.skipped.push(Skipped {
+                            relative,
+                            reason: SkipReason::Unreadable(err.to_string()),
+                        }),
+                    }
+                } else {
+                    result.skipped.push(Skipped {
+                        relative,
+                        reason: SkipReason::Special,
+                    });
+                }
+            }
+            Err(err) => {
+                let relative = err.path().map(|p| relative_to(root, p)).unwrap_or_default();
+                let reason = err
+                    .io_error()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| err.to_string());
+                result.skipped.push(Skipped {
+                    relative,
+                    reason: SkipReason::Unreadable(reason),
+                });
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// `path` relative to `root`; a root that is itself a file gives its file name.
+fn relative_to(root: &Path, path: &Path) -> PathBuf {
+    match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+        _ => path
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| path.to_path_buf()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_files_skips_links_and_fifos_and_survives_a_link_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("DICOM/ST000001")).unwrap();
+        std::fs::write(root.join("DICOM/ST000001/IM000001"), b"x").unwrap();
+        std::fs::write(root.join("AUTORUN.INF"), b"[autorun]").unwrap();
+        std::os::unix::fs::symlink(root, root.join("DICOM/loop")).unwrap();
+        let fifo = root.join("IM000002");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+
+        let walk = walk(root).unwrap();
+        let files: Vec<_> = walk.files.iter().map(|f| f.relative.clone()).collect();
+        assert_eq!(
+            files,
+            [
+                PathBuf::from("AUTORUN.INF"),
+                PathBuf::from("DICOM/ST000001/IM000001")
+            ]
+        );
+        assert_eq!(walk.files[1].size, 1);
+        let skipped: Vec<_> = walk
+            .skipped
+            .iter()
+            .map(|s| (s.relative.clone(), s.reason.clone()))
+            .collect();
+        assert!(skipped.contains(&(PathBuf::from("DICOM/loop"), SkipReason::Symlink)));
+        assert!(skipped.contains(&(PathBuf::from("IM000002"), SkipReason::Special)));
+    }
+
+    #[test]
+    fn a_single_file_root_is_listed_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("one.dcm");
+        std::fs::write(&file, b"abc").unwrap();
+        let walk = walk(&file).unwrap();
+        assert_eq!(walk.files.len(), 1);
+        assert_eq!(walk.files[0].relative, PathBuf::from("one.dcm"));
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error() {
+        assert!(walk(Path::new("/nonexistent/dicomcheck-root")).is_err());
+    }
+}
