@@ -7,7 +7,7 @@ use encoding_rs::Encoding;
 use serde::Serialize;
 
 /// A text value decoded from its raw bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct DecodedText {
     /// The decoded text, ISO 2022 escape sequences removed, trailing spaces and NULs trimmed.
     pub text: String,
@@ -16,7 +16,7 @@ pub struct DecodedText {
 }
 
 /// How a text value was decoded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Decoding {
     /// Decoded with the declared character set (or plain ASCII); nothing to report.

@@ -1,11 +1,118 @@
 //! Checks: each turns the catalog into findings with a plain message and what to ask the counter staff.
 
+pub mod date;
+pub mod dicomdir;
+pub mod dob;
+pub mod integrity;
+pub mod media;
+pub mod name;
+pub mod patient;
+pub mod slices;
+
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
 
-pub mod date;
-pub mod slices;
+use crate::catalog::Catalog;
+use crate::names::PassportName;
+use crate::scan::Scan;
+use date::{DateRange, StudyDate};
+use name::NameOutcome;
+use patient::Person;
+use slices::SeriesAssessment;
+
+/// What the user expects to find on the disc.
+#[derive(Debug, Clone)]
+pub struct Expectations {
+    /// The passport name (`--name`).
+    pub passport: Option<PassportName>,
+    /// The passport's name in Chinese characters (`--name-zh`).
+    pub passport_zh: Option<String>,
+    /// The birth date (`--dob`).
+    pub dob: Option<StudyDate>,
+    /// Days on which a scan must be on the disc (`--date`).
+    pub dates: Vec<DateRange>,
+    /// Today, for implausible future dates.
+    pub today: StudyDate,
+}
+
+/// Everything the checks found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Every finding, most severe first.
+    pub findings: Vec<Finding>,
+    /// The persons on the disc.
+    pub persons: Vec<Person>,
+    /// The name check's verdict per person.
+    pub names: NameOutcome,
+    /// Per Series Instance UID: frames and missing slices.
+    pub series: HashMap<String, SeriesAssessment>,
+    /// Per Study Instance UID: how messages name the study.
+    pub study_labels: HashMap<String, String>,
+}
+
+/// Runs every check on a scanned and catalogued disc.
+pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
+    let records = &scan.records;
+    let directory = dicomdir::check(scan);
+    let mut findings = media::check(scan);
+    findings.extend(integrity::check(scan, &|path| {
+        directory.listed.contains(path)
+    }));
+
+    let mut study_labels = HashMap::new();
+    let mut series_outcomes = HashMap::new();
+    let mut dated = Vec::new();
+    for study in &catalog.studies {
+        let instances: Vec<_> = study.instances().map(|i| &records[i]).collect();
+        let label = date::study_label(&instances);
+        findings.extend(date::check_study_dates(
+            &study.uid,
+            &label,
+            &instances,
+            expect.today,
+        ));
+        dated.push((
+            study.uid.clone(),
+            label.clone(),
+            date::study_date(&instances),
+        ));
+        for series in &study.series {
+            let listed = directory.series_counts.get(&series.uid).copied();
+            let assessment =
+                slices::assess_series(&study.uid, &series.uid, &series.records(records), listed);
+            findings.extend(assessment.findings.iter().cloned());
+            series_outcomes.insert(series.uid.clone(), assessment);
+        }
+        study_labels.insert(study.uid.clone(), label);
+    }
+    if !expect.dates.is_empty() {
+        findings.extend(date::check_expected_dates(&dated, &expect.dates));
+    }
+    findings.extend(directory.findings);
+
+    let persons = patient::persons(records, catalog);
+    let names = name::check(
+        &persons,
+        expect.passport.as_ref(),
+        expect.passport_zh.as_deref(),
+    );
+    let yours = names.yours();
+    findings.extend(names.findings.iter().cloned());
+    findings.extend(patient::check(&persons, &study_labels, &yours));
+    if let Some(dob) = expect.dob {
+        findings.extend(dob::check(&persons, &yours, dob));
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    Outcome {
+        findings,
+        persons,
+        names,
+        series: series_outcomes,
+        study_labels,
+    }
+}
 
 /// The checks of the product, as named in the JSON report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

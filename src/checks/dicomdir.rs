@@ -1,0 +1,328 @@
+//! The `dicomdir` check: the disc's index (DICOMDIR) against the files, both ways.
+//!
+//! Files the DICOMDIR lists are looked up among the files the walk found (case-insensitively, ignoring the
+//! `;1` version suffix of ISO 9660); nothing is ever opened because the DICOMDIR names it, so a `..` or an
+//! absolute path in a record cannot reach outside the media.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use super::integrity::display;
+use super::{CheckId, Finding, Severity};
+use crate::dicomdir::{DicomDir, read_dicomdir};
+use crate::scan::Scan;
+
+/// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryIndex {
+    /// Paths (relative to the media root, as found on the media) that a DICOMDIR lists.
+    pub listed: HashSet<PathBuf>,
+    /// Number of files each DICOMDIR lists per Series Instance UID.
+    pub series_counts: HashMap<String, usize>,
+    /// The check's findings.
+    pub findings: Vec<Finding>,
+}
+
+/// Reads every DICOMDIR found on the media and cross-checks it with the scan.
+pub fn check(scan: &Scan) -> DirectoryIndex {
+    let mut index = DirectoryIndex::default();
+    if scan.dicomdirs.is_empty() {
+        if !scan.records.is_empty() {
+            index.findings.push(
+                Finding::new(
+                    CheckId::Dicomdir,
+                    Severity::Warn,
+                    "The disc has no DICOMDIR (the index file that hospital import software looks for first).",
+                )
+                .ask(
+                    "Ask for a disc in the standard DICOM format (IHE PDI, with a DICOMDIR): some hospitals at \
+                     home cannot import a disc without one.",
+                    "光盘中没有DICOMDIR索引文件，部分医院的导入软件无法读取。请按标准DICOM格式（IHE PDI，含DICOMDIR）刻录。",
+                ),
+            );
+        }
+        return index;
+    }
+
+    let on_media = MediaIndex::new(scan);
+    let mut unlisted: HashSet<&Path> = scan.records.iter().map(|r| r.path.as_path()).collect();
+    for relative in &scan.dicomdirs {
+        let base = relative.parent().unwrap_or(Path::new(""));
+        let dicomdir = match read_dicomdir(&scan.root.join(relative)) {
+            Ok(dicomdir) => dicomdir,
+            Err(err) => {
+                index.findings.push(
+                    Finding::new(
+                        CheckId::Dicomdir,
+                        Severity::Fail,
+                        format!(
+                            "The disc's index (DICOMDIR) is damaged: {err}. Import software at home may not load \
+                             the disc. The images themselves were checked one by one below."
+                        ),
+                    )
+                    .ask(
+                        "Ask them to burn the disc again, with a correct DICOMDIR.",
+                        "光盘的DICOMDIR索引文件已损坏，导入软件可能无法读取。请重新刻录光盘。",
+                    )
+                    .paths([display(relative)]),
+                );
+                continue;
+            }
+        };
+        cross_check(
+            scan,
+            &dicomdir,
+            relative,
+            base,
+            &on_media,
+            &mut unlisted,
+            &mut index,
+        );
+    }
+
+    if !unlisted.is_empty() && index.findings.iter().all(|f| f.severity < Severity::Fail) {
+        let mut paths: Vec<String> = unlisted.iter().map(|p| display(p)).collect();
+        paths.sort();
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Warn,
+                format!(
+                    "{} on the disc {} not listed in the DICOMDIR: import software that follows the DICOMDIR \
+                     will skip {}.",
+                    plural(paths.len(), "image file", "image files"),
+                    if paths.len() == 1 { "is" } else { "are" },
+                    if paths.len() == 1 { "it" } else { "them" },
+                ),
+            )
+            .ask(
+                "Ask them to burn the disc again so that the DICOMDIR lists every image.",
+                "光盘中有影像文件未列入DICOMDIR索引，导入时会被遗漏。请重新刻录，使DICOMDIR包含全部影像。",
+            )
+            .paths(paths),
+        );
+    }
+    index
+}
+
+fn cross_check<'s>(
+    scan: &'s Scan,
+    dicomdir: &DicomDir,
+    relative: &Path,
+    base: &Path,
+    on_media: &MediaIndex<'s>,
+    unlisted: &mut HashSet<&'s Path>,
+    index: &mut DirectoryIndex,
+) {
+    let mut missing = Vec::new();
+    let mut outside = Vec::new();
+    let mut disagree = Vec::new();
+    for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
+        let Some(wanted) = resolve(base, &entry.file_id) else {
+            outside.push(entry.file_id.join("\\"));
+            continue;
+        };
+        if let Some(uid) = &entry.series_instance_uid {
+            *index.series_counts.entry(uid.clone()).or_default() += 1;
+        }
+        let Some(found) = on_media.find(&wanted) else {
+            missing.push(display(&wanted));
+            continue;
+        };
+        index.listed.insert(found.to_path_buf());
+        unlisted.remove(found);
+        if let Some(record) = on_media.record(found) {
+            let differs = |listed: &Option<String>, actual: &str| {
+                listed.as_deref().is_some_and(|l| l != actual)
+            };
+            if differs(&entry.sop_instance_uid, &record.sop_instance_uid)
+                || differs(&entry.series_instance_uid, &record.series_instance_uid)
+                || differs(&entry.study_instance_uid, &record.study_instance_uid)
+            {
+                disagree.push(display(found));
+            }
+        }
+    }
+    let listed_here = index.listed.len();
+    let nothing_missing = missing.is_empty();
+    if !missing.is_empty() {
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Fail,
+                format!(
+                    "The DICOMDIR lists {} that {} not on the disc: import at home will fail or be incomplete.",
+                    plural(missing.len(), "file", "files"),
+                    if missing.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .ask(
+                "Ask them to burn the disc again and check that every image was copied.",
+                format!("DICOMDIR索引中列出的{}个文件在光盘上不存在，请重新刻录完整的光盘。", missing.len()),
+            )
+            .paths(missing),
+        );
+    }
+    if !outside.is_empty() {
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Fail,
+                format!(
+                    "The DICOMDIR points to {} outside the disc (a path with '..' or an absolute path); they \
+                     were not opened.",
+                    plural(outside.len(), "file", "files")
+                ),
+            )
+            .ask(
+                "Ask them to burn the disc again with a standard DICOMDIR.",
+                "DICOMDIR索引指向光盘以外的路径，不符合标准。请重新刻录光盘。",
+            )
+            .paths(outside),
+        );
+    }
+    if !disagree.is_empty() {
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Warn,
+                format!(
+                    "For {} the DICOMDIR names a different image, series or study than the file itself holds.",
+                    plural(disagree.len(), "file", "files")
+                ),
+            )
+            .ask(
+                "Ask them to burn the disc again so that the DICOMDIR matches the images.",
+                "DICOMDIR索引与影像文件内容不一致，请重新刻录光盘。",
+            )
+            .paths(disagree),
+        );
+    }
+    if !dicomdir.links_followed {
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Warn,
+                "The DICOMDIR's internal links are broken; it was read in file order instead. Some import \
+                 software may not read it.",
+            )
+            .ask(
+                "Ask them to burn the disc again with a correct DICOMDIR.",
+                "DICOMDIR索引的内部链接有误，部分软件可能无法读取。请重新刻录光盘。",
+            )
+            .paths([display(relative)]),
+        );
+    }
+    if listed_here == 0 && nothing_missing && !scan.records.is_empty() {
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Warn,
+                "The DICOMDIR lists no images at all.",
+            )
+            .ask(
+                "Ask them to burn the disc again with a DICOMDIR that lists the images.",
+                "DICOMDIR索引中没有任何影像，请重新刻录光盘。",
+            )
+            .paths([display(relative)]),
+        );
+    }
+}
+
+/// The ReferencedFileID components as a path relative to the media root, or `None` when they would leave
+/// the DICOMDIR's folder.
+fn resolve(base: &Path, components: &[String]) -> Option<PathBuf> {
+    let mut path = base.to_path_buf();
+    for component in components {
+        let component = component.trim();
+        let as_path = Path::new(component);
+        let mut parts = as_path.components();
+        match (parts.next(), parts.next()) {
+            (Some(Component::Normal(part)), None) => path.push(part),
+            _ => return None,
+        }
+    }
+    Some(path)
+}
+
+/// Every file found on the media, keyed case-insensitively as ISO 9660 names are.
+struct MediaIndex<'s> {
+    by_key: HashMap<String, &'s Path>,
+    records: HashMap<&'s Path, &'s crate::read_header::InstanceRecord>,
+}
+
+impl<'s> MediaIndex<'s> {
+    fn new(scan: &'s Scan) -> Self {
+        let mut by_key = HashMap::new();
+        let paths = scan
+            .records
+            .iter()
+            .map(|r| r.path.as_path())
+            .chain(scan.other_files.iter().map(|f| f.path.as_path()))
+            .chain(scan.unreadable.iter().map(|f| f.path.as_path()));
+        for path in paths {
+            by_key.insert(key(path), path);
+        }
+        let records = scan.records.iter().map(|r| (r.path.as_path(), r)).collect();
+        Self { by_key, records }
+    }
+
+    fn find(&self, wanted: &Path) -> Option<&'s Path> {
+        self.by_key.get(&key(wanted)).copied()
+    }
+
+    fn record(&self, path: &Path) -> Option<&'s crate::read_header::InstanceRecord> {
+        self.records.get(path).copied()
+    }
+}
+
+/// Upper case, `;1` and a trailing `.` removed from each component.
+fn key(path: &Path) -> String {
+    path.components()
+        .map(|c| {
+            let part = c.as_os_str().to_string_lossy();
+            let part = part.strip_suffix(";1").unwrap_or(&part);
+            part.trim_end_matches('.').to_uppercase()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_ids_resolve_inside_the_media_only() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            resolve(Path::new(""), &ids(&["DICOM", "IM1"])),
+            Some(PathBuf::from("DICOM/IM1"))
+        );
+        assert_eq!(
+            resolve(Path::new("EXPORT"), &ids(&["IM1"])),
+            Some(PathBuf::from("EXPORT/IM1"))
+        );
+        assert_eq!(resolve(Path::new(""), &ids(&["..", "etc"])), None);
+        assert_eq!(resolve(Path::new(""), &ids(&["/etc/passwd"])), None);
+        assert_eq!(resolve(Path::new(""), &ids(&["A/../../B"])), None);
+    }
+
+    #[test]
+    fn media_names_match_case_insensitively_and_without_version_suffix() {
+        assert_eq!(
+            key(Path::new("dicom/st000001/im000001;1")),
+            key(Path::new("DICOM/ST000001/IM000001"))
+        );
+        assert_eq!(key(Path::new("DICOMDIR.")), "DICOMDIR");
+        assert_ne!(key(Path::new("DICOM/IM1")), key(Path::new("DICOM/IM2")));
+    }
+}

@@ -1,0 +1,359 @@
+//! The `integrity` check: every DICOM file can be read whole; nothing that should be an image is junk.
+
+use std::path::Path;
+
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+
+use super::{CheckId, Finding, Severity};
+use crate::read_header::{DefectKind, FileDefect, InstanceRecord, NotDicom, PixelEncoding};
+use crate::scan::Scan;
+use crate::walk::SkipReason;
+
+/// Transfer syntaxes whose Pixel Data is stored uncompressed, so its length must match the image size.
+const NATIVE_SYNTAXES: [&str; 4] = [
+    "1.2.840.10008.1.2",
+    "1.2.840.10008.1.2.1",
+    "1.2.840.10008.1.2.1.99",
+    "1.2.840.10008.1.2.2",
+];
+
+/// Standard compressions that many viewers and PACS importers still cannot open.
+const UNUSUAL_SYNTAXES: [(&str, &str); 8] = [
+    ("1.2.840.10008.1.2.4.80", "JPEG-LS"),
+    ("1.2.840.10008.1.2.4.81", "JPEG-LS (near-lossless)"),
+    ("1.2.840.10008.1.2.4.110", "JPEG XL"),
+    ("1.2.840.10008.1.2.4.111", "JPEG XL"),
+    ("1.2.840.10008.1.2.4.112", "JPEG XL"),
+    ("1.2.840.10008.1.2.4.201", "HTJ2K"),
+    ("1.2.840.10008.1.2.4.202", "HTJ2K"),
+    ("1.2.840.10008.1.2.4.203", "HTJ2K"),
+];
+
+/// Runs the check. `listed_in_dicomdir` tells whether the DICOMDIR lists a path (such a file must be DICOM).
+pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Finding> {
+    let mut damaged: Vec<(String, FileDefect)> = scan
+        .unreadable
+        .iter()
+        .map(|u| (display(&u.path), u.defect.clone()))
+        .chain(scan.records.iter().filter_map(|r| {
+            r.defect
+                .clone()
+                .or_else(|| pixel_defect(r))
+                .map(|d| (display(&r.path), d))
+        }))
+        .collect();
+    damaged.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut findings = Vec::new();
+    for kind in [DefectKind::Truncated, DefectKind::Io] {
+        let group: Vec<_> = damaged.iter().filter(|(_, d)| d.kind == kind).collect();
+        if !group.is_empty() {
+            findings.push(defect_finding(kind, &group));
+        }
+    }
+    let malformed: Vec<_> = damaged
+        .iter()
+        .filter(|(_, d)| !matches!(d.kind, DefectKind::Truncated | DefectKind::Io))
+        .collect();
+    if !malformed.is_empty() {
+        findings.push(defect_finding(DefectKind::Malformed, &malformed));
+    }
+
+    let should_be_dicom = |path: &Path| listed_in_dicomdir(path) || looks_like_dicom_name(path);
+    let empty: Vec<_> = scan
+        .other_files
+        .iter()
+        .filter(|f| f.reason == NotDicom::Empty && should_be_dicom(&f.path))
+        .map(|f| display(&f.path))
+        .collect();
+    if !empty.is_empty() {
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Fail,
+                format!(
+                    "{} on the disc {} empty (zero bytes): the burn did not finish.",
+                    files(empty.len()),
+                    are(empty.len())
+                ),
+            )
+            .ask(
+                "Ask them to burn the disc again, then check the new disc before you leave.",
+                format!(
+                    "光盘中有{}个文件是空的（0字节），刻录不完整。请重新刻录光盘。",
+                    empty.len()
+                ),
+            )
+            .paths(empty),
+        );
+    }
+    let junk: Vec<_> = scan
+        .other_files
+        .iter()
+        .filter(|f| f.reason == NotDicom::NoMarker && should_be_dicom(&f.path))
+        .map(|f| display(&f.path))
+        .collect();
+    if !junk.is_empty() {
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Fail,
+                format!(
+                    "{} named or placed like scan images {} not DICOM images at all.",
+                    files(junk.len()),
+                    are(junk.len())
+                ),
+            )
+            .ask(
+                "Ask them to burn the disc again in DICOM format, then check the new disc.",
+                format!(
+                    "光盘中有{}个影像文件不是DICOM格式，请用DICOM格式重新刻录。",
+                    junk.len()
+                ),
+            )
+            .paths(junk),
+        );
+    }
+    findings.extend(transfer_syntax_findings(&scan.records));
+    findings.extend(skipped_findings(scan));
+    findings
+}
+
+/// A damage the header alone proves in a single-frame image read without error: native Pixel Data shorter than
+/// the image size, or no compressed fragment at all. (Multi-frame images are counted frame by frame by the
+/// slices check.)
+fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
+    if record.frames() > 1 {
+        return None;
+    }
+    let pixel = record.pixel_data.as_ref()?;
+    match pixel.encoding {
+        PixelEncoding::Native { declared_length } => {
+            if !NATIVE_SYNTAXES.contains(&record.transfer_syntax.as_str()) {
+                return None;
+            }
+            let expected = record.expected_pixel_bytes()?;
+            (declared_length < expected).then(|| FileDefect {
+                kind: DefectKind::Truncated,
+                detail: format!(
+                    "image data holds {declared_length} bytes, the image size needs {expected}"
+                ),
+            })
+        }
+        PixelEncoding::Encapsulated {
+            items,
+            complete: true,
+        } => (items < 2).then(|| FileDefect {
+            kind: DefectKind::Truncated,
+            detail: "the compressed image data holds no image".to_string(),
+        }),
+        PixelEncoding::Encapsulated {
+            complete: false, ..
+        } => None,
+    }
+}
+
+fn defect_finding(kind: DefectKind, group: &[&(String, FileDefect)]) -> Finding {
+    let n = group.len();
+    let (message, ask, ask_zh) = match kind {
+        DefectKind::Truncated => (
+            format!(
+                "{} {} cut short: the disc was not burned completely.",
+                files(n),
+                are(n)
+            ),
+            "Ask them to burn the disc again, then check the new disc before you leave.",
+            format!("光盘中有{n}个文件不完整（刻录中断）。请重新刻录光盘。"),
+        ),
+        DefectKind::Io => (
+            format!(
+                "{} could not be read from the disc (read error): it may be scratched or badly burned.",
+                files(n)
+            ),
+            "Ask for a new disc (or a USB stick), then check it before you leave.",
+            format!("光盘中有{n}个文件无法读取（读盘错误）。请重新刻录一张光盘或拷贝到U盘。"),
+        ),
+        _ => (
+            format!("{} {} damaged and cannot be opened.", files(n), are(n)),
+            "Ask them to burn the disc again, then check the new disc before you leave.",
+            format!("光盘中有{n}个DICOM文件已损坏，无法打开。请重新刻录光盘。"),
+        ),
+    };
+    Finding::new(CheckId::Integrity, Severity::Fail, message)
+        .ask(ask, ask_zh)
+        .paths(
+            group
+                .iter()
+                .map(|(path, defect)| format!("{path} ({})", defect.detail)),
+        )
+}
+
+fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
+    let mut unknown: Vec<&InstanceRecord> = Vec::new();
+    let mut unusual: Vec<(&InstanceRecord, &str)> = Vec::new();
+    for record in records {
+        if let Some((_, name)) = UNUSUAL_SYNTAXES
+            .iter()
+            .find(|(uid, _)| *uid == record.transfer_syntax)
+        {
+            unusual.push((record, name));
+        } else if TransferSyntaxRegistry
+            .get(&record.transfer_syntax)
+            .is_none()
+        {
+            unknown.push(record);
+        }
+    }
+    let mut findings = Vec::new();
+    if !unknown.is_empty() {
+        let mut uids: Vec<&str> = unknown.iter().map(|r| r.transfer_syntax.as_str()).collect();
+        uids.sort_unstable();
+        uids.dedup();
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Warn,
+                format!(
+                    "{} use a private or unknown image encoding ({}): other hospitals' software may not open them.",
+                    files(unknown.len()),
+                    uids.join(", ")
+                ),
+            )
+            .ask(
+                "Ask whether they can export the images in standard DICOM (uncompressed or JPEG) instead.",
+                "部分图像使用了非标准的私有编码，其他医院可能无法打开。请用标准DICOM格式（不压缩或JPEG）导出。",
+            )
+            .paths(unknown.iter().map(|r| display(&r.path))),
+        );
+    }
+    if !unusual.is_empty() {
+        let mut names: Vec<&str> = unusual.iter().map(|(_, n)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Warn,
+                format!(
+                    "{} use a compression ({}) that some viewers and hospital systems cannot open yet.",
+                    files(unusual.len()),
+                    names.join(", ")
+                ),
+            )
+            .ask(
+                "Ask whether they can export the images uncompressed or as JPEG instead.",
+                "部分图像使用了较少见的压缩格式，部分看图软件无法打开。请尽量以不压缩或JPEG格式导出。",
+            )
+            .paths(unusual.iter().map(|(r, _)| display(&r.path))),
+        );
+    }
+    findings
+}
+
+fn skipped_findings(scan: &Scan) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let unreadable: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::Unreadable(error) => Some(format!("{} ({error})", display(&s.relative))),
+            _ => None,
+        })
+        .collect();
+    if !unreadable.is_empty() {
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Fail,
+                format!(
+                    "{} on the disc could not be read (read error): the disc may be scratched or badly burned.",
+                    plural(unreadable.len(), "folder or entry", "folders or entries")
+                ),
+            )
+            .ask(
+                "Ask for a new disc (or a USB stick), then check it before you leave.",
+                "光盘中有目录无法读取（读盘错误）。请重新刻录一张光盘或拷贝到U盘。",
+            )
+            .paths(unreadable),
+        );
+    }
+    let special: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter(|s| s.reason == SkipReason::Special)
+        .map(|s| display(&s.relative))
+        .collect();
+    if !special.is_empty() {
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Warn,
+                format!(
+                    "{} on the media {} not ordinary files (device nodes or pipes) and were not read.",
+                    plural(special.len(), "entry", "entries"),
+                    are(special.len())
+                ),
+            )
+            .paths(special),
+        );
+    }
+    let links: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter(|s| s.reason == SkipReason::Symlink)
+        .map(|s| display(&s.relative))
+        .collect();
+    if !links.is_empty() {
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Info,
+                format!(
+                    "{} not followed.",
+                    plural(links.len(), "symbolic link was", "symbolic links were")
+                ),
+            )
+            .paths(links),
+        );
+    }
+    findings
+}
+
+/// Files whose name or place says they should be DICOM: a `.dcm`/`.dicom` extension, or anything without an
+/// extension inside a folder named `DICOM`.
+fn looks_like_dicom_name(path: &Path) -> bool {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("dcm" | "dicom" | "dic") => true,
+        None => path.parent().is_some_and(|p| {
+            p.components()
+                .any(|c| c.as_os_str().eq_ignore_ascii_case("DICOM"))
+        }),
+        Some(_) => false,
+    }
+}
+
+/// A path as shown to people (lossy for names that are not UTF-8).
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn files(n: usize) -> String {
+    plural(n, "file", "files")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
+}
