@@ -1,1 +1,5 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    std::process::exit(dicomcheck::cli::run(dicomcheck::cli::Args::parse()));
+}
