@@ -7,8 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
-use super::integrity::display;
-use super::{CheckId, Finding, Severity};
+use super::{CheckId, Finding, Severity, display, plural};
 use crate::dicomdir::{DicomDir, read_dicomdir};
 use crate::scan::Scan;
 
@@ -286,14 +285,6 @@ fn key(path: &Path) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use super::{CheckId, Finding, Severity};
+use super::{CheckId, Finding, Severity, display, plural};
 use crate::read_header::{DefectKind, FileDefect, InstanceRecord, NotDicom, PixelEncoding};
 use crate::scan::Scan;
 use crate::walk::SkipReason;
@@ -337,21 +337,8 @@ fn looks_like_dicom_name(path: &Path) -> bool {
     }
 }
 
-/// A path as shown to people (lossy for names that are not UTF-8).
-pub fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
-}
-
 fn files(n: usize) -> String {
     plural(n, "file", "files")
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 fn are(n: usize) -> &'static str {

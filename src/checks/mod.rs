@@ -11,6 +11,7 @@ pub mod slices;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -233,5 +234,19 @@ impl Finding {
     pub fn series(mut self, uid: impl Into<String>) -> Self {
         self.series = Some(uid.into());
         self
+    }
+}
+
+/// A path as shown to people (lossy for names that are not UTF-8).
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// `1 file` / `3 files`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }

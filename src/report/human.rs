@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Report, Verdict};
-use crate::checks::{Finding, Severity};
+use crate::checks::{Finding, Severity, plural};
 
 /// Which note for the counter staff follows a failing summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -117,7 +117,7 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
     match report.verdict {
         Verdict::Pass => {
             let tail = if warns > 0 {
-                format!(" ({})", count(warns, "warning", "warnings"))
+                format!(" ({})", plural(warns, "warning", "warnings"))
             } else {
                 String::new()
             };
@@ -129,7 +129,7 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
                 out,
                 "{} — {} to fix before you leave the counter:",
                 style.red(&style.bold("RESULT: FAIL")),
-                count(problems, "problem", "problems")
+                plural(problems, "problem", "problems")
             );
         }
     }
@@ -217,14 +217,6 @@ fn rank(name_match: &str) -> u8 {
         "pass" => 0,
         "warn" => 1,
         _ => 2,
-    }
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 
