@@ -667,7 +667,30 @@ pub fn assess_series(
     if !stack.is_empty() {
         check_stack(&stack, &finding, &label, &zh, &mut out);
     }
+    merge_failures(&mut out.findings);
     out
+}
+
+/// One series, one problem line: the failures of the `slices` check for a series (a geometric gap, the DICOMDIR
+/// count, Images in Acquisition) are evidence of the same missing images, so they become one finding. The
+/// geometric one, found last and the most precise, leads; the others follow as further evidence.
+fn merge_failures(findings: &mut Vec<Finding>) {
+    let (mut fails, others): (Vec<Finding>, Vec<Finding>) = findings
+        .drain(..)
+        .partition(|f| f.check == CheckId::Slices && f.severity == Severity::Fail);
+    if let Some(mut merged) = fails.pop() {
+        for finding in fails {
+            merged.message.push(' ');
+            merged.message.push_str(&finding.message);
+            for path in finding.paths {
+                if !merged.paths.contains(&path) {
+                    merged.paths.push(path);
+                }
+            }
+        }
+        findings.push(merged);
+    }
+    findings.extend(others);
 }
 
 /// Multi-frame objects: the Pixel Data must hold Number of Frames frames (`integrity`, fail), and the per-frame
@@ -1142,6 +1165,29 @@ mod tests {
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(fails[0].message.contains("DICOMDIR") && fails[0].message.contains("41"));
         assert_eq!(assess_listed(&records, Some(40)).findings, vec![]);
+    }
+
+    #[test]
+    fn every_piece_of_evidence_of_one_gap_makes_one_failure() {
+        let mut records = axial(40, 1.25);
+        records.remove(20);
+        renumber(&mut records);
+        for record in &mut records {
+            record.acquisition_number = Some(1);
+            record.images_in_acquisition = Some(40);
+        }
+        let a = assess_listed(&records, Some(40));
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        let message = &fails[0].message;
+        assert!(
+            message.starts_with("Series") && message.contains("missing between"),
+            "{message}"
+        );
+        assert!(
+            message.contains("DICOMDIR") && message.contains("recorded 40"),
+            "{message}"
+        );
     }
 
     fn enhanced(frames: u32, positions: Vec<[f64; 3]>) -> InstanceRecord {
