@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::{CheckId, Finding, Severity, display, plural};
 use crate::dicomdir::{DicomDir, read_dicomdir};
+use crate::names::{display_name, person_key};
 use crate::scan::Scan;
 
 /// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
@@ -116,6 +117,7 @@ fn cross_check<'s>(
     let mut missing = Vec::new();
     let mut outside = Vec::new();
     let mut disagree = Vec::new();
+    let mut renamed: Vec<(String, String)> = Vec::new();
     for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
         let Some(wanted) = resolve(base, &entry.file_id) else {
             outside.push(entry.file_id.join("\\"));
@@ -139,6 +141,14 @@ fn cross_check<'s>(
                 || differs(&entry.study_instance_uid, &record.study_instance_uid)
             {
                 disagree.push(display(found));
+            }
+            if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
+                && person_key(listed) != person_key(actual)
+            {
+                let pair = (display_name(listed), display_name(actual));
+                if !renamed.contains(&pair) {
+                    renamed.push(pair);
+                }
             }
         }
     }
@@ -195,6 +205,23 @@ fn cross_check<'s>(
                 "DICOMDIR索引与影像文件内容不一致，请重新刻录光盘。",
             )
             .paths(disagree),
+        );
+    }
+    for (listed, actual) in renamed {
+        index.findings.push(
+            Finding::new(
+                CheckId::Dicomdir,
+                Severity::Warn,
+                format!(
+                    "The DICOMDIR names the patient \"{listed}\", but the images say \"{actual}\": import \
+                     software at home shows the DICOMDIR's name."
+                ),
+            )
+            .ask(
+                "Ask them to correct the name in the DICOMDIR so that it matches the images.",
+                format!("DICOMDIR索引中的患者姓名（{listed}）与影像中的姓名（{actual}）不一致，请更正。"),
+            )
+            .paths([display(relative)]),
         );
     }
     if !dicomdir.links_followed {
@@ -315,5 +342,64 @@ mod tests {
         );
         assert_eq!(key(Path::new("DICOMDIR.")), "DICOMDIR");
         assert_ne!(key(Path::new("DICOM/IM1")), key(Path::new("DICOM/IM2")));
+    }
+
+    fn scan_of(root: &Path) -> Scan {
+        crate::scan::scan(root, &crate::scan::ScanOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_consistent_disc_has_no_dicomdir_finding_and_its_counts_feed_the_slices_check() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::fixture::write_disc(dir.path(), &crate::fixture::sample_disc()).unwrap();
+        let scan = scan_of(dir.path());
+        let index = check(&scan);
+        assert_eq!(index.findings, vec![]);
+        assert_eq!(index.listed.len(), scan.records.len());
+        assert_eq!(
+            index.series_counts.values().sum::<usize>(),
+            scan.records.len()
+        );
+    }
+
+    #[test]
+    fn missing_unlisted_and_renamed_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let disc = crate::fixture::write_disc(dir.path(), &crate::fixture::sample_disc()).unwrap();
+        let first = disc.series[0].instances[0].path.clone();
+        std::fs::remove_file(dir.path().join(&first)).unwrap();
+        let second = disc.series[0].instances[1].path.clone();
+        let extra = dir.path().join("DICOM/EXTRA0001");
+        std::fs::copy(dir.path().join(&second), &extra).unwrap();
+        let dicomdir = dir.path().join("DICOMDIR");
+        let bytes = std::fs::read(&dicomdir).unwrap();
+        let at = bytes.windows(10).position(|w| w == b"SMITH^JOHN").unwrap();
+        let mut renamed = bytes.clone();
+        renamed[at..at + 10].copy_from_slice(b"SMITH^JANE");
+        std::fs::write(&dicomdir, renamed).unwrap();
+
+        let findings = check(&scan_of(dir.path())).findings;
+        let fail = findings
+            .iter()
+            .find(|f| f.severity == Severity::Fail)
+            .unwrap();
+        assert!(fail.message.contains("not on the disc"), "{findings:#?}");
+        assert_eq!(fail.paths, [display(&first)]);
+        assert!(findings.iter().any(|f| {
+            f.message
+                .contains("\"SMITH^JANE\", but the images say \"SMITH^JOHN\"")
+        }));
+        // With a listed file missing, unlisted files are not reported separately (the disc must be re-burned).
+        assert!(!findings.iter().any(|f| f.message.contains("not listed")));
+        std::fs::remove_file(&extra).unwrap();
+        std::fs::copy(dir.path().join(&second), dir.path().join(&first)).unwrap();
+        std::fs::copy(dir.path().join(&second), &extra).unwrap();
+        let findings = check(&scan_of(dir.path())).findings;
+        let unlisted = findings
+            .iter()
+            .find(|f| f.message.contains("not listed"))
+            .unwrap();
+        assert_eq!(unlisted.severity, Severity::Warn);
+        assert_eq!(unlisted.paths, ["DICOM/EXTRA0001"]);
     }
 }
