@@ -854,10 +854,12 @@ fn check_stack(
                 join_numbers(shown, duplicates.len() as u64)
             ));
         }
-        let context = if has_geometry && !irregular {
-            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
-        } else {
+        let context = if !has_geometry {
             "the images carry no slice positions to confirm whether any are lost"
+        } else if irregular {
+            "the irregular slice positions cannot confirm whether any are lost"
+        } else {
+            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
         };
         out.findings.push(
             finding(
