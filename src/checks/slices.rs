@@ -548,9 +548,13 @@ fn deduplicate<'a>(
             finding(
                 Severity::Warn,
                 format!(
-                    "{} holds the same image more than once ({extra_copies} files are identical copies); \
-                     nothing is lost.",
-                    capitalized(label)
+                    "{} holds the same image more than once ({}); nothing is lost.",
+                    capitalized(label),
+                    if extra_copies == 1 {
+                        "1 file is an identical copy".to_string()
+                    } else {
+                        format!("{extra_copies} files are identical copies")
+                    }
                 ),
             )
             .paths(paths_of(copies.iter().copied()))
@@ -589,12 +593,12 @@ pub fn assess_series(
     out.frames = images.iter().map(|r| u64::from(r.frames())).sum();
 
     if let Some(listed) = listed_in_dicomdir
-        && unique.len() < listed
+        && instances.len() < listed
     {
         let message = format!(
             "{} has {} files, but the disc's index (DICOMDIR) lists {listed} for it.",
             capitalized(&label),
-            unique.len()
+            instances.len()
         );
         out.findings
             .push(ask_complete(finding(Severity::Fail, message), &label, &zh));
