@@ -26,6 +26,10 @@ fn both(dir: &TempDir, args: &[&str]) -> (Run, Value) {
     let human = check(dir.path(), args);
     let (code, report) = check_json(dir.path(), args);
     assert_eq!(human.code, code, "{}", human.stdout);
+    assert_eq!(
+        human.stderr, "",
+        "stderr is not a terminal: no progress bar, no messages"
+    );
     (human, report)
 }
 
@@ -44,7 +48,10 @@ fn shown_name(report: &Value) -> &str {
 fn assert_shows(out: &Run, report: &Value, hanzi: &str, reading: &str) {
     let name = shown_name(report);
     assert!(name.contains(hanzi), "{name:?} lacks {hanzi}");
-    assert!(name.contains(reading), "{name:?} lacks the reading {reading}");
+    assert!(
+        name.contains(reading),
+        "{name:?} lacks the reading {reading}"
+    );
     assert!(out.stdout.contains(hanzi), "{}", out.stdout);
     assert!(out.stdout.contains(reading), "{}", out.stdout);
     assert!(!name.contains('\u{FFFD}'), "{name:?}");
@@ -65,9 +72,19 @@ fn gb18030_name_is_decoded_with_its_reading() {
     assert_shows(&out, &report, "王^小东", "wáng xiǎo dōng");
     // Hanzi only: the reading spells the passport name, which cannot be proved from characters alone.
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert_eq!(person(&report)["name_match"], "warn", "{}", problems(&report));
+    assert_eq!(
+        person(&report)["name_match"],
+        "warn",
+        "{}",
+        problems(&report)
+    );
     let (_, report) = check_json(dir.path(), &["--name", "LI^MING"]);
-    assert_eq!(worst(&report, "name"), Some("fail"), "{}", problems(&report));
+    assert_eq!(
+        worst(&report, "name"),
+        Some("fail"),
+        "{}",
+        problems(&report)
+    );
 }
 
 #[test]
@@ -77,7 +94,12 @@ fn utf8_three_group_name_matches_on_its_latin_group() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_shows(&out, &report, "张^三", "zhāng sān");
     assert!(shown_name(&report).contains("Zhang^San"), "{report}");
-    assert_eq!(person(&report)["name_match"], "pass", "{}", problems(&report));
+    assert_eq!(
+        person(&report)["name_match"],
+        "pass",
+        "{}",
+        problems(&report)
+    );
     assert_eq!(problems(&report), "");
 }
 
@@ -92,7 +114,12 @@ fn iso_2022_ir_58_name_with_escapes_is_decoded() {
     let (out, report) = both(&dir, &["--name", "ZHANG^XIAODONG"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_shows(&out, &report, "章^小东", "zhāng xiǎo dōng");
-    assert_eq!(person(&report)["name_match"], "pass", "{}", problems(&report));
+    assert_eq!(
+        person(&report)["name_match"],
+        "pass",
+        "{}",
+        problems(&report)
+    );
     assert!(!out.stdout.contains('\x1b'));
 }
 
@@ -104,7 +131,12 @@ fn undeclared_gbk_name_is_shown_correctly_and_warns_about_the_character_set() {
     let (out, report) = both(&dir, &["--name", "LI^MING"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_shows(&out, &report, "李^明", "lǐ míng");
-    assert_eq!(worst(&report, "name"), Some("warn"), "{}", problems(&report));
+    assert_eq!(
+        worst(&report, "name"),
+        Some("warn"),
+        "{}",
+        problems(&report)
+    );
     let warned = findings(&report, "name")
         .into_iter()
         .filter(|f| f["severity"] == "warn")
@@ -160,7 +192,12 @@ fn passport_name_forms_pass() {
     ] {
         let (out, report) = both(&dir, &["--name", typed]);
         assert_eq!(out.code, 0, "{typed}: {}", out.stdout);
-        assert_eq!(person(&report)["name_match"], "pass", "{typed}: {}", problems(&report));
+        assert_eq!(
+            person(&report)["name_match"],
+            "pass",
+            "{typed}: {}",
+            problems(&report)
+        );
         assert_eq!(report["expected_name"], typed);
         assert!(out.stdout.contains("→ matches"), "{typed}: {}", out.stdout);
     }
@@ -172,8 +209,17 @@ fn swapped_names_warn_and_a_misspelling_fails() {
     let (out, report) = both(&dir, &["--name", "JOHN^SMITH"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(person(&report)["name_match"], "warn");
-    assert_eq!(worst(&report, "name"), Some("warn"), "{}", problems(&report));
-    assert!(out.stdout.contains("RESULT: PASS (1 warning)"), "{}", out.stdout);
+    assert_eq!(
+        worst(&report, "name"),
+        Some("warn"),
+        "{}",
+        problems(&report)
+    );
+    assert!(
+        out.stdout.contains("RESULT: PASS (1 warning)"),
+        "{}",
+        out.stdout
+    );
     let strict = check(dir.path(), &["--name", "JOHN^SMITH", "--strict"]);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
 
@@ -181,7 +227,11 @@ fn swapped_names_warn_and_a_misspelling_fails() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(person(&report)["name_match"], "fail");
     assert_eq!(worst(&report, "name"), Some("fail"));
-    assert!(out.stdout.contains("SMITH^JOHN") && out.stdout.contains("SMYTH"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("SMITH^JOHN") && out.stdout.contains("SMYTH"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("给工作人员的说明"), "{}", out.stdout);
 }
 
@@ -210,15 +260,30 @@ fn passport_chinese_name_confirms_a_hanzi_only_disc_name() {
     let (out, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", "张三"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_shows(&out, &report, "张三", "zhāng sān");
-    assert_ne!(person(&report)["name_match"], "fail", "{}", problems(&report));
+    assert_ne!(
+        person(&report)["name_match"],
+        "fail",
+        "{}",
+        problems(&report)
+    );
 
     // The same disc against another Chinese name in the passport.
     let (out, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", "章三"]);
-    assert_ne!(person(&report)["name_match"], "pass", "{}", problems(&report));
+    assert_ne!(
+        person(&report)["name_match"],
+        "pass",
+        "{}",
+        problems(&report)
+    );
     assert!(out.stdout.contains("章三") || !problems(&report).is_empty());
 
     // A three-group disc whose hanzi group is someone else's name.
     let (dir, _) = name_disc(PatientSpec::new("Zhang^San=李^四=").charset("ISO_IR 192"));
     let (_, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", "张三"]);
-    assert_ne!(person(&report)["name_match"], "pass", "{}", problems(&report));
+    assert_ne!(
+        person(&report)["name_match"],
+        "pass",
+        "{}",
+        problems(&report)
+    );
 }

@@ -48,6 +48,8 @@ fn a_contiguous_200_slice_ct_passes() {
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.contains("200 images"), "{}", out.stdout);
+    // stderr is not a terminal: no progress bar.
+    assert_eq!(out.stderr, "");
     let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(code, 0);
     assert_eq!(problems(&report), "");
