@@ -844,8 +844,13 @@ fn check_stack(
     if missing_total > 0 || !duplicates.is_empty() {
         let mut problems = Vec::new();
         if missing_total > 0 {
+            let (numbers, are) = if missing_total == 1 {
+                ("image number", "is")
+            } else {
+                ("image numbers", "are")
+            };
             problems.push(format!(
-                "image numbers {} are missing",
+                "{numbers} {} {are} missing",
                 join_numbers(&missing_numbers, missing_total)
             ));
             out.missing
@@ -853,8 +858,13 @@ fn check_stack(
         }
         if !duplicates.is_empty() {
             let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
+            let (numbers, is) = if duplicates.len() == 1 {
+                ("image number", "is")
+            } else {
+                ("image numbers", "are")
+            };
             problems.push(format!(
-                "image numbers {} are used more than once",
+                "{numbers} {} {is} used more than once",
                 join_numbers(shown, duplicates.len() as u64)
             ));
         }
