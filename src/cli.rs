@@ -58,8 +58,9 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
-    /// Language of the note for the counter staff printed when something must be fixed.
-    #[arg(long, value_enum, default_value_t = StaffNote::Zh, value_name = "LANG")]
+    /// Language of the note for the counter staff printed when something must be fixed: zh (Chinese), en
+    /// (English) or none.
+    #[arg(long, value_enum, default_value_t = StaffNote::Zh, value_name = "LANG", hide_possible_values = true)]
     pub staff_note: StaffNote,
 
     /// Number of files read in parallel (default: one per CPU).

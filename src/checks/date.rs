@@ -343,11 +343,14 @@ pub fn check_study_dates(
     };
 
     let tomorrow = today.days_since_epoch() + 1;
+    // The label ends in " of <date>": say the date once.
+    let dated_suffix = format!(" of {date}");
+    let name = label.strip_suffix(&dated_suffix).unwrap_or(label);
     if date.days_since_epoch() > tomorrow {
         findings.push(
             finding(
                 Severity::Warn,
-                format!("The {label} is dated {date}, which is in the future."),
+                format!("The {name} is dated {date}, which is in the future."),
             )
             .ask(
                 "Ask them to check the study date.",
@@ -358,7 +361,7 @@ pub fn check_study_dates(
         findings.push(
             finding(
                 Severity::Warn,
-                format!("The {label} is dated {date}, before 1900, which cannot be right."),
+                format!("The {name} is dated {date}, before 1900, which cannot be right."),
             )
             .ask(
                 "Ask them to check the study date.",

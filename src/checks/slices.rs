@@ -548,9 +548,13 @@ fn deduplicate<'a>(
             finding(
                 Severity::Warn,
                 format!(
-                    "{} holds the same image more than once ({extra_copies} files are identical copies); \
-                     nothing is lost.",
-                    capitalized(label)
+                    "{} holds the same image more than once ({}); nothing is lost.",
+                    capitalized(label),
+                    if extra_copies == 1 {
+                        "1 file is an identical copy".to_string()
+                    } else {
+                        format!("{extra_copies} files are identical copies")
+                    }
                 ),
             )
             .paths(paths_of(copies.iter().copied()))
@@ -589,12 +593,12 @@ pub fn assess_series(
     out.frames = images.iter().map(|r| u64::from(r.frames())).sum();
 
     if let Some(listed) = listed_in_dicomdir
-        && unique.len() < listed
+        && instances.len() < listed
     {
         let message = format!(
             "{} has {} files, but the disc's index (DICOMDIR) lists {listed} for it.",
             capitalized(&label),
-            unique.len()
+            instances.len()
         );
         out.findings
             .push(ask_complete(finding(Severity::Fail, message), &label, &zh));
@@ -863,8 +867,13 @@ fn check_stack(
     if missing_total > 0 || !duplicates.is_empty() {
         let mut problems = Vec::new();
         if missing_total > 0 {
+            let (numbers, are) = if missing_total == 1 {
+                ("image number", "is")
+            } else {
+                ("image numbers", "are")
+            };
             problems.push(format!(
-                "image numbers {} are missing",
+                "{numbers} {} {are} missing",
                 join_numbers(&missing_numbers, missing_total)
             ));
             out.missing
@@ -872,15 +881,22 @@ fn check_stack(
         }
         if !duplicates.is_empty() {
             let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
+            let (numbers, is) = if duplicates.len() == 1 {
+                ("image number", "is")
+            } else {
+                ("image numbers", "are")
+            };
             problems.push(format!(
-                "image numbers {} are used more than once",
+                "{numbers} {} {is} used more than once",
                 join_numbers(shown, duplicates.len() as u64)
             ));
         }
-        let context = if has_geometry && !irregular {
-            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
-        } else {
+        let context = if !has_geometry {
             "the images carry no slice positions to confirm whether any are lost"
+        } else if irregular {
+            "the irregular slice positions cannot confirm whether any are lost"
+        } else {
+            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
         };
         out.findings.push(
             finding(

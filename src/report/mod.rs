@@ -226,7 +226,7 @@ pub fn build(
         expected_name: expected_name.map(str::to_string),
         counts: Counts {
             files: scan.files,
-            dicom_files: records.len(),
+            dicom_files: records.len() - damaged_records,
             non_dicom_files: scan.other_files.len(),
             unreadable_files: scan.unreadable.len() + damaged_records + scan.skipped.len(),
             bytes: scan.bytes,

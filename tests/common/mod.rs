@@ -1,0 +1,90 @@
+//! Shared helpers of the end-to-end tests: write a fixture disc into a temporary directory, run the
+//! `dicomcheck` binary on it as a separate process, and look into its `--json` report.
+
+use std::path::Path;
+use std::process::Command;
+
+use dicomcheck::fixture::{DiscSpec, WrittenDisc, write_disc};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code (`-1` when killed by a signal).
+    pub code: i32,
+    /// Everything printed on stdout.
+    pub stdout: String,
+    /// Everything printed on stderr.
+    pub stderr: String,
+}
+
+/// Runs `dicomcheck` with these arguments, stdout and stderr captured (so neither is a terminal).
+pub fn run<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run dicomcheck");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `dicomcheck <root> <args…>`.
+pub fn check(root: &Path, args: &[&str]) -> Run {
+    run(std::iter::once(root.as_os_str()).chain(args.iter().map(|a| std::ffi::OsStr::new(*a))))
+}
+
+/// Runs `dicomcheck <root> --json <args…>` and parses stdout, which must be exactly one JSON object.
+pub fn check_json(root: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = check(root, &all);
+    let report: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}):\n{}", out.stdout));
+    assert!(report.is_object(), "{report}");
+    (out.code, report)
+}
+
+/// Writes `spec` into a fresh temporary directory (removed when the `TempDir` is dropped).
+pub fn disc(spec: &DiscSpec) -> (TempDir, WrittenDisc) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = write_disc(dir.path(), spec).expect("write disc");
+    (dir, written)
+}
+
+/// The findings of one check in a JSON report.
+pub fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+/// The most severe finding's severity for one check (`fail` > `warn` > `info`), or `None` without findings.
+pub fn worst(report: &Value, check: &str) -> Option<&'static str> {
+    ["fail", "warn", "info"]
+        .into_iter()
+        .find(|s| findings(report, check).iter().any(|f| f["severity"] == *s))
+}
+
+/// The messages of every finding at `fail` or `warn`, one per line, for assertion messages.
+pub fn problems(report: &Value) -> String {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| format!("{} {}: {}", f["severity"], f["check"], f["message"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
