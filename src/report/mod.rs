@@ -1,6 +1,7 @@
 //! Report: one [`Report`] value built from the scan, the catalog and the findings; rendered as the human
 //! summary ([`human`]) or as JSON (its `Serialize` form is the documented `--json` contract).
 
+pub mod html;
 pub mod human;
 
 use serde::Serialize;
