@@ -29,6 +29,10 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.12rem .4rem;border-bottom:1px solid #ddd;vertical-align:top}
 th{font-weight:600}
 .kv th{width:9rem;white-space:nowrap}
+.series{table-layout:fixed}
+.series th:nth-child(1){width:4rem}
+.series th:nth-child(2){width:5.5rem}
+.series th:nth-child(3){width:4.5rem}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .study,.finding,.note{break-inside:avoid}
 .sub{color:#555;font-weight:400}
@@ -217,7 +221,7 @@ fn write_studies(out: &mut String, report: &Report) {
         );
         let _ = writeln!(
             out,
-            "<div class=\"wrap\"><table>\n<tr><th class=\"n\">Series</th><th>Modality</th>\
+            "<div class=\"wrap\"><table class=\"series\">\n<tr><th class=\"n\">Series</th><th>Modality</th>\
              <th class=\"n\">Images</th><th>Description</th></tr>"
         );
         for series in &study.series {
