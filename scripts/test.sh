@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test. Installs the reference toolkits the interoperability tests read files from and write
-# DICOMDIRs with (Debian's dcmtk, PyPI's pydicom) when they are missing; they are never runtime dependencies.
+# Runs every test. Installs what the tests use when it is missing (never runtime dependencies): the reference
+# toolkits the interoperability tests read files from and write DICOMDIRs with (Debian's dcmtk, PyPI's pydicom),
+# and the tools that render the HTML report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dcmmkdir >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk >/dev/null
-  fi
+# dcmtk (interop), headless Chromium and poppler-utils (the HTML report printed to PDF and read back) and a
+# small CJK font (so the Chinese counter note prints as text).
+missing=()
+command -v dcmmkdir >/dev/null 2>&1 || missing+=(dcmtk)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if ! python3 -c "import pydicom" >/dev/null 2>&1; then
   python3 -m pip install --quiet pydicom

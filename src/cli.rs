@@ -1,11 +1,11 @@
 //! Command line: the options, and `run`, which turns them into a report on stdout and an exit code.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::report::human::{HumanOptions, StaffNote};
+use crate::report::human::{Detail, HumanOptions, StaffNote};
 
 /// Exit code when every check passed (warnings allowed).
 pub const EXIT_PASS: i32 = 0;
@@ -24,17 +24,18 @@ pub const EXIT_ERROR: i32 = 2;
 Examples:
   dicomcheck /media/cdrom --name \"SMITH^JOHN\"
   dicomcheck E:\\ --name \"MÜLLER, HANS\" --dob 1980-04-02 --date 2026-11-20
-  dicomcheck /media/usb --name \"ZHANG<<SAN\" --name-zh 张三 --json > report.json
+  dicomcheck /media/usb --name \"ZHANG<<SAN\" --name-zh 张三 --report ~/disc.html
+  dicomcheck --batch discs.csv --json > results.jsonl     (CSV lines: path,name,dob,date)
 
-Exit codes: 0 = PASS, 1 = FAIL (something to fix before you leave), 2 = could not check.
-Nothing is ever written to the disc being checked."
+Exit codes: 0 PASS, 1 FAIL (something to fix before you leave; any disc of a batch), 2 could not
+check. Nothing is ever written to the disc being checked."
 )]
 pub struct Args {
-    /// The mounted disc, USB stick or folder to check (or a single DICOM file).
-    pub path: PathBuf,
+    /// The mounted disc, USB stick or folder to check (or a single DICOM file); several for a batch.
+    #[arg(required_unless_present = "batch", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
-    /// Your name exactly as in the passport: SURNAME^GIVEN NAMES. The part before ^ (or before a comma, or
-    /// before << as in the passport's machine-readable line) is the surname. Any case; accents allowed.
+    /// Your passport name: SURNAME^GIVEN NAMES (the surname comes before ^, a comma or <<); any case.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
@@ -50,7 +51,7 @@ pub struct Args {
     #[arg(long = "date", value_name = "DATE")]
     pub dates: Vec<String>,
 
-    /// Print one JSON object (for scripts) instead of the summary.
+    /// Print JSON instead of the summary (one object per disc; one per line in a batch).
     #[arg(long)]
     pub json: bool,
 
@@ -58,10 +59,25 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
-    /// Language of the note for the counter staff printed when something must be fixed: zh (Chinese), en
-    /// (English) or none.
+    /// Language of the note for the counter staff when something must be fixed: zh, en or none.
     #[arg(long, value_enum, default_value_t = StaffNote::Zh, value_name = "LANG", hide_possible_values = true)]
     pub staff_note: StaffNote,
+
+    /// Check every disc listed in this CSV file (path,name,dob,date per line), then print a summary table.
+    #[arg(long, value_name = "FILE.csv")]
+    pub batch: Option<PathBuf>,
+
+    /// Also write the result as one printable HTML page (never onto the disc being checked).
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
+    /// Print the verdict line only.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also list every file a problem concerns, and the study and series UIDs.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 
     /// Number of files read in parallel (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
@@ -77,14 +93,80 @@ pub fn run(args: Args) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let report = match crate::check(&args.path, &options) {
+    let output = Output::from_args(&args);
+    if args.batch.is_some() || args.paths.len() > 1 {
+        if args.report.is_some() {
+            eprintln!("dicomcheck: --report writes the page of one disc; check one disc at a time");
+            return EXIT_ERROR;
+        }
+        return match crate::batch::entries(&args) {
+            Ok(entries) => crate::batch::run(&entries, &options, &output),
+            Err(err) => {
+                eprintln!("dicomcheck: {err}");
+                EXIT_ERROR
+            }
+        };
+    }
+    let Some(path) = args.paths.first() else {
+        eprintln!("dicomcheck: no disc to check");
+        return EXIT_ERROR;
+    };
+    run_one(path, &options, &output, args.report.as_deref())
+}
+
+/// How results are printed, from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// One JSON object per disc instead of the summary.
+    pub json: bool,
+    /// How the summary is rendered.
+    pub human: HumanOptions,
+}
+
+impl Output {
+    /// The output options of `args`; colour only when stdout is a terminal and `NO_COLOR` is unset or empty.
+    pub fn from_args(args: &Args) -> Self {
+        let color = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let detail = if args.quiet {
+            Detail::Quiet
+        } else if args.verbose {
+            Detail::Verbose
+        } else {
+            Detail::Normal
+        };
+        Self {
+            json: args.json,
+            human: HumanOptions {
+                color,
+                staff_note: args.staff_note,
+                detail,
+            },
+        }
+    }
+}
+
+/// Checks one disc, writes the HTML page if asked, prints the result, and returns the exit code.
+fn run_one(
+    path: &Path,
+    options: &crate::CheckOptions,
+    output: &Output,
+    page: Option<&Path>,
+) -> i32 {
+    if let Some(page) = page
+        && let Err(err) = crate::report::html::check_destination(path, page)
+    {
+        eprintln!("dicomcheck: {err}");
+        return EXIT_ERROR;
+    }
+    let report = match crate::check(path, options) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("dicomcheck: {err}");
             return EXIT_ERROR;
         }
     };
-    let text = if args.json {
+    let text = if output.json {
         match serde_json::to_string_pretty(&report) {
             Ok(json) => json + "\n",
             Err(err) => {
@@ -93,19 +175,23 @@ pub fn run(args: Args) -> i32 {
             }
         }
     } else {
-        let color = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        crate::report::human::render(
-            &report,
-            HumanOptions {
-                color,
-                staff_note: args.staff_note,
-            },
-        )
+        crate::report::human::render(&report, output.human)
     };
     if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
         return EXIT_ERROR;
     }
+    if let Some(page) = page {
+        let html = crate::report::html::render(&report, output.human.staff_note);
+        if let Err(err) = std::fs::write(page, html) {
+            eprintln!("dicomcheck: cannot write {}: {err}", page.display());
+            return EXIT_ERROR;
+        }
+    }
+    exit_code(&report)
+}
+
+/// The exit code of one checked disc.
+pub fn exit_code(report: &crate::report::Report) -> i32 {
     match report.verdict {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,

@@ -300,6 +300,33 @@ fn image_date_hint(instances: &[&InstanceRecord]) -> Option<String> {
     (!hints.is_empty()).then(|| hints.join(", "))
 }
 
+/// The study named for Chinese staff: `CT检查“CT CHEST”`, `检查“CT CHEST”`, `CT检查`, or `该检查`.
+fn study_label_zh(instances: &[&InstanceRecord]) -> String {
+    let mut modalities: Vec<&str> = Vec::new();
+    for m in instances
+        .iter()
+        .filter_map(|r| r.modality.as_deref())
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        if !modalities.contains(&m) {
+            modalities.push(m);
+        }
+    }
+    let description = instances
+        .iter()
+        .filter_map(|r| r.study_description.as_ref())
+        .map(|d| d.text.trim())
+        .find(|d| !d.is_empty())
+        .map(|d| format!("“{d}”"))
+        .unwrap_or_default();
+    if modalities.is_empty() && description.is_empty() {
+        "该检查".to_string()
+    } else {
+        format!("{}检查{description}", modalities.join("/"))
+    }
+}
+
 /// Checks one study's dates: StudyDate missing, empty or invalid (fail, with the images' own dates as a hint);
 /// in the future or before 1900 (warn); files or series of the study disagreeing on dates (warn).
 ///
@@ -315,6 +342,7 @@ pub fn check_study_dates(
         Finding::new(CheckId::Date, severity, message).study(study_uid)
     };
 
+    let zh_label = study_label_zh(instances);
     let Some(date) = study_date(instances) else {
         let raw = instances
             .iter()
@@ -331,9 +359,9 @@ pub fn check_study_dates(
             message.push_str(&format!(" The images themselves are dated: {hint}."));
         }
         let zh = if raw.is_some() {
-            "该检查的检查日期（Study Date）无效，请更正后重新刻录。"
+            format!("{zh_label}的检查日期（Study Date）无效，请更正后重新刻录。")
         } else {
-            "该检查缺少检查日期（Study Date），请补全后重新刻录。"
+            format!("{zh_label}缺少检查日期（Study Date），请补全后重新刻录。")
         };
         findings.push(finding(Severity::Fail, message).ask(
             "Ask them to burn the study again with its study date filled in correctly.",
@@ -354,7 +382,7 @@ pub fn check_study_dates(
             )
             .ask(
                 "Ask them to check the study date.",
-                "该检查的日期晚于今天，请核对检查日期。",
+                format!("{zh_label}的日期晚于今天，请核对检查日期。"),
             ),
         );
     } else if date.year < 1900 {
@@ -365,7 +393,7 @@ pub fn check_study_dates(
             )
             .ask(
                 "Ask them to check the study date.",
-                "该检查的日期早于1900年，请核对检查日期。",
+                format!("{zh_label}的日期早于1900年，请核对检查日期。"),
             ),
         );
     }
@@ -390,7 +418,7 @@ pub fn check_study_dates(
             )
             .ask(
                 "Ask whether the disc mixes images from different days under one study.",
-                "同一检查的文件中检查日期不一致，请确认是否混入了其他日期的图像。",
+                format!("{zh_label}的文件中检查日期不一致，请确认是否混入了其他日期的图像。"),
             ),
         );
     }
@@ -444,7 +472,7 @@ pub fn check_study_dates(
             )
             .ask(
                 "Ask whether the study holds images from another day.",
-                "该检查中各序列的日期不一致，请确认是否混入了其他日期的图像。",
+                format!("{zh_label}中各序列的日期不一致，请确认是否混入了其他日期的图像。"),
             ),
         );
     }

@@ -69,14 +69,26 @@ pub fn series_label(instances: &[&InstanceRecord]) -> String {
     label
 }
 
-/// The series named for Chinese staff: `第3序列`, `序列“Chest”`, or `该序列`.
+/// The series named for Chinese staff: `CT序列3“Chest”`, `序列“Chest”`, or `该序列`.
 fn series_label_zh(instances: &[&InstanceRecord]) -> String {
-    if let Some(number) = instances.iter().find_map(|r| r.series_number) {
-        format!("第{number}序列")
-    } else if let Some(description) = series_description(instances) {
-        format!("序列“{description}”")
-    } else {
+    let modality = instances
+        .iter()
+        .filter_map(|r| r.modality.as_deref())
+        .map(str::trim)
+        .find(|m| !m.is_empty())
+        .unwrap_or_default();
+    let number = instances
+        .iter()
+        .find_map(|r| r.series_number)
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let description = series_description(instances)
+        .map(|d| format!("“{d}”"))
+        .unwrap_or_default();
+    if number.is_empty() && description.is_empty() {
         "该序列".to_string()
+    } else {
+        format!("{modality}序列{number}{description}")
     }
 }
 
@@ -1040,7 +1052,7 @@ mod tests {
             (f.study.as_deref(), f.series.as_deref()),
             (Some("1.2.3"), Some("1.2.3.4"))
         );
-        assert!(f.ask.contains("series 3") && f.ask_zh.contains("第3序列"));
+        assert!(f.ask.contains("series 3") && f.ask_zh.contains("序列3"));
         assert_eq!(
             with(&a, Severity::Warn),
             Vec::<&Finding>::new(),
@@ -1579,7 +1591,7 @@ mod tests {
     fn labels_and_formatting() {
         let r = image(1, [0.0; 3], AXIAL);
         assert_eq!(series_label(&[&r]), "series 3 CT 'Chest 1.25 mm'");
-        assert_eq!(series_label_zh(&[&r]), "第3序列");
+        assert_eq!(series_label_zh(&[&r]), "CT序列3“Chest 1.25 mm”");
         let bare = InstanceRecord::default();
         assert_eq!(series_label(&[&bare]), "series");
         assert_eq!(series_label_zh(&[&bare]), "该序列");

@@ -163,7 +163,9 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
                 format!("The disc belongs to {disc}, not {pp}{relative}.{hint}"),
                 "Do not take this disc: ask the staff for the disc with your own images."
                     .to_string(),
-                format!("光盘姓名为 {disc}，与护照 {pp} 不符，请勿交付。请提供本人的影像光盘。"),
+                format!(
+                    "光盘上的姓名为 {disc}，与护照 {pp} 不符，不是本人的影像。请提供本人的影像光盘。"
+                ),
             )
         }
         NameClass::HanziOnlyReadingMatches => t(
@@ -204,7 +206,7 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
             t(
                 format!("The disc has only a Chinese name {hz} ({rd}), which is not the passport name {pp}{zh}."),
                 "Do not take this disc unless the staff confirm it is yours; ask for the passport name in Latin letters.".to_string(),
-                format!("光盘中只有中文姓名“{hz}”（{rd}），与护照 {pp}{zh} 不符，请核对，请勿交付他人光盘。"),
+                format!("光盘中只有中文姓名“{hz}”（{rd}），与护照 {pp}{zh} 不符。请核对是否为本人的影像，并补录护照上的英文姓名。"),
             )
         }
         NameClass::HanziOnlyForeignPassport => {

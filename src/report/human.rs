@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Report, Verdict};
-use crate::checks::{Finding, Severity, plural};
+use crate::checks::{CheckId, Finding, Severity, plural};
 
 /// Which note for the counter staff follows a failing summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -17,6 +17,18 @@ pub enum StaffNote {
     None,
 }
 
+/// How much the summary says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// The verdict line only (`--quiet`).
+    Quiet,
+    /// The summary (the default).
+    #[default]
+    Normal,
+    /// The summary with every file a finding concerns and the study and series UIDs (`--verbose`).
+    Verbose,
+}
+
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HumanOptions {
@@ -24,15 +36,139 @@ pub struct HumanOptions {
     pub color: bool,
     /// Which staff note to add when something must be fixed.
     pub staff_note: StaffNote,
+    /// How much to say.
+    pub detail: Detail,
 }
 
-/// How many paths a finding lists before "and N more".
+/// How many paths a finding lists before "and N more" (without `--verbose`).
 const PATHS_SHOWN: usize = 5;
+
+/// How the passport name compares with the names on the disc, as the summary words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameVerdict {
+    /// Every name on the disc matches.
+    Matches,
+    /// Matches, with a remark among the findings.
+    Remark,
+    /// Some name on the disc is not the passport's.
+    Mismatch,
+    /// The disc holds no name to compare.
+    NoName,
+}
+
+impl NameVerdict {
+    /// The verdict for this report, or `None` without `--name`.
+    pub fn of(report: &Report) -> Option<Self> {
+        report.expected_name.as_ref()?;
+        let worst = report
+            .patients
+            .iter()
+            .filter_map(|p| p.name_match)
+            .max_by_key(|m| match *m {
+                "pass" => 0,
+                "warn" => 1,
+                _ => 2,
+            });
+        Some(match worst {
+            Some("pass") => NameVerdict::Matches,
+            Some("warn") => NameVerdict::Remark,
+            Some(_) => NameVerdict::Mismatch,
+            None => NameVerdict::NoName,
+        })
+    }
+
+    /// The words shown after the passport name.
+    pub fn text(self) -> &'static str {
+        match self {
+            NameVerdict::Matches => "matches",
+            NameVerdict::Remark => "matches, with a remark below",
+            NameVerdict::Mismatch => "DOES NOT MATCH (see below)",
+            NameVerdict::NoName => "no name on the disc to compare",
+        }
+    }
+}
+
+/// The verdict line: `RESULT: PASS (1 warning)` or `RESULT: FAIL — 2 problems to fix before you leave the counter`.
+pub fn verdict_line(report: &Report) -> String {
+    let (fails, warns) = report.problem_counts();
+    match report.verdict {
+        Verdict::Pass if warns > 0 => {
+            format!("RESULT: PASS ({})", plural(warns, "warning", "warnings"))
+        }
+        Verdict::Pass => "RESULT: PASS".to_string(),
+        Verdict::Fail => {
+            let problems = if report.strict { fails + warns } else { fails };
+            format!(
+                "RESULT: FAIL — {} to fix before you leave the counter",
+                plural(problems, "problem", "problems")
+            )
+        }
+    }
+}
+
+/// The note for the counter staff: a greeting and one request per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterNote {
+    /// What the patient reads above the note.
+    pub heading: &'static str,
+    /// The greeting that opens the note, in the note's language.
+    pub greeting: &'static str,
+    /// One request per problem, without repeats.
+    pub lines: Vec<String>,
+}
+
+/// The note for the counter staff in `language`: present when the result is FAIL, or when the name check has a
+/// request (a name warning on a passing disc); `None` otherwise or with `--staff-note none`.
+pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote> {
+    let asks: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info && !f.ask.is_empty())
+        .collect();
+    let wanted = report.verdict == Verdict::Fail || asks.iter().any(|f| f.check == CheckId::Name);
+    if !wanted {
+        return None;
+    }
+    let (heading, greeting, texts): (_, _, Vec<&str>) = match language {
+        StaffNote::Zh => (
+            "Note for the counter staff, in Chinese (show them this):",
+            "您好！这份影像光盘（或U盘）经检查有以下问题，麻烦您帮忙处理：",
+            asks.iter().map(|f| f.ask_zh.as_str()).collect(),
+        ),
+        StaffNote::En => (
+            "Note for the counter staff (show them this):",
+            "Hello, this image disc (or USB stick) has the problems below; please help to fix them:",
+            asks.iter().map(|f| f.ask.as_str()).collect(),
+        ),
+        StaffNote::None => return None,
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for text in texts.into_iter().filter(|t| !t.is_empty()) {
+        let text = clean(text);
+        if !lines.contains(&text) {
+            lines.push(text);
+        }
+    }
+    (!lines.is_empty()).then_some(CounterNote {
+        heading,
+        greeting,
+        lines,
+    })
+}
 
 /// Renders the report as the plain-text summary.
 pub fn render(report: &Report, options: HumanOptions) -> String {
     let style = Style(options.color);
     let mut out = String::new();
+    if options.detail == Detail::Quiet {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.verdict(report.verdict, &verdict_line(report))
+        );
+        return out;
+    }
+    let verbose = options.detail == Detail::Verbose;
     let c = &report.counts;
     let _ = writeln!(
         out,
@@ -57,88 +193,32 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
         }
         let _ = writeln!(out, "{line}");
     }
-    if let Some(expected) = &report.expected_name {
-        let verdict = match report
-            .patients
-            .iter()
-            .filter_map(|p| p.name_match)
-            .max_by_key(|m| rank(m))
-        {
-            Some("pass") => style.green("matches"),
-            Some("warn") => style.yellow("matches, with a remark below"),
-            Some(_) => style.red("DOES NOT MATCH (see below)"),
-            None => "no name on the disc to compare".to_string(),
+    if let (Some(expected), Some(verdict)) = (&report.expected_name, NameVerdict::of(report)) {
+        let words = match verdict {
+            NameVerdict::Matches => style.green(verdict.text()),
+            NameVerdict::Remark => style.yellow(verdict.text()),
+            NameVerdict::Mismatch => style.red(verdict.text()),
+            NameVerdict::NoName => verdict.text().to_string(),
         };
-        let _ = writeln!(out, "Passport name:    {}   → {verdict}", clean(expected));
+        let _ = writeln!(out, "Passport name:    {}   → {words}", clean(expected));
     }
     if !report.patients.is_empty() || report.expected_name.is_some() {
         out.push('\n');
     }
 
-    for study in &report.studies {
-        let date = study.date.as_deref().unwrap_or("(no date)");
-        let description = study.description.as_deref().map(clean).unwrap_or_default();
-        let images: u64 = study.series.iter().map(|s| s.frames).sum();
-        let _ = writeln!(
-            out,
-            "{}  {}  {}   [{} series, {} images]",
-            style.bold(&format!("Study {date}")),
-            study.modalities.join("/"),
-            description,
-            study.series.len(),
-            images
-        );
-        for series in &study.series {
-            let number = series
-                .number
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "?".into());
-            let mut line = format!(
-                "    series {number:>3}  {:<3} {:>5} images  {}",
-                series.modality.as_deref().unwrap_or(""),
-                series.frames,
-                series.description.as_deref().map(clean).unwrap_or_default()
-            );
-            if !series.missing.is_empty() {
-                let _ = write!(
-                    line,
-                    "  {}",
-                    style.red(&format!("missing: {}", series.missing.join(", ")))
-                );
-            }
-            let _ = writeln!(out, "{line}");
-        }
-    }
-    if !report.studies.is_empty() {
-        out.push('\n');
-    }
+    render_studies(&mut out, report, style, verbose);
 
-    let (fails, warns) = report.problem_counts();
-    match report.verdict {
-        Verdict::Pass => {
-            let tail = if warns > 0 {
-                format!(" ({})", plural(warns, "warning", "warnings"))
-            } else {
-                String::new()
-            };
-            let _ = writeln!(out, "{}{tail}", style.green(&style.bold("RESULT: PASS")));
-        }
-        Verdict::Fail => {
-            let problems = if report.strict { fails + warns } else { fails };
-            let _ = writeln!(
-                out,
-                "{} — {} to fix before you leave the counter:",
-                style.red(&style.bold("RESULT: FAIL")),
-                plural(problems, "problem", "problems")
-            );
-        }
-    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.verdict(report.verdict, &verdict_line(report))
+    );
     for finding in report
         .findings
         .iter()
         .filter(|f| f.severity > Severity::Info)
     {
-        render_finding(&mut out, finding, style);
+        render_finding(&mut out, finding, style, verbose);
     }
     let notes: Vec<_> = report
         .findings
@@ -148,34 +228,117 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
     if !notes.is_empty() {
         let _ = writeln!(out, "\nNotes:");
         for finding in notes {
-            render_finding(&mut out, finding, style);
+            render_finding(&mut out, finding, style, verbose);
         }
     }
 
-    let asks: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity > Severity::Info && !f.ask.is_empty())
-        .collect();
-    let show_note = report.verdict == Verdict::Fail
-        || asks.iter().any(|f| f.check == crate::checks::CheckId::Name);
-    if show_note && !asks.is_empty() {
-        match options.staff_note {
-            StaffNote::Zh => {
-                let _ = writeln!(out, "\n给工作人员的说明（请把这段给柜台工作人员看）：");
-                write_note(&mut out, asks.iter().map(|f| f.ask_zh.as_str()));
-            }
-            StaffNote::En => {
-                let _ = writeln!(out, "\nNote for the counter staff:");
-                write_note(&mut out, asks.iter().map(|f| f.ask.as_str()));
-            }
-            StaffNote::None => {}
+    if let Some(note) = counter_note(report, options.staff_note) {
+        let _ = writeln!(out, "\n{}", note.heading);
+        let _ = writeln!(out, "  {}", note.greeting);
+        for (i, line) in note.lines.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {line}", i + 1);
         }
     }
     out
 }
 
-fn render_finding(out: &mut String, finding: &Finding, style: Style) {
+/// One block per study, columns aligned by display width (CJK characters take two columns).
+fn render_studies(out: &mut String, report: &Report, style: Style, verbose: bool) {
+    let cell = |text: Option<&str>| text.map(clean).unwrap_or_default();
+    let modalities: Vec<String> = report
+        .studies
+        .iter()
+        .map(|s| clean(&s.modalities.join("/")))
+        .collect();
+    let descriptions: Vec<String> = report
+        .studies
+        .iter()
+        .map(|s| cell(s.description.as_deref()))
+        .collect();
+    let modality_width = modalities.iter().map(|m| width(m)).max().unwrap_or(0);
+    let description_width = descriptions
+        .iter()
+        .map(|d| width(d))
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let all_series = || report.studies.iter().flat_map(|s| &s.series);
+    let number_width = all_series()
+        .map(|s| s.number.map_or(1, |n| n.to_string().len()))
+        .max()
+        .unwrap_or(1);
+    let series_modality_width = all_series()
+        .map(|s| width(&cell(s.modality.as_deref())))
+        .max()
+        .unwrap_or(0);
+    let frames_width = all_series()
+        .map(|s| s.frames.to_string().len())
+        .max()
+        .unwrap_or(1);
+
+    for ((study, modality), description) in
+        report.studies.iter().zip(&modalities).zip(&descriptions)
+    {
+        let date = study
+            .date
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "(no date)".into());
+        let images: u64 = study.series.iter().map(|s| s.frames).sum();
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  [{}, {}]",
+            style.bold(&format!("Study {}", pad(&date, 10))),
+            pad(modality, modality_width),
+            pad(description, description_width),
+            plural(study.series.len(), "series", "series"),
+            plural(
+                usize::try_from(images).unwrap_or(usize::MAX),
+                "image",
+                "images"
+            ),
+        );
+        if verbose {
+            let _ = writeln!(out, "    study UID {}", clean(&study.study_instance_uid));
+        }
+        for series in &study.series {
+            let number = series
+                .number
+                .map_or_else(|| "?".to_string(), |n| n.to_string());
+            let mut line = format!(
+                "    series {number:>number_width$}  {}  {:>frames_width$} {}  {}",
+                pad(&cell(series.modality.as_deref()), series_modality_width),
+                series.frames,
+                if series.frames == 1 {
+                    "image "
+                } else {
+                    "images"
+                },
+                cell(series.description.as_deref())
+            );
+            if !series.missing.is_empty() {
+                let _ = write!(
+                    line,
+                    "  {}",
+                    style.red(&format!("missing: {}", clean(&series.missing.join(", "))))
+                );
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+            if verbose {
+                let _ = writeln!(
+                    out,
+                    "        series UID {}",
+                    clean(&series.series_instance_uid)
+                );
+            }
+        }
+    }
+    if !report.studies.is_empty() {
+        out.push('\n');
+    }
+}
+
+fn render_finding(out: &mut String, finding: &Finding, style: Style, verbose: bool) {
     let mark = match finding.severity {
         Severity::Fail => style.red("✗ FAIL"),
         Severity::Warn => style.yellow("! WARN"),
@@ -190,41 +353,69 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style) {
     if !finding.ask.is_empty() {
         let _ = writeln!(out, "      → {}", clean(&finding.ask));
     }
-    for path in finding.paths.iter().take(PATHS_SHOWN) {
+    let shown = if verbose {
+        finding.paths.len()
+    } else {
+        PATHS_SHOWN
+    };
+    for path in finding.paths.iter().take(shown) {
         let _ = writeln!(out, "        {}", clean(path));
     }
-    if finding.paths.len() > PATHS_SHOWN {
+    if finding.paths.len() > shown {
         let _ = writeln!(
             out,
-            "        … and {} more (all are listed with --json)",
-            finding.paths.len() - PATHS_SHOWN
+            "        … and {} more (all are listed with --verbose or --json)",
+            finding.paths.len() - shown
         );
     }
 }
 
-fn write_note<'a>(out: &mut String, lines: impl Iterator<Item = &'a str>) {
-    let mut seen = Vec::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        if !seen.contains(&line) {
-            seen.push(line);
-            let _ = writeln!(out, "  {}. {}", seen.len(), clean(line));
-        }
-    }
+/// Columns `text` takes on a terminal: two for CJK characters, none for combining marks.
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
-fn rank(name_match: &str) -> u8 {
-    match name_match {
-        "pass" => 0,
-        "warn" => 1,
-        _ => 2,
+/// `text` padded with spaces to `columns` display columns (left-aligned); longer text is left whole.
+pub fn pad(text: &str, columns: usize) -> String {
+    let mut padded = text.to_string();
+    padded.extend(std::iter::repeat_n(
+        ' ',
+        columns.saturating_sub(width(text)),
+    ));
+    padded
+}
+
+/// `text` cut to at most `columns` display columns, ending in `…` when cut.
+pub fn fit(text: &str, columns: usize) -> String {
+    if width(text) <= columns {
+        return text.to_string();
     }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > columns {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// Makes text from the disc safe for a terminal: control characters (an ESC sequence in a PatientName could
-/// clear the screen or fake a verdict) are shown as U+FFFD.
+/// clear the screen or fake a verdict) and bidirectional overrides (which reorder what follows) are shown as
+/// U+FFFD.
 pub fn clean(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -237,6 +428,12 @@ impl Style {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
+        }
+    }
+    fn verdict(self, verdict: Verdict, text: &str) -> String {
+        match verdict {
+            Verdict::Pass => self.green(&self.bold(text)),
+            Verdict::Fail => self.red(&self.bold(text)),
         }
     }
     fn bold(self, text: &str) -> String {
@@ -261,5 +458,16 @@ mod tests {
     fn control_characters_never_reach_the_terminal() {
         assert_eq!(clean("SMITH\x1b[2J^JOHN"), "SMITH\u{FFFD}[2J^JOHN");
         assert_eq!(clean("张三"), "张三");
+        assert_eq!(clean("A\u{202E}B"), "A\u{FFFD}B");
+    }
+
+    #[test]
+    fn cjk_text_is_padded_and_cut_by_display_width() {
+        assert_eq!(width("张三"), 4);
+        assert_eq!(pad("张三", 6), "张三  ");
+        assert_eq!(pad("SMITH", 3), "SMITH");
+        assert_eq!(fit("胸部平扫CT", 7), "胸部平…");
+        assert_eq!(width(&fit("胸部平扫CT", 7)), 7);
+        assert_eq!(fit("CT", 7), "CT");
     }
 }

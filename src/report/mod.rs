@@ -1,6 +1,7 @@
 //! Report: one [`Report`] value built from the scan, the catalog and the findings; rendered as the human
 //! summary ([`human`]) or as JSON (its `Serialize` form is the documented `--json` contract).
 
+pub mod html;
 pub mod human;
 
 use serde::Serialize;
@@ -36,6 +37,8 @@ pub struct Report {
     pub strict: bool,
     /// Wall time of the scan in seconds.
     pub elapsed_seconds: f64,
+    /// When the check finished, UTC, RFC 3339 (`2026-11-20T10:15:42Z`).
+    pub checked_at: String,
 }
 
 /// The overall verdict.
@@ -236,5 +239,27 @@ pub fn build(
         findings: outcome.findings.clone(),
         strict,
         elapsed_seconds: scan.elapsed.as_secs_f64(),
+        checked_at: utc_now(),
     }
+}
+
+/// The current time, UTC, as RFC 3339 to the second.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let day = StudyDate::from_days_since_epoch(days).unwrap_or(StudyDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    });
+    let rest = secs % 86_400;
+    format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
 }
