@@ -60,7 +60,7 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
         findings.push(defect_finding(DefectKind::Malformed, &malformed));
     }
 
-    let should_be_dicom = |path: &Path| listed_in_dicomdir(path) || looks_like_dicom_name(path);
+    let should_be_dicom = |path: &Path| should_be_dicom(path, listed_in_dicomdir);
     let empty: Vec<_> = scan
         .other_files
         .iter()
@@ -318,6 +318,11 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// True when a file must be DICOM: the DICOMDIR lists it, or its name or place says so.
+pub fn should_be_dicom(path: &Path, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> bool {
+    listed_in_dicomdir(path) || looks_like_dicom_name(path)
 }
 
 /// Files whose name or place says they should be DICOM: a `.dcm`/`.dicom` extension, or anything without an

@@ -51,6 +51,8 @@ pub struct Outcome {
     pub series: HashMap<String, SeriesAssessment>,
     /// Per Study Instance UID: how messages name the study.
     pub study_labels: HashMap<String, String>,
+    /// Files that are not DICOM although they should be (empty or junk image files): unreadable images.
+    pub broken_image_files: usize,
 }
 
 /// Runs every check on a scanned and catalogued disc.
@@ -58,9 +60,13 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     let records = &scan.records;
     let directory = dicomdir::check(scan);
     let mut findings = media::check(scan);
-    findings.extend(integrity::check(scan, &|path| {
-        directory.listed.contains(path)
-    }));
+    let listed = |path: &Path| directory.listed.contains(path);
+    findings.extend(integrity::check(scan, &listed));
+    let broken_image_files = scan
+        .other_files
+        .iter()
+        .filter(|f| integrity::should_be_dicom(&f.path, &listed))
+        .count();
 
     let mut study_labels = HashMap::new();
     let mut series_outcomes = HashMap::new();
@@ -107,6 +113,7 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
     Outcome {
+        broken_image_files,
         findings,
         persons,
         names,

@@ -230,8 +230,11 @@ pub fn build(
         counts: Counts {
             files: scan.files,
             dicom_files: records.len() - damaged_records,
-            non_dicom_files: scan.other_files.len(),
-            unreadable_files: scan.unreadable.len() + damaged_records + scan.skipped.len(),
+            non_dicom_files: scan.other_files.len() - outcome.broken_image_files,
+            unreadable_files: scan.unreadable.len()
+                + damaged_records
+                + scan.skipped.len()
+                + outcome.broken_image_files,
             bytes: scan.bytes,
         },
         patients,
