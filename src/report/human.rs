@@ -339,19 +339,16 @@ fn render_studies(out: &mut String, report: &Report, style: Style, verbose: bool
 }
 
 fn render_finding(out: &mut String, finding: &Finding, style: Style, verbose: bool) {
-    let mark = match finding.severity {
-        Severity::Fail => style.red("✗ FAIL"),
-        Severity::Warn => style.yellow("! WARN"),
-        Severity::Info => "· note".to_string(),
+    let (mark, plain) = match finding.severity {
+        Severity::Fail => (style.red("✗ FAIL"), "✗ FAIL"),
+        Severity::Warn => (style.yellow("! WARN"), "! WARN"),
+        Severity::Info => ("· note".to_string(), "· note"),
     };
-    let _ = writeln!(
-        out,
-        "  {mark} [{}] {}",
-        finding.check,
-        clean(&finding.message)
-    );
+    let head = format!("  {plain} [{}] ", finding.check);
+    let message = wrap(&clean(&finding.message), width(&head), 6);
+    let _ = writeln!(out, "  {mark} [{}] {message}", finding.check);
     if !finding.ask.is_empty() {
-        let _ = writeln!(out, "      → {}", clean(&finding.ask));
+        let _ = writeln!(out, "      → {}", wrap(&clean(&finding.ask), 8, 8));
     }
     let shown = if verbose {
         finding.paths.len()
@@ -368,6 +365,30 @@ fn render_finding(out: &mut String, finding: &Finding, style: Style, verbose: bo
             finding.paths.len() - shown
         );
     }
+}
+
+/// Lines of the summary are wrapped at this many columns, so that a message stays readable in any terminal.
+const LINE_WIDTH: usize = 88;
+
+/// Wraps `text` at word boundaries to [`LINE_WIDTH`]: the first line starts at column `first`, the following
+/// lines are indented by `indent` spaces. Words longer than a line are left whole.
+fn wrap(text: &str, first: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let mut column = first;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let w = width(word);
+        if column > indent.max(first) && column + 1 + w > LINE_WIDTH {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            column = indent;
+        } else if !out.is_empty() {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += w;
+    }
+    out
 }
 
 /// Columns `text` takes on a terminal: two for CJK characters, none for combining marks.
@@ -453,6 +474,28 @@ impl Style {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_wrap_under_the_line_width_with_a_hanging_indent() {
+        let text = "Series 1 CT 'CHEST 2.5MM' is incomplete: about 1 slice missing between z = -80.0 and \
+                    -75.0. Image numbers missing: #10. The DICOMDIR lists 24 files for it.";
+        let wrapped = wrap(text, 20, 6);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.len() >= 2, "{wrapped}");
+        assert!(20 + width(lines[0]) <= LINE_WIDTH);
+        for line in &lines[1..] {
+            assert!(
+                line.starts_with("      ") && !line.starts_with("       "),
+                "{line:?}"
+            );
+            assert!(width(line) <= LINE_WIDTH, "{line:?}");
+        }
+        assert_eq!(
+            wrapped.split_whitespace().collect::<Vec<_>>().join(" "),
+            text
+        );
+        assert_eq!(wrap("short", 10, 6), "short");
+    }
 
     #[test]
     fn control_characters_never_reach_the_terminal() {
