@@ -5,6 +5,7 @@
 
 pub(crate) mod scan;
 
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use dicom_core::Tag;
@@ -189,15 +190,26 @@ impl InstanceRecord {
 ///
 /// `path` is opened read-only; `relative` is what the record stores as its path.
 pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
-    let mut source = match Source::open(path) {
-        Ok(source) => source,
-        Err(e) => {
-            return HeaderOutcome::Unreadable(FileDefect {
-                kind: DefectKind::Io,
-                detail: e.to_string(),
-            });
-        }
-    };
+    match Source::open(path) {
+        Ok(source) => read_source(source, relative),
+        Err(e) => HeaderOutcome::Unreadable(FileDefect {
+            kind: DefectKind::Io,
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// [`read_header`] over any seekable byte source positioned at its start and holding `size` bytes: the seam
+/// through which tests inject I/O errors, short reads and interrupted reads, and fuzzers feed bytes.
+pub fn read_header_from<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+) -> HeaderOutcome {
+    read_source(Source::new(Box::new(source), size), relative)
+}
+
+fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
     let mut record = InstanceRecord {
         path: relative.to_path_buf(),
         size: source.size(),

@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
 
 use dicom_core::header::{Length, VR};
@@ -66,9 +66,15 @@ pub(crate) struct Meta {
     pub sop_instance_uid: String,
 }
 
+/// A byte source the reader can read and seek: a file, or (through [`super::read_header_from`]) any reader,
+/// such as one that injects I/O faults in tests.
+pub(crate) trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek> ReadSeek for T {}
+
 /// One open file, read forward through one buffer.
 pub(crate) struct Source {
-    reader: BufReader<File>,
+    reader: BufReader<Box<dyn ReadSeek>>,
     size: u64,
     /// Absolute offset of the next byte the reader hands out.
     pos: Cell<u64>,
@@ -81,12 +87,17 @@ impl Source {
     pub(crate) fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         let size = file.metadata()?.len();
-        Ok(Self {
-            reader: BufReader::with_capacity(BUF_CAPACITY, file),
+        Ok(Self::new(Box::new(file), size))
+    }
+
+    /// Reads from `reader`, positioned at its start, which holds `size` bytes.
+    pub(crate) fn new(reader: Box<dyn ReadSeek>, size: u64) -> Self {
+        Self {
+            reader: BufReader::with_capacity(BUF_CAPACITY, reader),
             size,
             pos: Cell::new(0),
             skipped: 0,
-        })
+        }
     }
 
     /// File size in bytes.
@@ -434,7 +445,7 @@ pub(crate) struct Fragments {
 
 /// Hands out bytes from the shared buffer and advances the shared offset.
 struct Counting<'a> {
-    inner: &'a mut BufReader<File>,
+    inner: &'a mut BufReader<Box<dyn ReadSeek>>,
     pos: &'a Cell<u64>,
 }
 
