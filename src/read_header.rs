@@ -240,6 +240,27 @@ fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
     }
 }
 
+/// Common image storage SOP classes, whose objects always carry Pixel Data: a file of one of them that ends
+/// cleanly between two elements before its image data was cut at an element boundary.
+const IMAGE_STORAGE: [&str; 16] = [
+    "1.2.840.10008.5.1.4.1.1.1",
+    "1.2.840.10008.5.1.4.1.1.1.1",
+    "1.2.840.10008.5.1.4.1.1.1.2",
+    "1.2.840.10008.5.1.4.1.1.2",
+    "1.2.840.10008.5.1.4.1.1.2.1",
+    "1.2.840.10008.5.1.4.1.1.3.1",
+    "1.2.840.10008.5.1.4.1.1.4",
+    "1.2.840.10008.5.1.4.1.1.4.1",
+    "1.2.840.10008.5.1.4.1.1.6.1",
+    "1.2.840.10008.5.1.4.1.1.7",
+    "1.2.840.10008.5.1.4.1.1.12.1",
+    "1.2.840.10008.5.1.4.1.1.12.2",
+    "1.2.840.10008.5.1.4.1.1.20",
+    "1.2.840.10008.5.1.4.1.1.128",
+    "1.2.840.10008.5.1.4.1.1.130",
+    "1.2.840.10008.5.1.4.1.1.481.1",
+];
+
 /// Reads the meta group (if any) and the data set into `record`; a defect stops the scan. Defects found in Pixel
 /// Data (after the attributes) are stored in `record.defect` directly.
 fn scan(
@@ -275,7 +296,9 @@ fn scan(
     let mut float_pixels = false;
     let fragments_at = loop {
         let Some(event) = walker.next_event()? else {
-            if record.rows.is_some() && !float_pixels {
+            if (record.rows.is_some() || IMAGE_STORAGE.contains(&record.sop_class_uid.as_str()))
+                && !float_pixels
+            {
                 return Err(FileDefect {
                     kind: DefectKind::Truncated,
                     detail: "file ends before its image data".to_string(),
@@ -738,6 +761,7 @@ mod tests {
         cut.extend_from_slice(&bytes[132 + 12..]);
         cut.extend(explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
         cut.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
+        cut.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
         let r = instance(read_bytes(&cut));
         assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
         assert_eq!(r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
@@ -1046,6 +1070,11 @@ mod tests {
         assert_eq!(r.header_bytes, pixel as u64);
 
         let mut report = image(false);
+        report.put(DataElement::new(
+            tags::SOP_CLASS_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.88.11"),
+        ));
         for tag in [
             tags::ROWS,
             tags::COLUMNS,
@@ -1125,6 +1154,8 @@ mod tests {
         let mut bytes = meta_bytes(private);
         bytes.extend(explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
         bytes.extend(explicit(tags::MODALITY, b"CS", b"MR"));
+        bytes.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
+        bytes.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
         let r = instance(read_bytes(&bytes));
         assert_eq!(r.transfer_syntax, private);
         assert_eq!(r.modality.as_deref(), Some("MR"));

@@ -515,6 +515,15 @@ impl Walker<'_> {
             let at = self.pos.get();
             let event = match token {
                 DataToken::ElementHeader(header) => {
+                    if header.tag.0 == 0x0000 {
+                        return Err(defect(
+                            DefectKind::Malformed,
+                            format!(
+                                "zero bytes where the data set continues, at offset {}",
+                                self.boundary
+                            ),
+                        ));
+                    }
                     if self.stack.is_empty() && header.tag >= PIXEL_DATA {
                         return Ok(Some(if header.tag == PIXEL_DATA {
                             Event::PixelData {
