@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::media_order::MediaMode;
 use crate::report::human::{HumanOptions, StaffNote};
 
 /// Exit code when every check passed (warnings allowed).
@@ -65,6 +66,11 @@ pub struct Args {
     /// Number of files read in parallel (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// How to read the files: `auto` reads CDs/DVDs (ISO 9660, UDF) in on-disc order from one reader and
+    /// everything else in parallel; `optical` forces the on-disc order; `parallel` forces parallel reads.
+    #[arg(long, value_enum, default_value_t = MediaMode::Auto, value_name = "KIND")]
+    pub media: MediaMode,
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod dicomdir;
 pub mod fixture;
+pub mod media_order;
 pub mod names;
 pub mod read_header;
 pub mod report;
@@ -82,6 +83,7 @@ impl CheckOptions {
             scan: ScanOptions {
                 jobs: args.jobs,
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                media: args.media,
             },
         })
     }
