@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
+use crate::media_order::MediaMode;
 use crate::report::human::{Detail, HumanOptions, StaffNote};
 
 /// Exit code when every check passed (warnings allowed).
@@ -31,11 +32,11 @@ Exit codes: 0 PASS, 1 FAIL (something to fix before you leave; any disc of a bat
 check. Nothing is ever written to the disc being checked."
 )]
 pub struct Args {
-    /// The mounted disc, USB stick or folder to check (or a single DICOM file); several for a batch.
+    /// The mounted disc, USB stick, folder or DICOM file to check (several: a batch).
     #[arg(required_unless_present = "batch", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Your passport name: SURNAME^GIVEN NAMES (the surname comes before ^, a comma or <<); any case.
+    /// Passport name, surname first: SURNAME^GIVEN NAMES (or "SURNAME, GIVEN").
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
@@ -47,11 +48,11 @@ pub struct Args {
     #[arg(long, value_name = "DATE")]
     pub dob: Option<String>,
 
-    /// Day of a scan that must be on the disc (YYYY-MM-DD, or a range FROM..TO). Repeat for several scans.
+    /// A scan day that must be on the disc: YYYY-MM-DD or FROM..TO (repeatable).
     #[arg(long = "date", value_name = "DATE")]
     pub dates: Vec<String>,
 
-    /// Print JSON instead of the summary (one object per disc; one per line in a batch).
+    /// Print JSON instead of the summary (JSON Lines for a batch).
     #[arg(long)]
     pub json: bool,
 
@@ -59,15 +60,15 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
-    /// Language of the note for the counter staff when something must be fixed: zh, en or none.
+    /// Note for the counter staff: zh (Chinese), en or none.
     #[arg(long, value_enum, default_value_t = StaffNote::Zh, value_name = "LANG", hide_possible_values = true)]
     pub staff_note: StaffNote,
 
-    /// Check every disc listed in this CSV file (path,name,dob,date per line), then print a summary table.
+    /// Check every disc listed in a CSV file (path,name,dob,date per line).
     #[arg(long, value_name = "FILE.csv")]
     pub batch: Option<PathBuf>,
 
-    /// Also write the result as one printable HTML page (never onto the disc being checked).
+    /// Also write a printable HTML page (never onto the disc being checked).
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
 
@@ -82,6 +83,10 @@ pub struct Args {
     /// Number of files read in parallel (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// Reading order: auto, optical (on-disc order) or parallel.
+    #[arg(long, value_enum, default_value_t = MediaMode::Auto, value_name = "KIND", hide_possible_values = true)]
+    pub media: MediaMode,
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.

@@ -12,6 +12,7 @@ pub mod checks;
 pub mod cli;
 pub mod dicomdir;
 pub mod fixture;
+pub mod media_order;
 pub mod names;
 pub mod read_header;
 pub mod report;
@@ -83,6 +84,7 @@ impl CheckOptions {
             scan: ScanOptions {
                 jobs: args.jobs,
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                media: args.media,
             },
         })
     }

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
-use crate::walk::{Skipped, WalkError, walk};
+use crate::walk::{MediaFile, Skipped, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -19,7 +20,12 @@ pub struct ScanOptions {
     pub jobs: Option<usize>,
     /// Show a progress bar on stderr (the caller decides whether stderr is a terminal).
     pub progress: bool,
+    /// Parallel reads, or one reader in on-disc order for optical media.
+    pub media: MediaMode,
 }
+
+/// Bytes the optical reader reads from the start of each file: the header reader's first buffer fill.
+const PREFETCH: usize = 16 * 1024;
 
 /// A file that is not DICOM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,16 +82,24 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         .partition(|f| is_dicomdir_name(&f.relative));
     listing.files = files;
     let progress = progress_bar(options.progress, listing.files.len() as u64);
+    let files = &listing.files;
+    let read_one = |file: &MediaFile| {
+        let outcome = read_header(&file.path, &file.relative);
+        progress.inc(1);
+        outcome
+    };
     let read_all = || {
-        listing
-            .files
-            .par_iter()
-            .map(|file| {
-                let outcome = read_header(&file.path, &file.relative);
-                progress.inc(1);
-                (file, outcome)
-            })
-            .collect::<Vec<_>>()
+        if options.media.ordered(root) {
+            let order = disc_order(files.len(), |i| physical_offset(&files[i].path));
+            let mut buffer = vec![0u8; PREFETCH];
+            ordered_map(
+                &order,
+                |i| prefetch(&files[i].path, &mut buffer),
+                |i| read_one(&files[i]),
+            )
+        } else {
+            files.par_iter().map(read_one).collect::<Vec<_>>()
+        }
     };
     let outcomes = match build_pool(options.jobs) {
         Some(pool) => pool.install(read_all),
@@ -101,7 +115,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
         ..Scan::default()
     };
-    for (file, outcome) in outcomes {
+    for (file, outcome) in listing.files.iter().zip(outcomes) {
         match outcome {
             HeaderOutcome::Instance(record) => {
                 scan.header_bytes += record.header_bytes;
@@ -125,6 +139,14 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     scan.records.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
     Ok(scan)
+}
+
+/// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
+/// for the parser to report.
+fn prefetch(path: &Path, buffer: &mut [u8]) {
+    if let Ok(mut file) = std::fs::File::open(path) {
+        let _ = std::io::Read::read(&mut file, buffer);
+    }
 }
 
 /// True for the names a DICOMDIR takes on real media: `DICOMDIR` in any case, with the `.` or `;1` an ISO 9660

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Benchmark: dicomcheck against the header scans of DCMTK, GDCM and pydicom, and against the read floor, on a
+# realistic 20,000-file tree (about 1 GB) in the page cache; then peak memory on a 100,000-file tree.
+#
+#   scripts/bench.sh [RUNS]        (default 5 runs of the fast tools, 3 of the slow ones; medians are printed)
+#
+# Trees are built once under $BENCH_DIR (default /tmp/dicomcheck-bench) and reused. FILES (default 20000) and
+# BIG_FILES (default 100000, 0 skips the memory run) set their sizes. Peers are installed when missing: Debian
+# dcmtk, libgdcm-tools and time, PyPI pydicom.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${1:-5}
+SLOW_RUNS=$(( RUNS < 3 ? RUNS : 3 ))
+BENCH_DIR=${BENCH_DIR:-/tmp/dicomcheck-bench}
+FILES=${FILES:-20000}
+BIG_FILES=${BIG_FILES:-100000}
+TREE=$BENCH_DIR/tree-$FILES
+BIG=$BENCH_DIR/small-$BIG_FILES
+
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+command -v dcmdump >/dev/null 2>&1 || apt_install dcmtk
+command -v gdcmscanner >/dev/null 2>&1 || apt_install libgdcm-tools
+[ -x /usr/bin/time ] || apt_install time
+python3 -c "import pydicom" >/dev/null 2>&1 || python3 -m pip install --quiet pydicom
+
+cargo build --release --quiet --bin dicomcheck --example make_bench_tree --example read_floor
+BIN=target/release/dicomcheck
+FLOOR=target/release/examples/read_floor
+mkdir -p "$BENCH_DIR"
+[ -d "$TREE" ] || target/release/examples/make_bench_tree "$TREE" "$FILES"
+PLAN=$BENCH_DIR/plan-$FILES.tsv
+PYLOOP=$BENCH_DIR/pydicom_loop.py
+cat >"$PYLOOP" <<'EOF'
+import os, sys
+import pydicom
+seen = 0
+for top, dirs, files in os.walk(sys.argv[1]):
+    dirs.sort()
+    for name in sorted(files):
+        try:
+            ds = pydicom.dcmread(os.path.join(top, name), stop_before_pixels=True)
+            (ds.get("PatientName"), ds.get("SeriesInstanceUID"), ds.get("InstanceNumber"), ds.get("StudyDate"))
+            seen += 1
+        except Exception:
+            pass
+print(seen)
+EOF
+
+# One timed run of "$@": wall seconds, peak RSS (KB), and the rchar and read_bytes of the command (a reaped
+# child's I/O counters are added to its parent's /proc/PID/io; the wrapper's own, measured with `true`, is
+# subtracted).
+OUT=$BENCH_DIR/run.out
+run_once() {
+  /usr/bin/time -f "%e %M" -o "$OUT.time" \
+    bash -c '"$@" >/dev/null 2>&1; cat /proc/$$/io' _ "$@" >"$OUT.io" || true
+  local wall rss rchar rbytes
+  read -r wall rss <"$OUT.time"
+  rchar=$(awk '/^rchar/ {print $2}' "$OUT.io")
+  rbytes=$(awk '/^read_bytes/ {print $2}' "$OUT.io")
+  echo "$wall $rss $rchar $rbytes"
+}
+BASE_RCHAR=$(run_once true | awk '{print $3}')
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# measure NAME RUNS CMD...: prints "NAME wall rss rchar read_bytes" with the median wall time and the last run's
+# other figures.
+measure() {
+  local name=$1 runs=$2; shift 2
+  local walls=() line
+  "$@" >/dev/null 2>&1 || true # warm the page cache and the binary
+  for _ in $(seq "$runs"); do
+    line=$(run_once "$@")
+    walls+=("${line%% *}")
+  done
+  echo "$name $(printf '%s\n' "${walls[@]}" | median) ${line#* } $(printf '%s,' "${walls[@]}")"
+}
+
+nfiles=$(find "$TREE" -type f | wc -l)
+tree_bytes=$(du -sb "$TREE" | cut -f1)
+"$BIN" "$TREE" --name "SMITH^JOHN" >/dev/null 2>&1 || true
+plan_line=$("$FLOOR" --plan "$TREE" "$PLAN")
+header_bytes=$(awk '{s += $1} END {print s}' "$PLAN")
+
+echo "dicomcheck benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo) RAM, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "tree: $TREE: $nfiles files, $((tree_bytes / 1000000)) MB; header bytes (what dicomcheck needs): $plan_line"
+echo "versions: $("$BIN" --version), $(dcmdump --version 2>/dev/null | head -1), gdcm $(gdcmscanner --version 2>/dev/null | head -1 | tr -dc '0-9.'), pydicom $(python3 -c 'import pydicom; print(pydicom.__version__)')"
+echo "warm page cache; wall time is the median of the runs listed; RSS, bytes and files/s from the last run"
+echo
+
+RESULTS=$BENCH_DIR/results.txt
+{
+  measure dicomcheck "$RUNS" "$BIN" "$TREE" --name "SMITH^JOHN" --json
+  measure read-floor "$RUNS" "$FLOOR" "$PLAN"
+  measure gdcmscanner "$SLOW_RUNS" gdcmscanner -d "$TREE" -r -t 0010,0010 -t 0020,000e -t 0020,0013 -t 0008,0020 -p
+  measure dcmdump "$SLOW_RUNS" dcmdump +sd +r -M +P PatientName "$TREE"
+  measure pydicom-loop "$SLOW_RUNS" python3 "$PYLOOP" "$TREE"
+} >"$RESULTS"
+
+base=$(awk '$1 == "dicomcheck" {print $2}' "$RESULTS")
+awk -v base="$base" -v n="$nfiles" -v hb="$header_bytes" -v rbase="$BASE_RCHAR" '
+  BEGIN {
+    printf "%-13s %9s %9s %10s %12s %14s %14s %9s  %s\n", "tool", "median s", "x dicomcheck", "files/s", "hdr MB/s", "rchar/file", "disk B/file", "peak RSS", "runs (s)"
+  }
+  {
+    rchar = ($4 - rbase) / n
+    printf "%-13s %9.3f %12.2f %10.0f %12.1f %14.0f %14.0f %6.1f MB  %s\n", $1, $2, $2 / base, n / $2, hb / $2 / 1e6, rchar, $5 / n, $3 / 1024, $6
+  }' "$RESULTS"
+echo
+echo "header bytes per file: $((header_bytes / nfiles)); x dicomcheck > 1 means slower than dicomcheck"
+
+if [ "$BIG_FILES" -gt 0 ]; then
+  [ -d "$BIG" ] || target/release/examples/make_bench_tree "$BIG" "$BIG_FILES" --small >/dev/null
+  echo
+  echo "memory: peak RSS of dicomcheck (one run each)"
+  for t in "$TREE" "$BIG"; do
+    n=$(find "$t" -type f | wc -l)
+    "$BIN" "$t" --name "SMITH^JOHN" >/dev/null 2>&1 || true
+    set -- $(run_once "$BIN" "$t" --name "SMITH^JOHN" --json)
+    awk -v n="$n" -v w="$1" -v rss="$2" -v t="$t" 'BEGIN {
+      printf "%8d files  %6.2f s  peak RSS %6.1f MB  (%.2f KB per file)  %s\n", n, w, rss / 1024, rss / n, t }'
+  done
+fi

@@ -1,0 +1,58 @@
+//! The on-disc-order reader (`--media optical`) and the parallel reader give identical reports.
+
+use std::path::Path;
+use std::process::Command;
+
+use dicomcheck::fixture::{
+    DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file, write_disc,
+    write_junk, write_zero_byte,
+};
+
+/// The `--json` report for `root` read in `media` mode, without the wall time, and the exit code.
+fn report(root: &Path, media: &str) -> (serde_json::Value, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .arg(root)
+        .args(["--name", "SMITH^JOHN", "--json", "--media", media])
+        .output()
+        .unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let elapsed = json.as_object_mut().unwrap().remove("elapsed_seconds");
+    assert!(elapsed.is_some_and(|e| e.is_f64()));
+    (json, out.status.code())
+}
+
+#[test]
+fn ordered_and_parallel_readers_agree_on_a_good_disc() {
+    let dir = tempfile::tempdir().unwrap();
+    write_disc(dir.path(), &sample_disc()).unwrap();
+    let parallel = report(dir.path(), "parallel");
+    let optical = report(dir.path(), "optical");
+    assert_eq!(parallel.1, Some(0));
+    assert_eq!(parallel, optical);
+    assert_eq!(report(dir.path(), "auto"), parallel);
+}
+
+#[test]
+fn ordered_and_parallel_readers_agree_on_a_damaged_disc() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+        .viewer_files(true)
+        .study(
+            StudySpec::new("CT CHEST")
+                .series(SeriesSpec::ct(40).omit_slices(&[17]))
+                .series(SeriesSpec::mr(12).multiframe(true)),
+        )
+        .study(
+            StudySpec::new("OTHER").series(SeriesSpec::ct(5).patient(PatientSpec::new("DOE^JANE"))),
+        );
+    let disc = write_disc(dir.path(), &spec).unwrap();
+    let files = &disc.series[0].instances;
+    truncate_file(&disc.path(&files[3].path), 2_000).unwrap();
+    write_zero_byte(&disc.path(&files[9].path)).unwrap();
+    write_junk(&disc.path(&files[21].path), 5_000).unwrap();
+    let parallel = report(dir.path(), "parallel");
+    let optical = report(dir.path(), "optical");
+    assert_eq!(parallel.1, Some(1));
+    assert!(parallel.0["findings"].as_array().unwrap().len() >= 4);
+    assert_eq!(parallel, optical);
+}
