@@ -5,6 +5,7 @@
 //! (with [`charset`], [`names`] and [`dicomdir`]) → [`report`]. [`cli`] is the command line; [`fixture`]
 //! writes synthetic discs for the tests, the benchmark and the sample disc.
 
+pub mod archive;
 pub mod catalog;
 pub mod charset;
 pub mod checks;

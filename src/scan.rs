@@ -1,12 +1,17 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
+use crate::archive::{self, Archive};
+use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
+use crate::read_header::{
+    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header,
+};
 use crate::walk::{Skipped, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
@@ -64,12 +69,37 @@ pub struct Scan {
     pub header_bytes: u64,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// The `.zip` or `.iso` the files were read from, when the root is one.
+    pub archive: Option<Arc<Archive>>,
 }
 
-/// Walks `root` and reads every regular file's header in parallel.
+impl Scan {
+    /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
+    pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
+        match &self.archive {
+            None => read_dicomdir(&self.root.join(relative)),
+            Some(archive) => match archive.open_member(relative) {
+                Ok((reader, size)) => read_dicomdir_from(reader, size),
+                Err(e) => Err(DicomDirError::Damaged(FileDefect {
+                    kind: DefectKind::Io,
+                    detail: e.to_string(),
+                })),
+            },
+        }
+    }
+}
+
+/// Walks `root` (a folder, or a `.zip` or `.iso` read in place) and reads every regular file's header in
+/// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
-    let mut listing = walk(root)?;
+    let (archive, mut listing) = match archive::detect(root) {
+        Some(kind) => {
+            let (archive, listing) = Archive::open(root, kind)?;
+            (Some(Arc::new(archive)), listing)
+        }
+        None => (None, walk(root)?),
+    };
     let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
         .files
         .drain(..)
@@ -81,7 +111,10 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
             .files
             .par_iter()
             .map(|file| {
-                let outcome = read_header(&file.path, &file.relative);
+                let outcome = match &archive {
+                    None => read_header(&file.path, &file.relative),
+                    Some(archive) => archive.read_header(&file.relative),
+                };
                 progress.inc(1);
                 (file, outcome)
             })
@@ -99,6 +132,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         files: listing.files.len() + dicomdirs.len(),
         bytes: listing.files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
+        archive,
         ..Scan::default()
     };
     for (file, outcome) in outcomes {

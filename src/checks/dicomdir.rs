@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::{CheckId, Finding, Severity, display, plural};
-use crate::dicomdir::{DicomDir, read_dicomdir};
+use crate::dicomdir::DicomDir;
 use crate::scan::Scan;
 
 /// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
@@ -47,7 +47,7 @@ pub fn check(scan: &Scan) -> DirectoryIndex {
     let mut unlisted: HashSet<&Path> = scan.records.iter().map(|r| r.path.as_path()).collect();
     for relative in &scan.dicomdirs {
         let base = relative.parent().unwrap_or(Path::new(""));
-        let dicomdir = match read_dicomdir(&scan.root.join(relative)) {
+        let dicomdir = match scan.read_dicomdir(relative) {
             Ok(dicomdir) => dicomdir,
             Err(err) => {
                 index.findings.push(
