@@ -65,10 +65,28 @@ pub struct Args {
     /// Number of files read in parallel (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// After the check, copy every file to DIR (same layout), verify each copy by SHA-256, and write
+    /// MANIFEST.sha256 and the reports there. Running it again resumes an interrupted copy.
+    #[arg(long, value_name = "DIR")]
+    pub copy_to: Option<PathBuf>,
+
+    /// PATH is a copy made with --copy-to: check every file against its MANIFEST.sha256.
+    #[arg(long)]
+    pub verify_copy: bool,
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
 pub fn run(args: Args) -> i32 {
+    if args.verify_copy {
+        return verify_copy(&args);
+    }
+    if let Some(dest) = &args.copy_to
+        && let Err(err) = crate::copy::check_destination(&args.path, dest)
+    {
+        eprintln!("dicomcheck: {err}");
+        return EXIT_ERROR;
+    }
     let options = match crate::CheckOptions::from_args(&args) {
         Ok(options) => options,
         Err(err) => {
@@ -105,8 +123,108 @@ pub fn run(args: Args) -> i32 {
     if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
         return EXIT_ERROR;
     }
+    if let Some(dest) = &args.copy_to
+        && let Err(err) = copy_to(&args, dest, &report)
+    {
+        eprintln!("dicomcheck: copy to {}: {err}", dest.display());
+        return EXIT_ERROR;
+    }
     match report.verdict {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,
     }
+}
+
+/// `--copy-to`: the verified copy, then the reports beside its manifest.
+fn copy_to(
+    args: &Args,
+    dest: &std::path::Path,
+    report: &crate::report::Report,
+) -> Result<(), crate::copy::CopyError> {
+    let progress = std::io::stderr().is_terminal();
+    let summary = crate::copy::copy_media(&args.path, dest, progress)?;
+    let json = serde_json::to_string_pretty(report).unwrap_or_default() + "\n";
+    let text = crate::report::human::render(
+        report,
+        HumanOptions {
+            color: false,
+            staff_note: args.staff_note,
+        },
+    );
+    crate::copy::write_reports(dest, &json, &text)?;
+    eprintln!(
+        "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
+         check it later with: dicomcheck --verify-copy {}",
+        dest.display(),
+        summary.files,
+        summary.bytes,
+        summary.copied,
+        summary.already_there,
+        dest.display()
+    );
+    if !summary.not_copied.is_empty() {
+        eprintln!(
+            "Not copied (links, special files or refused archive entries): {}",
+            summary
+                .not_copied
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches.
+fn verify_copy(args: &Args) -> i32 {
+    let verification = match crate::copy::verify_copy(&args.path) {
+        Ok(v) => v,
+        Err(err) => {
+            eprintln!("dicomcheck: {err}");
+            return EXIT_ERROR;
+        }
+    };
+    let ok = verification.ok();
+    let text = if args.json {
+        let value = serde_json::json!({
+            "tool": "dicomcheck",
+            "version": env!("CARGO_PKG_VERSION"),
+            "copy": args.path.to_string_lossy(),
+            "verdict": if ok { "pass" } else { "fail" },
+            "verified": verification.verified,
+            "missing": verification.missing,
+            "changed": verification.changed,
+            "bad_lines": verification.bad_lines,
+        });
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    } else {
+        let mut text = format!(
+            "Copy in {}: {} files match {} (SHA-256).\n",
+            args.path.display(),
+            verification.verified,
+            crate::copy::MANIFEST
+        );
+        for name in &verification.missing {
+            text += &format!("  missing or unreadable: {name}\n");
+        }
+        for name in &verification.changed {
+            text += &format!("  changed since the copy was made: {name}\n");
+        }
+        if verification.bad_lines > 0 {
+            text += &format!(
+                "  {} lines of the manifest are damaged\n",
+                verification.bad_lines
+            );
+        }
+        text + if ok {
+            "RESULT: PASS\n"
+        } else {
+            "RESULT: FAIL\n"
+        }
+    };
+    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+        return EXIT_ERROR;
+    }
+    if ok { EXIT_PASS } else { EXIT_FAIL }
 }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod charset;
 pub mod checks;
 pub mod cli;
+pub mod copy;
 pub mod dicomdir;
 pub mod fixture;
 pub mod names;
