@@ -381,3 +381,61 @@ fn a_damaged_iso_image_is_a_finding() {
         assert_eq!(report["verdict"], "fail");
     }
 }
+
+#[test]
+fn an_iso_image_with_folders_deeper_than_iso_9660_allows_reads_like_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let disc = tmp.path().join("disc");
+    copy_tree(&sample_disc(), &disc);
+    let deep = disc.join("EXPORT/A/B/C/D/E/F/G/H/I");
+    fs::create_dir_all(&deep).unwrap();
+    fs::rename(
+        disc.join("DICOM/ST000001/SE000001/IM000002"),
+        deep.join("IM000002"),
+    )
+    .unwrap();
+    let iso = tmp.path().join("disc.iso");
+    if iso_image("genisoimage", &["-quiet", "-J", "-R"], &disc, &iso).is_none() {
+        return;
+    }
+    let (folder_code, folder) = check(&disc);
+    let (code, report) = check(&iso);
+    assert_eq!(code, folder_code, "{report:#}");
+    assert_eq!(report["counts"]["dicom_files"], 51, "{report:#}");
+    assert_eq!(without_root(report), without_root(folder));
+}
+
+/// Scans `path` in process: must return, whatever the bytes.
+fn scan_survives(path: &Path) -> usize {
+    let scan = dicomcheck::scan::scan(path, &dicomcheck::scan::ScanOptions::default())
+        .expect("an archive that exists always scans");
+    scan.records.len()
+}
+
+#[test]
+fn corrupted_archives_never_crash_or_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("study.zip");
+    zip_dir(&sample_disc(), &zip, &[]);
+    let mut images = vec![(zip.clone(), fs::read(&zip).unwrap())];
+    let iso = tmp.path().join("disc.iso");
+    if iso_image("genisoimage", &["-quiet", "-J", "-R"], &sample_disc(), &iso).is_some() {
+        images.push((iso.clone(), fs::read(&iso).unwrap()));
+    }
+    let intact = scan_survives(&zip);
+    assert_eq!(intact, 51);
+    for (path, bytes) in images {
+        // The structures live at the start (ISO descriptors and folders) and the end (zip directory).
+        let hot: Vec<usize> = (0..300)
+            .map(|i| 16 * 2048 + i * 37)
+            .chain((1..300).map(|i| bytes.len().saturating_sub(i * 7)))
+            .filter(|&at| at < bytes.len())
+            .collect();
+        for (n, at) in hot.into_iter().enumerate() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= [0xFF, 0x80, 0x01][n % 3];
+            fs::write(&path, &damaged).unwrap();
+            assert!(scan_survives(&path) <= 52, "{} at {at}", path.display());
+        }
+    }
+}

@@ -184,16 +184,20 @@ impl Lister<'_> {
                         continue;
                     }
                 };
+                let folder = match rr.child {
+                    Some(block) => self.relocated_folder(block),
+                    None => (record.flags & FLAG_DIRECTORY != 0).then_some(record.extent),
+                };
                 if rr.symlink {
                     self.skipped.push(Skipped {
                         relative,
                         reason: SkipReason::Symlink,
                     });
-                } else if record.flags & FLAG_DIRECTORY != 0 {
+                } else if let Some(folder) = folder {
                     if depth + 1 >= MAX_DEPTH {
                         self.refuse(relative, "folders nested too deeply: not read".to_string());
                     } else {
-                        stack.push((record.extent, relative, depth + 1));
+                        stack.push((folder, relative, depth + 1));
                     }
                 } else if record.flags & FLAG_MULTI_EXTENT != 0 {
                     self.refuse(
@@ -218,6 +222,17 @@ impl Lister<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The folder a Rock Ridge `CL` entry points to: its own `.` record gives its length.
+    fn relocated_folder(&self, block: u64) -> Option<Extent> {
+        let first = Extent {
+            block,
+            length: self.block_size,
+        };
+        let data = self.read_folder(first).ok()?;
+        let own = records(&data, self.block_size).next()?;
+        (own.extent.block == block).then_some(own.extent)
     }
 
     fn refuse(&mut self, relative: PathBuf, reason: String) {
@@ -307,6 +322,8 @@ struct RockRidge {
     name: Option<String>,
     symlink: bool,
     relocated: bool,
+    /// `CL`: the folder relocated out of a deep tree really sits at this block.
+    child: Option<u64>,
 }
 
 impl RockRidge {
@@ -329,6 +346,12 @@ impl RockRidge {
                 }
                 Some(b"SL") => rr.symlink = true,
                 Some(b"RE") => rr.relocated = true,
+                Some(b"CL") => {
+                    rr.child = entry
+                        .get(4..8)
+                        .and_then(|b| b.try_into().ok())
+                        .map(|b| u64::from(u32::from_le_bytes(b)));
+                }
                 Some(b"ST") => break,
                 _ => {}
             }

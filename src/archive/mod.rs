@@ -78,8 +78,6 @@ pub(crate) struct Entry {
 /// An open archive and its readable members.
 #[derive(Debug)]
 pub struct Archive {
-    path: PathBuf,
-    kind: Kind,
     file: Arc<File>,
     /// Sorted by `relative`.
     entries: Vec<Entry>,
@@ -141,23 +139,11 @@ impl Archive {
         };
         Ok((
             Self {
-                path: path.to_path_buf(),
-                kind,
                 file,
                 entries: unique,
             },
             walk,
         ))
-    }
-
-    /// The archive file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Zip or ISO.
-    pub fn kind(&self) -> Kind {
-        self.kind
     }
 
     fn entry(&self, relative: &Path) -> Option<&Entry> {
