@@ -439,3 +439,15 @@ fn corrupted_archives_never_crash_or_hang() {
         }
     }
 }
+
+#[test]
+fn a_link_to_a_zip_given_as_the_root_is_read_as_the_zip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("study.zip");
+    zip_dir(&sample_disc(), &zip, &[]);
+    let link = tmp.path().join("latest-download");
+    std::os::unix::fs::symlink(&zip, &link).unwrap();
+    let (code, report) = check(&link);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["counts"]["dicom_files"], 51);
+}

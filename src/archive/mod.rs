@@ -30,10 +30,10 @@ pub enum Kind {
     Iso,
 }
 
-/// Tells whether `path` is an archive to read in place: a regular file named `.zip` or `.iso`, or starting with
-/// a zip or ISO 9660 signature.
+/// Tells whether `path` is an archive to read in place: a regular file (or a link the user named to one) named
+/// `.zip` or `.iso`, or starting with a zip or ISO 9660 signature.
 pub fn detect(path: &Path) -> Option<Kind> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
+    let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() {
         return None;
     }
