@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests use when it is missing (never runtime dependencies): the reference
-# toolkits the interoperability tests read files from and write DICOMDIRs with (Debian's dcmtk, PyPI's pydicom),
-# and the tools that render the HTML report.
+# toolkits the interoperability tests read files from and write DICOMDIRs with (Debian's dcmtk, PyPI's
+# pydicom), the disc-image builders of the archive tests (genisoimage, xorriso), and what renders the HTML
+# report (headless Chromium, poppler-utils, a small CJK font so the Chinese counter note prints as text).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# dcmtk (interop), headless Chromium and poppler-utils (the HTML report printed to PDF and read back) and a
-# small CJK font (so the Chinese counter note prints as text).
 missing=()
 command -v dcmmkdir >/dev/null 2>&1 || missing+=(dcmtk)
+command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
+command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)

@@ -87,10 +87,27 @@ pub struct Args {
     /// Reading order: auto, optical (on-disc order) or parallel.
     #[arg(long, value_enum, default_value_t = MediaMode::Auto, value_name = "KIND", hide_possible_values = true)]
     pub media: MediaMode,
+
+    /// Then copy everything to DIR, verified by SHA-256, with a MANIFEST.sha256 (resumable).
+    #[arg(long, value_name = "DIR")]
+    pub copy_to: Option<PathBuf>,
+
+    /// PATH is a copy made with --copy-to: check every file against its MANIFEST.sha256.
+    #[arg(long)]
+    pub verify_copy: bool,
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
 pub fn run(args: Args) -> i32 {
+    if args.verify_copy {
+        return match args.paths.as_slice() {
+            [copy] => verify_copy(copy, args.json),
+            _ => {
+                eprintln!("dicomcheck: --verify-copy takes the folder of one copy");
+                EXIT_ERROR
+            }
+        };
+    }
     let options = match crate::CheckOptions::from_args(&args) {
         Ok(options) => options,
         Err(err) => {
@@ -100,8 +117,8 @@ pub fn run(args: Args) -> i32 {
     };
     let output = Output::from_args(&args);
     if args.batch.is_some() || args.paths.len() > 1 {
-        if args.report.is_some() {
-            eprintln!("dicomcheck: --report writes the page of one disc; check one disc at a time");
+        if args.report.is_some() || args.copy_to.is_some() {
+            eprintln!("dicomcheck: --report and --copy-to take one disc; check one disc at a time");
             return EXIT_ERROR;
         }
         return match crate::batch::entries(&args) {
@@ -116,7 +133,19 @@ pub fn run(args: Args) -> i32 {
         eprintln!("dicomcheck: no disc to check");
         return EXIT_ERROR;
     };
-    run_one(path, &options, &output, args.report.as_deref())
+    if let Some(dest) = &args.copy_to
+        && let Err(err) = crate::copy::check_destination(path, dest)
+    {
+        eprintln!("dicomcheck: {err}");
+        return EXIT_ERROR;
+    }
+    run_one(
+        path,
+        &options,
+        &output,
+        args.report.as_deref(),
+        args.copy_to.as_deref(),
+    )
 }
 
 /// How results are printed, from the command line.
@@ -151,12 +180,14 @@ impl Output {
     }
 }
 
-/// Checks one disc, writes the HTML page if asked, prints the result, and returns the exit code.
+/// Checks one disc, writes the HTML page and the verified copy if asked, prints the result, and returns the
+/// exit code.
 fn run_one(
     path: &Path,
     options: &crate::CheckOptions,
     output: &Output,
     page: Option<&Path>,
+    copy: Option<&Path>,
 ) -> i32 {
     if let Some(page) = page
         && let Err(err) = crate::report::html::check_destination(path, page)
@@ -192,6 +223,12 @@ fn run_one(
             return EXIT_ERROR;
         }
     }
+    if let Some(dest) = copy
+        && let Err(err) = copy_to(path, dest, &report, output.human)
+    {
+        eprintln!("dicomcheck: copy to {}: {err}", dest.display());
+        return EXIT_ERROR;
+    }
     exit_code(&report)
 }
 
@@ -201,4 +238,99 @@ pub fn exit_code(report: &crate::report::Report) -> i32 {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,
     }
+}
+
+/// `--copy-to`: the verified copy, then the reports beside its manifest.
+fn copy_to(
+    source: &Path,
+    dest: &Path,
+    report: &crate::report::Report,
+    human: HumanOptions,
+) -> Result<(), crate::copy::CopyError> {
+    let progress = std::io::stderr().is_terminal();
+    let summary = crate::copy::copy_media(source, dest, progress)?;
+    let json = serde_json::to_string_pretty(report).unwrap_or_default() + "\n";
+    let text = crate::report::human::render(
+        report,
+        HumanOptions {
+            color: false,
+            ..human
+        },
+    );
+    crate::copy::write_reports(dest, &json, &text)?;
+    eprintln!(
+        "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
+         check it later with: dicomcheck --verify-copy {}",
+        dest.display(),
+        summary.files,
+        summary.bytes,
+        summary.copied,
+        summary.already_there,
+        dest.display()
+    );
+    if !summary.not_copied.is_empty() {
+        eprintln!(
+            "Not copied (links, special files or refused archive entries): {}",
+            summary
+                .not_copied
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches.
+fn verify_copy(copy: &Path, json: bool) -> i32 {
+    let verification = match crate::copy::verify_copy(copy) {
+        Ok(v) => v,
+        Err(err) => {
+            eprintln!("dicomcheck: {err}");
+            return EXIT_ERROR;
+        }
+    };
+    let ok = verification.ok();
+    let text = if json {
+        let value = serde_json::json!({
+            "tool": "dicomcheck",
+            "version": env!("CARGO_PKG_VERSION"),
+            "copy": copy.to_string_lossy(),
+            "verdict": if ok { "pass" } else { "fail" },
+            "verified": verification.verified,
+            "missing": verification.missing,
+            "changed": verification.changed,
+            "bad_lines": verification.bad_lines,
+        });
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    } else {
+        let mut text = format!(
+            "Copy in {}: {} files match {} (SHA-256).\n",
+            copy.display(),
+            verification.verified,
+            crate::copy::MANIFEST
+        );
+        for name in &verification.missing {
+            text += &format!("  missing or unreadable: {name}\n");
+        }
+        for name in &verification.changed {
+            text += &format!("  changed since the copy was made: {name}\n");
+        }
+        if verification.bad_lines > 0 {
+            text += &format!(
+                "  {} lines of the manifest are damaged\n",
+                verification.bad_lines
+            );
+        }
+        text + if ok {
+            "RESULT: PASS\n"
+        } else {
+            "RESULT: FAIL\n"
+        }
+    };
+    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+        return EXIT_ERROR;
+    }
+    if ok { EXIT_PASS } else { EXIT_FAIL }
 }

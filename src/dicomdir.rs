@@ -6,6 +6,7 @@
 //! ...) come out, each with the patient, study and series records above it.
 
 use std::collections::HashMap;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use dicom_core::Tag;
@@ -85,12 +86,25 @@ pub enum DicomDirError {
 
 /// Reads the DICOMDIR at `path` (read-only, bounded like [`crate::read_header::read_header`]).
 pub fn read_dicomdir(path: &Path) -> Result<DicomDir, DicomDirError> {
-    let mut source = Source::open(path).map_err(|e| {
+    let source = Source::open(path).map_err(|e| {
         DicomDirError::Damaged(FileDefect {
             kind: DefectKind::Io,
             detail: e.to_string(),
         })
     })?;
+    read_source(source)
+}
+
+/// [`read_dicomdir`] over any seekable byte source positioned at its start and holding `size` bytes (a DICOMDIR
+/// inside a `.zip` or `.iso`).
+pub fn read_dicomdir_from<R: Read + Seek + 'static>(
+    reader: R,
+    size: u64,
+) -> Result<DicomDir, DicomDirError> {
+    read_source(Source::new(Box::new(reader), size))
+}
+
+fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
     let (root, records) = scan_records(&mut source)?;
     let root_charset = SpecificCharacterSet::from_raw(&root.charset);
     let order = link_order(&records, root.first);

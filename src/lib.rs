@@ -5,11 +5,13 @@
 //! (with [`charset`], [`names`] and [`dicomdir`]) → [`report`]. [`cli`] is the command line; [`fixture`]
 //! writes synthetic discs for the tests, the benchmark and the sample disc.
 
+pub mod archive;
 pub mod batch;
 pub mod catalog;
 pub mod charset;
 pub mod checks;
 pub mod cli;
+pub mod copy;
 pub mod dicomdir;
 pub mod fixture;
 pub mod media_order;

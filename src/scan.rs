@@ -1,13 +1,18 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::archive::{self, Archive};
+use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
-use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
+use crate::read_header::{
+    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header,
+};
 use crate::walk::{MediaFile, Skipped, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
@@ -70,12 +75,37 @@ pub struct Scan {
     pub header_bytes: u64,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// The `.zip` or `.iso` the files were read from, when the root is one.
+    pub archive: Option<Arc<Archive>>,
 }
 
-/// Walks `root` and reads every regular file's header in parallel.
+impl Scan {
+    /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
+    pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
+        match &self.archive {
+            None => read_dicomdir(&self.root.join(relative)),
+            Some(archive) => match archive.open_member(relative) {
+                Ok((reader, size)) => read_dicomdir_from(reader, size),
+                Err(e) => Err(DicomDirError::Damaged(FileDefect {
+                    kind: DefectKind::Io,
+                    detail: e.to_string(),
+                })),
+            },
+        }
+    }
+}
+
+/// Walks `root` (a folder, or a `.zip` or `.iso` read in place) and reads every regular file's header in
+/// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
-    let mut listing = walk(root)?;
+    let (archive, mut listing) = match archive::detect(root) {
+        Some(kind) => {
+            let (archive, listing) = Archive::open(root, kind)?;
+            (Some(Arc::new(archive)), listing)
+        }
+        None => (None, walk(root)?),
+    };
     let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
         .files
         .drain(..)
@@ -84,12 +114,15 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let progress = progress_bar(options.progress, listing.files.len() as u64);
     let files = &listing.files;
     let read_one = |file: &MediaFile| {
-        let outcome = read_header(&file.path, &file.relative);
+        let outcome = match &archive {
+            None => read_header(&file.path, &file.relative),
+            Some(archive) => archive.read_header(&file.relative),
+        };
         progress.inc(1);
         outcome
     };
     let read_all = || {
-        if options.media.ordered(root) {
+        if archive.is_none() && options.media.ordered(root) {
             let order = disc_order(files.len(), |i| physical_offset(&files[i].path));
             let mut buffer = vec![0u8; PREFETCH];
             ordered_map(
@@ -113,6 +146,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         files: listing.files.len() + dicomdirs.len(),
         bytes: listing.files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
+        archive,
         ..Scan::default()
     };
     for (file, outcome) in listing.files.iter().zip(outcomes) {

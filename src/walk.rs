@@ -37,6 +37,9 @@ pub enum SkipReason {
     Special,
     /// The directory or entry could not be read (the OS error).
     Unreadable(String),
+    /// A member of a `.zip` or `.iso` not read, and why: unsafe name, encryption, unknown compression, zip-bomb
+    /// limits, or a damaged archive (then named after the archive itself).
+    Archive(String),
 }
 
 /// Everything the walk found.

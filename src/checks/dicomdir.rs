@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::{CheckId, Finding, Severity, display, plural};
-use crate::dicomdir::{DicomDir, read_dicomdir};
+use crate::dicomdir::DicomDir;
 use crate::names::{display_name, person_key};
 use crate::scan::Scan;
 
@@ -48,7 +48,7 @@ pub fn check(scan: &Scan) -> DirectoryIndex {
     let mut unlisted: HashSet<&Path> = scan.records.iter().map(|r| r.path.as_path()).collect();
     for relative in &scan.dicomdirs {
         let base = relative.parent().unwrap_or(Path::new(""));
-        let dicomdir = match read_dicomdir(&scan.root.join(relative)) {
+        let dicomdir = match scan.read_dicomdir(relative) {
             Ok(dicomdir) => dicomdir,
             Err(err) => {
                 index.findings.push(

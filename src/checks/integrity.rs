@@ -278,6 +278,34 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
             .paths(unreadable),
         );
     }
+    let refused: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::Archive(reason) => Some(format!("{} ({reason})", display(&s.relative))),
+            _ => None,
+        })
+        .collect();
+    if !refused.is_empty() {
+        findings.push(
+            Finding::new(
+                CheckId::Integrity,
+                Severity::Fail,
+                format!(
+                    "{} of the archive could not be checked (damaged, password-protected or unsafe): \
+                     nothing was extracted from {}.",
+                    plural(refused.len(), "entry", "entries"),
+                    if refused.len() == 1 { "it" } else { "them" },
+                ),
+            )
+            .ask(
+                "Ask for a new download (without a password), or for the images on a disc or USB stick, then \
+                 check it before you leave.",
+                "压缩包或光盘镜像中有内容损坏、加密或不安全，无法检查。请重新提供下载（不要加密码），或把影像拷贝到光盘/U盘。",
+            )
+            .paths(refused),
+        );
+    }
     let special: Vec<String> = scan
         .skipped
         .iter()

@@ -1,0 +1,589 @@
+//! Verified copy (`--copy-to DIR`) and its later check (`--verify-copy DIR`).
+//!
+//! Every regular file of the media (a folder, or the members of a `.zip` or `.iso`) is copied to `DIR` with the
+//! same layout, written under a temporary `.dicomcheck-partial` name, synced, read back and compared by SHA-256
+//! with the bytes read from the media, and only then renamed to its real name: a file that looks complete is
+//! complete. An existing identical file is kept (a re-run resumes), a different one is never overwritten.
+//! `MANIFEST.sha256` (the `sha256sum -c` format) and the reports are written last, beside the files.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::archive::{self, Archive};
+use crate::walk::{MediaFile, SkipReason, walk};
+
+/// Name of the manifest written at the top of the copy.
+pub const MANIFEST: &str = "MANIFEST.sha256";
+/// Name of the JSON report written beside the manifest.
+pub const REPORT_JSON: &str = "dicomcheck-report.json";
+/// Name of the text report written beside the manifest.
+pub const REPORT_TEXT: &str = "dicomcheck-report.txt";
+/// Suffix of a file being written; it never looks like a finished copy.
+pub const PARTIAL_SUFFIX: &str = ".dicomcheck-partial";
+/// Largest manifest read by [`verify_copy`].
+const MAX_MANIFEST_BYTES: u64 = 256 << 20;
+
+/// Where copied bytes go: the seam through which tests simulate a destination that fills up.
+pub trait Storage {
+    /// Creates (or truncates) the file at `path` for writing.
+    fn create(&self, path: &Path) -> io::Result<Box<dyn StoredFile>>;
+}
+
+/// A file being written by a [`Storage`].
+pub trait StoredFile: Write {
+    /// Flushes the written bytes to the device.
+    fn sync(&mut self) -> io::Result<()>;
+}
+
+impl StoredFile for File {
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_all()
+    }
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Disk;
+
+impl Storage for Disk {
+    fn create(&self, path: &Path) -> io::Result<Box<dyn StoredFile>> {
+        Ok(Box::new(File::create(path)?))
+    }
+}
+
+/// Why a copy stopped.
+#[derive(Debug, Error)]
+pub enum CopyError {
+    /// The destination lies inside the media being copied.
+    #[error("refusing to copy into {dest}: it is inside the media being copied ({source_root})")]
+    InsideSource {
+        /// The destination as given.
+        dest: PathBuf,
+        /// The media root.
+        source_root: PathBuf,
+    },
+    /// A file already in the destination differs from the original.
+    #[error(
+        "{0} already exists in the destination and differs from the original: it was not overwritten. \
+         Choose an empty folder, or move that file away and run the same command again."
+    )]
+    Differs(PathBuf),
+    /// A media file's name is one the copy itself uses.
+    #[error(
+        "{0} on the media has a name the copy uses for its own files: choose another way to copy it"
+    )]
+    Reserved(PathBuf),
+    /// The destination is full.
+    #[error(
+        "the destination is full: {path} could not be written ({copied} of {total} bytes copied so far). \
+         Free some space or choose a larger drive, then run the same command again: it resumes where it stopped."
+    )]
+    Full {
+        /// The file being written.
+        path: PathBuf,
+        /// Bytes copied before it.
+        copied: u64,
+        /// Bytes to copy in all.
+        total: u64,
+    },
+    /// Writing or reading back the destination failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The destination file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Reading the media failed.
+    #[error("cannot read {path} from the media: {source}")]
+    Read {
+        /// The media file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The bytes read back differ from the bytes written.
+    #[error(
+        "the copy of {0} reads back different from the original (SHA-256): the destination drive may be faulty"
+    )]
+    Mismatch(PathBuf),
+    /// The media or the destination cannot be opened.
+    #[error("{0}")]
+    Media(String),
+}
+
+/// What a finished copy did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopySummary {
+    /// Files in the copy (and in the manifest).
+    pub files: usize,
+    /// Files written this time.
+    pub copied: usize,
+    /// Files already present and identical (a resumed copy).
+    pub already_there: usize,
+    /// Bytes in all files.
+    pub bytes: u64,
+    /// Entries of the media not copied (links, special files, refused archive members), relative.
+    pub not_copied: Vec<PathBuf>,
+}
+
+/// Refuses a destination inside the media (or the archive itself) before anything is read or written.
+pub fn check_destination(root: &Path, dest: &Path) -> Result<(), CopyError> {
+    let source = fs::canonicalize(root)
+        .map_err(|e| CopyError::Media(format!("cannot open {}: {e}", root.display())))?;
+    let target = resolve(dest)
+        .map_err(|e| CopyError::Media(format!("cannot use {}: {e}", dest.display())))?;
+    if target == source || (source.is_dir() && target.starts_with(&source)) {
+        return Err(CopyError::InsideSource {
+            dest: dest.to_path_buf(),
+            source_root: root.to_path_buf(),
+        });
+    }
+    if target.exists() && !target.is_dir() {
+        return Err(CopyError::Media(format!(
+            "{} exists and is not a folder",
+            dest.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `path` made absolute with its existing part's links resolved, even when its end does not exist yet.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break;
+        };
+        rest.push(name.to_os_string());
+        existing = parent;
+    }
+    let mut resolved = fs::canonicalize(existing)?;
+    for name in rest.into_iter().rev() {
+        if name == ".." {
+            resolved.pop();
+        } else if name != "." {
+            resolved.push(name);
+        }
+    }
+    Ok(resolved)
+}
+
+/// The media's files, opened from the folder or the archive.
+enum Media {
+    Folder,
+    Archive(Archive),
+}
+
+impl Media {
+    fn open(root: &Path) -> Result<(Self, Vec<MediaFile>, Vec<PathBuf>), CopyError> {
+        let media_error = |e: crate::walk::WalkError| CopyError::Media(e.to_string());
+        let (media, listing) = match archive::detect(root) {
+            Some(kind) => {
+                let (archive, listing) = Archive::open(root, kind).map_err(media_error)?;
+                (Self::Archive(archive), listing)
+            }
+            None => (Self::Folder, walk(root).map_err(media_error)?),
+        };
+        if let Some(damaged) = listing
+            .skipped
+            .iter()
+            .find(|s| matches!(s.reason, SkipReason::Unreadable(_)))
+        {
+            return Err(CopyError::Read {
+                path: damaged.relative.clone(),
+                source: io::Error::other("the folder or entry cannot be read"),
+            });
+        }
+        let not_copied = listing.skipped.into_iter().map(|s| s.relative).collect();
+        Ok((media, listing.files, not_copied))
+    }
+
+    fn read(&self, file: &MediaFile) -> io::Result<Box<dyn Read>> {
+        match self {
+            Self::Folder => Ok(Box::new(File::open(&file.path)?)),
+            Self::Archive(archive) => Ok(Box::new(archive.open_member(&file.relative)?.0)),
+        }
+    }
+}
+
+/// Copies the media at `root` to `dest` on the real file system; see [`copy_media_with`].
+pub fn copy_media(root: &Path, dest: &Path, progress: bool) -> Result<CopySummary, CopyError> {
+    copy_media_with(root, dest, progress, &Disk)
+}
+
+/// Copies every regular file of the media at `root` into `dest` through `storage`, verifies each copy by
+/// SHA-256, and writes [`MANIFEST`]. Shows bytes and time left on stderr when `progress`.
+pub fn copy_media_with(
+    root: &Path,
+    dest: &Path,
+    progress: bool,
+    storage: &dyn Storage,
+) -> Result<CopySummary, CopyError> {
+    check_destination(root, dest)?;
+    let (media, files, not_copied) = Media::open(root)?;
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    let bar = progress_bar(progress, total);
+    let mut summary = CopySummary {
+        files: files.len(),
+        not_copied,
+        ..CopySummary::default()
+    };
+    let mut manifest = Vec::with_capacity(files.len());
+    for file in &files {
+        if is_reserved(&file.relative) {
+            return Err(CopyError::Reserved(file.relative.clone()));
+        }
+        let target = dest.join(&file.relative);
+        let digest = match fs::symlink_metadata(&target) {
+            Ok(_) => {
+                let original =
+                    hash(&mut open(&media, file)?).map_err(|source| read_error(file, source))?;
+                let existing = fs::symlink_metadata(&target)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .and_then(|_| File::open(&target).and_then(|mut f| hash(&mut f)).ok());
+                if existing != Some(original) {
+                    return Err(CopyError::Differs(target));
+                }
+                summary.already_there += 1;
+                bar.inc(file.size);
+                original
+            }
+            Err(_) => {
+                let digest = copy_one(&media, file, &target, storage, &bar, summary.bytes, total)?;
+                summary.copied += 1;
+                digest
+            }
+        };
+        summary.bytes += file.size;
+        manifest.push((file.relative.clone(), digest));
+    }
+    bar.finish_and_clear();
+    manifest.sort();
+    let text: String = manifest
+        .iter()
+        .map(|(path, digest)| manifest_line(path, digest))
+        .collect();
+    write_atomically(&dest.join(MANIFEST), text.as_bytes(), storage)?;
+    Ok(summary)
+}
+
+fn open(media: &Media, file: &MediaFile) -> Result<Box<dyn Read>, CopyError> {
+    media.read(file).map_err(|source| read_error(file, source))
+}
+
+fn read_error(file: &MediaFile, source: io::Error) -> CopyError {
+    CopyError::Read {
+        path: file.relative.clone(),
+        source,
+    }
+}
+
+/// Names the copy writes itself, and partial files: a media file with such a name cannot be copied safely.
+fn is_reserved(relative: &Path) -> bool {
+    let top = relative.components().count() == 1
+        && relative
+            .to_str()
+            .is_some_and(|n| [MANIFEST, REPORT_JSON, REPORT_TEXT].contains(&n));
+    top || relative
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(PARTIAL_SUFFIX))
+}
+
+/// Copies one file under its partial name, verifies it and renames it; returns the SHA-256 of the original.
+fn copy_one(
+    media: &Media,
+    file: &MediaFile,
+    target: &Path,
+    storage: &dyn Storage,
+    bar: &ProgressBar,
+    copied: u64,
+    total: u64,
+) -> Result<[u8; 32], CopyError> {
+    let write_error = |source: io::Error| {
+        if is_full(&source) {
+            CopyError::Full {
+                path: file.relative.clone(),
+                copied,
+                total,
+            }
+        } else {
+            CopyError::Write {
+                path: target.to_path_buf(),
+                source,
+            }
+        }
+    };
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent).map_err(write_error)?;
+    }
+    let partial = partial_name(target);
+    let result = (|| {
+        let mut reader = open(media, file)?;
+        let mut writer = storage.create(&partial).map_err(write_error)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_error(file, e)),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            hasher.update(chunk);
+            writer.write_all(chunk).map_err(write_error)?;
+            bar.inc(n as u64);
+        }
+        writer.flush().map_err(write_error)?;
+        writer.sync().map_err(write_error)?;
+        drop(writer);
+        let original: [u8; 32] = hasher.finalize().into();
+        let written = File::open(&partial)
+            .and_then(|mut f| hash(&mut f))
+            .map_err(write_error)?;
+        if written != original {
+            return Err(CopyError::Mismatch(file.relative.clone()));
+        }
+        fs::rename(&partial, target).map_err(write_error)?;
+        Ok(original)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&partial);
+    }
+    result
+}
+
+fn is_full(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
+}
+
+fn partial_name(target: &Path) -> PathBuf {
+    let mut name = target.as_os_str().to_os_string();
+    name.push(PARTIAL_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Writes `bytes` to `path` through a partial file renamed into place.
+fn write_atomically(path: &Path, bytes: &[u8], storage: &dyn Storage) -> Result<(), CopyError> {
+    let partial = partial_name(path);
+    let result = (|| {
+        let mut file = storage.create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync()?;
+        drop(file);
+        fs::rename(&partial, path)
+    })();
+    result.map_err(|source| {
+        let _ = fs::remove_file(&partial);
+        if is_full(&source) {
+            CopyError::Full {
+                path: path.to_path_buf(),
+                copied: 0,
+                total: bytes.len() as u64,
+            }
+        } else {
+            CopyError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
+}
+
+/// Writes the JSON and text reports beside the manifest.
+pub fn write_reports(dest: &Path, json: &str, text: &str) -> Result<(), CopyError> {
+    write_atomically(&dest.join(REPORT_JSON), json.as_bytes(), &Disk)?;
+    write_atomically(&dest.join(REPORT_TEXT), text.as_bytes(), &Disk)
+}
+
+fn hash(reader: &mut dyn Read) -> io::Result<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(hasher.finalize().into()),
+            Ok(n) => hasher.update(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One `sha256sum` line; a name with `\` or a line break is escaped the way `sha256sum` does.
+fn manifest_line(path: &Path, digest: &[u8; 32]) -> String {
+    let name: String = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    if name.contains(['\\', '\n', '\r']) {
+        let escaped = name
+            .replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r");
+        format!("\\{}  {escaped}\n", hex(digest))
+    } else {
+        format!("{}  {name}\n", hex(digest))
+    }
+}
+
+/// Parses one manifest line into the relative path and the hex digest.
+fn parse_line(line: &str) -> Option<(String, String)> {
+    let (escaped, line) = match line.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let digest = line.get(..64)?;
+    if !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let rest = line.get(64..)?;
+    let name = rest
+        .strip_prefix("  ")
+        .or_else(|| rest.strip_prefix(" *"))?;
+    let name = if escaped {
+        let mut out = String::new();
+        let mut chars = name.chars();
+        while let Some(c) = chars.next() {
+            match (c, c == '\\') {
+                (_, true) => match chars.next()? {
+                    'n' => out.push('\n'),
+                    'r' => out.push('\r'),
+                    '\\' => out.push('\\'),
+                    _ => return None,
+                },
+                (c, false) => out.push(c),
+            }
+        }
+        out
+    } else {
+        name.to_string()
+    };
+    Some((name, digest.to_ascii_lowercase()))
+}
+
+/// What checking a copy against its manifest found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Files whose SHA-256 matches the manifest.
+    pub verified: usize,
+    /// Files listed in the manifest but missing or unreadable.
+    pub missing: Vec<String>,
+    /// Files whose content changed since the copy was made.
+    pub changed: Vec<String>,
+    /// Manifest lines that are not `sha256sum` lines, or name a path outside the copy.
+    pub bad_lines: usize,
+}
+
+impl Verification {
+    /// True when every listed file is present and unchanged.
+    pub fn ok(&self) -> bool {
+        self.missing.is_empty()
+            && self.changed.is_empty()
+            && self.bad_lines == 0
+            && self.verified > 0
+    }
+}
+
+/// Checks the copy in `dir` against its [`MANIFEST`]; reads only, writes nothing.
+pub fn verify_copy(dir: &Path) -> Result<Verification, CopyError> {
+    let path = dir.join(MANIFEST);
+    let mut text = String::new();
+    File::open(&path)
+        .and_then(|f| f.take(MAX_MANIFEST_BYTES).read_to_string(&mut text))
+        .map_err(|e| CopyError::Media(format!("cannot read {}: {e}", path.display())))?;
+    let mut result = Verification::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Some((name, digest)) = parse_line(line) else {
+            result.bad_lines += 1;
+            continue;
+        };
+        let Some(relative) = archive::safe_relative(&name)
+            .filter(|p| p.components().all(|c| matches!(c, Component::Normal(_))))
+        else {
+            result.bad_lines += 1;
+            continue;
+        };
+        match File::open(dir.join(&relative)).and_then(|mut f| hash(&mut f)) {
+            Ok(found) if hex(&found) == digest => result.verified += 1,
+            Ok(_) => result.changed.push(name),
+            Err(_) => result.missing.push(name),
+        }
+    }
+    Ok(result)
+}
+
+fn progress_bar(visible: bool, total: u64) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} copying {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta} left) {wide_bar}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_lines_round_trip_including_escaped_names() {
+        let digest = [0xABu8; 32];
+        for name in ["DICOM/ST000001/IM000001", "odd\\name", "two\nlines"] {
+            let line = manifest_line(Path::new(name), &digest);
+            let (parsed, hex_digest) = parse_line(line.trim_end_matches('\n')).unwrap();
+            assert_eq!(parsed, name);
+            assert_eq!(hex_digest, hex(&digest));
+        }
+        assert_eq!(parse_line("xyz  file"), None);
+        assert!(parse_line(&format!("{}  ", "0".repeat(64))).is_some());
+    }
+
+    #[test]
+    fn reserved_names_are_the_copy_s_own_files() {
+        assert!(is_reserved(Path::new(MANIFEST)));
+        assert!(is_reserved(Path::new("DICOM/IM1.dicomcheck-partial")));
+        assert!(!is_reserved(Path::new("DICOM/MANIFEST.sha256")));
+        assert!(!is_reserved(Path::new("DICOM/IM1")));
+    }
+
+    #[test]
+    fn a_destination_inside_the_source_is_refused_even_when_it_does_not_exist_yet() {
+        let tmp = tempfile::tempdir().unwrap();
+        let source = tmp.path().join("disc");
+        fs::create_dir_all(&source).unwrap();
+        assert!(matches!(
+            check_destination(&source, &source.join("new/copy")),
+            Err(CopyError::InsideSource { .. })
+        ));
+        assert!(matches!(
+            check_destination(&source, &source.join("../disc/./x")),
+            Err(CopyError::InsideSource { .. })
+        ));
+        assert!(check_destination(&source, &tmp.path().join("copy")).is_ok());
+    }
+}
