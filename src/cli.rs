@@ -88,11 +88,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = MediaMode::Auto, value_name = "KIND", hide_possible_values = true)]
     pub media: MediaMode,
 
-    /// Then copy everything to DIR, verified by SHA-256, with a MANIFEST.sha256 (resumable).
+    /// Then copy everything to DIR, each file verified by SHA-256 (resumable).
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
 
-    /// PATH is a copy made with --copy-to: check every file against its MANIFEST.sha256.
+    /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
     pub verify_copy: bool,
 }
