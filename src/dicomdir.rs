@@ -204,6 +204,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
     let mut records: Vec<Record> = Vec::new();
     let mut current: Option<Record> = None;
     let mut saw_sequence = false;
+    let mut value = Vec::with_capacity(256);
     while let Some(event) = walker.next_event().map_err(damaged)? {
         let in_record = matches!(
             walker.stack(),
@@ -234,16 +235,22 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
                 });
             }
             Event::ItemEnd if in_sequence => records.extend(current.take()),
-            Event::Element { tag, value } => {
-                let raw = value.to_bytes();
+            Event::Element(tag) => {
                 if walker.stack().is_empty() {
                     match (tag.0, tag.1) {
-                        (0x0008, 0x0005) => root.charset = raw.to_vec(),
-                        (0x0004, 0x1200) => root.first = offset(&raw, big_endian),
+                        (0x0008, 0x0005) if walker.read_value(&mut value).map_err(damaged)? => {
+                            root.charset = value.clone();
+                        }
+                        (0x0004, 0x1200) if walker.read_value(&mut value).map_err(damaged)? => {
+                            root.first = offset(&value, big_endian);
+                        }
                         _ => {}
                     }
-                } else if in_record && let Some(record) = current.as_mut() {
-                    take_record_field(record, tag, &raw, big_endian);
+                } else if in_record
+                    && let Some(record) = current.as_mut()
+                    && walker.read_value(&mut value).map_err(damaged)?
+                {
+                    take_record_field(record, tag, &value, big_endian);
                 }
             }
             Event::PixelData { .. } | Event::PixelSequence { .. } | Event::PastPixelData(_) => {

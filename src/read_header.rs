@@ -294,6 +294,7 @@ fn scan(
     let mut walker = source.walker(ts)?;
     let mut multi_frame = MultiFrame::default();
     let mut float_pixels = false;
+    let mut value = Vec::with_capacity(256);
     let fragments_at = loop {
         let Some(event) = walker.next_event()? else {
             if (record.rows.is_some() || IMAGE_STORAGE.contains(&record.sop_class_uid.as_str()))
@@ -307,13 +308,16 @@ fn scan(
             return Ok(());
         };
         match event {
-            Event::Element { tag, value } => {
-                let raw = value.to_bytes();
+            Event::Element(tag) => {
                 if walker.stack().is_empty() {
                     float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
-                    take_root(tag, &raw, big_endian, record, texts);
-                } else {
-                    multi_frame.take(walker.stack(), tag, &raw, record);
+                    if root_wanted(tag) && walker.read_value(&mut value)? {
+                        take_root(tag, &value, big_endian, record, texts);
+                    }
+                } else if let Some(slot) = MultiFrame::slot(walker.stack(), tag)
+                    && walker.read_value(&mut value)?
+                {
+                    multi_frame.take(slot, &value, record);
                 }
             }
             Event::PixelData {
@@ -383,7 +387,25 @@ impl RawTexts {
     }
 }
 
-/// Stores a root-level value the record needs; ignores the rest.
+/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over.
+fn root_wanted(tag: Tag) -> bool {
+    matches!(
+        (tag.0, tag.1),
+        (
+            0x0008,
+            0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0020
+                ..=0x0023 | 0x0030 | 0x0050 | 0x0060 | 0x0080 | 0x1030 | 0x103E
+        ) | (0x0010, 0x0010 | 0x0020 | 0x0030 | 0x1001)
+            | (0x0018, 0x0050)
+            | (
+                0x0020,
+                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x1002
+            )
+            | (0x0028, 0x0002 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
+    )
+}
+
+/// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
 fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
     let text = || Some(raw.to_vec());
     let string = || Some(ascii(raw));
@@ -455,8 +477,20 @@ struct MultiFrame {
     shared_orientation: bool,
 }
 
+/// A nested attribute [`MultiFrame`] keeps.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// Image Position (Patient) of the per-frame item with this index.
+    FramePosition(u32),
+    /// Image Orientation (Patient) of the shared functional groups.
+    SharedOrientation,
+    /// Image Orientation (Patient) of the first per-frame item.
+    FirstFrameOrientation,
+}
+
 impl MultiFrame {
-    fn take(&mut self, stack: &[Frame], tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
+    /// The slot an element at this place fills, if any: only those values are read.
+    fn slot(stack: &[Frame], tag: Tag) -> Option<Slot> {
         let [
             Frame::Seq { tag: groups, .. },
             Frame::Item { index, .. },
@@ -464,10 +498,25 @@ impl MultiFrame {
             Frame::Item { .. },
         ] = *stack
         else {
-            return;
+            return None;
         };
         match (groups, macro_seq, tag) {
             (PER_FRAME_GROUPS, PLANE_POSITION, Tag(0x0020, 0x0032)) => {
+                Some(Slot::FramePosition(index))
+            }
+            (SHARED_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) => {
+                Some(Slot::SharedOrientation)
+            }
+            (PER_FRAME_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) if index == 0 => {
+                Some(Slot::FirstFrameOrientation)
+            }
+            _ => None,
+        }
+    }
+
+    fn take(&mut self, slot: Slot, raw: &[u8], r: &mut InstanceRecord) {
+        match slot {
+            Slot::FramePosition(index) => {
                 if self.last_frame.is_none_or(|last| index > last)
                     && r.frame_positions.len() < MAX_FRAME_POSITIONS
                     && let Some(position) = decimals(raw)
@@ -476,18 +525,17 @@ impl MultiFrame {
                     self.last_frame = Some(index);
                 }
             }
-            (SHARED_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) => {
+            Slot::SharedOrientation => {
                 if let Some(orientation) = decimals(raw) {
                     r.frame_orientation = Some(orientation);
                     self.shared_orientation = true;
                 }
             }
-            (PER_FRAME_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037))
-                if index == 0 && !self.shared_orientation =>
-            {
-                r.frame_orientation = decimals(raw);
+            Slot::FirstFrameOrientation => {
+                if !self.shared_orientation {
+                    r.frame_orientation = decimals(raw);
+                }
             }
-            _ => {}
         }
     }
 }
