@@ -91,24 +91,33 @@ pub fn read_dicomdir(path: &Path) -> Result<DicomDir, DicomDirError> {
             detail: e.to_string(),
         })
     })?;
-    let (root, records) = scan_records(&mut source)?;
+    let (root, mut records) = scan_records(&mut source)?;
+    drop(source);
     let root_charset = SpecificCharacterSet::from_raw(&root.charset);
     let order = link_order(&records, root.first);
     let links_followed = order.is_some();
     let order = order.unwrap_or_else(|| file_order(&records));
     let count = |kind: Kind| records.iter().filter(|r| r.kind == kind).count();
-    let entries = order
-        .into_iter()
-        .filter_map(|(i, ctx)| {
-            let record = records.get(i)?;
-            (record.kind == Kind::Leaf).then(|| entry(record, ctx, &records, &root_charset))
-        })
-        .collect();
+    let (patients, studies, series) = (
+        count(Kind::Patient),
+        count(Kind::Study),
+        count(Kind::Series),
+    );
+    let mut entries = Vec::with_capacity(records.len() - patients - studies - series);
+    for (i, ctx) in order {
+        // A leaf is listed once and is nobody's parent: its fields move into the entry instead of being copied.
+        if let Some(record) = records.get_mut(i)
+            && record.kind == Kind::Leaf
+        {
+            let leaf = std::mem::take(record);
+            entries.push(entry(leaf, ctx, &records, &root_charset));
+        }
+    }
     Ok(DicomDir {
         entries,
-        patients: count(Kind::Patient),
-        studies: count(Kind::Study),
-        series: count(Kind::Series),
+        patients,
+        studies,
+        series,
         links_followed,
     })
 }
@@ -370,7 +379,7 @@ fn file_order(records: &[Record]) -> Vec<(usize, Context)> {
 }
 
 fn entry(
-    record: &Record,
+    record: Record,
     ctx: Context,
     records: &[Record],
     root_charset: &SpecificCharacterSet,
@@ -387,11 +396,11 @@ fn entry(
         })
     });
     DirEntry {
-        record_type: record.record_type.clone(),
-        file_id: record.file_id.clone(),
-        sop_instance_uid: record.sop_instance_uid.clone(),
-        sop_class_uid: record.sop_class_uid.clone(),
-        transfer_syntax: record.transfer_syntax.clone(),
+        record_type: record.record_type,
+        file_id: record.file_id,
+        sop_instance_uid: record.sop_instance_uid,
+        sop_class_uid: record.sop_class_uid,
+        transfer_syntax: record.transfer_syntax,
         patient_name,
         patient_id: patient.and_then(|p| p.patient_id.clone()),
         study_instance_uid: study.and_then(|s| s.study_instance_uid.clone()),
