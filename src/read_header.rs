@@ -96,28 +96,18 @@ pub struct InstanceRecord {
     pub sop_class_uid: String,
     /// SOP Instance UID (0008,0018), else Media Storage SOP Instance UID (0002,0003).
     pub sop_instance_uid: String,
-    /// Specific Character Set (0008,0005) as written (values joined with `\`).
-    pub specific_character_set: String,
     /// Patient's Name (0010,0010), decoded.
     pub patient_name: Option<DecodedText>,
     /// Patient ID (0010,0020), decoded.
     pub patient_id: Option<DecodedText>,
     /// Patient's Birth Date (0010,0030), as written (trimmed).
     pub patient_birth_date: Option<String>,
-    /// Other Patient Names (0010,1001), decoded.
-    pub other_patient_names: Option<DecodedText>,
     /// Study Instance UID (0020,000D).
     pub study_instance_uid: String,
     /// Study Date (0008,0020), as written (trimmed).
     pub study_date: Option<String>,
-    /// Study Time (0008,0030), as written (trimmed).
-    pub study_time: Option<String>,
     /// Study Description (0008,1030), decoded.
     pub study_description: Option<DecodedText>,
-    /// Accession Number (0008,0050).
-    pub accession_number: Option<String>,
-    /// Institution Name (0008,0080), decoded.
-    pub institution_name: Option<DecodedText>,
     /// Series Instance UID (0020,000E).
     pub series_instance_uid: String,
     /// Series Number (0020,0011).
@@ -366,10 +356,7 @@ struct RawTexts {
     charset: Vec<u8>,
     patient_name: Option<Vec<u8>>,
     patient_id: Option<Vec<u8>>,
-    other_patient_names: Option<Vec<u8>>,
     study_description: Option<Vec<u8>>,
-    accession_number: Option<Vec<u8>>,
-    institution_name: Option<Vec<u8>>,
     series_description: Option<Vec<u8>>,
 }
 
@@ -379,10 +366,7 @@ impl RawTexts {
         let decode = |raw: Option<Vec<u8>>| raw.map(|raw| charset::decode(&raw, &charset));
         record.patient_name = decode(self.patient_name);
         record.patient_id = decode(self.patient_id);
-        record.other_patient_names = decode(self.other_patient_names);
         record.study_description = decode(self.study_description);
-        record.accession_number = decode(self.accession_number).map(|t| t.text);
-        record.institution_name = decode(self.institution_name);
         record.series_description = decode(self.series_description);
     }
 }
@@ -393,9 +377,9 @@ fn root_wanted(tag: Tag) -> bool {
         (tag.0, tag.1),
         (
             0x0008,
-            0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0020
-                ..=0x0023 | 0x0030 | 0x0050 | 0x0060 | 0x0080 | 0x1030 | 0x103E
-        ) | (0x0010, 0x0010 | 0x0020 | 0x0030 | 0x1001)
+            0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
+        ) | (0x0008, 0x0020..=0x0023)
+            | (0x0010, 0x0010 | 0x0020 | 0x0030)
             | (0x0018, 0x0050)
             | (
                 0x0020,
@@ -410,10 +394,7 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
     let text = || Some(raw.to_vec());
     let string = || Some(ascii(raw));
     match (tag.0, tag.1) {
-        (0x0008, 0x0005) => {
-            t.charset = raw.to_vec();
-            r.specific_character_set = ascii(raw);
-        }
+        (0x0008, 0x0005) => t.charset = raw.to_vec(),
         (0x0008, 0x0008) => r.image_type = string(),
         (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
             let uid = ascii(raw);
@@ -430,16 +411,12 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0008, 0x0021) => r.series_date = string(),
         (0x0008, 0x0022) => r.acquisition_date = string(),
         (0x0008, 0x0023) => r.content_date = string(),
-        (0x0008, 0x0030) => r.study_time = string(),
-        (0x0008, 0x0050) => t.accession_number = text(),
         (0x0008, 0x0060) => r.modality = string(),
-        (0x0008, 0x0080) => t.institution_name = text(),
         (0x0008, 0x1030) => t.study_description = text(),
         (0x0008, 0x103E) => t.series_description = text(),
         (0x0010, 0x0010) => t.patient_name = text(),
         (0x0010, 0x0020) => t.patient_id = text(),
         (0x0010, 0x0030) => r.patient_birth_date = string(),
-        (0x0010, 0x1001) => t.other_patient_names = text(),
         (0x0018, 0x0050) => r.slice_thickness = decimals::<1>(raw).map(|[v]| v),
         (0x0020, 0x0011) => r.series_number = integer(raw),
         (0x0020, 0x0012) => r.acquisition_number = integer(raw),
@@ -694,7 +671,6 @@ mod tests {
         assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
         assert_eq!(r.study_instance_uid, "1.2.3.4");
         assert_eq!(r.series_instance_uid, "1.2.3.4.5");
-        assert_eq!(r.specific_character_set, "ISO_IR 192");
         assert_eq!(
             r.patient_id.as_ref().map(|t| t.text.as_str()),
             Some("P-001")

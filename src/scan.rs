@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
-use crate::walk::{MediaFile, Skipped, WalkError, walk};
+use crate::walk::{Skipped, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -25,7 +25,7 @@ pub struct ScanOptions {
 }
 
 /// Bytes the optical reader reads from the start of each file: the header reader's first buffer fill.
-const PREFETCH: usize = 16 * 1024;
+const PREFETCH: usize = 8 * 1024;
 
 /// A file that is not DICOM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,71 +72,91 @@ pub struct Scan {
     pub elapsed: Duration,
 }
 
+/// Files read per batch: the outcomes of one batch are moved into the final vectors before the next is read, so
+/// the scan never holds every file's outcome and its record at once.
+const BATCH: usize = 4096;
+
 /// Walks `root` and reads every regular file's header in parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
-    let mut listing = walk(root)?;
+    let listing = walk(root)?;
+    let base = listing.base;
     let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
         .files
-        .drain(..)
+        .into_iter()
         .partition(|f| is_dicomdir_name(&f.relative));
-    listing.files = files;
-    let progress = progress_bar(options.progress, listing.files.len() as u64);
-    let files = &listing.files;
-    let read_one = |file: &MediaFile| {
-        let outcome = read_header(&file.path, &file.relative);
-        progress.inc(1);
-        outcome
-    };
-    let read_all = || {
-        if options.media.ordered(root) {
-            let order = disc_order(files.len(), |i| physical_offset(&files[i].path));
-            let mut buffer = vec![0u8; PREFETCH];
-            ordered_map(
-                &order,
-                |i| prefetch(&files[i].path, &mut buffer),
-                |i| read_one(&files[i]),
-            )
-        } else {
-            files.par_iter().map(read_one).collect::<Vec<_>>()
-        }
-    };
-    let outcomes = match build_pool(options.jobs) {
-        Some(pool) => pool.install(read_all),
-        None => read_all(),
-    };
-    progress.finish_and_clear();
-
     let mut scan = Scan {
         root: root.to_path_buf(),
         skipped: listing.skipped,
-        files: listing.files.len() + dicomdirs.len(),
-        bytes: listing.files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
+        files: files.len() + dicomdirs.len(),
+        bytes: files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
         ..Scan::default()
     };
-    for (file, outcome) in listing.files.iter().zip(outcomes) {
-        match outcome {
-            HeaderOutcome::Instance(record) => {
-                scan.header_bytes += record.header_bytes;
-                if record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
-                    scan.dicomdirs.push(record.path);
-                } else {
-                    scan.records.push(*record);
-                }
+    let progress = progress_bar(options.progress, files.len() as u64);
+    let read_one = |i: usize| {
+        let file = &files[i];
+        let outcome = read_header(&base.join(&file.relative), &file.relative);
+        progress.inc(1);
+        (i, outcome)
+    };
+    let ordered = options.media.ordered(root);
+    let order = if ordered {
+        disc_order(files.len(), |i| {
+            physical_offset(&base.join(&files[i].relative))
+        })
+    } else {
+        (0..files.len()).collect()
+    };
+    let pool = build_pool(options.jobs);
+    let mut buffer = vec![0u8; PREFETCH];
+    let mut directories_by_class = Vec::new();
+    for batch in order.chunks(BATCH) {
+        let mut read_batch = || {
+            if ordered {
+                ordered_map(
+                    batch,
+                    |i| prefetch(&base.join(&files[i].relative), &mut buffer),
+                    read_one,
+                )
+            } else {
+                batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
             }
-            HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
-                path: file.relative.clone(),
-                size: file.size,
-                reason,
-            }),
-            HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
-                path: file.relative.clone(),
-                defect,
-            }),
+        };
+        let outcomes = match &pool {
+            Some(pool) => pool.install(read_batch),
+            None => read_batch(),
+        };
+        for (i, outcome) in outcomes {
+            let file = &files[i];
+            match outcome {
+                HeaderOutcome::Instance(record) => {
+                    scan.header_bytes += record.header_bytes;
+                    if record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
+                        directories_by_class.push(record.path);
+                    } else {
+                        scan.records.push(*record);
+                    }
+                }
+                HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
+                    path: file.relative.clone(),
+                    size: file.size,
+                    reason,
+                }),
+                HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
+                    path: file.relative.clone(),
+                    defect,
+                }),
+            }
         }
     }
+    progress.finish_and_clear();
+    directories_by_class.sort();
+    scan.dicomdirs.extend(directories_by_class);
     scan.records.sort_by(|a, b| a.path.cmp(&b.path));
+    scan.records.shrink_to_fit();
+    scan.other_files.sort_by(|a, b| a.path.cmp(&b.path));
+    scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
     Ok(scan)
 }
