@@ -8,7 +8,8 @@ use dicomcheck::fixture::{
     write_junk, write_zero_byte,
 };
 
-/// The `--json` report for `root` read in `media` mode, without the wall time, and the exit code.
+/// The `--json` report for `root` read in `media` mode, without the wall time and the clock time, and the exit
+/// code.
 fn report(root: &Path, media: &str) -> (serde_json::Value, Option<i32>) {
     let out = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
         .arg(root)
@@ -18,6 +19,8 @@ fn report(root: &Path, media: &str) -> (serde_json::Value, Option<i32>) {
     let mut json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let elapsed = json.as_object_mut().unwrap().remove("elapsed_seconds");
     assert!(elapsed.is_some_and(|e| e.is_f64()));
+    let checked_at = json.as_object_mut().unwrap().remove("checked_at");
+    assert!(checked_at.is_some_and(|t| t.is_string()));
     (json, out.status.code())
 }
 
