@@ -7,6 +7,7 @@ pub(crate) mod scan;
 
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use dicom_core::Tag;
 use dicom_encoding::transfer_syntax::Endianness;
@@ -81,7 +82,9 @@ pub enum PixelEncoding {
     Encapsulated { items: u32, complete: bool },
 }
 
-/// The header attributes of one instance that the checks and the report need. Small: no pixel data, ever.
+/// The header attributes of one instance that the checks and the report need. Small: no pixel data, ever; the
+/// values files share (UIDs of the study and series, dates, names) are `Arc`s that the scan shares between
+/// records.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceRecord {
     /// Path relative to the scanned root.
@@ -91,39 +94,39 @@ pub struct InstanceRecord {
     /// True for DICOM Part 10 files (preamble or `DICM`), false for raw data sets without file meta.
     pub part10: bool,
     /// Transfer Syntax UID (0002,0010), or the one guessed for a raw data set.
-    pub transfer_syntax: String,
+    pub transfer_syntax: Arc<str>,
     /// SOP Class UID (0008,0016), else Media Storage SOP Class UID (0002,0002).
-    pub sop_class_uid: String,
+    pub sop_class_uid: Arc<str>,
     /// SOP Instance UID (0008,0018), else Media Storage SOP Instance UID (0002,0003).
     pub sop_instance_uid: String,
     /// Patient's Name (0010,0010), decoded.
-    pub patient_name: Option<DecodedText>,
+    pub patient_name: Option<Arc<DecodedText>>,
     /// Patient ID (0010,0020), decoded.
-    pub patient_id: Option<DecodedText>,
+    pub patient_id: Option<Arc<DecodedText>>,
     /// Patient's Birth Date (0010,0030), as written (trimmed).
-    pub patient_birth_date: Option<String>,
+    pub patient_birth_date: Option<Arc<str>>,
     /// Study Instance UID (0020,000D).
-    pub study_instance_uid: String,
+    pub study_instance_uid: Arc<str>,
     /// Study Date (0008,0020), as written (trimmed).
-    pub study_date: Option<String>,
+    pub study_date: Option<Arc<str>>,
     /// Study Description (0008,1030), decoded.
-    pub study_description: Option<DecodedText>,
+    pub study_description: Option<Arc<DecodedText>>,
     /// Series Instance UID (0020,000E).
-    pub series_instance_uid: String,
+    pub series_instance_uid: Arc<str>,
     /// Series Number (0020,0011).
     pub series_number: Option<i64>,
     /// Modality (0008,0060).
-    pub modality: Option<String>,
+    pub modality: Option<Arc<str>>,
     /// Series Description (0008,103E), decoded.
-    pub series_description: Option<DecodedText>,
+    pub series_description: Option<Arc<DecodedText>>,
     /// Series Date (0008,0021).
-    pub series_date: Option<String>,
+    pub series_date: Option<Arc<str>>,
     /// Acquisition Date (0008,0022).
-    pub acquisition_date: Option<String>,
+    pub acquisition_date: Option<Arc<str>>,
     /// Content Date (0008,0023).
-    pub content_date: Option<String>,
+    pub content_date: Option<Arc<str>>,
     /// Image Type (0008,0008), values joined with `\`.
-    pub image_type: Option<String>,
+    pub image_type: Option<Arc<str>>,
     /// Instance Number (0020,0013).
     pub instance_number: Option<i64>,
     /// Acquisition Number (0020,0012).
@@ -270,12 +273,12 @@ fn scan(
             } else {
                 scan::IMPLICIT_LE
             }
-            .to_string();
+            .into();
         }
         _ => {
             let meta = source.read_meta()?;
-            record.transfer_syntax = meta.transfer_syntax;
-            record.sop_class_uid = meta.sop_class_uid;
+            record.transfer_syntax = meta.transfer_syntax.into();
+            record.sop_class_uid = meta.sop_class_uid.into();
             record.sop_instance_uid = meta.sop_instance_uid;
         }
     }
@@ -287,7 +290,7 @@ fn scan(
     let mut value = Vec::with_capacity(256);
     let fragments_at = loop {
         let Some(event) = walker.next_event()? else {
-            if (record.rows.is_some() || IMAGE_STORAGE.contains(&record.sop_class_uid.as_str()))
+            if (record.rows.is_some() || IMAGE_STORAGE.contains(&&*record.sop_class_uid))
                 && !float_pixels
             {
                 return Err(FileDefect {
@@ -363,7 +366,8 @@ struct RawTexts {
 impl RawTexts {
     fn decode_into(self, record: &mut InstanceRecord) {
         let charset = SpecificCharacterSet::from_raw(&self.charset);
-        let decode = |raw: Option<Vec<u8>>| raw.map(|raw| charset::decode(&raw, &charset));
+        let decode =
+            |raw: Option<Vec<u8>>| raw.map(|raw| Arc::new(charset::decode(&raw, &charset)));
         record.patient_name = decode(self.patient_name);
         record.patient_id = decode(self.patient_id);
         record.study_description = decode(self.study_description);
@@ -392,19 +396,19 @@ fn root_wanted(tag: Tag) -> bool {
 /// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
 fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
     let text = || Some(raw.to_vec());
-    let string = || Some(ascii(raw));
+    let string = || Some(Arc::from(ascii(raw)));
     match (tag.0, tag.1) {
         (0x0008, 0x0005) => t.charset = raw.to_vec(),
         (0x0008, 0x0008) => r.image_type = string(),
         (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
             let uid = ascii(raw);
             if !uid.is_empty() {
-                *match tag.1 {
-                    0x0016 => &mut r.sop_class_uid,
-                    0x0018 => &mut r.sop_instance_uid,
-                    0x000D => &mut r.study_instance_uid,
-                    _ => &mut r.series_instance_uid,
-                } = uid;
+                match tag.1 {
+                    0x0016 => r.sop_class_uid = uid.into(),
+                    0x0018 => r.sop_instance_uid = uid,
+                    0x000D => r.study_instance_uid = uid.into(),
+                    _ => r.series_instance_uid = uid.into(),
+                }
             }
         }
         (0x0008, 0x0020) => r.study_date = string(),
@@ -666,11 +670,11 @@ mod tests {
         assert!(r.part10);
         assert_eq!(r.path, Path::new("DICOM/IM000001"));
         assert_eq!(r.size, bytes.len() as u64);
-        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
-        assert_eq!(r.sop_class_uid, uids::CT_IMAGE_STORAGE);
+        assert_eq!(&*r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.sop_class_uid, uids::CT_IMAGE_STORAGE);
         assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
-        assert_eq!(r.study_instance_uid, "1.2.3.4");
-        assert_eq!(r.series_instance_uid, "1.2.3.4.5");
+        assert_eq!(&*r.study_instance_uid, "1.2.3.4");
+        assert_eq!(&*r.series_instance_uid, "1.2.3.4.5");
         assert_eq!(
             r.patient_id.as_ref().map(|t| t.text.as_str()),
             Some("P-001")
@@ -716,9 +720,9 @@ mod tests {
             image(true),
             uids::IMPLICIT_VR_LITTLE_ENDIAN,
         )));
-        assert_eq!(r.transfer_syntax, uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.transfer_syntax, uids::IMPLICIT_VR_LITTLE_ENDIAN);
         assert_eq!(r.rows, Some(ROWS));
-        assert_eq!(r.series_instance_uid, "1.2.3.4.5");
+        assert_eq!(&*r.series_instance_uid, "1.2.3.4.5");
         assert!(matches!(
             r.pixel_data,
             Some(PixelDataInfo {
@@ -735,7 +739,7 @@ mod tests {
     fn big_endian_numbers() {
         let big_endian = "1.2.840.10008.1.2.2";
         let r = instance(read_bytes(&part10(image(true), big_endian)));
-        assert_eq!(r.transfer_syntax, big_endian);
+        assert_eq!(&*r.transfer_syntax, big_endian);
         assert_eq!(
             (r.rows, r.columns, r.bits_allocated),
             (Some(ROWS), Some(COLUMNS), Some(16))
@@ -758,7 +762,7 @@ mod tests {
                 .expect("write");
             let r = instance(read_bytes(&bytes));
             assert!(!r.part10);
-            assert_eq!(r.transfer_syntax, uid);
+            assert_eq!(&*r.transfer_syntax, uid);
             assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
             assert_eq!(r.columns, Some(COLUMNS));
             assert!(r.pixel_data.is_some());
@@ -787,10 +791,10 @@ mod tests {
         cut.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
         cut.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
         let r = instance(read_bytes(&cut));
-        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
-        assert_eq!(r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+        assert_eq!(&*r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
         assert_eq!(r.sop_instance_uid, "1.2.3");
-        assert_eq!(r.study_instance_uid, "1.2");
+        assert_eq!(&*r.study_instance_uid, "1.2");
     }
 
     fn encapsulated() -> Vec<u8> {
@@ -804,7 +808,7 @@ mod tests {
     fn encapsulated_pixel_data_is_walked() {
         let bytes = encapsulated();
         let r = instance(read_bytes(&bytes));
-        assert_eq!(r.transfer_syntax, uids::JPEG_LOSSLESS_SV1);
+        assert_eq!(&*r.transfer_syntax, uids::JPEG_LOSSLESS_SV1);
         let pixel = r.pixel_data.expect("pixel data");
         assert_eq!(
             pixel.encoding,
@@ -990,7 +994,7 @@ mod tests {
             bytes.extend(0xF000_0000_u32.to_le_bytes());
             bytes.extend([b'x'; 64]);
             let r = instance(read_bytes(&bytes));
-            assert_eq!(r.series_instance_uid, "1.2.4");
+            assert_eq!(&*r.series_instance_uid, "1.2.4");
             let defect = r.defect.expect("defect");
             assert_eq!(defect.kind, DefectKind::BogusLength);
             assert!(
@@ -1159,9 +1163,9 @@ mod tests {
         bytes.extend(implicit(tags::ROWS, &2_u16.to_le_bytes()));
         bytes.extend(implicit(tags::PIXEL_DATA, &[0; 8]));
         let r = instance(read_bytes(&bytes));
-        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
         assert_eq!(
-            r.patient_name.map(|t| t.text).as_deref(),
+            r.patient_name.as_deref().map(|t| t.text.as_str()),
             Some("SMITH^JOHN")
         );
         assert_eq!(r.rows, Some(2));
@@ -1181,7 +1185,7 @@ mod tests {
         bytes.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
         bytes.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
         let r = instance(read_bytes(&bytes));
-        assert_eq!(r.transfer_syntax, private);
+        assert_eq!(&*r.transfer_syntax, private);
         assert_eq!(r.modality.as_deref(), Some("MR"));
 
         let mut opaque = meta_bytes(private);

@@ -1,11 +1,15 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
+use std::collections::HashSet;
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::charset::DecodedText;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
 use crate::walk::{Skipped, WalkError, walk};
@@ -111,6 +115,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let pool = build_pool(options.jobs);
     let mut buffer = vec![0u8; PREFETCH];
     let mut directories_by_class = Vec::new();
+    let mut interner = Interner::default();
     for batch in order.chunks(BATCH) {
         let mut read_batch = || {
             if ordered {
@@ -132,10 +137,12 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
             match outcome {
                 HeaderOutcome::Instance(record) => {
                     scan.header_bytes += record.header_bytes;
-                    if record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
+                    if &*record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
                         directories_by_class.push(record.path);
                     } else {
-                        scan.records.push(*record);
+                        let mut record = *record;
+                        interner.share(&mut record);
+                        scan.records.push(record);
                     }
                 }
                 HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
@@ -159,6 +166,66 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
     Ok(scan)
+}
+
+/// Most distinct values the [`Interner`] keeps per kind: a disc of all-different values cannot grow it further.
+const MAX_SHARED: usize = 1 << 16;
+
+/// Makes the records share one allocation per distinct value of the attributes files repeat (UIDs of the study,
+/// series, SOP class and transfer syntax, dates, names, descriptions).
+#[derive(Default)]
+struct Interner {
+    texts: HashSet<Arc<str>>,
+    decoded: HashSet<Arc<DecodedText>>,
+}
+
+impl Interner {
+    fn share(&mut self, r: &mut InstanceRecord) {
+        for value in [
+            &mut r.transfer_syntax,
+            &mut r.sop_class_uid,
+            &mut r.study_instance_uid,
+            &mut r.series_instance_uid,
+        ] {
+            share(&mut self.texts, value);
+        }
+        for value in [
+            &mut r.patient_birth_date,
+            &mut r.study_date,
+            &mut r.modality,
+            &mut r.series_date,
+            &mut r.acquisition_date,
+            &mut r.content_date,
+            &mut r.image_type,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            share(&mut self.texts, value);
+        }
+        for value in [
+            &mut r.patient_name,
+            &mut r.patient_id,
+            &mut r.study_description,
+            &mut r.series_description,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            share(&mut self.decoded, value);
+        }
+    }
+}
+
+/// Replaces `value` by the equal one already in `seen`, or adds it there.
+fn share<T: Eq + Hash + ?Sized>(seen: &mut HashSet<Arc<T>>, value: &mut Arc<T>) {
+    match seen.get(&**value) {
+        Some(shared) => *value = Arc::clone(shared),
+        None if seen.len() < MAX_SHARED => {
+            seen.insert(Arc::clone(value));
+        }
+        None => {}
+    }
 }
 
 /// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
@@ -204,4 +271,46 @@ fn progress_bar(visible: bool, total: u64) -> ProgressBar {
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+
+    #[test]
+    fn records_share_repeated_values_and_keep_their_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+            .study(StudySpec::new("Chest").series(SeriesSpec::ct(3)))
+            .dicomdir(false)
+            .viewer_files(false);
+        write_disc(dir.path(), &spec).expect("write disc");
+        let scan = scan(dir.path(), &ScanOptions::default()).expect("scan");
+        let [a, b, c] = &scan.records[..] else {
+            panic!("expected 3 records, got {}", scan.records.len());
+        };
+        assert!(Arc::ptr_eq(&a.study_instance_uid, &c.study_instance_uid));
+        assert!(Arc::ptr_eq(&a.series_instance_uid, &b.series_instance_uid));
+        let (Some(name_a), Some(name_c)) = (&a.patient_name, &c.patient_name) else {
+            panic!("patient names missing");
+        };
+        assert!(Arc::ptr_eq(name_a, name_c));
+        assert_eq!(name_a.text, "SMITH^JOHN");
+        assert_ne!(a.sop_instance_uid, b.sop_instance_uid);
+        assert_ne!(a.path, b.path);
+    }
+
+    #[test]
+    fn sharing_stops_growing_at_its_cap() {
+        let mut seen = HashSet::new();
+        for i in 0..MAX_SHARED + 10 {
+            let mut value: Arc<str> = i.to_string().into();
+            share(&mut seen, &mut value);
+        }
+        assert_eq!(seen.len(), MAX_SHARED);
+        let mut again: Arc<str> = "7".into();
+        share(&mut seen, &mut again);
+        assert!(seen.get("7").is_some_and(|kept| Arc::ptr_eq(kept, &again)));
+    }
 }

@@ -8,7 +8,7 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use dicom_core::Tag;
@@ -473,9 +473,18 @@ impl Read for Counting<'_> {
         Ok(n)
     }
 
+    /// Element headers are read 2 and 4 bytes at a time: copied straight out of the buffer when it holds them.
+    #[inline(always)]
     fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        self.inner.read_exact(buf)?;
-        self.pos.set(self.pos.get() + buf.len() as u64);
+        let n = buf.len();
+        match self.inner.buffer().get(..n) {
+            Some(buffered) => {
+                buf.copy_from_slice(buffered);
+                self.inner.consume(n);
+            }
+            None => self.inner.read_exact(buf)?,
+        }
+        self.pos.set(self.pos.get() + n as u64);
         Ok(())
     }
 }
