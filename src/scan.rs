@@ -11,7 +11,9 @@ use rayon::prelude::*;
 
 use crate::charset::DecodedText;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
-use crate::read_header::{FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header};
+use crate::read_header::{
+    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
+};
 use crate::walk::{Skipped, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
@@ -100,7 +102,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let progress = progress_bar(options.progress, files.len() as u64);
     let read_one = |i: usize| {
         let file = &files[i];
-        let outcome = read_header(&base.join(&file.relative), &file.relative);
+        let outcome = read_file(&base.join(&file.relative), file.size, &file.relative);
         progress.inc(1);
         (i, outcome)
     };
@@ -166,6 +168,17 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
     Ok(scan)
+}
+
+/// Reads the header of the regular file at `path`, of the `size` the walk found (saving a second `stat`).
+fn read_file(path: &Path, size: u64, relative: &Path) -> HeaderOutcome {
+    match std::fs::File::open(path) {
+        Ok(file) => read_header_from(file, size, relative),
+        Err(e) => HeaderOutcome::Unreadable(FileDefect {
+            kind: DefectKind::Io,
+            detail: e.to_string(),
+        }),
+    }
 }
 
 /// Most distinct values the [`Interner`] keeps per kind: a disc of all-different values cannot grow it further.

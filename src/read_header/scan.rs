@@ -499,7 +499,27 @@ impl Seek for Counting<'_> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek outside the file"))?;
         let delta = i64::try_from(i128::from(target) - i128::from(self.pos.get()))
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "seek too far"))?;
-        self.inner.seek_relative(delta)?;
+        match usize::try_from(delta) {
+            // A short skip past the end of the buffer reads on rather than paying for an lseek and a refill.
+            Ok(mut left) if left <= BUF_CAPACITY => {
+                while left > 0 {
+                    let buffered = match self.inner.fill_buf() {
+                        Ok(buffered) => buffered,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    if buffered.is_empty() {
+                        return Err(io::ErrorKind::UnexpectedEof.into());
+                    }
+                    let n = buffered.len().min(left);
+                    self.inner.consume(n);
+                    self.pos.set(self.pos.get() + n as u64);
+                    left -= n;
+                }
+                return Ok(target);
+            }
+            _ => self.inner.seek_relative(delta)?,
+        }
         self.pos.set(target);
         Ok(target)
     }
