@@ -138,7 +138,7 @@ enum Kind {
     Leaf,
 }
 
-/// The few attributes kept from one directory record.
+/// The few attributes kept from one directory record (boxed slices: a DICOMDIR holds one record per file).
 #[derive(Default)]
 struct Record {
     offset: u64,
@@ -147,17 +147,17 @@ struct Record {
     kind: Kind,
     record_type: String,
     file_id: Vec<String>,
-    sop_class_uid: Option<String>,
-    sop_instance_uid: Option<String>,
-    transfer_syntax: Option<String>,
-    charset: Option<Vec<u8>>,
-    patient_name: Option<Vec<u8>>,
-    patient_id: Option<String>,
-    study_instance_uid: Option<String>,
-    study_date: Option<String>,
-    series_instance_uid: Option<String>,
+    sop_class_uid: Option<Box<str>>,
+    sop_instance_uid: Option<Box<str>>,
+    transfer_syntax: Option<Box<str>>,
+    charset: Option<Box<[u8]>>,
+    patient_name: Option<Box<[u8]>>,
+    patient_id: Option<Box<str>>,
+    study_instance_uid: Option<Box<str>>,
+    study_date: Option<Box<str>>,
+    series_instance_uid: Option<Box<str>>,
     series_number: Option<i64>,
-    modality: Option<String>,
+    modality: Option<Box<str>>,
 }
 
 /// Indexes of the PATIENT, STUDY and SERIES records above a record.
@@ -275,7 +275,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
 }
 
 fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
-    let string = || Some(ascii(raw)).filter(|s| !s.is_empty());
+    let string = || Some(ascii(raw).into_boxed_str()).filter(|s| !s.is_empty());
     match (tag.0, tag.1) {
         (0x0004, 0x1400) => r.next = offset(raw, big_endian),
         (0x0004, 0x1420) => r.lower = offset(raw, big_endian),
@@ -298,10 +298,10 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
         (0x0004, 0x1510) => r.sop_class_uid = string(),
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
         (0x0004, 0x1512) => r.transfer_syntax = string(),
-        (0x0008, 0x0005) => r.charset = Some(raw.to_vec()),
+        (0x0008, 0x0005) => r.charset = Some(raw.into()),
         (0x0008, 0x0020) => r.study_date = string(),
         (0x0008, 0x0060) => r.modality = string(),
-        (0x0010, 0x0010) => r.patient_name = Some(raw.to_vec()),
+        (0x0010, 0x0010) => r.patient_name = Some(raw.into()),
         (0x0010, 0x0020) => r.patient_id = string(),
         (0x0020, 0x000D) => r.study_instance_uid = string(),
         (0x0020, 0x000E) => r.series_instance_uid = string(),
@@ -398,16 +398,17 @@ fn entry(
     DirEntry {
         record_type: record.record_type,
         file_id: record.file_id,
-        sop_instance_uid: record.sop_instance_uid,
-        sop_class_uid: record.sop_class_uid,
-        transfer_syntax: record.transfer_syntax,
+        sop_instance_uid: record.sop_instance_uid.map(String::from),
+        sop_class_uid: record.sop_class_uid.map(String::from),
+        transfer_syntax: record.transfer_syntax.map(String::from),
         patient_name,
-        patient_id: patient.and_then(|p| p.patient_id.clone()),
-        study_instance_uid: study.and_then(|s| s.study_instance_uid.clone()),
-        study_date: study.and_then(|s| s.study_date.clone()),
-        series_instance_uid: series.and_then(|s| s.series_instance_uid.clone()),
+        patient_id: patient.and_then(|p| p.patient_id.as_deref().map(String::from)),
+        study_instance_uid: study.and_then(|s| s.study_instance_uid.as_deref().map(String::from)),
+        study_date: study.and_then(|s| s.study_date.as_deref().map(String::from)),
+        series_instance_uid: series
+            .and_then(|s| s.series_instance_uid.as_deref().map(String::from)),
         series_number: series.and_then(|s| s.series_number),
-        modality: series.and_then(|s| s.modality.clone()),
+        modality: series.and_then(|s| s.modality.as_deref().map(String::from)),
     }
 }
 
