@@ -12,8 +12,12 @@ use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use dicom_core::Tag;
-use dicom_core::header::{Length, SequenceItemHeader, VR};
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
+use dicom_dictionary_std::StandardDataDictionary;
 use dicom_encoding::decode::adaptive_le::StandardAdaptiveVRLittleEndianDecoder;
+use dicom_encoding::decode::{DecodeFrom, Error as DecodeError};
+use dicom_encoding::snafu::GenerateImplicitData;
 use dicom_encoding::text::SpecificCharacterSet;
 use dicom_encoding::transfer_syntax::{
     Codec, DynDecoder, Endianness, TransferSyntax, TransferSyntaxIndex,
@@ -327,11 +331,15 @@ impl Source {
     /// A guarded walk over the data set at the current position.
     pub(crate) fn walker(&mut self, ts: &TransferSyntax) -> Result<Walker<'_>, FileDefect> {
         let at = self.pos.get();
+        let explicit = ts.endianness() == Endianness::Little
+            && self.reader.fill_buf().is_ok_and(starts_explicit);
         let counting = Counting {
             inner: &mut self.reader,
             pos: &self.pos,
         };
-        let decoder: DynDecoder<Counting<'_>> = if ts.endianness() == Endianness::Little {
+        let decoder: DynDecoder<Counting<'_>> = if explicit {
+            Box::<ExplicitLe>::default()
+        } else if ts.endianness() == Endianness::Little {
             Box::<StandardAdaptiveVRLittleEndianDecoder>::default()
         } else {
             ts.decoder_for().ok_or_else(|| {
@@ -818,6 +826,134 @@ impl Walker<'_> {
     }
 }
 
+/// Explicit VR little endian element headers decoded without a string round trip for the VR (the adaptive
+/// decoder's `VR::from_binary` parses the two bytes as UTF-8 and matches them as text, for every element).
+/// Behaves as [`StandardAdaptiveVRLittleEndianDecoder`] once that has settled on explicit VR: item delimiters
+/// (group FFFE) carry a 4-byte length and no VR, an unknown VR is read as UN with a 4-byte length.
+#[derive(Default)]
+struct ExplicitLe {
+    items: StandardAdaptiveVRLittleEndianDecoder,
+}
+
+impl<S: ?Sized + Read> DecodeFrom<S> for ExplicitLe {
+    fn decode_header(&self, source: &mut S) -> Result<(DataElementHeader, usize), DecodeError> {
+        let mut head = [0u8; 8];
+        source
+            .read_exact(&mut head[..4])
+            .map_err(|source| DecodeError::ReadHeaderTag {
+                backtrace: None,
+                source,
+            })?;
+        let [g0, g1, e0, e1, ..] = head;
+        let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+        if tag.0 == 0xFFFE {
+            source
+                .read_exact(&mut head[4..])
+                .map_err(|source| DecodeError::ReadItemLength {
+                    backtrace: GenerateImplicitData::generate(),
+                    source,
+                })?;
+            let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+            return Ok((DataElementHeader::new(tag, VR::UN, Length(len)), 8));
+        }
+        source
+            .read_exact(&mut head[4..])
+            .map_err(|source| DecodeError::ReadVr {
+                backtrace: GenerateImplicitData::generate(),
+                source,
+            })?;
+        let vr = vr_of([head[4], head[5]]).unwrap_or(VR::UN);
+        if has_long_length(vr) {
+            let mut long = [0u8; 4];
+            source
+                .read_exact(&mut long)
+                .map_err(|source| DecodeError::ReadLength {
+                    backtrace: GenerateImplicitData::generate(),
+                    source,
+                })?;
+            Ok((
+                DataElementHeader::new(tag, vr, Length(u32::from_le_bytes(long))),
+                12,
+            ))
+        } else {
+            let len = u16::from_le_bytes([head[6], head[7]]);
+            Ok((DataElementHeader::new(tag, vr, Length(u32::from(len))), 8))
+        }
+    }
+
+    fn decode_item_header(&self, source: &mut S) -> Result<SequenceItemHeader, DecodeError> {
+        DecodeFrom::<S>::decode_item_header(&self.items, source)
+    }
+
+    fn decode_tag(&self, source: &mut S) -> Result<Tag, DecodeError> {
+        DecodeFrom::<S>::decode_tag(&self.items, source)
+    }
+}
+
+/// The VR spelled by two bytes, matched as bytes.
+fn vr_of(bytes: [u8; 2]) -> Option<VR> {
+    Some(match &bytes {
+        b"AE" => VR::AE,
+        b"AS" => VR::AS,
+        b"AT" => VR::AT,
+        b"CS" => VR::CS,
+        b"DA" => VR::DA,
+        b"DS" => VR::DS,
+        b"DT" => VR::DT,
+        b"FD" => VR::FD,
+        b"FL" => VR::FL,
+        b"IS" => VR::IS,
+        b"LO" => VR::LO,
+        b"LT" => VR::LT,
+        b"OB" => VR::OB,
+        b"OD" => VR::OD,
+        b"OF" => VR::OF,
+        b"OL" => VR::OL,
+        b"OV" => VR::OV,
+        b"OW" => VR::OW,
+        b"PN" => VR::PN,
+        b"SH" => VR::SH,
+        b"SL" => VR::SL,
+        b"SQ" => VR::SQ,
+        b"SS" => VR::SS,
+        b"ST" => VR::ST,
+        b"SV" => VR::SV,
+        b"TM" => VR::TM,
+        b"UC" => VR::UC,
+        b"UI" => VR::UI,
+        b"UL" => VR::UL,
+        b"UN" => VR::UN,
+        b"UR" => VR::UR,
+        b"US" => VR::US,
+        b"UT" => VR::UT,
+        b"UV" => VR::UV,
+        _ => return None,
+    })
+}
+
+/// Whether the adaptive decoder would read the data set starting with `head` (at least 6 bytes) as explicit
+/// VR: a valid VR after the first tag, compatible with the dictionary's VR for that tag when it has one.
+fn starts_explicit(head: &[u8]) -> bool {
+    let Some(&[g0, g1, e0, e1, v0, v1]) = head.get(..6) else {
+        return false;
+    };
+    let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+    if tag.0 == 0xFFFE {
+        return false;
+    }
+    let Some(vr) = vr_of([v0, v1]) else {
+        return false;
+    };
+    match StandardDataDictionary.by_tag(tag).map(|entry| entry.vr()) {
+        None => true,
+        Some(VirtualVr::Exact(expected)) => vr == expected,
+        Some(VirtualVr::Xs) => matches!(vr, VR::US | VR::SS),
+        Some(VirtualVr::Ox | VirtualVr::Px) => matches!(vr, VR::OB | VR::OW),
+        Some(VirtualVr::Lt) => matches!(vr, VR::US | VR::OW),
+        Some(_) => false,
+    }
+}
+
 /// VRs whose explicit-VR header has two reserved bytes and a 4-byte length.
 fn has_long_length(vr: VR) -> bool {
     matches!(
@@ -937,4 +1073,72 @@ fn parser_defect(err: &(dyn std::error::Error + 'static), at: u64) -> FileDefect
         chain.insert(0, "file ends inside an element".to_string());
     }
     defect(kind, format!("{} (offset {at})", chain.join(": ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Element header bytes: tag, then `rest` (VR and length as written).
+    fn header(tag: Tag, rest: &[u8]) -> Vec<u8> {
+        let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+        out.extend_from_slice(rest);
+        out
+    }
+
+    #[test]
+    fn explicit_headers_decode_as_the_adaptive_decoder_decodes_them() {
+        let adaptive = StandardAdaptiveVRLittleEndianDecoder::default();
+        let tag = Tag(0x0009, 0x1010);
+        // Settle the adaptive decoder on explicit VR with a first element.
+        let first = header(Tag(0x0008, 0x0005), b"CS\x00\x00");
+        DecodeFrom::<&[u8]>::decode_header(&adaptive, &mut first.as_slice()).expect("first");
+        let mut cases: Vec<Vec<u8>> = [
+            "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD",
+            "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI",
+            "UL", "UN", "UR", "US", "UT", "UV", "ZZ", "\0\0",
+        ]
+        .iter()
+        .map(|vr| {
+            header(
+                tag,
+                &[vr.as_bytes(), &[0x10, 0x00, 0x20, 0x00, 0x30, 0x00]].concat(),
+            )
+        })
+        .collect();
+        cases.push(header(Tag(0xFFFE, 0xE00D), &[0, 0, 0, 0]));
+        cases.push(header(Tag(0xFFFE, 0xE000), &[0xFF; 4]));
+        for bytes in cases {
+            let fast = DecodeFrom::<&[u8]>::decode_header(&ExplicitLe::default(), &mut &bytes[..])
+                .expect("fast");
+            let reference =
+                DecodeFrom::<&[u8]>::decode_header(&adaptive, &mut &bytes[..]).expect("adaptive");
+            let parts = |(h, n): (DataElementHeader, usize)| (h.tag, h.vr, h.len.0, n);
+            assert_eq!(parts(fast), parts(reference), "{bytes:02X?}");
+            assert!(
+                DecodeFrom::<&[u8]>::decode_header(&ExplicitLe::default(), &mut &bytes[..7])
+                    .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn the_explicit_probe_follows_the_dictionary() {
+        assert!(starts_explicit(&header(Tag(0x0008, 0x0005), b"CS\x0A\x00")));
+        assert!(starts_explicit(&header(Tag(0x0009, 0x0010), b"LO\x0A\x00")));
+        assert!(starts_explicit(&header(Tag(0x0028, 0x0106), b"SS\x02\x00")));
+        assert!(!starts_explicit(&header(
+            Tag(0x0008, 0x0005),
+            b"\x0A\x00\x00\x00"
+        )));
+        assert!(!starts_explicit(&header(
+            Tag(0x0008, 0x0005),
+            b"UL\x0A\x00"
+        )));
+        assert!(!starts_explicit(&header(
+            Tag(0xFFFE, 0xE000),
+            b"OB\x00\x00"
+        )));
+        assert!(!starts_explicit(b"\x08\x00\x05"));
+    }
 }
