@@ -12,7 +12,7 @@ use dicom_core::Tag;
 use dicom_encoding::transfer_syntax::Endianness;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use crate::read_header::scan::{Event, Frame, Sniff, Source, ascii, integer};
+use crate::read_header::scan::{Event, Frame, Sniff, Source, ascii};
 use crate::read_header::{DefectKind, FileDefect};
 
 /// Most directory records read from one DICOMDIR (a full CD holds about 20 000).
@@ -40,30 +40,16 @@ pub struct DicomDir {
 /// One leaf directory record with the patient, study and series records it sits under.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirEntry {
-    /// Directory Record Type (0004,1430), e.g. `IMAGE`.
-    pub record_type: String,
     /// Referenced File ID (0004,1500) components, e.g. `["DICOM", "ST000001", "IM000001"]`.
     pub file_id: Vec<String>,
     /// Referenced SOP Instance UID in File (0004,1511).
     pub sop_instance_uid: Option<String>,
-    /// Referenced SOP Class UID in File (0004,1510).
-    pub sop_class_uid: Option<String>,
-    /// Referenced Transfer Syntax UID in File (0004,1512).
-    pub transfer_syntax: Option<String>,
     /// Patient's Name of the PATIENT record, decoded with its own character set, else the DICOMDIR's.
     pub patient_name: Option<DecodedText>,
-    /// Patient ID of the PATIENT record.
-    pub patient_id: Option<String>,
     /// Study Instance UID of the STUDY record.
     pub study_instance_uid: Option<String>,
-    /// Study Date of the STUDY record.
-    pub study_date: Option<String>,
     /// Series Instance UID of the SERIES record.
     pub series_instance_uid: Option<String>,
-    /// Series Number of the SERIES record.
-    pub series_number: Option<i64>,
-    /// Modality of the SERIES record.
-    pub modality: Option<String>,
 }
 
 /// Why a DICOMDIR could not be read.
@@ -145,19 +131,12 @@ struct Record {
     next: u32,
     lower: u32,
     kind: Kind,
-    record_type: String,
     file_id: Vec<String>,
-    sop_class_uid: Option<Box<str>>,
     sop_instance_uid: Option<Box<str>>,
-    transfer_syntax: Option<Box<str>>,
     charset: Option<Box<[u8]>>,
     patient_name: Option<Box<[u8]>>,
-    patient_id: Option<Box<str>>,
     study_instance_uid: Option<Box<str>>,
-    study_date: Option<Box<str>>,
     series_instance_uid: Option<Box<str>>,
-    series_number: Option<i64>,
-    modality: Option<Box<str>>,
 }
 
 /// Indexes of the PATIENT, STUDY and SERIES records above a record.
@@ -280,8 +259,7 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
         (0x0004, 0x1400) => r.next = offset(raw, big_endian),
         (0x0004, 0x1420) => r.lower = offset(raw, big_endian),
         (0x0004, 0x1430) => {
-            r.record_type = ascii(raw).to_ascii_uppercase();
-            r.kind = match r.record_type.as_str() {
+            r.kind = match ascii(raw).to_ascii_uppercase().as_str() {
                 "PATIENT" => Kind::Patient,
                 "STUDY" => Kind::Study,
                 "SERIES" => Kind::Series,
@@ -295,17 +273,11 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
                 .filter(|c| !c.is_empty())
                 .collect();
         }
-        (0x0004, 0x1510) => r.sop_class_uid = string(),
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
-        (0x0004, 0x1512) => r.transfer_syntax = string(),
         (0x0008, 0x0005) => r.charset = Some(raw.into()),
-        (0x0008, 0x0020) => r.study_date = string(),
-        (0x0008, 0x0060) => r.modality = string(),
         (0x0010, 0x0010) => r.patient_name = Some(raw.into()),
-        (0x0010, 0x0020) => r.patient_id = string(),
         (0x0020, 0x000D) => r.study_instance_uid = string(),
         (0x0020, 0x000E) => r.series_instance_uid = string(),
-        (0x0020, 0x0011) => r.series_number = integer(raw),
         _ => {}
     }
 }
@@ -396,19 +368,12 @@ fn entry(
         })
     });
     DirEntry {
-        record_type: record.record_type,
         file_id: record.file_id,
         sop_instance_uid: record.sop_instance_uid.map(String::from),
-        sop_class_uid: record.sop_class_uid.map(String::from),
-        transfer_syntax: record.transfer_syntax.map(String::from),
         patient_name,
-        patient_id: patient.and_then(|p| p.patient_id.as_deref().map(String::from)),
         study_instance_uid: study.and_then(|s| s.study_instance_uid.as_deref().map(String::from)),
-        study_date: study.and_then(|s| s.study_date.as_deref().map(String::from)),
         series_instance_uid: series
             .and_then(|s| s.series_instance_uid.as_deref().map(String::from)),
-        series_number: series.and_then(|s| s.series_number),
-        modality: series.and_then(|s| s.modality.as_deref().map(String::from)),
     }
 }
 
@@ -604,22 +569,12 @@ mod tests {
     }
 
     fn assert_in_context(entry: &DirEntry) {
-        assert_eq!(entry.record_type, "IMAGE");
         assert_eq!(
             entry.patient_name.as_ref().map(|n| n.text.as_str()),
             Some("DOE^JANE")
         );
-        assert_eq!(entry.patient_id.as_deref(), Some("ID-7"));
         assert_eq!(entry.study_instance_uid.as_deref(), Some("1.2.3"));
-        assert_eq!(entry.study_date.as_deref(), Some("20260102"));
         assert_eq!(entry.series_instance_uid.as_deref(), Some("1.2.3.4"));
-        assert_eq!(entry.series_number, Some(5));
-        assert_eq!(entry.modality.as_deref(), Some("MR"));
-        assert_eq!(entry.sop_class_uid.as_deref(), Some(uids::MR_IMAGE_STORAGE));
-        assert_eq!(
-            entry.transfer_syntax.as_deref(),
-            Some(uids::EXPLICIT_VR_LITTLE_ENDIAN)
-        );
     }
 
     fn file_names(dir: &DicomDir) -> Vec<String> {
