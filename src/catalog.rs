@@ -37,22 +37,19 @@ impl Catalog {
         let mut studies: Vec<Study> = Vec::new();
         for (index, record) in records.iter().enumerate() {
             let study = *study_index
-                .entry(record.study_instance_uid.as_str())
+                .entry(&*record.study_instance_uid)
                 .or_insert_with(|| {
                     studies.push(Study {
-                        uid: record.study_instance_uid.clone(),
+                        uid: record.study_instance_uid.to_string(),
                         series: Vec::new(),
                     });
                     studies.len() - 1
                 });
-            let key = (
-                record.study_instance_uid.as_str(),
-                record.series_instance_uid.as_str(),
-            );
+            let key = (&*record.study_instance_uid, &*record.series_instance_uid);
             let series_list = &mut studies[study].series;
             let series = *series_index.entry(key).or_insert_with(|| {
                 series_list.push(Series {
-                    uid: record.series_instance_uid.clone(),
+                    uid: record.series_instance_uid.to_string(),
                     instances: Vec::new(),
                 });
                 series_list.len() - 1

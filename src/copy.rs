@@ -178,9 +178,9 @@ fn resolve(path: &Path) -> io::Result<PathBuf> {
     Ok(resolved)
 }
 
-/// The media's files, opened from the folder or the archive.
+/// The media's files, opened from the folder (the walk's base) or the archive.
 enum Media {
-    Folder,
+    Folder(PathBuf),
     Archive(Archive),
 }
 
@@ -192,7 +192,10 @@ impl Media {
                 let (archive, listing) = Archive::open(root, kind).map_err(media_error)?;
                 (Self::Archive(archive), listing)
             }
-            None => (Self::Folder, walk(root).map_err(media_error)?),
+            None => {
+                let listing = walk(root).map_err(media_error)?;
+                (Self::Folder(listing.base.clone()), listing)
+            }
         };
         if let Some(damaged) = listing
             .skipped
@@ -210,7 +213,7 @@ impl Media {
 
     fn read(&self, file: &MediaFile) -> io::Result<Box<dyn Read>> {
         match self {
-            Self::Folder => Ok(Box::new(File::open(&file.path)?)),
+            Self::Folder(base) => Ok(Box::new(File::open(base.join(&file.relative))?)),
             Self::Archive(archive) => Ok(Box::new(archive.open_member(&file.relative)?.0)),
         }
     }

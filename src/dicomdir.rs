@@ -13,7 +13,7 @@ use dicom_core::Tag;
 use dicom_encoding::transfer_syntax::Endianness;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use crate::read_header::scan::{Event, Frame, Sniff, Source, ascii, integer};
+use crate::read_header::scan::{Event, Frame, Sniff, Source, ascii};
 use crate::read_header::{DefectKind, FileDefect};
 
 /// Most directory records read from one DICOMDIR (a full CD holds about 20 000).
@@ -41,30 +41,16 @@ pub struct DicomDir {
 /// One leaf directory record with the patient, study and series records it sits under.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirEntry {
-    /// Directory Record Type (0004,1430), e.g. `IMAGE`.
-    pub record_type: String,
     /// Referenced File ID (0004,1500) components, e.g. `["DICOM", "ST000001", "IM000001"]`.
     pub file_id: Vec<String>,
     /// Referenced SOP Instance UID in File (0004,1511).
     pub sop_instance_uid: Option<String>,
-    /// Referenced SOP Class UID in File (0004,1510).
-    pub sop_class_uid: Option<String>,
-    /// Referenced Transfer Syntax UID in File (0004,1512).
-    pub transfer_syntax: Option<String>,
     /// Patient's Name of the PATIENT record, decoded with its own character set, else the DICOMDIR's.
     pub patient_name: Option<DecodedText>,
-    /// Patient ID of the PATIENT record.
-    pub patient_id: Option<String>,
     /// Study Instance UID of the STUDY record.
     pub study_instance_uid: Option<String>,
-    /// Study Date of the STUDY record.
-    pub study_date: Option<String>,
     /// Series Instance UID of the SERIES record.
     pub series_instance_uid: Option<String>,
-    /// Series Number of the SERIES record.
-    pub series_number: Option<i64>,
-    /// Modality of the SERIES record.
-    pub modality: Option<String>,
 }
 
 /// Why a DICOMDIR could not be read.
@@ -105,24 +91,33 @@ pub fn read_dicomdir_from<R: Read + Seek + 'static>(
 }
 
 fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
-    let (root, records) = scan_records(&mut source)?;
+    let (root, mut records) = scan_records(&mut source)?;
+    drop(source);
     let root_charset = SpecificCharacterSet::from_raw(&root.charset);
     let order = link_order(&records, root.first);
     let links_followed = order.is_some();
     let order = order.unwrap_or_else(|| file_order(&records));
     let count = |kind: Kind| records.iter().filter(|r| r.kind == kind).count();
-    let entries = order
-        .into_iter()
-        .filter_map(|(i, ctx)| {
-            let record = records.get(i)?;
-            (record.kind == Kind::Leaf).then(|| entry(record, ctx, &records, &root_charset))
-        })
-        .collect();
+    let (patients, studies, series) = (
+        count(Kind::Patient),
+        count(Kind::Study),
+        count(Kind::Series),
+    );
+    let mut entries = Vec::with_capacity(records.len() - patients - studies - series);
+    for (i, ctx) in order {
+        // A leaf is listed once and is nobody's parent: its fields move into the entry instead of being copied.
+        if let Some(record) = records.get_mut(i)
+            && record.kind == Kind::Leaf
+        {
+            let leaf = std::mem::take(record);
+            entries.push(entry(leaf, ctx, &records, &root_charset));
+        }
+    }
     Ok(DicomDir {
         entries,
-        patients: count(Kind::Patient),
-        studies: count(Kind::Study),
-        series: count(Kind::Series),
+        patients,
+        studies,
+        series,
         links_followed,
     })
 }
@@ -143,26 +138,19 @@ enum Kind {
     Leaf,
 }
 
-/// The few attributes kept from one directory record.
+/// The few attributes kept from one directory record (boxed slices: a DICOMDIR holds one record per file).
 #[derive(Default)]
 struct Record {
     offset: u64,
     next: u32,
     lower: u32,
     kind: Kind,
-    record_type: String,
     file_id: Vec<String>,
-    sop_class_uid: Option<String>,
-    sop_instance_uid: Option<String>,
-    transfer_syntax: Option<String>,
-    charset: Option<Vec<u8>>,
-    patient_name: Option<Vec<u8>>,
-    patient_id: Option<String>,
-    study_instance_uid: Option<String>,
-    study_date: Option<String>,
-    series_instance_uid: Option<String>,
-    series_number: Option<i64>,
-    modality: Option<String>,
+    sop_instance_uid: Option<Box<str>>,
+    charset: Option<Box<[u8]>>,
+    patient_name: Option<Box<[u8]>>,
+    study_instance_uid: Option<Box<str>>,
+    series_instance_uid: Option<Box<str>>,
 }
 
 /// Indexes of the PATIENT, STUDY and SERIES records above a record.
@@ -218,6 +206,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
     let mut records: Vec<Record> = Vec::new();
     let mut current: Option<Record> = None;
     let mut saw_sequence = false;
+    let mut value = Vec::with_capacity(256);
     while let Some(event) = walker.next_event().map_err(damaged)? {
         let in_record = matches!(
             walker.stack(),
@@ -248,16 +237,22 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
                 });
             }
             Event::ItemEnd if in_sequence => records.extend(current.take()),
-            Event::Element { tag, value } => {
-                let raw = value.to_bytes();
+            Event::Element(tag) => {
                 if walker.stack().is_empty() {
                     match (tag.0, tag.1) {
-                        (0x0008, 0x0005) => root.charset = raw.to_vec(),
-                        (0x0004, 0x1200) => root.first = offset(&raw, big_endian),
+                        (0x0008, 0x0005) if walker.read_value(&mut value).map_err(damaged)? => {
+                            root.charset = value.clone();
+                        }
+                        (0x0004, 0x1200) if walker.read_value(&mut value).map_err(damaged)? => {
+                            root.first = offset(&value, big_endian);
+                        }
                         _ => {}
                     }
-                } else if in_record && let Some(record) = current.as_mut() {
-                    take_record_field(record, tag, &raw, big_endian);
+                } else if in_record
+                    && let Some(record) = current.as_mut()
+                    && walker.read_value(&mut value).map_err(damaged)?
+                {
+                    take_record_field(record, tag, &value, big_endian);
                 }
             }
             Event::PixelData { .. } | Event::PixelSequence { .. } | Event::PastPixelData(_) => {
@@ -273,13 +268,12 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
 }
 
 fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
-    let string = || Some(ascii(raw)).filter(|s| !s.is_empty());
+    let string = || Some(ascii(raw).into_boxed_str()).filter(|s| !s.is_empty());
     match (tag.0, tag.1) {
         (0x0004, 0x1400) => r.next = offset(raw, big_endian),
         (0x0004, 0x1420) => r.lower = offset(raw, big_endian),
         (0x0004, 0x1430) => {
-            r.record_type = ascii(raw).to_ascii_uppercase();
-            r.kind = match r.record_type.as_str() {
+            r.kind = match ascii(raw).to_ascii_uppercase().as_str() {
                 "PATIENT" => Kind::Patient,
                 "STUDY" => Kind::Study,
                 "SERIES" => Kind::Series,
@@ -293,17 +287,11 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
                 .filter(|c| !c.is_empty())
                 .collect();
         }
-        (0x0004, 0x1510) => r.sop_class_uid = string(),
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
-        (0x0004, 0x1512) => r.transfer_syntax = string(),
-        (0x0008, 0x0005) => r.charset = Some(raw.to_vec()),
-        (0x0008, 0x0020) => r.study_date = string(),
-        (0x0008, 0x0060) => r.modality = string(),
-        (0x0010, 0x0010) => r.patient_name = Some(raw.to_vec()),
-        (0x0010, 0x0020) => r.patient_id = string(),
+        (0x0008, 0x0005) => r.charset = Some(raw.into()),
+        (0x0010, 0x0010) => r.patient_name = Some(raw.into()),
         (0x0020, 0x000D) => r.study_instance_uid = string(),
         (0x0020, 0x000E) => r.series_instance_uid = string(),
-        (0x0020, 0x0011) => r.series_number = integer(raw),
         _ => {}
     }
 }
@@ -377,7 +365,7 @@ fn file_order(records: &[Record]) -> Vec<(usize, Context)> {
 }
 
 fn entry(
-    record: &Record,
+    record: Record,
     ctx: Context,
     records: &[Record],
     root_charset: &SpecificCharacterSet,
@@ -394,18 +382,12 @@ fn entry(
         })
     });
     DirEntry {
-        record_type: record.record_type.clone(),
-        file_id: record.file_id.clone(),
-        sop_instance_uid: record.sop_instance_uid.clone(),
-        sop_class_uid: record.sop_class_uid.clone(),
-        transfer_syntax: record.transfer_syntax.clone(),
+        file_id: record.file_id,
+        sop_instance_uid: record.sop_instance_uid.map(String::from),
         patient_name,
-        patient_id: patient.and_then(|p| p.patient_id.clone()),
-        study_instance_uid: study.and_then(|s| s.study_instance_uid.clone()),
-        study_date: study.and_then(|s| s.study_date.clone()),
-        series_instance_uid: series.and_then(|s| s.series_instance_uid.clone()),
-        series_number: series.and_then(|s| s.series_number),
-        modality: series.and_then(|s| s.modality.clone()),
+        study_instance_uid: study.and_then(|s| s.study_instance_uid.as_deref().map(String::from)),
+        series_instance_uid: series
+            .and_then(|s| s.series_instance_uid.as_deref().map(String::from)),
     }
 }
 
@@ -601,22 +583,12 @@ mod tests {
     }
 
     fn assert_in_context(entry: &DirEntry) {
-        assert_eq!(entry.record_type, "IMAGE");
         assert_eq!(
             entry.patient_name.as_ref().map(|n| n.text.as_str()),
             Some("DOE^JANE")
         );
-        assert_eq!(entry.patient_id.as_deref(), Some("ID-7"));
         assert_eq!(entry.study_instance_uid.as_deref(), Some("1.2.3"));
-        assert_eq!(entry.study_date.as_deref(), Some("20260102"));
         assert_eq!(entry.series_instance_uid.as_deref(), Some("1.2.3.4"));
-        assert_eq!(entry.series_number, Some(5));
-        assert_eq!(entry.modality.as_deref(), Some("MR"));
-        assert_eq!(entry.sop_class_uid.as_deref(), Some(uids::MR_IMAGE_STORAGE));
-        assert_eq!(
-            entry.transfer_syntax.as_deref(),
-            Some(uids::EXPLICIT_VR_LITTLE_ENDIAN)
-        );
     }
 
     fn file_names(dir: &DicomDir) -> Vec<String> {

@@ -7,6 +7,7 @@ pub(crate) mod scan;
 
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use dicom_core::Tag;
 use dicom_encoding::transfer_syntax::Endianness;
@@ -81,7 +82,9 @@ pub enum PixelEncoding {
     Encapsulated { items: u32, complete: bool },
 }
 
-/// The header attributes of one instance that the checks and the report need. Small: no pixel data, ever.
+/// The header attributes of one instance that the checks and the report need. Small: no pixel data, ever; the
+/// values files share (UIDs of the study and series, dates, names) are `Arc`s that the scan shares between
+/// records.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceRecord {
     /// Path relative to the scanned root.
@@ -91,49 +94,39 @@ pub struct InstanceRecord {
     /// True for DICOM Part 10 files (preamble or `DICM`), false for raw data sets without file meta.
     pub part10: bool,
     /// Transfer Syntax UID (0002,0010), or the one guessed for a raw data set.
-    pub transfer_syntax: String,
+    pub transfer_syntax: Arc<str>,
     /// SOP Class UID (0008,0016), else Media Storage SOP Class UID (0002,0002).
-    pub sop_class_uid: String,
+    pub sop_class_uid: Arc<str>,
     /// SOP Instance UID (0008,0018), else Media Storage SOP Instance UID (0002,0003).
     pub sop_instance_uid: String,
-    /// Specific Character Set (0008,0005) as written (values joined with `\`).
-    pub specific_character_set: String,
     /// Patient's Name (0010,0010), decoded.
-    pub patient_name: Option<DecodedText>,
+    pub patient_name: Option<Arc<DecodedText>>,
     /// Patient ID (0010,0020), decoded.
-    pub patient_id: Option<DecodedText>,
+    pub patient_id: Option<Arc<DecodedText>>,
     /// Patient's Birth Date (0010,0030), as written (trimmed).
-    pub patient_birth_date: Option<String>,
-    /// Other Patient Names (0010,1001), decoded.
-    pub other_patient_names: Option<DecodedText>,
+    pub patient_birth_date: Option<Arc<str>>,
     /// Study Instance UID (0020,000D).
-    pub study_instance_uid: String,
+    pub study_instance_uid: Arc<str>,
     /// Study Date (0008,0020), as written (trimmed).
-    pub study_date: Option<String>,
-    /// Study Time (0008,0030), as written (trimmed).
-    pub study_time: Option<String>,
+    pub study_date: Option<Arc<str>>,
     /// Study Description (0008,1030), decoded.
-    pub study_description: Option<DecodedText>,
-    /// Accession Number (0008,0050).
-    pub accession_number: Option<String>,
-    /// Institution Name (0008,0080), decoded.
-    pub institution_name: Option<DecodedText>,
+    pub study_description: Option<Arc<DecodedText>>,
     /// Series Instance UID (0020,000E).
-    pub series_instance_uid: String,
+    pub series_instance_uid: Arc<str>,
     /// Series Number (0020,0011).
     pub series_number: Option<i64>,
     /// Modality (0008,0060).
-    pub modality: Option<String>,
+    pub modality: Option<Arc<str>>,
     /// Series Description (0008,103E), decoded.
-    pub series_description: Option<DecodedText>,
+    pub series_description: Option<Arc<DecodedText>>,
     /// Series Date (0008,0021).
-    pub series_date: Option<String>,
+    pub series_date: Option<Arc<str>>,
     /// Acquisition Date (0008,0022).
-    pub acquisition_date: Option<String>,
+    pub acquisition_date: Option<Arc<str>>,
     /// Content Date (0008,0023).
-    pub content_date: Option<String>,
+    pub content_date: Option<Arc<str>>,
     /// Image Type (0008,0008), values joined with `\`.
-    pub image_type: Option<String>,
+    pub image_type: Option<Arc<str>>,
     /// Instance Number (0020,0013).
     pub instance_number: Option<i64>,
     /// Acquisition Number (0020,0012).
@@ -280,12 +273,12 @@ fn scan(
             } else {
                 scan::IMPLICIT_LE
             }
-            .to_string();
+            .into();
         }
         _ => {
             let meta = source.read_meta()?;
-            record.transfer_syntax = meta.transfer_syntax;
-            record.sop_class_uid = meta.sop_class_uid;
+            record.transfer_syntax = meta.transfer_syntax.into();
+            record.sop_class_uid = meta.sop_class_uid.into();
             record.sop_instance_uid = meta.sop_instance_uid;
         }
     }
@@ -294,9 +287,10 @@ fn scan(
     let mut walker = source.walker(ts)?;
     let mut multi_frame = MultiFrame::default();
     let mut float_pixels = false;
+    let mut value = Vec::with_capacity(256);
     let fragments_at = loop {
         let Some(event) = walker.next_event()? else {
-            if (record.rows.is_some() || IMAGE_STORAGE.contains(&record.sop_class_uid.as_str()))
+            if (record.rows.is_some() || IMAGE_STORAGE.contains(&&*record.sop_class_uid))
                 && !float_pixels
             {
                 return Err(FileDefect {
@@ -307,13 +301,16 @@ fn scan(
             return Ok(());
         };
         match event {
-            Event::Element { tag, value } => {
-                let raw = value.to_bytes();
+            Event::Element(tag) => {
                 if walker.stack().is_empty() {
                     float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
-                    take_root(tag, &raw, big_endian, record, texts);
-                } else {
-                    multi_frame.take(walker.stack(), tag, &raw, record);
+                    if root_wanted(tag) && walker.read_value(&mut value)? {
+                        take_root(tag, &value, big_endian, record, texts);
+                    }
+                } else if let Some(slot) = MultiFrame::slot(walker.stack(), tag)
+                    && walker.read_value(&mut value)?
+                {
+                    multi_frame.take(slot, &value, record);
                 }
             }
             Event::PixelData {
@@ -362,62 +359,68 @@ struct RawTexts {
     charset: Vec<u8>,
     patient_name: Option<Vec<u8>>,
     patient_id: Option<Vec<u8>>,
-    other_patient_names: Option<Vec<u8>>,
     study_description: Option<Vec<u8>>,
-    accession_number: Option<Vec<u8>>,
-    institution_name: Option<Vec<u8>>,
     series_description: Option<Vec<u8>>,
 }
 
 impl RawTexts {
     fn decode_into(self, record: &mut InstanceRecord) {
         let charset = SpecificCharacterSet::from_raw(&self.charset);
-        let decode = |raw: Option<Vec<u8>>| raw.map(|raw| charset::decode(&raw, &charset));
+        let decode =
+            |raw: Option<Vec<u8>>| raw.map(|raw| Arc::new(charset::decode(&raw, &charset)));
         record.patient_name = decode(self.patient_name);
         record.patient_id = decode(self.patient_id);
-        record.other_patient_names = decode(self.other_patient_names);
         record.study_description = decode(self.study_description);
-        record.accession_number = decode(self.accession_number).map(|t| t.text);
-        record.institution_name = decode(self.institution_name);
         record.series_description = decode(self.series_description);
     }
 }
 
-/// Stores a root-level value the record needs; ignores the rest.
+/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over.
+fn root_wanted(tag: Tag) -> bool {
+    matches!(
+        (tag.0, tag.1),
+        (
+            0x0008,
+            0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
+        ) | (0x0008, 0x0020..=0x0023)
+            | (0x0010, 0x0010 | 0x0020 | 0x0030)
+            | (0x0018, 0x0050)
+            | (
+                0x0020,
+                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x1002
+            )
+            | (0x0028, 0x0002 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
+    )
+}
+
+/// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
 fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
     let text = || Some(raw.to_vec());
-    let string = || Some(ascii(raw));
+    let string = || Some(Arc::from(ascii(raw)));
     match (tag.0, tag.1) {
-        (0x0008, 0x0005) => {
-            t.charset = raw.to_vec();
-            r.specific_character_set = ascii(raw);
-        }
+        (0x0008, 0x0005) => t.charset = raw.to_vec(),
         (0x0008, 0x0008) => r.image_type = string(),
         (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
             let uid = ascii(raw);
             if !uid.is_empty() {
-                *match tag.1 {
-                    0x0016 => &mut r.sop_class_uid,
-                    0x0018 => &mut r.sop_instance_uid,
-                    0x000D => &mut r.study_instance_uid,
-                    _ => &mut r.series_instance_uid,
-                } = uid;
+                match tag.1 {
+                    0x0016 => r.sop_class_uid = uid.into(),
+                    0x0018 => r.sop_instance_uid = uid,
+                    0x000D => r.study_instance_uid = uid.into(),
+                    _ => r.series_instance_uid = uid.into(),
+                }
             }
         }
         (0x0008, 0x0020) => r.study_date = string(),
         (0x0008, 0x0021) => r.series_date = string(),
         (0x0008, 0x0022) => r.acquisition_date = string(),
         (0x0008, 0x0023) => r.content_date = string(),
-        (0x0008, 0x0030) => r.study_time = string(),
-        (0x0008, 0x0050) => t.accession_number = text(),
         (0x0008, 0x0060) => r.modality = string(),
-        (0x0008, 0x0080) => t.institution_name = text(),
         (0x0008, 0x1030) => t.study_description = text(),
         (0x0008, 0x103E) => t.series_description = text(),
         (0x0010, 0x0010) => t.patient_name = text(),
         (0x0010, 0x0020) => t.patient_id = text(),
         (0x0010, 0x0030) => r.patient_birth_date = string(),
-        (0x0010, 0x1001) => t.other_patient_names = text(),
         (0x0018, 0x0050) => r.slice_thickness = decimals::<1>(raw).map(|[v]| v),
         (0x0020, 0x0011) => r.series_number = integer(raw),
         (0x0020, 0x0012) => r.acquisition_number = integer(raw),
@@ -455,8 +458,20 @@ struct MultiFrame {
     shared_orientation: bool,
 }
 
+/// A nested attribute [`MultiFrame`] keeps.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// Image Position (Patient) of the per-frame item with this index.
+    FramePosition(u32),
+    /// Image Orientation (Patient) of the shared functional groups.
+    SharedOrientation,
+    /// Image Orientation (Patient) of the first per-frame item.
+    FirstFrameOrientation,
+}
+
 impl MultiFrame {
-    fn take(&mut self, stack: &[Frame], tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
+    /// The slot an element at this place fills, if any: only those values are read.
+    fn slot(stack: &[Frame], tag: Tag) -> Option<Slot> {
         let [
             Frame::Seq { tag: groups, .. },
             Frame::Item { index, .. },
@@ -464,10 +479,25 @@ impl MultiFrame {
             Frame::Item { .. },
         ] = *stack
         else {
-            return;
+            return None;
         };
         match (groups, macro_seq, tag) {
             (PER_FRAME_GROUPS, PLANE_POSITION, Tag(0x0020, 0x0032)) => {
+                Some(Slot::FramePosition(index))
+            }
+            (SHARED_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) => {
+                Some(Slot::SharedOrientation)
+            }
+            (PER_FRAME_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) if index == 0 => {
+                Some(Slot::FirstFrameOrientation)
+            }
+            _ => None,
+        }
+    }
+
+    fn take(&mut self, slot: Slot, raw: &[u8], r: &mut InstanceRecord) {
+        match slot {
+            Slot::FramePosition(index) => {
                 if self.last_frame.is_none_or(|last| index > last)
                     && r.frame_positions.len() < MAX_FRAME_POSITIONS
                     && let Some(position) = decimals(raw)
@@ -476,18 +506,17 @@ impl MultiFrame {
                     self.last_frame = Some(index);
                 }
             }
-            (SHARED_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037)) => {
+            Slot::SharedOrientation => {
                 if let Some(orientation) = decimals(raw) {
                     r.frame_orientation = Some(orientation);
                     self.shared_orientation = true;
                 }
             }
-            (PER_FRAME_GROUPS, PLANE_ORIENTATION, Tag(0x0020, 0x0037))
-                if index == 0 && !self.shared_orientation =>
-            {
-                r.frame_orientation = decimals(raw);
+            Slot::FirstFrameOrientation => {
+                if !self.shared_orientation {
+                    r.frame_orientation = decimals(raw);
+                }
             }
-            _ => {}
         }
     }
 }
@@ -641,12 +670,11 @@ mod tests {
         assert!(r.part10);
         assert_eq!(r.path, Path::new("DICOM/IM000001"));
         assert_eq!(r.size, bytes.len() as u64);
-        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
-        assert_eq!(r.sop_class_uid, uids::CT_IMAGE_STORAGE);
+        assert_eq!(&*r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.sop_class_uid, uids::CT_IMAGE_STORAGE);
         assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
-        assert_eq!(r.study_instance_uid, "1.2.3.4");
-        assert_eq!(r.series_instance_uid, "1.2.3.4.5");
-        assert_eq!(r.specific_character_set, "ISO_IR 192");
+        assert_eq!(&*r.study_instance_uid, "1.2.3.4");
+        assert_eq!(&*r.series_instance_uid, "1.2.3.4.5");
         assert_eq!(
             r.patient_id.as_ref().map(|t| t.text.as_str()),
             Some("P-001")
@@ -692,9 +720,9 @@ mod tests {
             image(true),
             uids::IMPLICIT_VR_LITTLE_ENDIAN,
         )));
-        assert_eq!(r.transfer_syntax, uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.transfer_syntax, uids::IMPLICIT_VR_LITTLE_ENDIAN);
         assert_eq!(r.rows, Some(ROWS));
-        assert_eq!(r.series_instance_uid, "1.2.3.4.5");
+        assert_eq!(&*r.series_instance_uid, "1.2.3.4.5");
         assert!(matches!(
             r.pixel_data,
             Some(PixelDataInfo {
@@ -711,7 +739,7 @@ mod tests {
     fn big_endian_numbers() {
         let big_endian = "1.2.840.10008.1.2.2";
         let r = instance(read_bytes(&part10(image(true), big_endian)));
-        assert_eq!(r.transfer_syntax, big_endian);
+        assert_eq!(&*r.transfer_syntax, big_endian);
         assert_eq!(
             (r.rows, r.columns, r.bits_allocated),
             (Some(ROWS), Some(COLUMNS), Some(16))
@@ -734,7 +762,7 @@ mod tests {
                 .expect("write");
             let r = instance(read_bytes(&bytes));
             assert!(!r.part10);
-            assert_eq!(r.transfer_syntax, uid);
+            assert_eq!(&*r.transfer_syntax, uid);
             assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
             assert_eq!(r.columns, Some(COLUMNS));
             assert!(r.pixel_data.is_some());
@@ -763,10 +791,10 @@ mod tests {
         cut.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
         cut.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
         let r = instance(read_bytes(&cut));
-        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
-        assert_eq!(r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+        assert_eq!(&*r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
         assert_eq!(r.sop_instance_uid, "1.2.3");
-        assert_eq!(r.study_instance_uid, "1.2");
+        assert_eq!(&*r.study_instance_uid, "1.2");
     }
 
     fn encapsulated() -> Vec<u8> {
@@ -780,7 +808,7 @@ mod tests {
     fn encapsulated_pixel_data_is_walked() {
         let bytes = encapsulated();
         let r = instance(read_bytes(&bytes));
-        assert_eq!(r.transfer_syntax, uids::JPEG_LOSSLESS_SV1);
+        assert_eq!(&*r.transfer_syntax, uids::JPEG_LOSSLESS_SV1);
         let pixel = r.pixel_data.expect("pixel data");
         assert_eq!(
             pixel.encoding,
@@ -966,7 +994,7 @@ mod tests {
             bytes.extend(0xF000_0000_u32.to_le_bytes());
             bytes.extend([b'x'; 64]);
             let r = instance(read_bytes(&bytes));
-            assert_eq!(r.series_instance_uid, "1.2.4");
+            assert_eq!(&*r.series_instance_uid, "1.2.4");
             let defect = r.defect.expect("defect");
             assert_eq!(defect.kind, DefectKind::BogusLength);
             assert!(
@@ -1135,9 +1163,9 @@ mod tests {
         bytes.extend(implicit(tags::ROWS, &2_u16.to_le_bytes()));
         bytes.extend(implicit(tags::PIXEL_DATA, &[0; 8]));
         let r = instance(read_bytes(&bytes));
-        assert_eq!(r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.transfer_syntax, uids::EXPLICIT_VR_LITTLE_ENDIAN);
         assert_eq!(
-            r.patient_name.map(|t| t.text).as_deref(),
+            r.patient_name.as_deref().map(|t| t.text.as_str()),
             Some("SMITH^JOHN")
         );
         assert_eq!(r.rows, Some(2));
@@ -1157,7 +1185,7 @@ mod tests {
         bytes.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
         bytes.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
         let r = instance(read_bytes(&bytes));
-        assert_eq!(r.transfer_syntax, private);
+        assert_eq!(&*r.transfer_syntax, private);
         assert_eq!(r.modality.as_deref(), Some("MR"));
 
         let mut opaque = meta_bytes(private);

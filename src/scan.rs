@@ -1,5 +1,7 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
+use std::collections::HashSet;
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,12 +10,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::archive::{self, Archive};
+use crate::charset::DecodedText;
 use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header,
+    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
 };
-use crate::walk::{MediaFile, Skipped, WalkError, walk};
+use crate::walk::{Skipped, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -30,7 +33,7 @@ pub struct ScanOptions {
 }
 
 /// Bytes the optical reader reads from the start of each file: the header reader's first buffer fill.
-const PREFETCH: usize = 16 * 1024;
+const PREFETCH: usize = 8 * 1024;
 
 /// A file that is not DICOM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,84 +98,178 @@ impl Scan {
     }
 }
 
+/// Files read per batch: the outcomes of one batch are moved into the final vectors before the next is read, so
+/// the scan never holds every file's outcome and its record at once.
+const BATCH: usize = 4096;
+
 /// Walks `root` (a folder, or a `.zip` or `.iso` read in place) and reads every regular file's header in
 /// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
-    let (archive, mut listing) = match archive::detect(root) {
+    let (archive, listing) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
             (Some(Arc::new(archive)), listing)
         }
         None => (None, walk(root)?),
     };
+    let base = listing.base;
     let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
         .files
-        .drain(..)
+        .into_iter()
         .partition(|f| is_dicomdir_name(&f.relative));
-    listing.files = files;
-    let progress = progress_bar(options.progress, listing.files.len() as u64);
-    let files = &listing.files;
-    let read_one = |file: &MediaFile| {
-        let outcome = match &archive {
-            None => read_header(&file.path, &file.relative),
-            Some(archive) => archive.read_header(&file.relative),
-        };
-        progress.inc(1);
-        outcome
-    };
-    let read_all = || {
-        if archive.is_none() && options.media.ordered(root) {
-            let order = disc_order(files.len(), |i| physical_offset(&files[i].path));
-            let mut buffer = vec![0u8; PREFETCH];
-            ordered_map(
-                &order,
-                |i| prefetch(&files[i].path, &mut buffer),
-                |i| read_one(&files[i]),
-            )
-        } else {
-            files.par_iter().map(read_one).collect::<Vec<_>>()
-        }
-    };
-    let outcomes = match build_pool(options.jobs) {
-        Some(pool) => pool.install(read_all),
-        None => read_all(),
-    };
-    progress.finish_and_clear();
-
     let mut scan = Scan {
         root: root.to_path_buf(),
         skipped: listing.skipped,
-        files: listing.files.len() + dicomdirs.len(),
-        bytes: listing.files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
+        files: files.len() + dicomdirs.len(),
+        bytes: files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
         archive,
         ..Scan::default()
     };
-    for (file, outcome) in listing.files.iter().zip(outcomes) {
-        match outcome {
-            HeaderOutcome::Instance(record) => {
-                scan.header_bytes += record.header_bytes;
-                if record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
-                    scan.dicomdirs.push(record.path);
-                } else {
-                    scan.records.push(*record);
-                }
+    let progress = progress_bar(options.progress, files.len() as u64);
+    let read_one = |i: usize| {
+        let file = &files[i];
+        let outcome = match &scan.archive {
+            None => read_file(&base.join(&file.relative), file.size, &file.relative),
+            Some(archive) => archive.read_header(&file.relative),
+        };
+        progress.inc(1);
+        (i, outcome)
+    };
+    let ordered = scan.archive.is_none() && options.media.ordered(root);
+    let order = if ordered {
+        disc_order(files.len(), |i| {
+            physical_offset(&base.join(&files[i].relative))
+        })
+    } else {
+        (0..files.len()).collect()
+    };
+    let pool = build_pool(options.jobs);
+    let mut buffer = vec![0u8; PREFETCH];
+    let mut directories_by_class = Vec::new();
+    let mut interner = Interner::default();
+    for batch in order.chunks(BATCH) {
+        let mut read_batch = || {
+            if ordered {
+                ordered_map(
+                    batch,
+                    |i| prefetch(&base.join(&files[i].relative), &mut buffer),
+                    read_one,
+                )
+            } else {
+                batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
             }
-            HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
-                path: file.relative.clone(),
-                size: file.size,
-                reason,
-            }),
-            HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
-                path: file.relative.clone(),
-                defect,
-            }),
+        };
+        let outcomes = match &pool {
+            Some(pool) => pool.install(read_batch),
+            None => read_batch(),
+        };
+        for (i, outcome) in outcomes {
+            let file = &files[i];
+            match outcome {
+                HeaderOutcome::Instance(record) => {
+                    scan.header_bytes += record.header_bytes;
+                    if &*record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
+                        directories_by_class.push(record.path);
+                    } else {
+                        let mut record = *record;
+                        interner.share(&mut record);
+                        scan.records.push(record);
+                    }
+                }
+                HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
+                    path: file.relative.clone(),
+                    size: file.size,
+                    reason,
+                }),
+                HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
+                    path: file.relative.clone(),
+                    defect,
+                }),
+            }
         }
     }
+    progress.finish_and_clear();
+    directories_by_class.sort();
+    scan.dicomdirs.extend(directories_by_class);
     scan.records.sort_by(|a, b| a.path.cmp(&b.path));
+    scan.records.shrink_to_fit();
+    scan.other_files.sort_by(|a, b| a.path.cmp(&b.path));
+    scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
     Ok(scan)
+}
+
+/// Reads the header of the regular file at `path`, of the `size` the walk found (saving a second `stat`).
+fn read_file(path: &Path, size: u64, relative: &Path) -> HeaderOutcome {
+    match std::fs::File::open(path) {
+        Ok(file) => read_header_from(file, size, relative),
+        Err(e) => HeaderOutcome::Unreadable(FileDefect {
+            kind: DefectKind::Io,
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// Most distinct values the [`Interner`] keeps per kind: a disc of all-different values cannot grow it further.
+const MAX_SHARED: usize = 1 << 16;
+
+/// Makes the records share one allocation per distinct value of the attributes files repeat (UIDs of the study,
+/// series, SOP class and transfer syntax, dates, names, descriptions).
+#[derive(Default)]
+struct Interner {
+    texts: HashSet<Arc<str>>,
+    decoded: HashSet<Arc<DecodedText>>,
+}
+
+impl Interner {
+    fn share(&mut self, r: &mut InstanceRecord) {
+        for value in [
+            &mut r.transfer_syntax,
+            &mut r.sop_class_uid,
+            &mut r.study_instance_uid,
+            &mut r.series_instance_uid,
+        ] {
+            share(&mut self.texts, value);
+        }
+        for value in [
+            &mut r.patient_birth_date,
+            &mut r.study_date,
+            &mut r.modality,
+            &mut r.series_date,
+            &mut r.acquisition_date,
+            &mut r.content_date,
+            &mut r.image_type,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            share(&mut self.texts, value);
+        }
+        for value in [
+            &mut r.patient_name,
+            &mut r.patient_id,
+            &mut r.study_description,
+            &mut r.series_description,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            share(&mut self.decoded, value);
+        }
+    }
+}
+
+/// Replaces `value` by the equal one already in `seen`, or adds it there.
+fn share<T: Eq + Hash + ?Sized>(seen: &mut HashSet<Arc<T>>, value: &mut Arc<T>) {
+    match seen.get(&**value) {
+        Some(shared) => *value = Arc::clone(shared),
+        None if seen.len() < MAX_SHARED => {
+            seen.insert(Arc::clone(value));
+        }
+        None => {}
+    }
 }
 
 /// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
@@ -218,4 +315,46 @@ fn progress_bar(visible: bool, total: u64) -> ProgressBar {
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+
+    #[test]
+    fn records_share_repeated_values_and_keep_their_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+            .study(StudySpec::new("Chest").series(SeriesSpec::ct(3)))
+            .dicomdir(false)
+            .viewer_files(false);
+        write_disc(dir.path(), &spec).expect("write disc");
+        let scan = scan(dir.path(), &ScanOptions::default()).expect("scan");
+        let [a, b, c] = &scan.records[..] else {
+            panic!("expected 3 records, got {}", scan.records.len());
+        };
+        assert!(Arc::ptr_eq(&a.study_instance_uid, &c.study_instance_uid));
+        assert!(Arc::ptr_eq(&a.series_instance_uid, &b.series_instance_uid));
+        let (Some(name_a), Some(name_c)) = (&a.patient_name, &c.patient_name) else {
+            panic!("patient names missing");
+        };
+        assert!(Arc::ptr_eq(name_a, name_c));
+        assert_eq!(name_a.text, "SMITH^JOHN");
+        assert_ne!(a.sop_instance_uid, b.sop_instance_uid);
+        assert_ne!(a.path, b.path);
+    }
+
+    #[test]
+    fn sharing_stops_growing_at_its_cap() {
+        let mut seen = HashSet::new();
+        for i in 0..MAX_SHARED + 10 {
+            let mut value: Arc<str> = i.to_string().into();
+            share(&mut seen, &mut value);
+        }
+        assert_eq!(seen.len(), MAX_SHARED);
+        let mut again: Arc<str> = "7".into();
+        share(&mut seen, &mut again);
+        assert!(seen.get("7").is_some_and(|kept| Arc::ptr_eq(kept, &again)));
+    }
 }

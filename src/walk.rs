@@ -11,9 +11,7 @@ use walkdir::WalkDir;
 /// A regular file found on the media.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
-    /// Full path, used to open the file.
-    pub path: PathBuf,
-    /// Path relative to the media root, used in every message.
+    /// Path relative to the media root, used in every message (joined to the root to open the file).
     pub relative: PathBuf,
     /// Size in bytes from the directory entry's metadata.
     pub size: u64,
@@ -45,6 +43,8 @@ pub enum SkipReason {
 /// Everything the walk found.
 #[derive(Debug, Clone, Default)]
 pub struct Walk {
+    /// The folder the relative paths start from: the root, or the folder of a root that is a single file.
+    pub base: PathBuf,
     /// Regular files, in directory order (sorted by name at each level, as ISO 9660 stores them).
     pub files: Vec<MediaFile>,
     /// Entries that were not read.
@@ -66,11 +66,18 @@ pub enum WalkError {
 
 /// Walks `root` (a directory, or a single file) and lists what is on it.
 pub fn walk(root: &Path) -> Result<Walk, WalkError> {
-    std::fs::metadata(root).map_err(|source| WalkError::Root {
+    let meta = std::fs::metadata(root).map_err(|source| WalkError::Root {
         path: root.to_path_buf(),
         source,
     })?;
-    let mut result = Walk::default();
+    let base = match root.parent() {
+        Some(parent) if !meta.is_dir() => parent.to_path_buf(),
+        _ => root.to_path_buf(),
+    };
+    let mut result = Walk {
+        base,
+        ..Walk::default()
+    };
     let walker = WalkDir::new(root).follow_links(false).sort_by_file_name();
     for entry in walker {
         match entry {
@@ -88,7 +95,6 @@ pub fn walk(root: &Path) -> Result<Walk, WalkError> {
                 } else if file_type.is_file() {
                     match entry.metadata() {
                         Ok(meta) => result.files.push(MediaFile {
-                            path: entry.into_path(),
                             relative,
                             size: meta.len(),
                         }),
@@ -160,6 +166,7 @@ mod tests {
             ]
         );
         assert_eq!(walk.files[1].size, 1);
+        assert_eq!(walk.base, root);
         let skipped: Vec<_> = walk
             .skipped
             .iter()
@@ -177,6 +184,7 @@ mod tests {
         let walk = walk(&file).unwrap();
         assert_eq!(walk.files.len(), 1);
         assert_eq!(walk.files[0].relative, PathBuf::from("one.dcm"));
+        assert_eq!(walk.base.join(&walk.files[0].relative), file);
     }
 
     #[test]

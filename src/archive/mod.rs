@@ -127,10 +127,10 @@ impl Archive {
             }
         }
         let walk = Walk {
+            base: path.to_path_buf(),
             files: unique
                 .iter()
                 .map(|e| MediaFile {
-                    path: path.join(&e.relative),
                     relative: e.relative.clone(),
                     size: e.size,
                 })

@@ -224,7 +224,7 @@ impl FromStr for DateRange {
 /// The most common valid value of one date attribute among `instances`, ties broken by the earliest date.
 fn most_common_date<'a>(
     instances: &[&'a InstanceRecord],
-    field: impl Fn(&'a InstanceRecord) -> Option<&'a String>,
+    field: impl Fn(&'a InstanceRecord) -> Option<&'a str>,
 ) -> Option<StudyDate> {
     let mut counts: BTreeMap<StudyDate, usize> = BTreeMap::new();
     for record in instances {
@@ -241,7 +241,7 @@ fn most_common_date<'a>(
 
 /// The study's date: the most common valid StudyDate among its instances, `None` when none is valid.
 pub fn study_date(instances: &[&InstanceRecord]) -> Option<StudyDate> {
-    most_common_date(instances, |r| r.study_date.as_ref())
+    most_common_date(instances, |r| r.study_date.as_deref())
 }
 
 /// How the report names a study to a patient: `CT study 'Chest' of 2024-03-20`, `MR/SR study` when undated.
@@ -283,15 +283,15 @@ fn image_date_hint(instances: &[&InstanceRecord]) -> Option<String> {
     let hints: Vec<String> = [
         (
             "series date",
-            most_common_date(instances, |r| r.series_date.as_ref()),
+            most_common_date(instances, |r| r.series_date.as_deref()),
         ),
         (
             "acquisition date",
-            most_common_date(instances, |r| r.acquisition_date.as_ref()),
+            most_common_date(instances, |r| r.acquisition_date.as_deref()),
         ),
         (
             "content date",
-            most_common_date(instances, |r| r.content_date.as_ref()),
+            most_common_date(instances, |r| r.content_date.as_deref()),
         ),
     ]
     .into_iter()
@@ -426,14 +426,14 @@ pub fn check_study_dates(
     let mut by_series: BTreeMap<&str, Vec<&InstanceRecord>> = BTreeMap::new();
     for record in instances {
         by_series
-            .entry(record.series_instance_uid.as_str())
+            .entry(&*record.series_instance_uid)
             .or_default()
             .push(record);
     }
     let mut series_dates: BTreeMap<StudyDate, BTreeSet<String>> = BTreeMap::new();
     for series in by_series.values() {
-        let series_date = most_common_date(series, |r| r.series_date.as_ref())
-            .or_else(|| most_common_date(series, |r| r.acquisition_date.as_ref()));
+        let series_date = most_common_date(series, |r| r.series_date.as_deref())
+            .or_else(|| most_common_date(series, |r| r.acquisition_date.as_deref()));
         if let Some(series_date) = series_date {
             let name = series
                 .iter()
@@ -753,7 +753,7 @@ mod tests {
     #[test]
     fn labels() {
         let mut a = record("s1", Some("20240320"));
-        a.study_description = Some(crate::charset::DecodedText::plain("Chest"));
+        a.study_description = Some(crate::charset::DecodedText::plain("Chest").into());
         let mut b = record("s2", Some("20240320"));
         b.modality = Some("SR".into());
         assert_eq!(study_label(&[&a, &b]), "CT/SR study 'Chest' of 2024-03-20");

@@ -143,6 +143,7 @@ fn cross_check<'s>(
                 disagree.push(display(found));
             }
             if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
+                && listed != &**actual
                 && person_key(listed) != person_key(actual)
             {
                 let pair = (display_name(listed), display_name(actual));

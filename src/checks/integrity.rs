@@ -130,7 +130,7 @@ fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
     let pixel = record.pixel_data.as_ref()?;
     match pixel.encoding {
         PixelEncoding::Native { declared_length } => {
-            if !NATIVE_SYNTAXES.contains(&record.transfer_syntax.as_str()) {
+            if !NATIVE_SYNTAXES.contains(&&*record.transfer_syntax) {
                 return None;
             }
             let expected = record.expected_pixel_bytes()?;
@@ -195,7 +195,7 @@ fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
     for record in records {
         if let Some((_, name)) = UNUSUAL_SYNTAXES
             .iter()
-            .find(|(uid, _)| *uid == record.transfer_syntax)
+            .find(|(uid, _)| *uid == &*record.transfer_syntax)
         {
             unusual.push((record, name));
         } else if TransferSyntaxRegistry
@@ -207,7 +207,7 @@ fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
     }
     let mut findings = Vec::new();
     if !unknown.is_empty() {
-        let mut uids: Vec<&str> = unknown.iter().map(|r| r.transfer_syntax.as_str()).collect();
+        let mut uids: Vec<&str> = unknown.iter().map(|r| &*r.transfer_syntax).collect();
         uids.sort_unstable();
         uids.dedup();
         findings.push(

@@ -55,7 +55,7 @@ pub fn persons(records: &[InstanceRecord], catalog: &Catalog) -> Vec<Person> {
             let record = &records[index];
             let name = record
                 .patient_name
-                .as_ref()
+                .as_deref()
                 .filter(|n| !n.text.trim_matches(['^', '=', ' ']).is_empty());
             let identity = Identity {
                 name: name.map(|n| n.text.clone()),
@@ -103,9 +103,9 @@ pub fn persons(records: &[InstanceRecord], catalog: &Catalog) -> Vec<Person> {
             *tally.dobs.entry(dob.clone()).or_default() += instances.len();
         }
         for &index in instances {
-            let uid = &records[index].study_instance_uid;
-            if !person.studies.contains(uid) {
-                person.studies.push(uid.clone());
+            let uid = &*records[index].study_instance_uid;
+            if !person.studies.iter().any(|s| s == uid) {
+                person.studies.push(uid.to_string());
             }
         }
     }

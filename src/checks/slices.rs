@@ -946,7 +946,7 @@ mod tests {
             series_instance_uid: "1.2.3.4".into(),
             series_number: Some(3),
             modality: Some("CT".into()),
-            series_description: Some(DecodedText::plain("Chest 1.25 mm")),
+            series_description: Some(DecodedText::plain("Chest 1.25 mm").into()),
             image_type: Some("ORIGINAL\\PRIMARY\\AXIAL".into()),
             instance_number: Some(n),
             image_position: Some(position),

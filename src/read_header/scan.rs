@@ -2,26 +2,33 @@
 //!
 //! [`Source`] owns one buffered, read-only file handle and knows the file size and the current offset. It sniffs
 //! the file type, reads the file meta group by hand (capped at 64 KiB), and hands the data set to a [`Walker`]:
-//! a token stream on `dicom_parser`'s iterative `DataSetReader` that checks every declared length against the
-//! bytes left in the file before the value is read, caps sequence nesting, and stops at root-level Pixel Data.
+//! an iterative walk on `dicom_parser`'s `StatefulDecoder` that checks every declared length against the bytes
+//! left in the file before the value is read or skipped, caps sequence nesting, and stops at root-level Pixel
+//! Data.
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
-use dicom_core::header::{Length, VR};
-use dicom_core::{PrimitiveValue, Tag};
-use dicom_encoding::transfer_syntax::{Codec, TransferSyntax, TransferSyntaxIndex};
-use dicom_parser::dataset::DataToken;
-use dicom_parser::dataset::read::{DataSetReader, DataSetReaderOptions, ValueReadStrategy};
-use dicom_parser::stateful::decode::DynStatefulDecoder;
+use dicom_core::Tag;
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+use dicom_encoding::decode::adaptive_le::StandardAdaptiveVRLittleEndianDecoder;
+use dicom_encoding::decode::{DecodeFrom, Error as DecodeError};
+use dicom_encoding::snafu::GenerateImplicitData;
+use dicom_encoding::text::SpecificCharacterSet;
+use dicom_encoding::transfer_syntax::{
+    Codec, DynDecoder, Endianness, TransferSyntax, TransferSyntaxIndex,
+};
+use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode, StatefulDecoder};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use super::{DefectKind, FileDefect};
 
-/// Read buffer size: one or two reads cover a usual header.
-const BUF_CAPACITY: usize = 16 * 1024;
+/// Read buffer size: one read covers a usual header, a second one a long vendor header.
+const BUF_CAPACITY: usize = 8 * 1024;
 /// Largest file meta group accepted.
 const MAX_META_BYTES: u64 = 64 * 1024;
 /// Deepest sequence nesting accepted (real files stay well below 10).
@@ -321,24 +328,41 @@ impl Source {
         })
     }
 
-    /// A guarded token stream over the data set at the current position.
+    /// A guarded walk over the data set at the current position.
     pub(crate) fn walker(&mut self, ts: &TransferSyntax) -> Result<Walker<'_>, FileDefect> {
+        let at = self.pos.get();
+        let explicit = ts.endianness() == Endianness::Little
+            && self.reader.fill_buf().is_ok_and(starts_explicit);
         let counting = Counting {
             inner: &mut self.reader,
             pos: &self.pos,
         };
-        let options = DataSetReaderOptions::default()
-            .value_read(ValueReadStrategy::Raw)
-            .flexible_decoding(true);
-        let tokens = DataSetReader::new_with_ts_options(counting, ts, options)
-            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let decoder: DynDecoder<Counting<'_>> = if explicit {
+            Box::<ExplicitLe>::default()
+        } else if ts.endianness() == Endianness::Little {
+            Box::<StandardAdaptiveVRLittleEndianDecoder>::default()
+        } else {
+            ts.decoder_for().ok_or_else(|| {
+                defect(
+                    DefectKind::Malformed,
+                    format!("no decoder for transfer syntax {}", ts.uid()),
+                )
+            })?
+        };
+        let decoder = StatefulDecoder::new_with_position(
+            counting,
+            decoder,
+            ts.basic_decoder(),
+            SpecificCharacterSet::default(),
+            at,
+        );
         Ok(Walker {
-            tokens,
+            decoder,
             pos: &self.pos,
             size: self.size,
             stack: Vec::new(),
             depth: 0,
-            boundary: self.pos.get(),
+            pending: None,
         })
     }
 
@@ -443,7 +467,8 @@ pub(crate) struct Fragments {
     pub defect: Option<FileDefect>,
 }
 
-/// Hands out bytes from the shared buffer and advances the shared offset.
+/// Hands out bytes from the shared buffer and advances the shared offset; seeks move inside the buffer when they
+/// can, so skipped values cost neither a copy nor an allocation.
 struct Counting<'a> {
     inner: &'a mut BufReader<Box<dyn ReadSeek>>,
     pos: &'a Cell<u64>,
@@ -455,22 +480,83 @@ impl Read for Counting<'_> {
         self.pos.set(self.pos.get() + n as u64);
         Ok(n)
     }
+
+    /// Element headers are read 2 and 4 bytes at a time: copied straight out of the buffer when it holds them.
+    #[inline(always)]
+    fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        let n = buf.len();
+        match self.inner.buffer().get(..n) {
+            Some(buffered) => {
+                buf.copy_from_slice(buffered);
+                self.inner.consume(n);
+            }
+            None => self.inner.read_exact(buf)?,
+        }
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(())
+    }
+}
+
+impl Seek for Counting<'_> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            io::SeekFrom::Start(at) => Some(at),
+            io::SeekFrom::Current(delta) => self.pos.get().checked_add_signed(delta),
+            io::SeekFrom::End(_) => None,
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek outside the file"))?;
+        let delta = i64::try_from(i128::from(target) - i128::from(self.pos.get()))
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "seek too far"))?;
+        match usize::try_from(delta) {
+            // A short skip past the end of the buffer reads on rather than paying for an lseek and a refill.
+            Ok(mut left) if left <= BUF_CAPACITY => {
+                while left > 0 {
+                    let buffered = match self.inner.fill_buf() {
+                        Ok(buffered) => buffered,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    if buffered.is_empty() {
+                        return Err(io::ErrorKind::UnexpectedEof.into());
+                    }
+                    let n = buffered.len().min(left);
+                    self.inner.consume(n);
+                    self.pos.set(self.pos.get() + n as u64);
+                    left -= n;
+                }
+                return Ok(target);
+            }
+            _ => self.inner.seek_relative(delta)?,
+        }
+        self.pos.set(target);
+        Ok(target)
+    }
 }
 
 /// Where the walker is: the open sequences and items from the root down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Frame {
-    /// Inside a sequence; `items` counts the items started so far.
-    Seq { tag: Tag, items: u32 },
-    /// Inside the item with this index (from 0) of the enclosing sequence.
-    Item { index: u32, offset: u64 },
+    /// Inside a sequence; `items` counts the items started so far; `end` is the offset a defined-length sequence
+    /// ends at.
+    Seq {
+        tag: Tag,
+        items: u32,
+        end: Option<u64>,
+    },
+    /// Inside the item with this index (from 0) of the enclosing sequence, whose header began at `offset`; `end`
+    /// is the offset a defined-length item ends at.
+    Item {
+        index: u32,
+        offset: u64,
+        end: Option<u64>,
+    },
 }
 
 /// What the walker found next.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Event {
-    /// A primitive element and its value bytes, in file byte order.
-    Element { tag: Tag, value: PrimitiveValue },
+    /// A primitive element; its value is read with [`Walker::read_value`], or skipped by the next call.
+    Element(Tag),
     /// A sequence (or undefined-length element) starts.
     SeqStart(Tag),
     /// An item starts; its header began at `offset`.
@@ -487,15 +573,25 @@ pub(crate) enum Event {
     PastPixelData(Tag),
 }
 
-/// A data set token stream with every length checked and nesting capped.
+/// Longest value [`Walker::read_value`] reads: far beyond any attribute the scanner keeps.
+const MAX_VALUE: u32 = 64 * 1024;
+
+/// Item (FFFE,E000).
+const ITEM: Tag = Tag(0xFFFE, 0xE000);
+/// Item Delimitation Item (FFFE,E00D).
+const ITEM_END: Tag = Tag(0xFFFE, 0xE00D);
+
+/// A data set walk on `dicom_parser`'s stateful decoder: element and item headers are decoded one by one, every
+/// declared length is checked against the bytes left before anything else is read, values nobody asks for are
+/// seeked over, sequences and items are tracked on an explicit stack (no recursion) capped at [`MAX_DEPTH`].
 pub(crate) struct Walker<'a> {
-    tokens: DataSetReader<DynStatefulDecoder<Counting<'a>>>,
+    decoder: DynStatefulDecoder<Counting<'a>>,
     pos: &'a Cell<u64>,
     size: u64,
     stack: Vec<Frame>,
     depth: usize,
-    /// Offset just after the last complete token.
-    boundary: u64,
+    /// Value length of the last [`Event::Element`], until it is read or skipped.
+    pending: Option<u32>,
 }
 
 impl Walker<'_> {
@@ -504,154 +600,357 @@ impl Walker<'_> {
         &self.stack
     }
 
+    /// Reads the value of the element just returned into `buf` (cleared first). Returns false, leaving the
+    /// value to be skipped, when it is longer than any attribute the scanner keeps (or was already consumed).
+    pub(crate) fn read_value(&mut self, buf: &mut Vec<u8>) -> Result<bool, FileDefect> {
+        buf.clear();
+        match self.pending {
+            Some(len) if len <= MAX_VALUE => {
+                self.pending = None;
+                self.decoder
+                    .read_to_vec(len, buf)
+                    .map_err(|e| parser_defect(&e, self.pos.get()))?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Next event; `Ok(None)` at a clean end of file on an element boundary at the root.
     pub(crate) fn next_event(&mut self) -> Result<Option<Event>, FileDefect> {
+        if let Some(len) = self.pending.take() {
+            self.skip(u64::from(len))?;
+        }
         loop {
-            let token = match self.tokens.next() {
-                None => return self.end(),
-                Some(Err(e)) => return Err(parser_defect(&e, self.pos.get())),
-                Some(Ok(token)) => token,
-            };
-            let at = self.pos.get();
-            let event = match token {
-                DataToken::ElementHeader(header) => {
-                    if header.tag.0 == 0x0000 {
-                        return Err(defect(
-                            DefectKind::Malformed,
-                            format!(
-                                "zero bytes where the data set continues, at offset {}",
-                                self.boundary
-                            ),
-                        ));
-                    }
-                    if self.stack.is_empty() && header.tag >= PIXEL_DATA {
-                        return Ok(Some(if header.tag == PIXEL_DATA {
-                            Event::PixelData {
-                                offset: at,
-                                declared_length: header.len.0,
-                            }
-                        } else {
-                            Event::PastPixelData(header.tag)
-                        }));
-                    }
-                    check_length(header.tag, u64::from(header.len.0), at, self.size)?;
-                    let value = match self.tokens.next() {
-                        Some(Ok(DataToken::PrimitiveValue(value))) => value,
-                        Some(Err(e)) => return Err(parser_defect(&e, self.pos.get())),
-                        _ => {
-                            return Err(defect(
-                                DefectKind::Malformed,
-                                format!(
-                                    "no value after the header of {} at offset {at}",
-                                    header.tag
-                                ),
-                            ));
-                        }
-                    };
-                    Event::Element {
-                        tag: header.tag,
-                        value,
-                    }
-                }
-                DataToken::SequenceStart { tag, len } => {
-                    if self.stack.is_empty() && tag >= PIXEL_DATA {
-                        return Ok(Some(Event::PastPixelData(tag)));
-                    }
-                    self.check_defined(tag, len, at)?;
-                    self.enter(tag, at)?;
-                    Event::SeqStart(tag)
-                }
-                DataToken::PixelSequenceStart => {
-                    if self.stack.is_empty() {
-                        return Ok(Some(Event::PixelSequence { offset: at }));
-                    }
-                    self.enter(PIXEL_DATA, at)?;
-                    Event::SeqStart(PIXEL_DATA)
-                }
-                DataToken::ItemStart { len } => {
-                    self.check_defined(Tag(0xFFFE, 0xE000), len, at)?;
-                    let offset = at.saturating_sub(8);
-                    let index = match self.stack.last_mut() {
-                        Some(Frame::Seq { items, .. }) => {
-                            let index = *items;
-                            *items = items.saturating_add(1);
-                            index
-                        }
-                        _ => {
-                            return Err(defect(
-                                DefectKind::Malformed,
-                                format!("item outside a sequence at offset {at}"),
-                            ));
-                        }
-                    };
-                    self.stack.push(Frame::Item { index, offset });
-                    Event::ItemStart { offset }
-                }
-                DataToken::ItemEnd => {
-                    if let Some(Frame::Item { .. }) = self.stack.last() {
-                        self.stack.pop();
-                    }
-                    Event::ItemEnd
-                }
-                DataToken::SequenceEnd => {
-                    if let Some(Frame::Seq { .. }) = self.stack.last() {
-                        self.stack.pop();
-                        self.depth = self.depth.saturating_sub(1);
-                    }
-                    Event::SeqEnd
-                }
-                DataToken::ItemValue(_) | DataToken::OffsetTable(_) => {
-                    self.boundary = self.pos.get();
-                    continue;
-                }
-                DataToken::PrimitiveValue(_) => {
+            if let Some(event) = self.close_defined()? {
+                return Ok(Some(event));
+            }
+            let start = self.pos.get();
+            match self.size.saturating_sub(start) {
+                0 if self.stack.is_empty() => return Ok(None),
+                0 => {
                     return Err(defect(
-                        DefectKind::Malformed,
-                        format!("value without a header at offset {at}"),
+                        DefectKind::Truncated,
+                        format!("file ends inside a sequence at offset {start}"),
                     ));
                 }
+                1..8 => {
+                    return Err(defect(
+                        DefectKind::Truncated,
+                        format!("file ends inside an element header at offset {start}"),
+                    ));
+                }
+                _ => {}
+            }
+            let event = if let Some(Frame::Seq { .. }) = self.stack.last() {
+                self.item_header(start)?
+            } else {
+                self.element_header(start)?
             };
-            self.boundary = self.pos.get();
-            return Ok(Some(event));
+            if let Some(event) = event {
+                return Ok(Some(event));
+            }
         }
     }
 
-    fn enter(&mut self, tag: Tag, at: u64) -> Result<(), FileDefect> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
+    /// Ends the innermost defined-length item or sequence when the reader stands at its end.
+    fn close_defined(&mut self) -> Result<Option<Event>, FileDefect> {
+        let (end, event) = match self.stack.last() {
+            Some(Frame::Seq { end: Some(end), .. }) => (*end, Event::SeqEnd),
+            Some(Frame::Item { end: Some(end), .. }) => (*end, Event::ItemEnd),
+            _ => return Ok(None),
+        };
+        let at = self.pos.get();
+        if at < end {
+            return Ok(None);
+        }
+        if at > end {
             return Err(defect(
-                DefectKind::TooDeep,
-                format!("sequences nested deeper than {MAX_DEPTH} levels at {tag}, offset {at}"),
+                DefectKind::Malformed,
+                format!("an element runs past the end of its item or sequence at offset {end}"),
             ));
         }
-        self.stack.push(Frame::Seq { tag, items: 0 });
-        Ok(())
+        self.pop();
+        Ok(Some(event))
     }
 
-    fn check_defined(&self, tag: Tag, len: Length, at: u64) -> Result<(), FileDefect> {
+    /// An item header where a sequence expects one: an item, or the sequence delimiter.
+    fn item_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
+        let header = self
+            .decoder
+            .decode_item_header()
+            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let at = self.pos.get();
+        match header {
+            SequenceItemHeader::Item { len } => {
+                let end = self.defined_end(ITEM, len, at)?;
+                let Some(Frame::Seq { items, .. }) = self.stack.last_mut() else {
+                    return Err(defect(
+                        DefectKind::Malformed,
+                        format!("item outside a sequence at offset {start}"),
+                    ));
+                };
+                let index = *items;
+                *items = items.saturating_add(1);
+                self.stack.push(Frame::Item {
+                    index,
+                    offset: start,
+                    end,
+                });
+                Ok(Some(Event::ItemStart { offset: start }))
+            }
+            SequenceItemHeader::SequenceDelimiter => {
+                self.pop();
+                Ok(Some(Event::SeqEnd))
+            }
+            SequenceItemHeader::ItemDelimiter => Err(defect(
+                DefectKind::Malformed,
+                format!("item delimiter outside an item at offset {start}"),
+            )),
+        }
+    }
+
+    /// An element header at the root or inside an item.
+    fn element_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
+        let header = self
+            .decoder
+            .decode_header()
+            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let at = self.pos.get();
+        let (tag, len) = (header.tag, header.len);
+        if tag.0 == 0x0000 {
+            return Err(defect(
+                DefectKind::Malformed,
+                format!("zero bytes where the data set continues, at offset {start}"),
+            ));
+        }
+        if tag == ITEM_END {
+            return Ok(match self.stack.last() {
+                Some(Frame::Item { .. }) => {
+                    self.pop();
+                    Some(Event::ItemEnd)
+                }
+                _ => None,
+            });
+        }
+        let root = self.stack.is_empty();
+        if root && tag >= PIXEL_DATA {
+            return Ok(Some(if tag != PIXEL_DATA || header.vr == VR::SQ {
+                Event::PastPixelData(tag)
+            } else if len.is_undefined() {
+                Event::PixelSequence { offset: at }
+            } else {
+                Event::PixelData {
+                    offset: at,
+                    declared_length: len.0,
+                }
+            }));
+        }
+        if tag == PIXEL_DATA && header.vr != VR::SQ && len.is_undefined() {
+            self.skip_fragments()?;
+            return Ok(None);
+        }
+        if header.vr == VR::SQ || len.is_undefined() {
+            let end = self.defined_end(tag, len, at)?;
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(defect(
+                    DefectKind::TooDeep,
+                    format!(
+                        "sequences nested deeper than {MAX_DEPTH} levels at {tag}, offset {at}"
+                    ),
+                ));
+            }
+            self.stack.push(Frame::Seq { tag, items: 0, end });
+            return Ok(Some(Event::SeqStart(tag)));
+        }
+        check_length(tag, u64::from(len.0), at, self.size)?;
+        self.pending = Some(len.0);
+        Ok(Some(Event::Element(tag)))
+    }
+
+    /// Seeks over encapsulated Pixel Data nested in an item, fragment by fragment, to its sequence delimiter.
+    fn skip_fragments(&mut self) -> Result<(), FileDefect> {
+        loop {
+            let start = self.pos.get();
+            if self.size.saturating_sub(start) < 8 {
+                return Err(defect(
+                    DefectKind::Truncated,
+                    format!("file ends inside nested image data at offset {start}"),
+                ));
+            }
+            let header = self
+                .decoder
+                .decode_item_header()
+                .map_err(|e| parser_defect(&e, self.pos.get()))?;
+            match header {
+                SequenceItemHeader::Item { len } if len.is_defined() => {
+                    check_length(ITEM, u64::from(len.0), self.pos.get(), self.size)?;
+                    self.skip(u64::from(len.0))?;
+                }
+                SequenceItemHeader::SequenceDelimiter => return Ok(()),
+                _ => {
+                    return Err(defect(
+                        DefectKind::Malformed,
+                        format!("unexpected item header among nested image data at offset {start}"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Seeks over `len` value bytes (already checked against the bytes left).
+    fn skip(&mut self, len: u64) -> Result<(), FileDefect> {
+        let to = self.pos.get().saturating_add(len);
+        self.decoder
+            .seek(to)
+            .map_err(|e| parser_defect(&e, self.pos.get()))
+    }
+
+    /// The end offset of a defined length, checked against the bytes left; `None` for an undefined length.
+    fn defined_end(&self, tag: Tag, len: Length, at: u64) -> Result<Option<u64>, FileDefect> {
         match len.get() {
-            Some(len) => check_length(tag, u64::from(len), at, self.size),
-            None => Ok(()),
+            Some(len) => {
+                check_length(tag, u64::from(len), at, self.size)?;
+                Ok(Some(at + u64::from(len)))
+            }
+            None => Ok(None),
         }
     }
 
-    fn end(&self) -> Result<Option<Event>, FileDefect> {
-        if self.pos.get() > self.boundary {
-            return Err(defect(
-                DefectKind::Truncated,
-                format!(
-                    "file ends inside an element header at offset {}",
-                    self.boundary
-                ),
-            ));
+    /// Leaves the innermost item or sequence.
+    fn pop(&mut self) {
+        if let Some(Frame::Seq { .. }) = self.stack.pop() {
+            self.depth = self.depth.saturating_sub(1);
         }
-        if !self.stack.is_empty() {
-            return Err(defect(
-                DefectKind::Truncated,
-                format!("file ends inside a sequence at offset {}", self.boundary),
-            ));
+    }
+}
+
+/// Explicit VR little endian element headers decoded without a string round trip for the VR (the adaptive
+/// decoder's `VR::from_binary` parses the two bytes as UTF-8 and matches them as text, for every element).
+/// Behaves as [`StandardAdaptiveVRLittleEndianDecoder`] once that has settled on explicit VR: item delimiters
+/// (group FFFE) carry a 4-byte length and no VR, an unknown VR is read as UN with a 4-byte length.
+#[derive(Default)]
+struct ExplicitLe {
+    items: StandardAdaptiveVRLittleEndianDecoder,
+}
+
+impl<S: ?Sized + Read> DecodeFrom<S> for ExplicitLe {
+    fn decode_header(&self, source: &mut S) -> Result<(DataElementHeader, usize), DecodeError> {
+        let mut head = [0u8; 8];
+        source
+            .read_exact(&mut head[..4])
+            .map_err(|source| DecodeError::ReadHeaderTag {
+                backtrace: None,
+                source,
+            })?;
+        let [g0, g1, e0, e1, ..] = head;
+        let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+        if tag.0 == 0xFFFE {
+            source
+                .read_exact(&mut head[4..])
+                .map_err(|source| DecodeError::ReadItemLength {
+                    backtrace: GenerateImplicitData::generate(),
+                    source,
+                })?;
+            let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+            return Ok((DataElementHeader::new(tag, VR::UN, Length(len)), 8));
         }
-        Ok(None)
+        source
+            .read_exact(&mut head[4..])
+            .map_err(|source| DecodeError::ReadVr {
+                backtrace: GenerateImplicitData::generate(),
+                source,
+            })?;
+        let vr = vr_of([head[4], head[5]]).unwrap_or(VR::UN);
+        if has_long_length(vr) {
+            let mut long = [0u8; 4];
+            source
+                .read_exact(&mut long)
+                .map_err(|source| DecodeError::ReadLength {
+                    backtrace: GenerateImplicitData::generate(),
+                    source,
+                })?;
+            Ok((
+                DataElementHeader::new(tag, vr, Length(u32::from_le_bytes(long))),
+                12,
+            ))
+        } else {
+            let len = u16::from_le_bytes([head[6], head[7]]);
+            Ok((DataElementHeader::new(tag, vr, Length(u32::from(len))), 8))
+        }
+    }
+
+    fn decode_item_header(&self, source: &mut S) -> Result<SequenceItemHeader, DecodeError> {
+        DecodeFrom::<S>::decode_item_header(&self.items, source)
+    }
+
+    fn decode_tag(&self, source: &mut S) -> Result<Tag, DecodeError> {
+        DecodeFrom::<S>::decode_tag(&self.items, source)
+    }
+}
+
+/// The VR spelled by two bytes, matched as bytes.
+fn vr_of(bytes: [u8; 2]) -> Option<VR> {
+    Some(match &bytes {
+        b"AE" => VR::AE,
+        b"AS" => VR::AS,
+        b"AT" => VR::AT,
+        b"CS" => VR::CS,
+        b"DA" => VR::DA,
+        b"DS" => VR::DS,
+        b"DT" => VR::DT,
+        b"FD" => VR::FD,
+        b"FL" => VR::FL,
+        b"IS" => VR::IS,
+        b"LO" => VR::LO,
+        b"LT" => VR::LT,
+        b"OB" => VR::OB,
+        b"OD" => VR::OD,
+        b"OF" => VR::OF,
+        b"OL" => VR::OL,
+        b"OV" => VR::OV,
+        b"OW" => VR::OW,
+        b"PN" => VR::PN,
+        b"SH" => VR::SH,
+        b"SL" => VR::SL,
+        b"SQ" => VR::SQ,
+        b"SS" => VR::SS,
+        b"ST" => VR::ST,
+        b"SV" => VR::SV,
+        b"TM" => VR::TM,
+        b"UC" => VR::UC,
+        b"UI" => VR::UI,
+        b"UL" => VR::UL,
+        b"UN" => VR::UN,
+        b"UR" => VR::UR,
+        b"US" => VR::US,
+        b"UT" => VR::UT,
+        b"UV" => VR::UV,
+        _ => return None,
+    })
+}
+
+/// Whether the adaptive decoder would read the data set starting with `head` (at least 6 bytes) as explicit
+/// VR: a valid VR after the first tag, compatible with the dictionary's VR for that tag when it has one.
+fn starts_explicit(head: &[u8]) -> bool {
+    let Some(&[g0, g1, e0, e1, v0, v1]) = head.get(..6) else {
+        return false;
+    };
+    let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+    if tag.0 == 0xFFFE {
+        return false;
+    }
+    let Some(vr) = vr_of([v0, v1]) else {
+        return false;
+    };
+    match StandardDataDictionary.by_tag(tag).map(|entry| entry.vr()) {
+        None => true,
+        Some(VirtualVr::Exact(expected)) => vr == expected,
+        Some(VirtualVr::Xs) => matches!(vr, VR::US | VR::SS),
+        Some(VirtualVr::Ox | VirtualVr::Px) => matches!(vr, VR::OB | VR::OW),
+        Some(VirtualVr::Lt) => matches!(vr, VR::US | VR::OW),
+        Some(_) => false,
     }
 }
 
@@ -774,4 +1073,72 @@ fn parser_defect(err: &(dyn std::error::Error + 'static), at: u64) -> FileDefect
         chain.insert(0, "file ends inside an element".to_string());
     }
     defect(kind, format!("{} (offset {at})", chain.join(": ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Element header bytes: tag, then `rest` (VR and length as written).
+    fn header(tag: Tag, rest: &[u8]) -> Vec<u8> {
+        let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+        out.extend_from_slice(rest);
+        out
+    }
+
+    #[test]
+    fn explicit_headers_decode_as_the_adaptive_decoder_decodes_them() {
+        let adaptive = StandardAdaptiveVRLittleEndianDecoder::default();
+        let tag = Tag(0x0009, 0x1010);
+        // Settle the adaptive decoder on explicit VR with a first element.
+        let first = header(Tag(0x0008, 0x0005), b"CS\x00\x00");
+        DecodeFrom::<&[u8]>::decode_header(&adaptive, &mut first.as_slice()).expect("first");
+        let mut cases: Vec<Vec<u8>> = [
+            "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD",
+            "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI",
+            "UL", "UN", "UR", "US", "UT", "UV", "ZZ", "\0\0",
+        ]
+        .iter()
+        .map(|vr| {
+            header(
+                tag,
+                &[vr.as_bytes(), &[0x10, 0x00, 0x20, 0x00, 0x30, 0x00]].concat(),
+            )
+        })
+        .collect();
+        cases.push(header(Tag(0xFFFE, 0xE00D), &[0, 0, 0, 0]));
+        cases.push(header(Tag(0xFFFE, 0xE000), &[0xFF; 4]));
+        for bytes in cases {
+            let fast = DecodeFrom::<&[u8]>::decode_header(&ExplicitLe::default(), &mut &bytes[..])
+                .expect("fast");
+            let reference =
+                DecodeFrom::<&[u8]>::decode_header(&adaptive, &mut &bytes[..]).expect("adaptive");
+            let parts = |(h, n): (DataElementHeader, usize)| (h.tag, h.vr, h.len.0, n);
+            assert_eq!(parts(fast), parts(reference), "{bytes:02X?}");
+            assert!(
+                DecodeFrom::<&[u8]>::decode_header(&ExplicitLe::default(), &mut &bytes[..7])
+                    .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn the_explicit_probe_follows_the_dictionary() {
+        assert!(starts_explicit(&header(Tag(0x0008, 0x0005), b"CS\x0A\x00")));
+        assert!(starts_explicit(&header(Tag(0x0009, 0x0010), b"LO\x0A\x00")));
+        assert!(starts_explicit(&header(Tag(0x0028, 0x0106), b"SS\x02\x00")));
+        assert!(!starts_explicit(&header(
+            Tag(0x0008, 0x0005),
+            b"\x0A\x00\x00\x00"
+        )));
+        assert!(!starts_explicit(&header(
+            Tag(0x0008, 0x0005),
+            b"UL\x0A\x00"
+        )));
+        assert!(!starts_explicit(&header(
+            Tag(0xFFFE, 0xE000),
+            b"OB\x00\x00"
+        )));
+        assert!(!starts_explicit(b"\x08\x00\x05"));
+    }
 }

@@ -190,13 +190,17 @@ pub fn build(
                 .map(|series| {
                     let head = series.first(records);
                     let assessment = outcome.series.get(&series.uid);
-                    if let Some(m) = head.modality.as_ref().filter(|m| !modalities.contains(m)) {
-                        modalities.push(m.clone());
+                    if let Some(m) = head
+                        .modality
+                        .as_deref()
+                        .filter(|m| !modalities.iter().any(|x| x == m))
+                    {
+                        modalities.push(m.to_string());
                     }
                     Series {
                         series_instance_uid: series.uid.clone(),
                         number: head.series_number,
-                        modality: head.modality.clone(),
+                        modality: head.modality.as_deref().map(str::to_string),
                         description: head.series_description.as_ref().map(|d| d.text.clone()),
                         instances: series.instances.len(),
                         frames: assessment
@@ -212,7 +216,7 @@ pub fn build(
                 description: first.study_description.as_ref().map(|d| d.text.clone()),
                 patient_name: first
                     .patient_name
-                    .as_ref()
+                    .as_deref()
                     .map(display_name)
                     .unwrap_or_default(),
                 modalities,
