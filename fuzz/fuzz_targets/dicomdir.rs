@@ -1,20 +1,13 @@
-//! The DICOMDIR parser on arbitrary bytes (written to a scratch file, since it reads from a path).
+//! The DICOMDIR parser on arbitrary bytes, through the `read_dicomdir_from` seam (nothing is written).
 #![no_main]
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::io::Cursor;
 
-use dicomcheck::dicomdir::read_dicomdir;
+use dicomcheck::dicomdir::read_dicomdir_from;
 use libfuzzer_sys::fuzz_target;
 
-fn scratch() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| std::env::temp_dir().join(format!("dicomcheck-fuzz-{}.DICOMDIR", std::process::id())))
-}
-
 fuzz_target!(|data: &[u8]| {
-    std::fs::write(scratch(), data).expect("write scratch file");
-    if let Ok(dir) = read_dicomdir(scratch()) {
+    if let Ok(dir) = read_dicomdir_from(Cursor::new(data.to_vec()), data.len() as u64) {
         assert!(dir.entries.len() <= 200_000);
     }
 });
