@@ -16,6 +16,7 @@ pub mod dicomdir;
 pub mod fixture;
 pub mod media_order;
 pub mod names;
+pub mod progress;
 pub mod read_header;
 pub mod report;
 pub mod scan;

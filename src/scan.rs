@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::archive::{self, Archive};
 use crate::charset::DecodedText;
 use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
+use crate::progress::Progress;
 use crate::read_header::{
     DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
 };
@@ -127,14 +127,20 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         archive,
         ..Scan::default()
     };
-    let progress = progress_bar(options.progress, files.len() as u64);
+    let pool = build_pool(options.jobs);
+    let threads = pool
+        .as_ref()
+        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let progress = Progress::new(options.progress, files.len() as u64, threads);
     let read_one = |i: usize| {
         let file = &files[i];
+        let reading = progress.reading(&file.relative);
         let outcome = match &scan.archive {
             None => read_file(&base.join(&file.relative), file.size, &file.relative),
             Some(archive) => archive.read_header(&file.relative),
         };
-        progress.inc(1);
+        drop(reading);
+        progress.inc();
         (i, outcome)
     };
     let ordered = scan.archive.is_none() && options.media.ordered(root);
@@ -145,7 +151,6 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     } else {
         (0..files.len()).collect()
     };
-    let pool = build_pool(options.jobs);
     let mut buffer = vec![0u8; PREFETCH];
     let mut directories_by_class = Vec::new();
     let mut interner = Interner::default();
@@ -154,7 +159,10 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
             if ordered {
                 ordered_map(
                     batch,
-                    |i| prefetch(&base.join(&files[i].relative), &mut buffer),
+                    |i| {
+                        let _reading = progress.reading(&files[i].relative);
+                        prefetch(&base.join(&files[i].relative), &mut buffer)
+                    },
                     read_one,
                 )
             } else {
@@ -190,7 +198,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
             }
         }
     }
-    progress.finish_and_clear();
+    progress.finish();
     directories_by_class.sort();
     scan.dicomdirs.extend(directories_by_class);
     scan.records.sort_by(|a, b| a.path.cmp(&b.path));
@@ -301,20 +309,6 @@ fn build_pool(jobs: Option<usize>) -> Option<rayon::ThreadPool> {
         builder = builder.num_threads(jobs.max(1));
     }
     builder.build().ok()
-}
-
-fn progress_bar(visible: bool, total: u64) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_bar} {eta}")
-    {
-        bar.set_style(style);
-    }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 #[cfg(test)]
