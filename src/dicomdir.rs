@@ -36,6 +36,10 @@ pub struct DicomDir {
     /// True when the record offsets were followed; false when they were zero, dangling or cyclic and the
     /// records were taken in file order.
     pub links_followed: bool,
+    /// True when a record, or the record list, says it is longer than the data that holds it (the list or the
+    /// file) while the records themselves are complete: a writer or editor left a stale length. The records
+    /// were read up to where the data ends.
+    pub length_overrun: bool,
 }
 
 /// One leaf directory record with the patient, study and series records it sits under.
@@ -119,6 +123,7 @@ fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
         studies,
         series,
         links_followed,
+        length_overrun: root.overrun,
     })
 }
 
@@ -127,6 +132,7 @@ fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
 struct Root {
     charset: Vec<u8>,
     first: u32,
+    overrun: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -202,6 +208,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
         .map_err(damaged)?;
     let big_endian = ts.endianness() == Endianness::Big;
     let mut walker = source.walker(ts).map_err(damaged)?;
+    walker.tolerate_overruns();
     let mut root = Root::default();
     let mut records: Vec<Record> = Vec::new();
     let mut current: Option<Record> = None;
@@ -264,6 +271,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
     if !saw_sequence {
         return Err(DicomDirError::NoRecords);
     }
+    root.overrun = walker.overran();
     Ok((root, records))
 }
 

@@ -158,7 +158,8 @@ pub struct InstanceRecord {
     pub pixel_data: Option<PixelDataInfo>,
     /// Damage found in a file whose identifying attributes were read (cut inside Pixel Data, ...).
     pub defect: Option<FileDefect>,
-    /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure.
+    /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure;
+    /// for a deflated data set, the file meta group and the inflated bytes read.
     pub header_bytes: u64,
 }
 
@@ -215,6 +216,13 @@ fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
         Ok(sniff) => scan(&mut source, sniff, &mut record, &mut texts),
         Err(defect) => Err(defect),
     };
+    // A cut or corrupt deflate stream ends the inflated data early: that, not where the walk ran out, is the
+    // damage.
+    let result = match (result, source.inflate_defect()) {
+        (Ok(()), Some(cut)) => Err(cut),
+        (Err(defect), Some(cut)) if defect.kind == DefectKind::Truncated => Err(cut),
+        (result, _) => result,
+    };
     record.header_bytes = source.bytes_read();
     texts.decode_into(&mut record);
     match result {
@@ -267,11 +275,12 @@ fn scan(
         Sniff::Raw {
             meta: false,
             explicit,
+            big_endian,
         } => {
-            record.transfer_syntax = if explicit {
-                scan::EXPLICIT_LE
-            } else {
-                scan::IMPLICIT_LE
+            record.transfer_syntax = match (explicit, big_endian) {
+                (_, true) => scan::EXPLICIT_BE,
+                (true, false) => scan::EXPLICIT_LE,
+                (false, false) => scan::IMPLICIT_LE,
             }
             .into();
         }
@@ -284,6 +293,9 @@ fn scan(
     }
     let ts = source.data_set_syntax(&record.transfer_syntax)?;
     let big_endian = ts.endianness() == Endianness::Big;
+    // Where the data set ends: the file size, or for a deflated data set the inflated size.
+    let data_end = source.size();
+    let capped = source.capped();
     let mut walker = source.walker(ts)?;
     let mut multi_frame = MultiFrame::default();
     let mut float_pixels = false;
@@ -318,14 +330,14 @@ fn scan(
                 declared_length,
             } => {
                 let declared = u64::from(declared_length);
-                let present = record.size.saturating_sub(offset);
+                let present = data_end.saturating_sub(offset);
                 record.pixel_data = Some(PixelDataInfo {
                     offset,
                     encoding: PixelEncoding::Native {
                         declared_length: declared,
                     },
                 });
-                if declared > present {
+                if declared > present && !capped {
                     record.defect = Some(FileDefect {
                         kind: DefectKind::Truncated,
                         detail: format!(
@@ -1195,12 +1207,115 @@ mod tests {
         assert!(defect.detail.contains(private), "{}", defect.detail);
     }
 
+    /// `obj` written in Deflated Explicit VR Little Endian: its explicit VR little endian data set, raw-deflated
+    /// after a meta group that declares the deflated transfer syntax.
+    fn deflated(obj: InMemDicomObject) -> Vec<u8> {
+        let plain = part10(obj, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let group_len = u32::from_le_bytes(plain[140..144].try_into().expect("group length"));
+        let data_set = &plain[144 + group_len as usize..];
+        let mut out = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, data_set).expect("deflate");
+        encoder.finish().expect("deflate");
+        out
+    }
+
     #[test]
-    fn deflated_is_malformed() {
+    fn deflated_data_set_is_inflated() {
+        let bytes = deflated(image(true));
+        let r = instance(read_bytes(&bytes));
+        let plain = instance(read_bytes(&part10(
+            image(true),
+            uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        )));
+        assert_eq!(
+            &*r.transfer_syntax,
+            uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
+        );
+        assert_eq!(r.size, bytes.len() as u64);
+        assert_eq!(r.sop_instance_uid, plain.sop_instance_uid);
+        assert_eq!(r.series_instance_uid, plain.series_instance_uid);
+        assert_eq!(r.patient_name, plain.patient_name);
+        assert_eq!((r.rows, r.columns), (Some(ROWS), Some(COLUMNS)));
+        assert_eq!(r.image_position, plain.image_position);
+        assert_eq!(
+            r.pixel_data.map(|p| p.encoding),
+            Some(PixelEncoding::Native {
+                declared_length: 24
+            })
+        );
+        assert_eq!(r.defect, None);
+
+        let r = instance(read_bytes(&deflated(enhanced(3))));
+        assert_eq!(r.frame_positions.len(), 3);
+        assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn every_cut_of_a_deflated_file_is_truncated() {
+        let bytes = deflated(image(true));
+        let data_at = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN).len();
+        for cut in data_at + 1..bytes.len() {
+            let defect = match read_bytes(&bytes[..cut]) {
+                HeaderOutcome::Instance(r) => r.defect.expect("a cut file has a defect"),
+                HeaderOutcome::Unreadable(defect) => defect,
+                other => panic!("cut at {cut}: {other:?}"),
+            };
+            assert_eq!(
+                defect.kind,
+                DefectKind::Truncated,
+                "cut at {cut}: {defect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn inflated_pixel_data_shorter_than_declared_is_truncated() {
+        let plain = part10(image(true), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        let group_len = u32::from_le_bytes(plain[140..144].try_into().expect("group length"));
+        // A complete deflate stream of a data set whose Pixel Data was cut: the inflated data ends early.
+        let data_set = &plain[144 + group_len as usize..plain.len() - 10];
         let mut bytes = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(&mut bytes, flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, data_set).expect("deflate");
+        encoder.finish().expect("deflate");
+        let defect = instance(read_bytes(&bytes)).defect.expect("defect");
+        assert_eq!(defect.kind, DefectKind::Truncated);
+        assert_eq!(
+            defect.detail,
+            "file ends inside the image data: 14 of 24 bytes present"
+        );
+    }
+
+    #[test]
+    fn corrupt_deflate_stream_is_malformed() {
+        let mut bytes = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+        // A zlib header is not raw deflate: a stored block whose length check fails.
         bytes.extend([0x78, 0x9C, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);
         let defect = unreadable(read_bytes(&bytes));
         assert_eq!(defect.kind, DefectKind::Malformed);
-        assert!(defect.detail.contains("deflated"), "{}", defect.detail);
+        assert!(defect.detail.contains("corrupt"), "{}", defect.detail);
+    }
+
+    #[test]
+    fn raw_big_endian_data_set_is_sniffed() {
+        let part10 = part10(image(true), scan::EXPLICIT_BE);
+        let group_len = u32::from_le_bytes(part10[140..144].try_into().expect("group length"));
+        let raw = &part10[144 + group_len as usize..];
+        assert_eq!(&raw[..2], &[0x00, 0x08]);
+        let r = instance(read_bytes(raw));
+        assert!(!r.part10);
+        assert_eq!(&*r.transfer_syntax, scan::EXPLICIT_BE);
+        assert_eq!(r.sop_instance_uid, "1.2.3.4.5.6");
+        assert_eq!((r.rows, r.columns), (Some(ROWS), Some(COLUMNS)));
+        assert_eq!(r.defect, None);
+        let mut no_vr = raw.to_vec();
+        no_vr[4..6].copy_from_slice(b"\x01\x02");
+        assert!(matches!(
+            read_bytes(&no_vr),
+            HeaderOutcome::NotDicom(NotDicom::NoMarker)
+        ));
     }
 }

@@ -4,11 +4,11 @@
 //! the file type, reads the file meta group by hand (capped at 64 KiB), and hands the data set to a [`Walker`]:
 //! an iterative walk on `dicom_parser`'s `StatefulDecoder` that checks every declared length against the bytes
 //! left in the file before the value is read or skipped, caps sequence nesting, and stops at root-level Pixel
-//! Data.
+//! Data. A deflated data set is inflated through a bounded, forward-only reader ([`Source::data_set_syntax`]).
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use dicom_core::Tag;
@@ -24,6 +24,7 @@ use dicom_encoding::transfer_syntax::{
 };
 use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode, StatefulDecoder};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+use flate2::read::DeflateDecoder;
 
 use super::{DefectKind, FileDefect};
 
@@ -36,6 +37,8 @@ pub(crate) const MAX_DEPTH: usize = 32;
 /// A declared length running past the end of the file is taken for a cut file up to this size, and for a bogus
 /// length beyond it.
 const PLAUSIBLE_CUT: u64 = 64 << 20;
+/// Most bytes of a deflated data set inflated: a deflate bomb costs this much inflating, and no allocation.
+pub(crate) const MAX_INFLATED: u64 = 64 << 20;
 
 /// Pixel Data (7FE0,0010).
 pub(crate) const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
@@ -43,6 +46,8 @@ pub(crate) const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
 pub(crate) const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 /// Explicit VR Little Endian.
 pub(crate) const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+/// Explicit VR Big Endian (retired, still found in old raw data sets).
+pub(crate) const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 
 /// What the first bytes of a file say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +62,10 @@ pub(crate) enum Sniff {
     Raw {
         /// The first element is in group 0002 (a file meta group without `DICM`).
         meta: bool,
-        /// Bytes 4–5 form a VR: explicit VR little endian.
+        /// Bytes 4–5 form a VR: explicit VR.
         explicit: bool,
+        /// The first tag is group 0008 written big endian (`00 08`), with a VR: explicit VR big endian.
+        big_endian: bool,
     },
 }
 
@@ -87,6 +94,17 @@ pub(crate) struct Source {
     pos: Cell<u64>,
     /// Bytes seeked over without reading (pixel fragments).
     skipped: u64,
+    /// For a deflated data set: how its compressed stream ended, found while measuring it.
+    inflated: Option<Inflation>,
+}
+
+/// How the compressed stream of a deflated data set ended.
+#[derive(Debug, Clone, Default)]
+struct Inflation {
+    /// Why the stream ended early (cut or corrupt), if it did.
+    defect: Option<FileDefect>,
+    /// The stream inflates to more than [`MAX_INFLATED`] bytes: only that many are read.
+    capped: bool,
 }
 
 impl Source {
@@ -104,12 +122,25 @@ impl Source {
             size,
             pos: Cell::new(0),
             skipped: 0,
+            inflated: None,
         }
     }
 
-    /// File size in bytes.
+    /// File size in bytes; for a deflated data set, once inflated, the offset where the inflated data ends.
     pub(crate) fn size(&self) -> u64 {
         self.size
+    }
+
+    /// For a deflated data set whose compressed stream is cut or corrupt: why. The inflated bytes before the
+    /// damage are read as usual; this says the data set ends there.
+    pub(crate) fn inflate_defect(&self) -> Option<FileDefect> {
+        self.inflated.as_ref()?.defect.clone()
+    }
+
+    /// True when a deflated data set inflates to more than [`MAX_INFLATED`] bytes and was read only that far:
+    /// its end, and so the length of its image data, is unknown.
+    pub(crate) fn capped(&self) -> bool {
+        self.inflated.as_ref().is_some_and(|i| i.capped)
     }
 
     /// Bytes actually read from the file so far (seeked-over pixel fragments excluded).
@@ -166,6 +197,18 @@ impl Source {
                 Sniff::Raw {
                     meta: g0 == 0x02,
                     explicit: VR::from_binary([v0, v1]).is_some(),
+                    big_endian: false,
+                },
+                0,
+            )
+        } else if let Some(&[0x00, 0x08, _, _, v0, v1, _, _]) = got.get(..8)
+            && vr_of([v0, v1]).is_some()
+        {
+            (
+                Sniff::Raw {
+                    meta: false,
+                    explicit: true,
+                    big_endian: true,
                 },
                 0,
             )
@@ -288,7 +331,8 @@ impl Source {
     }
 
     /// Transfer syntax for reading the data set that follows: the registered one for `uid`, else (unknown or
-    /// private UID, or none) explicit or implicit VR little endian guessed from the first element.
+    /// private UID, or none) explicit or implicit VR little endian guessed from the first element. A deflated
+    /// data set (PS3.5 A.5: raw deflate of explicit VR little endian) is inflated from here on.
     pub(crate) fn data_set_syntax(
         &mut self,
         uid: &str,
@@ -296,12 +340,10 @@ impl Source {
         let registry: &'static TransferSyntaxRegistry = &TransferSyntaxRegistry;
         if let Some(ts) = registry.get(uid) {
             if matches!(ts.codec(), Codec::Dataset(_)) {
-                return Err(defect(
-                    DefectKind::Malformed,
-                    format!(
-                        "deflated or compressed data set (transfer syntax {uid}) cannot be read"
-                    ),
-                ));
+                self.inflate()?;
+                return registry.get(EXPLICIT_LE).ok_or_else(|| {
+                    defect(DefectKind::Malformed, "explicit VR little endian missing")
+                });
             }
             return Ok(ts);
         }
@@ -326,6 +368,65 @@ impl Source {
                 ),
             )
         })
+    }
+
+    /// Replaces the reader, standing at the start of a deflated data set, with one that hands out the inflated
+    /// bytes. A first pass inflates into a fixed buffer to learn the inflated size (at most [`MAX_INFLATED`]) and
+    /// how the stream ends; `size` becomes the offset where the inflated data ends, so every length is checked
+    /// against the inflated bytes, and the end of the data set is where the inflated data ends.
+    fn inflate(&mut self) -> Result<(), FileDefect> {
+        let start = self.pos.get();
+        let empty: Box<dyn ReadSeek> = Box::new(io::Cursor::new(&[][..]));
+        let reader = std::mem::replace(&mut self.reader, BufReader::with_capacity(0, empty));
+        let buffered = reader.buffer().len() as i64;
+        let mut inner = reader.into_inner();
+        let io = |e: io::Error| io_defect(&e, start, "");
+        let compressed_at = inner.seek(SeekFrom::Current(-buffered)).map_err(io)?;
+        let mut inflation = Inflation::default();
+        let mut total = 0u64;
+        let mut decoder = DeflateDecoder::new(&mut inner);
+        let mut chunk = [0u8; 8192];
+        loop {
+            match decoder.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    total += n as u64;
+                    if total > MAX_INFLATED {
+                        total = MAX_INFLATED;
+                        inflation.capped = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    inflation.defect = Some(defect(
+                        DefectKind::Truncated,
+                        format!(
+                            "file ends inside the compressed data set (after {total} inflated bytes)"
+                        ),
+                    ));
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                    inflation.defect = Some(defect(
+                        DefectKind::Malformed,
+                        format!("the compressed data set is corrupt after {total} inflated bytes"),
+                    ));
+                    break;
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        drop(decoder);
+        inner.seek(SeekFrom::Start(compressed_at)).map_err(io)?;
+        let inflated = Inflated {
+            decoder: DeflateDecoder::new(inner).take(total),
+            pos: start,
+        };
+        self.reader = BufReader::with_capacity(BUF_CAPACITY, Box::new(inflated));
+        self.size = start + total;
+        self.inflated = Some(inflation);
+        Ok(())
     }
 
     /// A guarded walk over the data set at the current position.
@@ -363,6 +464,8 @@ impl Source {
             stack: Vec::new(),
             depth: 0,
             pending: None,
+            lenient: false,
+            overran: false,
         })
     }
 
@@ -453,6 +556,45 @@ impl Source {
                 }
             }
         }
+    }
+}
+
+/// The inflated bytes of a deflated data set, numbered from the data set's offset in the file. Reads forward
+/// only: a forward seek inflates and discards, a backward one fails. At most the bytes measured are handed out.
+struct Inflated {
+    decoder: io::Take<DeflateDecoder<Box<dyn ReadSeek>>>,
+    pos: u64,
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.decoder.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Inflated {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::Current(delta) => self.pos.checked_add_signed(delta),
+            SeekFrom::End(_) => None,
+        }
+        .filter(|&target| target >= self.pos)
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "deflated data is read forward only",
+            )
+        })?;
+        let wanted = target - self.pos;
+        let skipped = io::copy(&mut (&mut self.decoder).take(wanted), &mut io::sink())?;
+        self.pos += skipped;
+        if skipped < wanted {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(target)
     }
 }
 
@@ -592,9 +734,29 @@ pub(crate) struct Walker<'a> {
     depth: usize,
     /// Value length of the last [`Event::Element`], until it is read or skipped.
     pending: Option<u32>,
+    /// Tolerate defined lengths that overrun their container or the file, where that is safe (see
+    /// [`Walker::tolerate_overruns`]).
+    lenient: bool,
+    /// A tolerated overrun was met.
+    overran: bool,
 }
 
 impl Walker<'_> {
+    /// Tolerates two length inconsistencies that tools leave behind when they remove elements without fixing
+    /// the lengths around them, where the data itself shows where things end: an item or sequence whose
+    /// defined length runs past the end of the item or sequence holding it is ended there (its elements must
+    /// end exactly there), and a root-level sequence whose defined length runs past the end of the file is
+    /// ended at the end of the file when that falls between two complete items. A file cut inside an item or
+    /// an element is still truncated. [`Walker::overran`] tells whether either was met.
+    pub(crate) fn tolerate_overruns(&mut self) {
+        self.lenient = true;
+    }
+
+    /// True when [`Walker::tolerate_overruns`] let an inconsistent length pass.
+    pub(crate) fn overran(&self) -> bool {
+        self.overran
+    }
+
     /// Open sequences and items, outermost first.
     pub(crate) fn stack(&self) -> &[Frame] {
         &self.stack
@@ -628,6 +790,13 @@ impl Walker<'_> {
             let start = self.pos.get();
             match self.size.saturating_sub(start) {
                 0 if self.stack.is_empty() => return Ok(None),
+                0 if self.lenient
+                    && matches!(self.stack[..], [Frame::Seq { end: Some(end), .. }] if end > start) =>
+                {
+                    self.overran = true;
+                    self.pop();
+                    return Ok(Some(Event::SeqEnd));
+                }
                 0 => {
                     return Err(defect(
                         DefectKind::Truncated,
@@ -683,7 +852,7 @@ impl Walker<'_> {
         let at = self.pos.get();
         match header {
             SequenceItemHeader::Item { len } => {
-                let end = self.defined_end(ITEM, len, at)?;
+                let end = self.frame_end(ITEM, len, at)?;
                 let Some(Frame::Seq { items, .. }) = self.stack.last_mut() else {
                     return Err(defect(
                         DefectKind::Malformed,
@@ -734,6 +903,12 @@ impl Walker<'_> {
             });
         }
         let root = self.stack.is_empty();
+        if tag == ITEM && !root {
+            return Err(defect(
+                DefectKind::Malformed,
+                format!("an item starts inside an item, at offset {start}"),
+            ));
+        }
         if root && tag >= PIXEL_DATA {
             return Ok(Some(if tag != PIXEL_DATA || header.vr == VR::SQ {
                 Event::PastPixelData(tag)
@@ -751,7 +926,7 @@ impl Walker<'_> {
             return Ok(None);
         }
         if header.vr == VR::SQ || len.is_undefined() {
-            let end = self.defined_end(tag, len, at)?;
+            let end = self.frame_end(tag, len, at)?;
             self.depth += 1;
             if self.depth > MAX_DEPTH {
                 return Err(defect(
@@ -807,15 +982,30 @@ impl Walker<'_> {
             .map_err(|e| parser_defect(&e, self.pos.get()))
     }
 
-    /// The end offset of a defined length, checked against the bytes left; `None` for an undefined length.
-    fn defined_end(&self, tag: Tag, len: Length, at: u64) -> Result<Option<u64>, FileDefect> {
-        match len.get() {
-            Some(len) => {
-                check_length(tag, u64::from(len), at, self.size)?;
-                Ok(Some(at + u64::from(len)))
+    /// The end offset of an item or sequence of defined length, checked against the bytes left; `None` for an
+    /// undefined length. A lenient walk ends a child that overruns its parent at the parent's end, and lets a
+    /// root-level sequence run past the end of the file (checked when the file ends, in `next_event`).
+    fn frame_end(&mut self, tag: Tag, len: Length, at: u64) -> Result<Option<u64>, FileDefect> {
+        let Some(len) = len.get() else {
+            return Ok(None);
+        };
+        let mut end = at + u64::from(len);
+        if self.lenient {
+            let parent = self.stack.iter().rev().find_map(|frame| match *frame {
+                Frame::Seq { end, .. } | Frame::Item { end, .. } => end,
+            });
+            if let Some(parent) = parent
+                && end > parent
+            {
+                end = parent;
+                self.overran = true;
             }
-            None => Ok(None),
+            if self.stack.is_empty() && tag != ITEM && end > self.size {
+                return Ok(Some(end));
+            }
         }
+        check_length(tag, end - at, at, self.size)?;
+        Ok(Some(end))
     }
 
     /// Leaves the innermost item or sequence.
