@@ -164,10 +164,7 @@ pub fn check(persons: &[Person], labels: &HashMap<String, String>, yours: &[bool
             }
         }
         if spellings.len() > 1 {
-            let shown: Vec<String> = spellings
-                .iter()
-                .map(|n| format!("\"{}\"", display_name(n)))
-                .collect();
+            let shown: Vec<String> = spellings.iter().map(|n| display_name(n)).collect();
             findings
                 .push(wording::name_spellings(&shown).finding(CheckId::Patient, Severity::Warn));
         }

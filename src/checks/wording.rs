@@ -145,7 +145,7 @@ pub(crate) fn media_pictures_only() -> Texts {
 /// The disc holds a viewer program and nothing else.
 pub(crate) fn media_viewer_only() -> Texts {
     t(
-        "The disc only holds a viewer program, and no scan images.",
+        "The disc holds only a viewer program, no scan images.",
         "Ask them to burn your scan images (DICOM) onto the disc, then check it again.",
         "光盘中只有看图软件，没有影像文件。请把本人的DICOM影像刻录到光盘上。",
     )
@@ -412,7 +412,7 @@ pub(crate) fn listed_name_differs(listed: &str, actual: &str) -> Texts {
 /// The DICOMDIR's internal links are broken.
 pub(crate) fn dicomdir_links_broken() -> Texts {
     t(
-        "The DICOMDIR's (the disc index's) internal links are broken; it was read in file order instead. Some \
+        "The links inside the DICOMDIR (the disc's index) are broken; it was read in file order instead. Some \
          import software may not read it.",
         "Ask them to burn the disc again with a correct DICOMDIR.",
         "DICOMDIR索引的内部链接有误，部分软件可能无法读取。请重新刻录光盘。",
@@ -504,19 +504,26 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
     }
 }
 
-/// One person's name is written in several ways (`shown`, each already quoted).
-pub(crate) fn name_spellings(shown: &[String]) -> Texts {
+/// One person's name is written in several ways (`names`, as shown).
+pub(crate) fn name_spellings(names: &[String]) -> Texts {
+    let quoted = |open: &str, close: &str, separator: &str| {
+        names
+            .iter()
+            .map(|n| format!("{open}{n}{close}"))
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
     t(
         format!(
             "The disc writes the patient's name in {} ways: {}. Hospital systems at home may file them as \
              different patients.",
-            shown.len(),
-            shown.join(", ")
+            names.len(),
+            quoted("\"", "\"", ", ")
         ),
         "Ask them to correct the name so that every study writes it the same way.",
         format!(
             "同一患者在不同检查中的姓名写法不一致（{}）。请统一更正患者姓名。",
-            shown.join("、")
+            quoted("“", "”", "、")
         ),
     )
 }
@@ -1052,7 +1059,7 @@ mod tests {
                 &["A: x".into(), "B: y".into()],
                 Some(&["B".into(), "C".into()]),
             ),
-            name_spellings(&["\"A\"".into(), "\"B\"".into()]),
+            name_spellings(&["A".into(), "B".into()]),
             birth_date_missing("A", d),
             birth_date_differs("A", "1980-01-01", d),
             study_date_missing(
@@ -1114,7 +1121,7 @@ mod tests {
             );
             assert!(zh.ends_with('。'), "ends with 。: {zh}");
             assert!(zh.contains('请'), "a request: {zh}");
-            for ascii in [", ", ". ", ";", ":", "(", ")", "!", "?"] {
+            for ascii in [", ", ". ", ";", ":", "(", ")", "!", "?", "\"", "'"] {
                 assert!(!zh.contains(ascii), "ASCII {ascii:?} in {zh}");
             }
             assert!(!zh.contains("图像"), "影像, not 图像: {zh}");
