@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::checks::{CheckId, Finding, Severity};
+use crate::checks::{CheckId, Finding, Severity, wording};
 use crate::read_header::InstanceRecord;
 
 /// A calendar date, as a DICOM DA value holds it. Shown as `YYYY-MM-DD`.
@@ -246,62 +246,15 @@ pub fn study_date(instances: &[&InstanceRecord]) -> Option<StudyDate> {
 
 /// How the report names a study to a patient: `CT study 'Chest' of 2024-03-20`, `MR/SR study` when undated.
 pub fn study_label(instances: &[&InstanceRecord]) -> String {
-    let mut modalities: Vec<&str> = Vec::new();
-    for record in instances {
-        if let Some(m) = record
-            .modality
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            && !modalities.contains(&m)
-        {
-            modalities.push(m);
-        }
-    }
-    let mut label = if modalities.is_empty() {
-        "study".to_string()
-    } else {
-        format!("{} study", modalities.join("/"))
-    };
-    let description = instances
-        .iter()
-        .filter_map(|r| r.study_description.as_ref())
-        .map(|d| d.text.trim())
-        .find(|d| !d.is_empty());
-    if let Some(description) = description {
-        label.push_str(&format!(" '{description}'"));
-    }
-    if let Some(date) = study_date(instances) {
-        label.push_str(&format!(" of {date}"));
-    }
-    label
+    wording::study_label(
+        &modalities(instances),
+        description(instances),
+        study_date(instances),
+    )
 }
 
-/// The valid dates found in the images themselves, as a hint when the study date is missing or invalid:
-/// `series date 2024-03-20, acquisition date 2024-03-20`.
-fn image_date_hint(instances: &[&InstanceRecord]) -> Option<String> {
-    let hints: Vec<String> = [
-        (
-            "series date",
-            most_common_date(instances, |r| r.series_date.as_deref()),
-        ),
-        (
-            "acquisition date",
-            most_common_date(instances, |r| r.acquisition_date.as_deref()),
-        ),
-        (
-            "content date",
-            most_common_date(instances, |r| r.content_date.as_deref()),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, date)| date.map(|d| format!("{name} {d}")))
-    .collect();
-    (!hints.is_empty()).then(|| hints.join(", "))
-}
-
-/// The study named for Chinese staff: `CT检查“CT CHEST”`, `检查“CT CHEST”`, `CT检查`, or `该检查`.
-fn study_label_zh(instances: &[&InstanceRecord]) -> String {
+/// The distinct modalities of a study's instances, in order of appearance.
+fn modalities<'a>(instances: &[&'a InstanceRecord]) -> Vec<&'a str> {
     let mut modalities: Vec<&str> = Vec::new();
     for m in instances
         .iter()
@@ -313,18 +266,31 @@ fn study_label_zh(instances: &[&InstanceRecord]) -> String {
             modalities.push(m);
         }
     }
-    let description = instances
+    modalities
+}
+
+/// The first non-empty StudyDescription.
+fn description<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
+    instances
         .iter()
         .filter_map(|r| r.study_description.as_ref())
         .map(|d| d.text.trim())
         .find(|d| !d.is_empty())
-        .map(|d| format!("“{d}”"))
-        .unwrap_or_default();
-    if modalities.is_empty() && description.is_empty() {
-        "该检查".to_string()
-    } else {
-        format!("{}检查{description}", modalities.join("/"))
-    }
+}
+
+/// The valid dates found in the images themselves, as a hint when the study date is missing or invalid:
+/// `series date 2024-03-20, acquisition date 2024-03-20`.
+fn image_date_hint(instances: &[&InstanceRecord]) -> Option<String> {
+    wording::image_dates(
+        most_common_date(instances, |r| r.series_date.as_deref()),
+        most_common_date(instances, |r| r.acquisition_date.as_deref()),
+        most_common_date(instances, |r| r.content_date.as_deref()),
+    )
+}
+
+/// The study named for Chinese staff: `CT检查“CT CHEST”`, `检查“CT CHEST”`, `CT检查`, or `该检查`.
+fn study_label_zh(instances: &[&InstanceRecord]) -> String {
+    wording::study_label_zh(&modalities(instances), description(instances))
 }
 
 /// Checks one study's dates: StudyDate missing, empty or invalid (fail, with the images' own dates as a hint);
@@ -338,8 +304,8 @@ pub fn check_study_dates(
     today: StudyDate,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let finding = |severity: Severity, message: String| {
-        Finding::new(CheckId::Date, severity, message).study(study_uid)
+    let finding = |severity: Severity, texts: wording::Texts| {
+        texts.finding(CheckId::Date, severity).study(study_uid)
     };
 
     let zh_label = study_label_zh(instances);
@@ -349,23 +315,10 @@ pub fn check_study_dates(
             .filter_map(|r| r.study_date.as_deref())
             .map(|v| v.trim_matches(|c: char| c == ' ' || c == '\0'))
             .find(|v| !v.is_empty());
-        let mut message = match raw {
-            Some(raw) => format!(
-                "The {label} has an invalid study date ('{raw}'), so viewers cannot file it by date."
-            ),
-            None => format!("The {label} has no study date, so viewers cannot file it by date."),
-        };
-        if let Some(hint) = image_date_hint(instances) {
-            message.push_str(&format!(" The images themselves are dated: {hint}."));
-        }
-        let zh = if raw.is_some() {
-            format!("{zh_label}的检查日期（Study Date）无效，请更正后重新刻录。")
-        } else {
-            format!("{zh_label}缺少检查日期（Study Date），请补全后重新刻录。")
-        };
-        findings.push(finding(Severity::Fail, message).ask(
-            "Ask them to burn the study again with its study date filled in correctly.",
-            zh,
+        let hint = image_date_hint(instances);
+        findings.push(finding(
+            Severity::Fail,
+            wording::study_date_missing(label, &zh_label, raw, hint.as_deref()),
         ));
         return findings;
     };
@@ -375,27 +328,15 @@ pub fn check_study_dates(
     let dated_suffix = format!(" of {date}");
     let name = label.strip_suffix(&dated_suffix).unwrap_or(label);
     if date.days_since_epoch() > tomorrow {
-        findings.push(
-            finding(
-                Severity::Warn,
-                format!("The {name} is dated {date}, which is in the future."),
-            )
-            .ask(
-                "Ask them to check the study date.",
-                format!("{zh_label}的日期晚于今天，请核对检查日期。"),
-            ),
-        );
+        findings.push(finding(
+            Severity::Warn,
+            wording::study_date_future(name, &zh_label, date),
+        ));
     } else if date.year < 1900 {
-        findings.push(
-            finding(
-                Severity::Warn,
-                format!("The {name} is dated {date}, before 1900, which cannot be right."),
-            )
-            .ask(
-                "Ask them to check the study date.",
-                format!("{zh_label}的日期早于1900年，请核对检查日期。"),
-            ),
-        );
+        findings.push(finding(
+            Severity::Warn,
+            wording::study_date_too_old(name, &zh_label, date),
+        ));
     }
 
     let study_dates: BTreeSet<StudyDate> = instances
@@ -408,19 +349,10 @@ pub fn check_study_dates(
         .collect();
     if study_dates.len() > 1 {
         let list: Vec<String> = study_dates.iter().map(ToString::to_string).collect();
-        findings.push(
-            finding(
-                Severity::Warn,
-                format!(
-                    "The files of the {label} give different study dates: {}.",
-                    list.join(", ")
-                ),
-            )
-            .ask(
-                "Ask whether the disc mixes images from different days under one study.",
-                format!("{zh_label}的文件中检查日期不一致，请确认是否混入了其他日期的图像。"),
-            ),
-        );
+        findings.push(finding(
+            Severity::Warn,
+            wording::study_dates_differ(label, &zh_label, &list),
+        ));
     }
 
     let mut by_series: BTreeMap<&str, Vec<&InstanceRecord>> = BTreeMap::new();
@@ -438,7 +370,7 @@ pub fn check_study_dates(
             let name = series
                 .iter()
                 .find_map(|r| r.series_number)
-                .map_or_else(|| "unnumbered".to_string(), |n| n.to_string());
+                .map_or_else(|| wording::UNNUMBERED.to_string(), |n| n.to_string());
             series_dates.entry(series_date).or_default().insert(name);
         }
     }
@@ -455,26 +387,12 @@ pub fn check_study_dates(
     if last.days_since_epoch() - first.days_since_epoch() > 1 {
         let list: Vec<String> = series_dates
             .iter()
-            .map(|(d, names)| {
-                format!(
-                    "{d} (series {})",
-                    names.iter().cloned().collect::<Vec<_>>().join(", ")
-                )
-            })
+            .map(|(d, names)| wording::series_dated(*d, &names.iter().cloned().collect::<Vec<_>>()))
             .collect();
-        findings.push(
-            finding(
-                Severity::Warn,
-                format!(
-                    "The series of the {label} are dated differently: {}.",
-                    list.join("; ")
-                ),
-            )
-            .ask(
-                "Ask whether the study holds images from another day.",
-                format!("{zh_label}中各序列的日期不一致，请确认是否混入了其他日期的图像。"),
-            ),
-        );
+        findings.push(finding(
+            Severity::Warn,
+            wording::series_dates_differ(label, &zh_label, &list),
+        ));
     }
     findings
 }
@@ -497,40 +415,21 @@ pub fn check_expected_dates(
         {
             continue;
         }
-        let (what_en, what_zh) = if range.start == range.end {
-            (
-                format!("The scan from {range} is not on this disc."),
-                format!("光盘中没有{range}的检查，请补充刻录该检查。"),
-            )
-        } else {
-            (
-                format!("No scan from {range} is on this disc."),
-                format!(
-                    "光盘中没有{}至{}期间的检查，请补充刻录。",
-                    range.start, range.end
-                ),
-            )
-        };
-        let mut message = what_en;
-        if undated > 0 {
-            message.push_str(&format!(
-                " ({undated} study on the disc has no date; it may be the one.)"
-            ));
-        }
-        findings.push(Finding::new(CheckId::Date, Severity::Fail, message).ask(
-            format!("Ask them to add the scan from {range} to the disc."),
-            what_zh,
-        ));
+        findings.push(
+            wording::expected_date_missing(range, undated).finding(CheckId::Date, Severity::Fail),
+        );
     }
     for (uid, label, date) in studies {
-        let message = match date {
+        let dated = match date {
             Some(d) if expected.iter().any(|r| r.contains(*d)) => continue,
-            Some(_) => format!("Also on this disc: the {label}, not from the date you gave."),
-            None => format!(
-                "Also on this disc: the {label}; without a date it cannot be matched to the date you gave."
-            ),
+            Some(_) => true,
+            None => false,
         };
-        findings.push(Finding::new(CheckId::Date, Severity::Info, message).study(uid.clone()));
+        findings.push(
+            wording::other_study(label, dated)
+                .finding(CheckId::Date, Severity::Info)
+                .study(uid.clone()),
+        );
     }
     findings
 }

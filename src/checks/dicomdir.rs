@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
-use super::{CheckId, Finding, Severity, display, plural};
+use super::{CheckId, Finding, Severity, display, wording};
 use crate::dicomdir::DicomDir;
 use crate::names::{display_name, person_key};
 use crate::scan::Scan;
@@ -28,18 +28,9 @@ pub fn check(scan: &Scan) -> DirectoryIndex {
     let mut index = DirectoryIndex::default();
     if scan.dicomdirs.is_empty() {
         if !scan.records.is_empty() {
-            index.findings.push(
-                Finding::new(
-                    CheckId::Dicomdir,
-                    Severity::Warn,
-                    "The disc has no DICOMDIR (the index file that hospital import software looks for first).",
-                )
-                .ask(
-                    "Ask for a disc in the standard DICOM format (IHE PDI, with a DICOMDIR): some hospitals at \
-                     home cannot import a disc without one.",
-                    "光盘中没有DICOMDIR索引文件，部分医院的导入软件无法读取。请按标准DICOM格式（IHE PDI，含DICOMDIR）刻录。",
-                ),
-            );
+            index
+                .findings
+                .push(wording::no_dicomdir().finding(CheckId::Dicomdir, Severity::Warn));
         }
         return index;
     }
@@ -52,19 +43,9 @@ pub fn check(scan: &Scan) -> DirectoryIndex {
             Ok(dicomdir) => dicomdir,
             Err(err) => {
                 index.findings.push(
-                    Finding::new(
-                        CheckId::Dicomdir,
-                        Severity::Fail,
-                        format!(
-                            "The disc's index (DICOMDIR) is damaged: {err}. Import software at home may not load \
-                             the disc. The images themselves were checked one by one below."
-                        ),
-                    )
-                    .ask(
-                        "Ask them to burn the disc again, with a correct DICOMDIR.",
-                        "光盘的DICOMDIR索引文件已损坏，导入软件可能无法读取。请重新刻录光盘。",
-                    )
-                    .paths([display(relative)]),
+                    wording::dicomdir_damaged(&err.to_string())
+                        .finding(CheckId::Dicomdir, Severity::Fail)
+                        .paths([display(relative)]),
                 );
                 continue;
             }
@@ -84,22 +65,9 @@ pub fn check(scan: &Scan) -> DirectoryIndex {
         let mut paths: Vec<String> = unlisted.iter().map(|p| display(p)).collect();
         paths.sort();
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Warn,
-                format!(
-                    "{} on the disc {} not listed in the DICOMDIR: import software that follows the DICOMDIR \
-                     will skip {}.",
-                    plural(paths.len(), "image file", "image files"),
-                    if paths.len() == 1 { "is" } else { "are" },
-                    if paths.len() == 1 { "it" } else { "them" },
-                ),
-            )
-            .ask(
-                "Ask them to burn the disc again so that the DICOMDIR lists every image.",
-                "光盘中有影像文件未列入DICOMDIR索引，导入时会被遗漏。请重新刻录，使DICOMDIR包含全部影像。",
-            )
-            .paths(paths),
+            wording::unlisted_images(paths.len())
+                .finding(CheckId::Dicomdir, Severity::Warn)
+                .paths(paths),
         );
     }
     index
@@ -157,87 +125,37 @@ fn cross_check<'s>(
     let nothing_missing = missing.is_empty();
     if !missing.is_empty() {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Fail,
-                format!(
-                    "The DICOMDIR lists {} that {} not on the disc: import at home will fail or be incomplete.",
-                    plural(missing.len(), "file", "files"),
-                    if missing.len() == 1 { "is" } else { "are" }
-                ),
-            )
-            .ask(
-                "Ask them to burn the disc again and check that every image was copied.",
-                format!("DICOMDIR索引中列出的{}个文件在光盘上不存在，请重新刻录完整的光盘。", missing.len()),
-            )
-            .paths(missing),
+            wording::listed_files_missing(missing.len())
+                .finding(CheckId::Dicomdir, Severity::Fail)
+                .paths(missing),
         );
     }
     if !outside.is_empty() {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Fail,
-                format!(
-                    "The DICOMDIR points to {} outside the disc (a path with '..' or an absolute path); they \
-                     were not opened.",
-                    plural(outside.len(), "file", "files")
-                ),
-            )
-            .ask(
-                "Ask them to burn the disc again with a standard DICOMDIR.",
-                "DICOMDIR索引指向光盘以外的路径，不符合标准。请重新刻录光盘。",
-            )
-            .paths(outside),
+            wording::listed_outside(outside.len())
+                .finding(CheckId::Dicomdir, Severity::Fail)
+                .paths(outside),
         );
     }
     if !disagree.is_empty() {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Warn,
-                format!(
-                    "For {} the DICOMDIR names a different image, series or study than the file itself holds.",
-                    plural(disagree.len(), "file", "files")
-                ),
-            )
-            .ask(
-                "Ask them to burn the disc again so that the DICOMDIR matches the images.",
-                "DICOMDIR索引与影像文件内容不一致，请重新刻录光盘。",
-            )
-            .paths(disagree),
+            wording::listed_uids_differ(disagree.len())
+                .finding(CheckId::Dicomdir, Severity::Warn)
+                .paths(disagree),
         );
     }
     for (listed, actual) in renamed {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Warn,
-                format!(
-                    "The DICOMDIR names the patient \"{listed}\", but the images say \"{actual}\": import \
-                     software at home shows the DICOMDIR's name."
-                ),
-            )
-            .ask(
-                "Ask them to correct the name in the DICOMDIR so that it matches the images.",
-                format!("DICOMDIR索引中的患者姓名（{listed}）与影像中的姓名（{actual}）不一致，请更正。"),
-            )
-            .paths([display(relative)]),
+            wording::listed_name_differs(&listed, &actual)
+                .finding(CheckId::Dicomdir, Severity::Warn)
+                .paths([display(relative)]),
         );
     }
     if !dicomdir.links_followed {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Warn,
-                "The DICOMDIR's internal links are broken; it was read in file order instead. Some import \
-                 software may not read it.",
-            )
-            .ask(
-                "Ask them to burn the disc again with a correct DICOMDIR.",
-                "DICOMDIR索引的内部链接有误，部分软件可能无法读取。请重新刻录光盘。",
-            )
-            .paths([display(relative)]),
+            wording::dicomdir_links_broken()
+                .finding(CheckId::Dicomdir, Severity::Warn)
+                .paths([display(relative)]),
         );
     }
     if dicomdir.length_overrun {
@@ -257,16 +175,9 @@ fn cross_check<'s>(
     }
     if listed_here == 0 && nothing_missing && !scan.records.is_empty() {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Warn,
-                "The DICOMDIR lists no images at all.",
-            )
-            .ask(
-                "Ask them to burn the disc again with a DICOMDIR that lists the images.",
-                "DICOMDIR索引中没有任何影像，请重新刻录光盘。",
-            )
-            .paths([display(relative)]),
+            wording::dicomdir_lists_nothing()
+                .finding(CheckId::Dicomdir, Severity::Warn)
+                .paths([display(relative)]),
         );
     }
 }

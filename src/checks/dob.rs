@@ -2,7 +2,7 @@
 
 use super::date::StudyDate;
 use super::patient::Person;
-use super::{CheckId, Finding, Severity};
+use super::{CheckId, Finding, Severity, wording};
 
 /// Compares the birth date of the passport holder's records (`yours`; every person when none matched the
 /// name) with the expected one.
@@ -16,18 +16,8 @@ pub fn check(persons: &[Person], yours: &[bool], expected: StudyDate) -> Vec<Fin
     {
         match person.birth_date.as_deref() {
             None => findings.push(
-                Finding::new(
-                    CheckId::Dob,
-                    Severity::Warn,
-                    format!(
-                        "The disc gives no birth date for {} (you gave {expected}).",
-                        person.display()
-                    ),
-                )
-                .ask(
-                    "Ask them to add your birth date to the records, if they can.",
-                    format!("光盘中没有患者出生日期（应为{expected}），如可能请补录。"),
-                ),
+                wording::birth_date_missing(&person.display(), expected)
+                    .finding(CheckId::Dob, Severity::Warn),
             ),
             Some(raw) => {
                 let shown = StudyDate::parse(raw)
@@ -35,18 +25,8 @@ pub fn check(persons: &[Person], yours: &[bool], expected: StudyDate) -> Vec<Fin
                     .unwrap_or_else(|_| raw.to_string());
                 if StudyDate::parse(raw).ok() != Some(expected) {
                     findings.push(
-                        Finding::new(
-                            CheckId::Dob,
-                            Severity::Fail,
-                            format!(
-                                "The disc gives the birth date {shown} for {}, but you gave {expected}.",
-                                person.display()
-                            ),
-                        )
-                        .ask(
-                            format!("Ask them to correct the birth date to {expected} and burn the disc again."),
-                            format!("光盘中的出生日期为{shown}，与护照（{expected}）不符，请更正后重新刻录。"),
-                        ),
+                        wording::birth_date_differs(&person.display(), &shown, expected)
+                            .finding(CheckId::Dob, Severity::Fail),
                     );
                 }
             }

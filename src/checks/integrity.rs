@@ -5,7 +5,7 @@ use std::path::Path;
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use super::{CheckId, Finding, Severity, display, plural};
+use super::{CheckId, Finding, Severity, display, wording};
 use crate::read_header::{DefectKind, FileDefect, InstanceRecord, NotDicom, PixelEncoding};
 use crate::scan::Scan;
 use crate::walk::SkipReason;
@@ -69,23 +69,9 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
         .collect();
     if !empty.is_empty() {
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Fail,
-                format!(
-                    "{} on the disc {} empty (zero bytes): the burn did not finish.",
-                    files(empty.len()),
-                    are(empty.len())
-                ),
-            )
-            .ask(
-                "Ask them to burn the disc again, then check the new disc before you leave.",
-                format!(
-                    "光盘中有{}个文件是空的（0字节），刻录不完整。请重新刻录光盘。",
-                    empty.len()
-                ),
-            )
-            .paths(empty),
+            wording::empty_files(empty.len())
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(empty),
         );
     }
     let junk: Vec<_> = scan
@@ -96,23 +82,9 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
         .collect();
     if !junk.is_empty() {
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Fail,
-                format!(
-                    "{} named or placed like scan images {} not DICOM images at all.",
-                    files(junk.len()),
-                    are(junk.len())
-                ),
-            )
-            .ask(
-                "Ask them to burn the disc again in DICOM format, then check the new disc.",
-                format!(
-                    "光盘中有{}个影像文件不是DICOM格式，请用DICOM格式重新刻录。",
-                    junk.len()
-                ),
-            )
-            .paths(junk),
+            wording::junk_files(junk.len())
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(junk),
         );
     }
     findings.extend(transfer_syntax_findings(&scan.records));
@@ -136,9 +108,7 @@ fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
             let expected = record.expected_pixel_bytes()?;
             (declared_length < expected).then(|| FileDefect {
                 kind: DefectKind::Truncated,
-                detail: format!(
-                    "image data holds {declared_length} bytes, the image size needs {expected}"
-                ),
+                detail: wording::pixel_data_short(declared_length, expected),
             })
         }
         PixelEncoding::Encapsulated {
@@ -146,7 +116,7 @@ fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
             complete: true,
         } => (items < 2).then(|| FileDefect {
             kind: DefectKind::Truncated,
-            detail: "the compressed image data holds no image".to_string(),
+            detail: wording::PIXEL_DATA_NO_FRAME.to_string(),
         }),
         PixelEncoding::Encapsulated {
             complete: false, ..
@@ -156,37 +126,16 @@ fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
 
 fn defect_finding(kind: DefectKind, group: &[&(String, FileDefect)]) -> Finding {
     let n = group.len();
-    let (message, ask, ask_zh) = match kind {
-        DefectKind::Truncated => (
-            format!(
-                "{} {} cut short: the disc was not burned completely.",
-                files(n),
-                are(n)
-            ),
-            "Ask them to burn the disc again, then check the new disc before you leave.",
-            format!("光盘中有{n}个文件不完整（刻录中断）。请重新刻录光盘。"),
-        ),
-        DefectKind::Io => (
-            format!(
-                "{} could not be read from the disc (read error): it may be scratched or badly burned.",
-                files(n)
-            ),
-            "Ask for a new disc (or a USB stick), then check it before you leave.",
-            format!("光盘中有{n}个文件无法读取（读盘错误）。请重新刻录一张光盘或拷贝到U盘。"),
-        ),
-        _ => (
-            format!("{} {} damaged and cannot be opened.", files(n), are(n)),
-            "Ask them to burn the disc again, then check the new disc before you leave.",
-            format!("光盘中有{n}个DICOM文件已损坏，无法打开。请重新刻录光盘。"),
-        ),
+    let texts = match kind {
+        DefectKind::Truncated => wording::truncated_files(n),
+        DefectKind::Io => wording::unreadable_files(n),
+        _ => wording::damaged_files(n),
     };
-    Finding::new(CheckId::Integrity, Severity::Fail, message)
-        .ask(ask, ask_zh)
-        .paths(
-            group
-                .iter()
-                .map(|(path, defect)| format!("{path} ({})", defect.detail)),
-        )
+    texts.finding(CheckId::Integrity, Severity::Fail).paths(
+        group
+            .iter()
+            .map(|(path, defect)| format!("{path} ({})", defect.detail)),
+    )
 }
 
 fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
@@ -211,20 +160,9 @@ fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
         uids.sort_unstable();
         uids.dedup();
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Warn,
-                format!(
-                    "{} use a private or unknown image encoding ({}): other hospitals' software may not open them.",
-                    files(unknown.len()),
-                    uids.join(", ")
-                ),
-            )
-            .ask(
-                "Ask whether they can export the images in standard DICOM (uncompressed or JPEG) instead.",
-                "部分图像使用了非标准的私有编码，其他医院可能无法打开。请用标准DICOM格式（不压缩或JPEG）导出。",
-            )
-            .paths(unknown.iter().map(|r| display(&r.path))),
+            wording::unknown_encoding(unknown.len(), &uids)
+                .finding(CheckId::Integrity, Severity::Warn)
+                .paths(unknown.iter().map(|r| display(&r.path))),
         );
     }
     if !unusual.is_empty() {
@@ -232,20 +170,9 @@ fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
         names.sort_unstable();
         names.dedup();
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Warn,
-                format!(
-                    "{} use a compression ({}) that some viewers and hospital systems cannot open yet.",
-                    files(unusual.len()),
-                    names.join(", ")
-                ),
-            )
-            .ask(
-                "Ask whether they can export the images uncompressed or as JPEG instead.",
-                "部分图像使用了较少见的压缩格式，部分看图软件无法打开。请尽量以不压缩或JPEG格式导出。",
-            )
-            .paths(unusual.iter().map(|(r, _)| display(&r.path))),
+            wording::unusual_compression(unusual.len(), &names)
+                .finding(CheckId::Integrity, Severity::Warn)
+                .paths(unusual.iter().map(|(r, _)| display(&r.path))),
         );
     }
     findings
@@ -263,19 +190,9 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         .collect();
     if !unreadable.is_empty() {
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Fail,
-                format!(
-                    "{} on the disc could not be read (read error): the disc may be scratched or badly burned.",
-                    plural(unreadable.len(), "folder or entry", "folders or entries")
-                ),
-            )
-            .ask(
-                "Ask for a new disc (or a USB stick), then check it before you leave.",
-                "光盘中有目录无法读取（读盘错误）。请重新刻录一张光盘或拷贝到U盘。",
-            )
-            .paths(unreadable),
+            wording::unreadable_entries(unreadable.len())
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(unreadable),
         );
     }
     let refused: Vec<String> = scan
@@ -288,22 +205,9 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         .collect();
     if !refused.is_empty() {
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Fail,
-                format!(
-                    "{} of the archive could not be checked (damaged, password-protected or unsafe): \
-                     nothing was extracted from {}.",
-                    plural(refused.len(), "entry", "entries"),
-                    if refused.len() == 1 { "it" } else { "them" },
-                ),
-            )
-            .ask(
-                "Ask for a new download (without a password), or for the images on a disc or USB stick, then \
-                 check it before you leave.",
-                "压缩包或光盘镜像中有内容损坏、加密或不安全，无法检查。请重新提供下载（不要加密码），或把影像拷贝到光盘/U盘。",
-            )
-            .paths(refused),
+            wording::archive_refused(refused.len())
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(refused),
         );
     }
     let special: Vec<String> = scan
@@ -314,16 +218,9 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         .collect();
     if !special.is_empty() {
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Warn,
-                format!(
-                    "{} on the media {} not ordinary files (device nodes or pipes) and were not read.",
-                    plural(special.len(), "entry", "entries"),
-                    are(special.len())
-                ),
-            )
-            .paths(special),
+            wording::special_entries(special.len())
+                .finding(CheckId::Integrity, Severity::Warn)
+                .paths(special),
         );
     }
     let links: Vec<String> = scan
@@ -334,15 +231,9 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         .collect();
     if !links.is_empty() {
         findings.push(
-            Finding::new(
-                CheckId::Integrity,
-                Severity::Info,
-                format!(
-                    "{} not followed.",
-                    plural(links.len(), "symbolic link was", "symbolic links were")
-                ),
-            )
-            .paths(links),
+            wording::symlinks(links.len())
+                .finding(CheckId::Integrity, Severity::Info)
+                .paths(links),
         );
     }
     findings
@@ -368,12 +259,4 @@ fn looks_like_dicom_name(path: &Path) -> bool {
         }),
         Some(_) => false,
     }
-}
-
-fn files(n: usize) -> String {
-    plural(n, "file", "files")
-}
-
-fn are(n: usize) -> &'static str {
-    if n == 1 { "is" } else { "are" }
 }

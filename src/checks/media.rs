@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{CheckId, Finding, Severity};
+use super::{CheckId, Finding, Severity, wording};
 use crate::scan::Scan;
 
 /// What a disc without readable DICOM holds instead.
@@ -27,46 +27,15 @@ pub fn check(scan: &Scan) -> Vec<Finding> {
     if !scan.records.is_empty() {
         return Vec::new();
     }
-    let (message, ask, ask_zh) = match diagnose(scan) {
-        Diagnosis::Empty => (
-            "The disc is empty: there are no files on it.".to_string(),
-            "Ask them to burn your scans onto the disc again, then check the new disc before you leave.",
-            "光盘是空的，没有任何文件。请重新刻录影像，并当场检查。",
-        ),
-        Diagnosis::AllDamaged => (
-            format!(
-                "None of the {} image files on the disc can be read: the disc is damaged or badly burned.",
-                scan.unreadable.len()
-            ),
-            "Ask for a new disc (or a USB stick), then check it before you leave.",
-            "光盘中的影像文件全部无法读取，光盘已损坏或刻录失败。请重新刻录一张光盘或拷贝到U盘。",
-        ),
-        Diagnosis::CloudFilm => (
-            "The disc only holds a link or QR code to an online \"cloud film\" viewer, not the images themselves. \
-             Such links expire and often do not open abroad."
-                .to_string(),
-            "Ask for the original images in DICOM format on a disc or USB stick.",
-            "光盘中只有云胶片链接或二维码，没有DICOM原始影像。链接会过期，在国外可能无法打开。请把DICOM原始影像刻录到光盘或U盘。",
-        ),
-        Diagnosis::PicturesOnly => (
-            "The disc only holds pictures, documents or videos (JPEG, PDF, ...), not the scans themselves: \
-             a doctor at home cannot use them like the original images."
-                .to_string(),
-            "Ask for the original images in DICOM format (\"DICOM原始影像\").",
-            "光盘中只有图片、PDF或视频，没有DICOM原始影像。请刻录DICOM格式的原始影像。",
-        ),
-        Diagnosis::ViewerOnly => (
-            "The disc only holds a viewer program, and no scan images.".to_string(),
-            "Ask them to burn your scan images (DICOM) onto the disc, then check it again.",
-            "光盘中只有看图软件，没有影像文件。请把DICOM影像刻录到光盘中。",
-        ),
-        Diagnosis::NoDicom => (
-            format!("The disc holds {} files, but no medical images (DICOM) among them.", scan.files),
-            "Ask them to burn your scan images in DICOM format, then check the disc again.",
-            "光盘中没有DICOM格式的医学影像。请用DICOM格式刻录影像。",
-        ),
+    let texts = match diagnose(scan) {
+        Diagnosis::Empty => wording::media_empty(),
+        Diagnosis::AllDamaged => wording::media_all_damaged(scan.unreadable.len()),
+        Diagnosis::CloudFilm => wording::media_cloud_film(),
+        Diagnosis::PicturesOnly => wording::media_pictures_only(),
+        Diagnosis::ViewerOnly => wording::media_viewer_only(),
+        Diagnosis::NoDicom => wording::media_no_dicom(scan.files),
     };
-    vec![Finding::new(CheckId::Media, Severity::Fail, message).ask(ask, ask_zh)]
+    vec![texts.finding(CheckId::Media, Severity::Fail)]
 }
 
 /// Tells what a disc without readable DICOM holds.

@@ -8,6 +8,7 @@ pub mod media;
 pub mod name;
 pub mod patient;
 pub mod slices;
+pub(crate) mod wording;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The `name` check: is PatientName the name in the passport?
 
 use super::patient::Person;
-use super::{CheckId, Finding, Severity};
+use super::{CheckId, Finding, Severity, wording};
 use crate::charset::Decoding;
 use crate::names::{NameVerdict, PassportName, display_name, match_name};
 
@@ -46,28 +46,14 @@ pub fn check(
                 .find(|n| n.decoding != Decoding::Declared)
             {
                 outcome.findings.push(
-                    Finding::new(
-                        CheckId::Name,
-                        Severity::Warn,
-                        format!(
-                            "The patient name {} is stored with a wrong or missing character set: other computers \
-                             may show it garbled.",
-                            display_name(name)
-                        ),
-                    )
-                    .ask(
-                        "Ask them to correct the name's character set (Specific Character Set) and burn the disc \
-                         again.",
-                        "患者姓名的字符集设置错误，其他电脑可能显示乱码。请更正字符集后重新刻录。",
-                    ),
+                    wording::name_charset(&display_name(name))
+                        .finding(CheckId::Name, Severity::Warn),
                 );
             }
         }
-        outcome.findings.push(Finding::new(
-            CheckId::Name,
-            Severity::Info,
-            "No passport name was given (--name), so the name on the disc was not compared with it.",
-        ));
+        outcome
+            .findings
+            .push(wording::no_passport_name().finding(CheckId::Name, Severity::Info));
         return outcome;
     };
 
@@ -101,19 +87,6 @@ pub fn check(
 }
 
 fn unnamed(person: &Person) -> Finding {
-    let n = person.unnamed_instances;
-    let which = if n == person.instances {
-        "None of the images on the disc carry".to_string()
-    } else {
-        format!("{n} images on the disc carry no")
-    };
-    Finding::new(
-        CheckId::Name,
-        Severity::Fail,
-        format!("{which} a patient name: nobody at home can tell whose scans they are."),
-    )
-    .ask(
-        "Ask them to add your passport name to the images and burn the disc again.",
-        format!("光盘中有{n}张影像没有患者姓名。请补录护照姓名后重新刻录。"),
-    )
+    wording::unnamed_images(person.unnamed_instances, person.instances)
+        .finding(CheckId::Name, Severity::Fail)
 }

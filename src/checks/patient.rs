@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{CheckId, Finding, Severity};
+use super::{CheckId, Finding, Severity, wording};
 use crate::catalog::Catalog;
 use crate::charset::DecodedText;
 use crate::names::{display_name, person_key, same_person};
@@ -34,7 +34,7 @@ impl Person {
         self.names
             .first()
             .map(display_name)
-            .unwrap_or_else(|| "(no name)".to_string())
+            .unwrap_or_else(|| wording::NO_NAME.to_string())
     }
 }
 
@@ -137,48 +137,20 @@ pub fn check(persons: &[Person], labels: &HashMap<String, String>, yours: &[bool
                 .iter()
                 .map(|uid| labels.get(uid).map(String::as_str).unwrap_or(uid))
                 .collect();
-            let id =
-                p.id.as_deref()
-                    .map(|id| format!(", ID {id}"))
-                    .unwrap_or_default();
-            format!("{}{id}: {}", p.display(), studies.join("; "))
+            wording::person_studies(&p.display(), p.id.as_deref(), &studies)
         };
-        let others: Vec<&Person> = persons
-            .iter()
-            .zip(yours)
-            .filter(|(_, mine)| !**mine)
-            .map(|(p, _)| p)
-            .collect();
-        let (ask, ask_zh) = if yours.iter().any(|&y| y) {
-            let names: Vec<String> = others.iter().map(|p| p.display()).collect();
-            (
-                format!(
-                    "Ask them to take the other person's scans ({}) off the disc and burn only yours.",
-                    names.join(", ")
-                ),
-                format!(
-                    "光盘中有其他患者（{}）的检查，请删除后只刻录本人的影像。",
-                    names.join("、")
-                ),
-            )
-        } else {
-            (
-                "Ask them which scans are yours, and to burn a disc with only your scans."
-                    .to_string(),
-                "光盘中包含不同患者的检查，请核对并只刻录本人的影像。".to_string(),
-            )
-        };
+        let described: Vec<String> = persons.iter().map(describe).collect();
+        let others: Option<Vec<String>> = yours.iter().any(|&y| y).then(|| {
+            persons
+                .iter()
+                .zip(yours)
+                .filter(|(_, mine)| !**mine)
+                .map(|(p, _)| p.display())
+                .collect()
+        });
         findings.push(
-            Finding::new(
-                CheckId::Patient,
-                Severity::Fail,
-                format!(
-                    "The disc holds scans of {} different people — {}.",
-                    persons.len(),
-                    persons.iter().map(describe).collect::<Vec<_>>().join(" — ")
-                ),
-            )
-            .ask(ask, ask_zh),
+            wording::several_people(&described, others.as_deref())
+                .finding(CheckId::Patient, Severity::Fail),
         );
     }
     for person in persons {
@@ -192,26 +164,9 @@ pub fn check(persons: &[Person], labels: &HashMap<String, String>, yours: &[bool
             }
         }
         if spellings.len() > 1 {
-            let shown: Vec<String> = spellings
-                .iter()
-                .map(|n| format!("\"{}\"", display_name(n)))
-                .collect();
-            findings.push(
-                Finding::new(
-                    CheckId::Patient,
-                    Severity::Warn,
-                    format!(
-                        "The disc writes the patient's name in {} ways: {}. Hospital systems at home may file them \
-                         as different patients.",
-                        spellings.len(),
-                        shown.join(", ")
-                    ),
-                )
-                .ask(
-                    "Ask them to correct the name so that every study writes it the same way.",
-                    format!("同一患者在不同检查中的姓名写法不一致（{}），请统一更正。", shown.join("、")),
-                ),
-            );
+            let shown: Vec<String> = spellings.iter().map(|n| display_name(n)).collect();
+            findings
+                .push(wording::name_spellings(&shown).finding(CheckId::Patient, Severity::Warn));
         }
     }
     findings

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::checks::wording::{self, ObjectKind as NotStack, PositionEvidence, Texts};
 use crate::checks::{CheckId, Finding, Severity};
 use crate::read_header::{InstanceRecord, PixelEncoding};
 
@@ -51,45 +52,32 @@ const SOP_ENCAPSULATED_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.104.";
 
 /// How the report names a series to a patient: `series 3 CT 'Chest 1.25 mm'`.
 pub fn series_label(instances: &[&InstanceRecord]) -> String {
-    let mut label = String::from("series");
-    if let Some(number) = instances.iter().find_map(|r| r.series_number) {
-        label.push_str(&format!(" {number}"));
-    }
-    if let Some(modality) = instances
-        .iter()
-        .filter_map(|r| r.modality.as_deref())
-        .map(str::trim)
-        .find(|m| !m.is_empty())
-    {
-        label.push_str(&format!(" {modality}"));
-    }
-    if let Some(description) = series_description(instances) {
-        label.push_str(&format!(" '{description}'"));
-    }
-    label
+    wording::series_label(
+        series_number(instances),
+        modality(instances),
+        series_description(instances),
+    )
 }
 
 /// The series named for Chinese staff: `CT序列3“Chest”`, `序列“Chest”`, or `该序列`.
 fn series_label_zh(instances: &[&InstanceRecord]) -> String {
-    let modality = instances
+    wording::series_label_zh(
+        series_number(instances),
+        modality(instances),
+        series_description(instances),
+    )
+}
+
+fn series_number(instances: &[&InstanceRecord]) -> Option<i64> {
+    instances.iter().find_map(|r| r.series_number)
+}
+
+fn modality<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
+    instances
         .iter()
         .filter_map(|r| r.modality.as_deref())
         .map(str::trim)
         .find(|m| !m.is_empty())
-        .unwrap_or_default();
-    let number = instances
-        .iter()
-        .find_map(|r| r.series_number)
-        .map(|n| n.to_string())
-        .unwrap_or_default();
-    let description = series_description(instances)
-        .map(|d| format!("“{d}”"))
-        .unwrap_or_default();
-    if number.is_empty() && description.is_empty() {
-        "该序列".to_string()
-    } else {
-        format!("{modality}序列{number}{description}")
-    }
 }
 
 fn series_description<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
@@ -100,14 +88,6 @@ fn series_description<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
         .find(|d| !d.is_empty())
 }
 
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 fn path_of(record: &InstanceRecord) -> String {
     record.path.to_string_lossy().into_owned()
 }
@@ -116,54 +96,9 @@ fn paths_of<'a>(records: impl IntoIterator<Item = &'a InstanceRecord>) -> Vec<St
     records.into_iter().take(MAX_LISTED).map(path_of).collect()
 }
 
-/// Adds what to ask when a series lacks images, in English and Chinese.
-fn ask_complete(finding: Finding, label: &str, zh: &str) -> Finding {
-    finding.ask(
-        format!("Ask them to burn {label} again with all its images."),
-        format!("{zh}缺少图像，请重新刻录完整的检查图像。"),
-    )
-}
-
-/// What an object is, when it is not a slice of a stack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum NotStack {
-    Localizer,
-    SecondaryCapture,
-    DoseReport,
-    Report,
-    PresentationState,
-    Document,
-    OtherObject,
-}
-
-impl NotStack {
-    fn plain(self, n: usize) -> String {
-        let (one, many) = match self {
-            NotStack::Localizer => (
-                "localizer image (the overview used to plan the scan)",
-                "localizer images",
-            ),
-            NotStack::SecondaryCapture => ("screen capture", "screen captures"),
-            NotStack::DoseReport => ("radiation dose report", "radiation dose reports"),
-            NotStack::Report => (
-                "structured report or key-image note",
-                "structured reports or key-image notes",
-            ),
-            NotStack::PresentationState => ("saved display setting", "saved display settings"),
-            NotStack::Document => ("document", "documents"),
-            NotStack::OtherObject => ("non-image object", "non-image objects"),
-        };
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {many}")
-        }
-    }
-
-    /// Objects that carry no image at all.
-    fn is_document(self) -> bool {
-        !matches!(self, NotStack::Localizer | NotStack::SecondaryCapture)
-    }
+/// Objects that carry no image at all.
+fn is_document(kind: NotStack) -> bool {
+    !matches!(kind, NotStack::Localizer | NotStack::SecondaryCapture)
 }
 
 fn not_stack(record: &InstanceRecord) -> Option<NotStack> {
@@ -480,23 +415,11 @@ fn numbering(stack: &[&InstanceRecord]) -> (Vec<i64>, u64, Vec<i64>) {
     (listed, total, duplicates)
 }
 
-fn join_numbers(numbers: &[i64], total: u64) -> String {
-    let mut text = numbers
-        .iter()
-        .map(|n| format!("#{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if total > numbers.len() as u64 {
-        text.push_str(&format!(" and {} more", total - numbers.len() as u64));
-    }
-    text
-}
-
 /// Keeps one record per SOP Instance UID when copies are identical; reports copies (warn) and different content
 /// under one UID (fail).
 fn deduplicate<'a>(
     instances: &[&'a InstanceRecord],
-    finding: &dyn Fn(Severity, String) -> Finding,
+    finding: &dyn Fn(Severity, Texts) -> Finding,
     label: &str,
     zh: &str,
     findings: &mut Vec<Finding>,
@@ -541,39 +464,18 @@ fn deduplicate<'a>(
         findings.push(
             finding(
                 Severity::Fail,
-                format!(
-                    "{} has {} files that carry the same image ID (SOP Instance UID) but different content, so \
-                     viewers will keep only one of them.",
-                    capitalized(label),
-                    conflicts.len()
-                ),
+                wording::same_uid_different_images(label, zh, conflicts.len()),
             )
-            .paths(paths_of(conflicts.iter().copied()))
-            .ask(
-                format!("Ask them to export {label} again; different images share one ID."),
-                format!("{zh}中有不同的图像使用同一个图像标识（SOP Instance UID），请重新导出并刻录。"),
-            ),
+            .paths(paths_of(conflicts.iter().copied())),
         );
     }
     if !copies.is_empty() {
         findings.push(
             finding(
                 Severity::Warn,
-                format!(
-                    "{} holds the same image more than once ({}); nothing is lost.",
-                    capitalized(label),
-                    if extra_copies == 1 {
-                        "1 file is an identical copy".to_string()
-                    } else {
-                        format!("{extra_copies} files are identical copies")
-                    }
-                ),
+                wording::identical_copies(label, zh, extra_copies),
             )
-            .paths(paths_of(copies.iter().copied()))
-            .ask(
-                format!("Ask whether {label} was copied twice by mistake."),
-                format!("{zh}中有重复的图像文件，请确认刻录是否有误。"),
-            ),
+            .paths(paths_of(copies.iter().copied())),
         );
     }
     kept
@@ -589,8 +491,9 @@ pub fn assess_series(
 ) -> SeriesAssessment {
     let label = series_label(instances);
     let zh = series_label_zh(instances);
-    let finding = |severity: Severity, message: String| {
-        Finding::new(CheckId::Slices, severity, message)
+    let finding = |severity: Severity, texts: Texts| {
+        texts
+            .finding(CheckId::Slices, severity)
             .study(study_uid)
             .series(series_uid)
     };
@@ -600,20 +503,17 @@ pub fn assess_series(
     let images: Vec<&InstanceRecord> = unique
         .iter()
         .copied()
-        .filter(|r| !not_stack(r).is_some_and(NotStack::is_document))
+        .filter(|r| !not_stack(r).is_some_and(is_document))
         .collect();
     out.frames = images.iter().map(|r| u64::from(r.frames())).sum();
 
     if let Some(listed) = listed_in_dicomdir
         && instances.len() < listed
     {
-        let message = format!(
-            "{} has {} files, but the disc's index (DICOMDIR) lists {listed} for it.",
-            capitalized(&label),
-            instances.len()
-        );
-        out.findings
-            .push(ask_complete(finding(Severity::Fail, message), &label, &zh));
+        out.findings.push(finding(
+            Severity::Fail,
+            wording::fewer_than_dicomdir(&label, &zh, instances.len(), listed),
+        ));
     }
 
     let mut kinds: BTreeMap<NotStack, usize> = BTreeMap::new();
@@ -628,28 +528,17 @@ pub fn assess_series(
         .filter(|r| not_stack(r).is_none())
         .collect();
     if stack.is_empty() && !kinds.is_empty() {
-        let list: Vec<String> = kinds.iter().map(|(kind, &n)| kind.plain(n)).collect();
-        out.findings.push(finding(
-            Severity::Info,
-            format!(
-                "{} holds {}: not a stack of slices, so it is not checked for missing slices.",
-                capitalized(&label),
-                list.join(", ")
-            ),
-        ));
+        let list: Vec<String> = kinds
+            .iter()
+            .map(|(&kind, &n)| wording::objects(kind, n))
+            .collect();
+        out.findings
+            .push(finding(Severity::Info, wording::not_a_stack(&label, &list)));
     }
 
     if unique.is_empty() {
-        out.findings.push(
-            finding(
-                Severity::Fail,
-                format!("{} has no image on the disc.", capitalized(&label)),
-            )
-            .ask(
-                format!("Ask them to burn {label} again."),
-                format!("{zh}没有图像，请重新刻录。"),
-            ),
-        );
+        out.findings
+            .push(finding(Severity::Fail, wording::series_empty(&label, &zh)));
         return out;
     }
     if !images.is_empty()
@@ -658,15 +547,8 @@ pub fn assess_series(
             .any(|r| r.pixel_data.is_some() && r.defect.is_none())
     {
         out.findings.push(
-            finding(
-                Severity::Fail,
-                format!("{} has no image that can be read.", capitalized(&label)),
-            )
-            .paths(paths_of(images.iter().copied()))
-            .ask(
-                format!("Ask them to burn {label} again; none of its images can be read."),
-                format!("{zh}的图像都无法读取，请重新刻录。"),
-            ),
+            finding(Severity::Fail, wording::series_unreadable(&label, &zh))
+                .paths(paths_of(images.iter().copied())),
         );
         return out;
     }
@@ -713,7 +595,7 @@ fn merge_failures(findings: &mut Vec<Finding>) {
 /// positions should cover every frame (`slices`, warn).
 fn check_frames(
     images: &[&InstanceRecord],
-    finding: &dyn Fn(Severity, String) -> Finding,
+    finding: &dyn Fn(Severity, Texts) -> Finding,
     label: &str,
     zh: &str,
     findings: &mut Vec<Finding>,
@@ -723,16 +605,9 @@ fn check_frames(
         if let Some(held) = frames_in_pixel_data(record).filter(|&held| held < declared) {
             let mut f = finding(
                 Severity::Fail,
-                format!(
-                    "A multi-frame image of {label} holds only {held} of its {declared} frames ({}).",
-                    path_of(record)
-                ),
+                wording::frames_missing(label, zh, held, declared, &path_of(record)),
             )
-            .paths([path_of(record)])
-            .ask(
-                format!("Ask them to burn {label} again; an image is missing frames."),
-                format!("{zh}的多帧图像缺少帧，请重新刻录。"),
-            );
+            .paths([path_of(record)]);
             f.check = CheckId::Integrity;
             findings.push(f);
         }
@@ -741,13 +616,9 @@ fn check_frames(
             findings.push(
                 finding(
                     Severity::Warn,
-                    format!(
-                        "A multi-frame image of {label} gives slice positions for {positions} frames but says it \
-                         has {declared}."
-                    ),
+                    wording::frame_positions_differ(label, zh, positions, declared),
                 )
-                .paths([path_of(record)])
-                .ask(format!("Ask whether {label} is complete."), format!("请确认{zh}是否完整。")),
+                .paths([path_of(record)]),
             );
         }
     }
@@ -757,7 +628,7 @@ fn check_frames(
 fn check_images_in_acquisition(
     images: &[&InstanceRecord],
     frames: u64,
-    finding: &dyn Fn(Severity, String) -> Finding,
+    finding: &dyn Fn(Severity, Texts) -> Finding,
     label: &str,
     zh: &str,
     findings: &mut Vec<Finding>,
@@ -778,18 +649,17 @@ fn check_images_in_acquisition(
     };
     let have = (images.len() as u64).max(frames);
     if have < declared.unsigned_abs() {
-        let message = format!(
-            "{} has {have} images, but the scanner recorded {declared} images in this acquisition.",
-            capitalized(label)
-        );
-        findings.push(ask_complete(finding(Severity::Fail, message), label, zh));
+        findings.push(finding(
+            Severity::Fail,
+            wording::fewer_than_acquisition(label, zh, have, declared),
+        ));
     }
 }
 
 /// Geometry and numbering of the stack images.
 fn check_stack(
     stack: &[&InstanceRecord],
-    finding: &dyn Fn(Severity, String) -> Finding,
+    finding: &dyn Fn(Severity, Texts) -> Finding,
     label: &str,
     zh: &str,
     out: &mut SeriesAssessment,
@@ -815,13 +685,7 @@ fn check_stack(
             let (low, high) = (gap.below.position[axis], gap.above.position[axis]);
             total = total.saturating_add(gap.missing);
             if descriptions.len() < 5 {
-                let slices = if gap.missing == 1 { "slice" } else { "slices" };
-                descriptions.push(format!(
-                    "about {} {slices} missing between {name} = {} and {}",
-                    gap.missing,
-                    mm(low),
-                    mm(high)
-                ));
+                descriptions.push(wording::gap(gap.missing, name, &mm(low), &mm(high)));
             }
             for k in 1..=gap.missing.min(MAX_LISTED as u64) {
                 if out.missing.len() < MAX_LISTED {
@@ -832,98 +696,66 @@ fn check_stack(
             paths.push(path_of(gap.below.record));
             paths.push(path_of(gap.above.record));
         }
-        let mut message = format!(
-            "{} is incomplete: {}",
-            capitalized(label),
-            descriptions.join("; ")
-        );
-        if gaps.len() > descriptions.len() {
-            message.push_str(&format!(
-                "; and {} more gaps",
-                gaps.len() - descriptions.len()
-            ));
-        }
-        message.push('.');
-        if gaps.len() > 1 {
-            message.push_str(&format!(" About {total} slices are missing in all."));
-        }
-        if missing_total > 0 {
-            message.push_str(&format!(
-                " Image numbers missing: {}.",
-                join_numbers(&missing_numbers, missing_total)
-            ));
-        }
+        let numbers =
+            (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
         paths.dedup();
-        out.findings.push(ask_complete(
-            finding(Severity::Fail, message).paths(paths),
-            label,
-            zh,
-        ));
+        out.findings.push(
+            finding(
+                Severity::Fail,
+                wording::gaps(
+                    label,
+                    zh,
+                    &descriptions,
+                    gaps.len(),
+                    total,
+                    numbers.as_deref(),
+                ),
+            )
+            .paths(paths),
+        );
         return;
     }
 
     if irregular {
-        out.findings.push(
-            finding(
-                Severity::Warn,
-                format!(
-                    "{}: the spacing between slices is irregular (or the slices form separate blocks), \
-                     so missing slices cannot be ruled out.",
-                    capitalized(label)
-                ),
-            )
-            .ask(format!("Ask whether {label} is complete."), format!("{zh}的层间距不规则，请确认该序列是否完整。")),
-        );
+        out.findings.push(finding(
+            Severity::Warn,
+            wording::irregular_spacing(label, zh),
+        ));
     }
 
     if missing_total > 0 || !duplicates.is_empty() {
-        let mut problems = Vec::new();
-        if missing_total > 0 {
-            let (numbers, are) = if missing_total == 1 {
-                ("image number", "is")
-            } else {
-                ("image numbers", "are")
-            };
-            problems.push(format!(
-                "{numbers} {} {are} missing",
-                join_numbers(&missing_numbers, missing_total)
-            ));
+        let missing = (missing_total > 0).then(|| {
             out.missing
                 .extend(missing_numbers.iter().map(|n| format!("#{n}")));
-        }
-        if !duplicates.is_empty() {
-            let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
-            let (numbers, is) = if duplicates.len() == 1 {
-                ("image number", "is")
-            } else {
-                ("image numbers", "are")
-            };
-            problems.push(format!(
-                "{numbers} {} {is} used more than once",
-                join_numbers(shown, duplicates.len() as u64)
-            ));
-        }
-        let context = if !has_geometry {
-            "the images carry no slice positions to confirm whether any are lost"
-        } else if irregular {
-            "the irregular slice positions cannot confirm whether any are lost"
-        } else {
-            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
-        };
-        out.findings.push(
-            finding(
-                Severity::Warn,
-                format!(
-                    "{}: {}; {context}.",
-                    capitalized(label),
-                    problems.join(" and ")
-                ),
+            (
+                wording::numbers(&missing_numbers, missing_total),
+                missing_total,
             )
-            .ask(
-                format!("Ask whether {label} is complete."),
-                format!("请确认{zh}是否完整（图像编号不连续或重复）。"),
+        });
+        let duplicated = (!duplicates.is_empty()).then(|| {
+            let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
+            (
+                wording::numbers(shown, duplicates.len() as u64),
+                duplicates.len(),
+            )
+        });
+        let evidence = if !has_geometry {
+            PositionEvidence::None
+        } else if irregular {
+            PositionEvidence::Irregular
+        } else {
+            PositionEvidence::NoGap
+        };
+        out.findings.push(finding(
+            Severity::Warn,
+            wording::odd_numbering(
+                label,
+                zh,
+                missing.as_ref().map(|(list, n)| (list.as_str(), *n)),
+                duplicated.as_ref().map(|(list, n)| (list.as_str(), *n)),
+                evidence,
             ),
-        );
+        ));
     }
 }
 

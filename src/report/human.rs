@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Report, Verdict};
-use crate::checks::{CheckId, Finding, Severity, plural};
+use crate::checks::{CheckId, Finding, Severity, plural, wording};
 
 /// Which note for the counter staff follows a failing summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -92,17 +92,8 @@ impl NameVerdict {
 pub fn verdict_line(report: &Report) -> String {
     let (fails, warns) = report.problem_counts();
     match report.verdict {
-        Verdict::Pass if warns > 0 => {
-            format!("RESULT: PASS ({})", plural(warns, "warning", "warnings"))
-        }
-        Verdict::Pass => "RESULT: PASS".to_string(),
-        Verdict::Fail => {
-            let problems = if report.strict { fails + warns } else { fails };
-            format!(
-                "RESULT: FAIL — {} to fix before you leave the counter",
-                plural(problems, "problem", "problems")
-            )
-        }
+        Verdict::Pass => wording::verdict_pass(warns),
+        Verdict::Fail => wording::verdict_fail(if report.strict { fails + warns } else { fails }),
     }
 }
 
@@ -131,13 +122,13 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
     }
     let (heading, greeting, texts): (_, _, Vec<&str>) = match language {
         StaffNote::Zh => (
-            "Note for the counter staff, in Chinese (show them this):",
-            "您好！这份影像光盘（或U盘）经检查有以下问题，麻烦您帮忙处理：",
+            wording::NOTE_HEADING_ZH,
+            wording::NOTE_GREETING_ZH,
             asks.iter().map(|f| f.ask_zh.as_str()).collect(),
         ),
         StaffNote::En => (
-            "Note for the counter staff (show them this):",
-            "Hello, this image disc (or USB stick) has the problems below; please help to fix them:",
+            wording::NOTE_HEADING_EN,
+            wording::NOTE_GREETING_EN,
             asks.iter().map(|f| f.ask.as_str()).collect(),
         ),
         StaffNote::None => return None,

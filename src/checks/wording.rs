@@ -1,0 +1,1187 @@
+//! Every text the checks show people, English and Chinese side by side, in one place (the `name` check's own
+//! texts are in `names/messages.rs`).
+//!
+//! English is for a tired patient at the counter: plain words, any technical term explained where it appears
+//! ("the DICOMDIR (the disc's index)"). Chinese is a polite request to a hospital records clerk, with the same
+//! terms throughout: 光盘/U盘, 影像, 序列, 检查, 重新刻录, 患者姓名; full-width punctuation; every request ends
+//! in 。. A function per situation takes the numbers, names and labels it needs and returns the texts.
+
+use super::date::{DateRange, StudyDate};
+use super::{CheckId, Finding, Severity, plural};
+
+/// The three texts of a finding: what is wrong, and what to ask the staff in English and in Chinese.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Texts {
+    pub message: String,
+    pub ask: String,
+    pub ask_zh: String,
+}
+
+impl Texts {
+    /// The finding these texts describe.
+    pub(crate) fn finding(self, check: CheckId, severity: Severity) -> Finding {
+        Finding::new(check, severity, self.message).ask(self.ask, self.ask_zh)
+    }
+}
+
+fn t(message: impl Into<String>, ask: impl Into<String>, ask_zh: impl Into<String>) -> Texts {
+    Texts {
+        message: message.into(),
+        ask: ask.into(),
+        ask_zh: ask_zh.into(),
+    }
+}
+
+/// A note for the record: nothing to ask.
+fn note(message: impl Into<String>) -> Texts {
+    t(message, "", "")
+}
+
+const REBURN: &str = "Ask them to burn the disc again, then check the new disc before you leave.";
+const NEW_DISC: &str = "Ask for a new disc (or a USB stick), then check it before you leave.";
+const NEW_DISC_ZH: &str = "请重新刻录一张光盘，或把影像拷贝到U盘。";
+
+fn files(n: usize) -> String {
+    plural(n, "file", "files")
+}
+
+fn are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
+}
+
+fn them(n: usize) -> &'static str {
+    if n == 1 { "it" } else { "them" }
+}
+
+/// `text` with its first letter in upper case, to start a sentence with a label.
+pub(crate) fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The counter note and the verdict (report/human.rs, report/html.rs)
+
+/// What the patient reads above the Chinese note.
+pub(crate) const NOTE_HEADING_ZH: &str = "Note for the counter staff, in Chinese (show them this):";
+/// The greeting that opens the Chinese note.
+pub(crate) const NOTE_GREETING_ZH: &str =
+    "您好！这份影像光盘（或U盘）经检查发现以下问题，麻烦您帮忙处理：";
+/// What the patient reads above the English note.
+pub(crate) const NOTE_HEADING_EN: &str = "Note for the counter staff (show them this):";
+/// The greeting that opens the English note.
+pub(crate) const NOTE_GREETING_EN: &str = "Hello, this image disc (or USB stick) has the problems below; could you please help to fix them?";
+
+/// The verdict line of a passing disc: `RESULT: PASS` or `RESULT: PASS (1 warning)`.
+pub(crate) fn verdict_pass(warnings: usize) -> String {
+    if warnings > 0 {
+        format!("RESULT: PASS ({})", plural(warnings, "warning", "warnings"))
+    } else {
+        "RESULT: PASS".to_string()
+    }
+}
+
+/// The verdict line of a failing disc.
+pub(crate) fn verdict_fail(problems: usize) -> String {
+    format!(
+        "RESULT: FAIL — {} to fix before you leave the counter",
+        plural(problems, "problem", "problems")
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// media: no readable DICOM at all
+
+/// The disc holds no file at all.
+pub(crate) fn media_empty() -> Texts {
+    t(
+        "The disc is empty: there are no files on it.",
+        "Ask them to burn your scans onto the disc again, then check the new disc before you leave.",
+        "光盘是空的，里面没有任何文件。请重新刻录本人的影像。",
+    )
+}
+
+/// Every image file on the disc is unreadable.
+pub(crate) fn media_all_damaged(n: usize) -> Texts {
+    let message = if n == 1 {
+        "The only image file on the disc cannot be read: the disc is damaged or was badly burned."
+            .to_string()
+    } else {
+        format!(
+            "None of the {n} image files on the disc can be read: the disc is damaged or was badly burned."
+        )
+    };
+    t(
+        message,
+        NEW_DISC,
+        format!("光盘中的影像文件（共{n}个）全部无法读取，光盘可能已损坏或刻录失败。{NEW_DISC_ZH}"),
+    )
+}
+
+/// The disc holds only a link or QR code to an online viewer.
+pub(crate) fn media_cloud_film() -> Texts {
+    t(
+        "The disc only holds a link or QR code to an online \"cloud film\" viewer, not the images themselves. \
+         Such links expire and often do not open abroad.",
+        "Ask for the original images in DICOM format (the standard format for medical images) on a disc or USB \
+         stick.",
+        "光盘中只有云胶片的链接或二维码，没有DICOM原始影像。链接会过期，在国外往往无法打开。请把DICOM原始影像刻录到光盘或拷贝到U盘。",
+    )
+}
+
+/// The disc holds pictures, PDFs or videos instead of DICOM.
+pub(crate) fn media_pictures_only() -> Texts {
+    t(
+        "The disc only holds pictures, documents or videos (JPEG, PDF, ...), not the scans themselves: a doctor \
+         at home cannot use them like the original images.",
+        "Ask for the original images in DICOM format (in Chinese: \"DICOM原始影像\").",
+        "光盘中只有图片、PDF或视频，没有DICOM原始影像，国外医生无法当作原始影像使用。请刻录DICOM格式的原始影像。",
+    )
+}
+
+/// The disc holds a viewer program and nothing else.
+pub(crate) fn media_viewer_only() -> Texts {
+    t(
+        "The disc holds only a viewer program, no scan images.",
+        "Ask them to burn your scan images (DICOM) onto the disc, then check it again.",
+        "光盘中只有看图软件，没有影像文件。请把本人的DICOM影像刻录到光盘上。",
+    )
+}
+
+/// The disc holds `n` files, none of them DICOM.
+pub(crate) fn media_no_dicom(n: usize) -> Texts {
+    t(
+        format!(
+            "The disc holds {}, but no medical images in DICOM format (the standard format for scans) among them.",
+            files(n)
+        ),
+        "Ask them to burn your scan images in DICOM format, then check the disc again.",
+        "光盘中没有DICOM格式的医学影像。请用DICOM格式刻录本人的影像。",
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// integrity: every file read whole
+
+/// `n` files that should be images are zero bytes long.
+pub(crate) fn empty_files(n: usize) -> Texts {
+    t(
+        format!(
+            "{} on the disc {} empty (zero bytes): the burn did not finish.",
+            capitalized(&files(n)),
+            are(n)
+        ),
+        REBURN,
+        format!("光盘中有{n}个文件是空的（0字节），刻录没有完成。请重新刻录光盘。"),
+    )
+}
+
+/// `n` files named or placed like images are not DICOM.
+pub(crate) fn junk_files(n: usize) -> Texts {
+    t(
+        format!(
+            "{} named or placed like scan images {} not DICOM images at all.",
+            capitalized(&files(n)),
+            are(n)
+        ),
+        "Ask them to burn the disc again in DICOM format, then check the new disc before you leave.",
+        format!("光盘中有{n}个影像文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
+    )
+}
+
+/// `n` DICOM files are cut short.
+pub(crate) fn truncated_files(n: usize) -> Texts {
+    t(
+        format!(
+            "{} {} cut short: the disc was not burned completely.",
+            capitalized(&files(n)),
+            are(n)
+        ),
+        REBURN,
+        format!("光盘中有{n}个文件不完整（刻录中断）。请重新刻录光盘。"),
+    )
+}
+
+/// `n` files could not be read from the media.
+pub(crate) fn unreadable_files(n: usize) -> Texts {
+    t(
+        format!(
+            "{} could not be read from the disc (read error): it may be scratched or badly burned.",
+            capitalized(&files(n))
+        ),
+        NEW_DISC,
+        format!("光盘中有{n}个文件无法读取（读盘错误），光盘可能有划痕或刻录不良。{NEW_DISC_ZH}"),
+    )
+}
+
+/// `n` DICOM files are damaged in another way.
+pub(crate) fn damaged_files(n: usize) -> Texts {
+    t(
+        format!(
+            "{} {} damaged and cannot be opened.",
+            capitalized(&files(n)),
+            are(n)
+        ),
+        REBURN,
+        format!("光盘中有{n}个DICOM文件已损坏，无法打开。请重新刻录光盘。"),
+    )
+}
+
+/// Why an uncompressed image is truncated, shown beside its path.
+pub(crate) fn pixel_data_short(held: u64, needed: u64) -> String {
+    format!("image data holds {held} bytes, the image size needs {needed}")
+}
+
+/// Why a compressed image is truncated, shown beside its path.
+pub(crate) const PIXEL_DATA_NO_FRAME: &str = "the compressed image data holds no image";
+
+/// `n` files use the private or unknown encodings `uids`.
+pub(crate) fn unknown_encoding(n: usize, uids: &[&str]) -> Texts {
+    t(
+        format!(
+            "{} {} a private or unknown image encoding ({}): other hospitals' software may not open {}.",
+            capitalized(&files(n)),
+            if n == 1 { "uses" } else { "use" },
+            uids.join(", "),
+            them(n)
+        ),
+        "Ask whether they can export the images in standard DICOM (uncompressed or JPEG) instead.",
+        "部分影像使用了非标准的私有编码，其他医院可能无法打开。请尽量以标准DICOM格式（不压缩或JPEG）导出影像。",
+    )
+}
+
+/// `n` files use the uncommon compressions `names`.
+pub(crate) fn unusual_compression(n: usize, names: &[&str]) -> Texts {
+    t(
+        format!(
+            "{} {} a compression ({}) that some viewers and hospital systems cannot open yet.",
+            capitalized(&files(n)),
+            if n == 1 { "uses" } else { "use" },
+            names.join(", ")
+        ),
+        "Ask whether they can export the images uncompressed or as JPEG instead.",
+        "部分影像使用了较少见的压缩格式，有些看图软件无法打开。请尽量以不压缩或JPEG格式导出影像。",
+    )
+}
+
+/// `n` folders or entries of the media could not be read.
+pub(crate) fn unreadable_entries(n: usize) -> Texts {
+    t(
+        format!(
+            "{} on the disc could not be read (read error): the disc may be scratched or badly burned.",
+            capitalized(&plural(n, "folder or entry", "folders or entries"))
+        ),
+        NEW_DISC,
+        format!("光盘中有{n}个目录或文件无法读取（读盘错误）。{NEW_DISC_ZH}"),
+    )
+}
+
+/// `n` entries of an archive were refused.
+pub(crate) fn archive_refused(n: usize) -> Texts {
+    t(
+        format!(
+            "{} of the archive could not be checked (damaged, password-protected or unsafe): nothing was \
+             extracted from {}.",
+            capitalized(&plural(n, "entry", "entries")),
+            them(n)
+        ),
+        "Ask for a new download (without a password), or for the images on a disc or USB stick, then check it \
+         before you leave.",
+        "压缩包或光盘镜像中有内容损坏、加了密码或不安全，无法检查。请重新提供下载（不要加密码），或把影像刻录到光盘或拷贝到U盘。",
+    )
+}
+
+/// `n` entries are device nodes or pipes.
+pub(crate) fn special_entries(n: usize) -> Texts {
+    note(format!(
+        "{} on the media {} not ordinary files (device nodes or pipes) and {} not read.",
+        capitalized(&plural(n, "entry", "entries")),
+        are(n),
+        if n == 1 { "was" } else { "were" }
+    ))
+}
+
+/// `n` symbolic links were not followed.
+pub(crate) fn symlinks(n: usize) -> Texts {
+    note(format!(
+        "{} not followed.",
+        capitalized(&plural(n, "symbolic link was", "symbolic links were"))
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// dicomdir: the disc's index against the files
+
+/// The disc has images but no DICOMDIR.
+pub(crate) fn no_dicomdir() -> Texts {
+    t(
+        "The disc has no DICOMDIR (the index file that hospital import software looks for first).",
+        "Ask for a disc in the standard DICOM format (IHE PDI, with a DICOMDIR): some hospitals at home cannot \
+         import a disc without one.",
+        "光盘中没有DICOMDIR索引文件，部分医院的导入软件无法读取。请按标准DICOM格式（IHE PDI，含DICOMDIR）刻录光盘。",
+    )
+}
+
+/// The DICOMDIR cannot be read (`error` says why).
+pub(crate) fn dicomdir_damaged(error: &str) -> Texts {
+    t(
+        format!(
+            "The disc's index (DICOMDIR) is damaged: {error}. Import software at home may not load the disc. \
+             The images themselves were still checked one by one."
+        ),
+        "Ask them to burn the disc again, with a correct DICOMDIR.",
+        "光盘的DICOMDIR索引文件已损坏，导入软件可能无法读取光盘。请重新刻录光盘，并生成正确的DICOMDIR。",
+    )
+}
+
+/// `n` image files are not listed in the DICOMDIR.
+pub(crate) fn unlisted_images(n: usize) -> Texts {
+    t(
+        format!(
+            "{} on the disc {} not listed in the DICOMDIR (the disc's index): import software that follows the \
+             index will skip {}.",
+            capitalized(&plural(n, "image file", "image files")),
+            are(n),
+            them(n)
+        ),
+        "Ask them to burn the disc again so that the DICOMDIR lists every image.",
+        format!(
+            "光盘中有{n}个影像文件未列入DICOMDIR索引，导入时会被遗漏。请重新刻录光盘，使DICOMDIR包含全部影像。"
+        ),
+    )
+}
+
+/// The DICOMDIR lists `n` files that are not on the disc.
+pub(crate) fn listed_files_missing(n: usize) -> Texts {
+    t(
+        format!(
+            "The DICOMDIR (the disc's index) lists {} that {} not on the disc: import at home will fail or be \
+             incomplete.",
+            files(n),
+            are(n)
+        ),
+        "Ask them to burn the disc again and check that every image was copied.",
+        format!("DICOMDIR索引中列出的{n}个文件在光盘上不存在。请重新刻录完整的光盘。"),
+    )
+}
+
+/// The DICOMDIR points to `n` files outside its folder.
+pub(crate) fn listed_outside(n: usize) -> Texts {
+    t(
+        format!(
+            "The DICOMDIR (the disc's index) points to {} outside the disc (a path with '..' or an absolute \
+             path); {} not opened.",
+            files(n),
+            if n == 1 { "it was" } else { "they were" }
+        ),
+        "Ask them to burn the disc again with a standard DICOMDIR.",
+        "DICOMDIR索引指向光盘以外的路径，不符合标准。请重新刻录光盘。",
+    )
+}
+
+/// For `n` files the DICOMDIR names another image, series or study.
+pub(crate) fn listed_uids_differ(n: usize) -> Texts {
+    t(
+        format!(
+            "For {} the DICOMDIR (the disc's index) names a different image, series or study than the file \
+             itself holds.",
+            files(n)
+        ),
+        "Ask them to burn the disc again so that the DICOMDIR matches the images.",
+        "DICOMDIR索引与影像文件的内容不一致。请重新刻录光盘。",
+    )
+}
+
+/// The DICOMDIR names the patient `listed`, the images `actual`.
+pub(crate) fn listed_name_differs(listed: &str, actual: &str) -> Texts {
+    t(
+        format!(
+            "The DICOMDIR (the disc's index) names the patient \"{listed}\", but the images say \"{actual}\": \
+             import software at home shows the DICOMDIR's name."
+        ),
+        "Ask them to correct the name in the DICOMDIR so that it matches the images.",
+        format!(
+            "DICOMDIR索引中的患者姓名（{listed}）与影像中的姓名（{actual}）不一致。请更正DICOMDIR中的患者姓名。"
+        ),
+    )
+}
+
+/// The DICOMDIR's internal links are broken.
+pub(crate) fn dicomdir_links_broken() -> Texts {
+    t(
+        "The links inside the DICOMDIR (the disc's index) are broken; it was read in file order instead. Some \
+         import software may not read it.",
+        "Ask them to burn the disc again with a correct DICOMDIR.",
+        "DICOMDIR索引的内部链接有误，部分软件可能无法读取。请重新刻录光盘。",
+    )
+}
+
+/// The DICOMDIR lists no image.
+pub(crate) fn dicomdir_lists_nothing() -> Texts {
+    t(
+        "The DICOMDIR (the disc's index) lists no images at all.",
+        "Ask them to burn the disc again with a DICOMDIR that lists the images.",
+        "DICOMDIR索引中没有列出任何影像。请重新刻录光盘。",
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// name: the texts outside the passport comparison (which are in names/messages.rs)
+
+/// The name `name` is stored with a wrong or missing character set (no passport name to compare).
+pub(crate) fn name_charset(name: &str) -> Texts {
+    t(
+        format!(
+            "The patient name {name} is stored with a wrong or missing character set: other computers may show \
+             it garbled."
+        ),
+        "Ask them to correct the name's character set (Specific Character Set) and burn the disc again.",
+        "患者姓名的字符集设置有误，其他电脑可能显示为乱码。请更正字符集后重新刻录光盘。",
+    )
+}
+
+/// No passport name was given.
+pub(crate) fn no_passport_name() -> Texts {
+    note("No passport name was given (--name), so the name on the disc was not compared with it.")
+}
+
+/// `n` of the person's `total` images carry no patient name.
+pub(crate) fn unnamed_images(n: usize, total: usize) -> Texts {
+    let which = if n == total {
+        "None of the images on the disc carry".to_string()
+    } else if n == 1 {
+        "1 image on the disc carries no".to_string()
+    } else {
+        format!("{n} images on the disc carry no")
+    };
+    t(
+        format!("{which} a patient name: nobody at home can tell whose scans they are."),
+        "Ask them to add your passport name to the images and burn the disc again.",
+        format!("光盘中有{n}张影像没有患者姓名。请按护照补录患者姓名后重新刻录光盘。"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// patient: one person per disc
+
+/// A person without any name, as messages show them.
+pub(crate) const NO_NAME: &str = "(no name)";
+
+/// One person and their studies: `SMITH^JOHN, ID P1: CT study 'Chest' of 2024-03-20; ...`.
+pub(crate) fn person_studies(name: &str, id: Option<&str>, studies: &[&str]) -> String {
+    let id = id.map(|id| format!(", ID {id}")).unwrap_or_default();
+    format!("{name}{id}: {}", studies.join("; "))
+}
+
+/// The disc holds the studies of several people (`described` by [`person_studies`]); `others` are the names
+/// that are not the passport holder's, when one of the people is.
+pub(crate) fn several_people(described: &[String], others: Option<&[String]>) -> Texts {
+    let message = format!(
+        "The disc holds scans of {} different people — {}.",
+        described.len(),
+        described.join(" — ")
+    );
+    match others {
+        Some(names) => t(
+            message,
+            format!(
+                "Ask them to take the other person's scans ({}) off the disc and burn only yours.",
+                names.join(", ")
+            ),
+            format!(
+                "光盘中有其他患者（{}）的检查。请删除这些检查，只刻录本人的影像。",
+                names.join("、")
+            ),
+        ),
+        None => t(
+            message,
+            "Ask them which scans are yours, and to burn a disc with only your scans.",
+            "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
+        ),
+    }
+}
+
+/// One person's name is written in several ways (`names`, as shown).
+pub(crate) fn name_spellings(names: &[String]) -> Texts {
+    let quoted = |open: &str, close: &str, separator: &str| {
+        names
+            .iter()
+            .map(|n| format!("{open}{n}{close}"))
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    t(
+        format!(
+            "The disc writes the patient's name in {} ways: {}. Hospital systems at home may file them as \
+             different patients.",
+            names.len(),
+            quoted("\"", "\"", ", ")
+        ),
+        "Ask them to correct the name so that every study writes it the same way.",
+        format!(
+            "同一患者在不同检查中的姓名写法不一致（{}）。请统一更正患者姓名。",
+            quoted("“", "”", "、")
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// dob: the birth date
+
+/// The disc gives no birth date for `who`.
+pub(crate) fn birth_date_missing(who: &str, expected: StudyDate) -> Texts {
+    t(
+        format!("The disc gives no birth date for {who} (you gave {expected})."),
+        "Ask them to add your birth date to the records, if they can.",
+        format!("光盘中没有患者的出生日期（应为{expected}），如方便请补录。"),
+    )
+}
+
+/// The disc gives the birth date `shown` for `who`, not `expected`.
+pub(crate) fn birth_date_differs(who: &str, shown: &str, expected: StudyDate) -> Texts {
+    t(
+        format!("The disc gives the birth date {shown} for {who}, but you gave {expected}."),
+        format!("Ask them to correct the birth date to {expected} and burn the disc again."),
+        format!("光盘中的出生日期为{shown}，与护照上的{expected}不符。请更正后重新刻录光盘。"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// date: study dates
+
+/// How messages name a study: `CT study 'Chest' of 2024-03-20`, `MR/SR study`, `study`.
+pub(crate) fn study_label(
+    modalities: &[&str],
+    description: Option<&str>,
+    date: Option<StudyDate>,
+) -> String {
+    let mut label = if modalities.is_empty() {
+        "study".to_string()
+    } else {
+        format!("{} study", modalities.join("/"))
+    };
+    if let Some(description) = description {
+        label.push_str(&format!(" '{description}'"));
+    }
+    if let Some(date) = date {
+        label.push_str(&format!(" of {date}"));
+    }
+    label
+}
+
+/// The study named for Chinese staff: `CT检查“CT CHEST”`, `检查“CT CHEST”`, `CT检查`, or `该检查`.
+pub(crate) fn study_label_zh(modalities: &[&str], description: Option<&str>) -> String {
+    match description {
+        None if modalities.is_empty() => "该检查".to_string(),
+        None => format!("{}检查", modalities.join("/")),
+        Some(d) => format!("{}检查“{d}”", modalities.join("/")),
+    }
+}
+
+/// The dates the images themselves carry, as a hint: `series date 2024-03-20, content date 2024-03-21`.
+pub(crate) fn image_dates(
+    series: Option<StudyDate>,
+    acquisition: Option<StudyDate>,
+    content: Option<StudyDate>,
+) -> Option<String> {
+    let hints: Vec<String> = [
+        ("series date", series),
+        ("acquisition date", acquisition),
+        ("content date", content),
+    ]
+    .into_iter()
+    .filter_map(|(name, date)| date.map(|d| format!("{name} {d}")))
+    .collect();
+    (!hints.is_empty()).then(|| hints.join(", "))
+}
+
+/// The study `label` has no valid study date: `raw` is what is written, if anything; `hint` the images' dates.
+pub(crate) fn study_date_missing(
+    label: &str,
+    zh: &str,
+    raw: Option<&str>,
+    hint: Option<&str>,
+) -> Texts {
+    let mut message = match raw {
+        Some(raw) => format!(
+            "The {label} has an invalid study date ('{raw}'), so viewers cannot file it by date."
+        ),
+        None => format!("The {label} has no study date, so viewers cannot file it by date."),
+    };
+    if let Some(hint) = hint {
+        message.push_str(&format!(" The images themselves are dated: {hint}."));
+    }
+    let ask_zh = if raw.is_some() {
+        format!("{zh}的检查日期（Study Date）无效。请更正检查日期后重新刻录光盘。")
+    } else {
+        format!("{zh}缺少检查日期（Study Date）。请补全检查日期后重新刻录光盘。")
+    };
+    t(
+        message,
+        "Ask them to burn the study again with its study date filled in correctly.",
+        ask_zh,
+    )
+}
+
+/// The study `name` is dated `date`, after tomorrow.
+pub(crate) fn study_date_future(name: &str, zh: &str, date: StudyDate) -> Texts {
+    t(
+        format!("The {name} is dated {date}, which is in the future."),
+        "Ask them to check the study date.",
+        format!("{zh}的检查日期（{date}）晚于今天。请核对检查日期。"),
+    )
+}
+
+/// The study `name` is dated `date`, before 1900.
+pub(crate) fn study_date_too_old(name: &str, zh: &str, date: StudyDate) -> Texts {
+    t(
+        format!("The {name} is dated {date}, before 1900, which cannot be right."),
+        "Ask them to check the study date.",
+        format!("{zh}的检查日期（{date}）早于1900年。请核对检查日期。"),
+    )
+}
+
+/// The files of the study `label` give the study dates `dates`.
+pub(crate) fn study_dates_differ(label: &str, zh: &str, dates: &[String]) -> Texts {
+    t(
+        format!(
+            "The files of the {label} give different study dates: {}.",
+            dates.join(", ")
+        ),
+        "Ask whether the disc mixes images from different days under one study.",
+        format!("{zh}中各文件的检查日期不一致。请确认是否混入了其他日期的影像。"),
+    )
+}
+
+/// A series without a number, in [`series_dated`].
+pub(crate) const UNNUMBERED: &str = "unnumbered";
+
+/// One date and the series dated so: `2024-06-01 (series 7, 8)`.
+pub(crate) fn series_dated(date: StudyDate, series: &[String]) -> String {
+    format!("{date} (series {})", series.join(", "))
+}
+
+/// The series of the study `label` are dated differently (`dates` from [`series_dated`]).
+pub(crate) fn series_dates_differ(label: &str, zh: &str, dates: &[String]) -> Texts {
+    t(
+        format!(
+            "The series of the {label} are dated differently: {}.",
+            dates.join("; ")
+        ),
+        "Ask whether the study holds images from another day.",
+        format!("{zh}中各序列的日期不一致。请确认是否混入了其他日期的影像。"),
+    )
+}
+
+/// No study on the disc falls in `range`; `undated` studies have no date.
+pub(crate) fn expected_date_missing(range: &DateRange, undated: usize) -> Texts {
+    let (mut message, ask_zh) = if range.start == range.end {
+        (
+            format!("The scan from {range} is not on this disc."),
+            format!("光盘中没有{range}的检查。请补充刻录该检查。"),
+        )
+    } else {
+        (
+            format!("No scan from {range} is on this disc."),
+            format!(
+                "光盘中没有{}至{}期间的检查。请补充刻录该期间的检查。",
+                range.start, range.end
+            ),
+        )
+    };
+    match undated {
+        0 => {}
+        1 => message.push_str(" (1 study on the disc has no date; it may be the one.)"),
+        n => message.push_str(&format!(
+            " ({n} studies on the disc have no date; one of them may be it.)"
+        )),
+    }
+    t(
+        message,
+        format!("Ask them to add the scan from {range} to the disc."),
+        ask_zh,
+    )
+}
+
+/// The study `label` is on the disc but from none of the dates given (`dated`), or has no date.
+pub(crate) fn other_study(label: &str, dated: bool) -> Texts {
+    note(if dated {
+        format!("Also on this disc: the {label}, not from the date you gave.")
+    } else {
+        format!(
+            "Also on this disc: the {label}; without a date it cannot be matched to the date you gave."
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// slices: every series complete
+
+/// How messages name a series: `series 3 CT 'Chest 1.25 mm'`.
+pub(crate) fn series_label(
+    number: Option<i64>,
+    modality: Option<&str>,
+    description: Option<&str>,
+) -> String {
+    let mut label = String::from("series");
+    if let Some(number) = number {
+        label.push_str(&format!(" {number}"));
+    }
+    if let Some(modality) = modality {
+        label.push_str(&format!(" {modality}"));
+    }
+    if let Some(description) = description {
+        label.push_str(&format!(" '{description}'"));
+    }
+    label
+}
+
+/// The series named for Chinese staff: `CT序列3“Chest”`, `序列“Chest”`, or `该序列`.
+pub(crate) fn series_label_zh(
+    number: Option<i64>,
+    modality: Option<&str>,
+    description: Option<&str>,
+) -> String {
+    if number.is_none() && description.is_none() {
+        return "该序列".to_string();
+    }
+    let number = number.map(|n| n.to_string()).unwrap_or_default();
+    let description = description.map(|d| format!("“{d}”")).unwrap_or_default();
+    format!("{}序列{number}{description}", modality.unwrap_or_default())
+}
+
+/// What to ask when the series `label` lacks images.
+fn burn_series_complete(message: String, label: &str, zh: &str) -> Texts {
+    t(
+        message,
+        format!("Ask them to burn {label} again with all its images."),
+        format!("{zh}缺少部分影像。请重新刻录该序列的全部影像。"),
+    )
+}
+
+/// What to ask when the series `label` may be incomplete; `why_zh` says why in Chinese.
+fn ask_if_complete(message: String, label: &str, why_zh: String) -> Texts {
+    t(message, format!("Ask whether {label} is complete."), why_zh)
+}
+
+/// `n` files of the series share an image ID but differ.
+pub(crate) fn same_uid_different_images(label: &str, zh: &str, n: usize) -> Texts {
+    t(
+        format!(
+            "{} has {n} files that carry the same image ID (SOP Instance UID) but different content, so viewers \
+             will keep only one of them.",
+            capitalized(label)
+        ),
+        format!("Ask them to export {label} again; different images share one ID."),
+        format!(
+            "{zh}中有不同的影像使用了同一个影像标识（SOP Instance UID）。请重新导出并刻录该序列。"
+        ),
+    )
+}
+
+/// `extra` files of the series are identical copies of others.
+pub(crate) fn identical_copies(label: &str, zh: &str, extra: usize) -> Texts {
+    let copies = if extra == 1 {
+        "1 file is an identical copy".to_string()
+    } else {
+        format!("{extra} files are identical copies")
+    };
+    t(
+        format!(
+            "{} holds the same image more than once ({copies}); nothing is lost.",
+            capitalized(label)
+        ),
+        format!("Ask whether {label} was copied twice by mistake."),
+        format!("{zh}中有重复的影像文件。请确认刻录是否有误。"),
+    )
+}
+
+/// The series has `have` files, the DICOMDIR lists `listed`.
+pub(crate) fn fewer_than_dicomdir(label: &str, zh: &str, have: usize, listed: usize) -> Texts {
+    burn_series_complete(
+        format!(
+            "{} has {}, but the disc's index (DICOMDIR) lists {listed} for it.",
+            capitalized(label),
+            files(have)
+        ),
+        label,
+        zh,
+    )
+}
+
+/// The series has `have` images, the scanner recorded `declared` in the acquisition.
+pub(crate) fn fewer_than_acquisition(label: &str, zh: &str, have: u64, declared: i64) -> Texts {
+    burn_series_complete(
+        format!(
+            "{} has {have} images, but the scanner recorded {declared} images in this acquisition.",
+            capitalized(label)
+        ),
+        label,
+        zh,
+    )
+}
+
+/// What an object is, when it is not a slice of a stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ObjectKind {
+    /// The overview image used to plan the scan.
+    Localizer,
+    /// A screen capture.
+    SecondaryCapture,
+    /// A radiation dose report.
+    DoseReport,
+    /// A structured report or key-image note.
+    Report,
+    /// Saved display settings.
+    PresentationState,
+    /// An encapsulated document (PDF, ...).
+    Document,
+    /// Anything else without an image.
+    OtherObject,
+}
+
+/// `n` objects of `kind`: `1 screen capture`, `3 radiation dose reports`.
+pub(crate) fn objects(kind: ObjectKind, n: usize) -> String {
+    let (one, many) = match kind {
+        ObjectKind::Localizer => (
+            "localizer image (the overview used to plan the scan)",
+            "localizer images (the overviews used to plan the scan)",
+        ),
+        ObjectKind::SecondaryCapture => ("screen capture", "screen captures"),
+        ObjectKind::DoseReport => ("radiation dose report", "radiation dose reports"),
+        ObjectKind::Report => (
+            "structured report or key-image note",
+            "structured reports or key-image notes",
+        ),
+        ObjectKind::PresentationState => ("saved display setting", "saved display settings"),
+        ObjectKind::Document => ("document", "documents"),
+        ObjectKind::OtherObject => ("non-image object", "non-image objects"),
+    };
+    plural(n, one, many)
+}
+
+/// The series holds only `objects` (from [`objects`]), no stack of slices.
+pub(crate) fn not_a_stack(label: &str, objects: &[String]) -> Texts {
+    note(format!(
+        "{} holds {}: not a stack of slices, so it is not checked for missing slices.",
+        capitalized(label),
+        objects.join(", ")
+    ))
+}
+
+/// The series has no image on the disc.
+pub(crate) fn series_empty(label: &str, zh: &str) -> Texts {
+    t(
+        format!("{} has no image on the disc.", capitalized(label)),
+        format!("Ask them to burn {label} again."),
+        format!("{zh}在光盘上没有任何影像。请重新刻录该序列。"),
+    )
+}
+
+/// None of the series' images can be read.
+pub(crate) fn series_unreadable(label: &str, zh: &str) -> Texts {
+    t(
+        format!("{} has no image that can be read.", capitalized(label)),
+        format!("Ask them to burn {label} again; none of its images can be read."),
+        format!("{zh}的影像全部无法读取。请重新刻录该序列。"),
+    )
+}
+
+/// A multi-frame image at `path` holds `held` of its `declared` frames.
+pub(crate) fn frames_missing(label: &str, zh: &str, held: u64, declared: u64, path: &str) -> Texts {
+    t(
+        format!(
+            "A multi-frame image of {label} holds only {held} of its {declared} frames ({path})."
+        ),
+        format!("Ask them to burn {label} again; an image is missing frames."),
+        format!("{zh}中的多帧影像缺少部分帧。请重新刻录该序列。"),
+    )
+}
+
+/// A multi-frame image gives `positions` slice positions for `declared` frames.
+pub(crate) fn frame_positions_differ(
+    label: &str,
+    zh: &str,
+    positions: u64,
+    declared: u64,
+) -> Texts {
+    ask_if_complete(
+        format!(
+            "A multi-frame image of {label} gives slice positions for {positions} frames but says it has \
+             {declared}."
+        ),
+        label,
+        format!("请确认{zh}是否完整（多帧影像的层面位置数与帧数不符）。"),
+    )
+}
+
+/// One gap: `about 2 slices missing between z = -27.5 and -23.75`.
+pub(crate) fn gap(missing: u64, axis: &str, low: &str, high: &str) -> String {
+    let slices = if missing == 1 { "slice" } else { "slices" };
+    format!("about {missing} {slices} missing between {axis} = {low} and {high}")
+}
+
+/// The series has gaps (`gaps`, from [`gap`], of `all_gaps` in all, about `total` slices); `numbers` lists
+/// the missing image numbers (from [`numbers`]) when there are.
+pub(crate) fn gaps(
+    label: &str,
+    zh: &str,
+    gaps: &[String],
+    all_gaps: usize,
+    total: u64,
+    numbers: Option<&str>,
+) -> Texts {
+    let mut message = format!("{} is incomplete: {}", capitalized(label), gaps.join("; "));
+    if all_gaps > gaps.len() {
+        message.push_str(&format!("; and {} more gaps", all_gaps - gaps.len()));
+    }
+    message.push('.');
+    if all_gaps > 1 {
+        message.push_str(&format!(" About {total} slices are missing in all."));
+    }
+    if let Some(numbers) = numbers {
+        message.push_str(&format!(" Image numbers missing: {numbers}."));
+    }
+    burn_series_complete(message, label, zh)
+}
+
+/// The series' slice spacing is irregular.
+pub(crate) fn irregular_spacing(label: &str, zh: &str) -> Texts {
+    ask_if_complete(
+        format!(
+            "{}: the spacing between slices is irregular (or the slices form separate blocks), so missing slices \
+             cannot be ruled out.",
+            capitalized(label)
+        ),
+        label,
+        format!("请确认{zh}是否完整（层间距不规则）。"),
+    )
+}
+
+/// Image numbers listed: `#57, #58 and 3 more` (`shown` of `total`).
+pub(crate) fn numbers(shown: &[i64], total: u64) -> String {
+    let mut text = shown
+        .iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if total > shown.len() as u64 {
+        text.push_str(&format!(" and {} more", total - shown.len() as u64));
+    }
+    text
+}
+
+/// What the slice positions say about odd image numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PositionEvidence {
+    /// The images carry no positions.
+    None,
+    /// The positions are irregular.
+    Irregular,
+    /// The positions show no gap.
+    NoGap,
+}
+
+/// Image numbers are missing (`missing`: the list from [`numbers`] and how many) or used twice (`duplicates`
+/// likewise), and the slice positions say `evidence`.
+pub(crate) fn odd_numbering(
+    label: &str,
+    zh: &str,
+    missing: Option<(&str, u64)>,
+    duplicates: Option<(&str, usize)>,
+    evidence: PositionEvidence,
+) -> Texts {
+    let mut problems = Vec::new();
+    if let Some((list, n)) = missing {
+        problems.push(if n == 1 {
+            format!("image number {list} is missing")
+        } else {
+            format!("image numbers {list} are missing")
+        });
+    }
+    if let Some((list, n)) = duplicates {
+        problems.push(if n == 1 {
+            format!("image number {list} is used more than once")
+        } else {
+            format!("image numbers {list} are used more than once")
+        });
+    }
+    let context = match evidence {
+        PositionEvidence::None => {
+            "the images carry no slice positions to confirm whether any are lost"
+        }
+        PositionEvidence::Irregular => {
+            "the irregular slice positions cannot confirm whether any are lost"
+        }
+        PositionEvidence::NoGap => {
+            "the slice positions show no gap, so this is probably only how the scanner numbered the images"
+        }
+    };
+    ask_if_complete(
+        format!(
+            "{}: {}; {context}.",
+            capitalized(label),
+            problems.join(" and ")
+        ),
+        label,
+        format!("请确认{zh}是否完整（影像编号不连续或有重复）。"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every request in Chinese, with sample arguments.
+    fn all_texts() -> Vec<Texts> {
+        let d = StudyDate::new(2024, 3, 20).expect("date");
+        let range = DateRange::day(d);
+        let span = DateRange {
+            start: d,
+            end: StudyDate::new(2024, 3, 24).expect("date"),
+        };
+        let (l, z) = ("series 3 CT 'Chest'", "CT序列3“Chest”");
+        let mut texts = vec![
+            media_empty(),
+            media_cloud_film(),
+            media_pictures_only(),
+            media_viewer_only(),
+            no_dicomdir(),
+            dicomdir_damaged("bad"),
+            dicomdir_links_broken(),
+            dicomdir_lists_nothing(),
+            name_charset("ZHANG^SAN"),
+            several_people(&["A: x".into(), "B: y".into()], None),
+            several_people(
+                &["A: x".into(), "B: y".into()],
+                Some(&["B".into(), "C".into()]),
+            ),
+            name_spellings(&["A".into(), "B".into()]),
+            birth_date_missing("A", d),
+            birth_date_differs("A", "1980-01-01", d),
+            study_date_missing(
+                "CT study",
+                "CT检查",
+                Some("x"),
+                Some("series date 2024-03-20"),
+            ),
+            study_date_missing("CT study", "CT检查", None, None),
+            study_date_future("CT study", "CT检查", d),
+            study_date_too_old("CT study", "CT检查", d),
+            study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
+            series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
+            expected_date_missing(&range, 2),
+            expected_date_missing(&span, 0),
+            same_uid_different_images(l, z, 2),
+            identical_copies(l, z, 2),
+            fewer_than_dicomdir(l, z, 3, 4),
+            fewer_than_acquisition(l, z, 3, 4),
+            series_empty(l, z),
+            series_unreadable(l, z),
+            frames_missing(l, z, 1, 2, "IM1"),
+            frame_positions_differ(l, z, 1, 2),
+            gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
+            irregular_spacing(l, z),
+            odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
+            unknown_encoding(2, &["1.2.3", "1.2.4"]),
+            unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
+            archive_refused(2),
+        ];
+        for n in [1, 2] {
+            texts.extend([
+                media_all_damaged(n),
+                media_no_dicom(n),
+                empty_files(n),
+                junk_files(n),
+                truncated_files(n),
+                unreadable_files(n),
+                damaged_files(n),
+                unreadable_entries(n),
+                unlisted_images(n),
+                listed_files_missing(n),
+                listed_outside(n),
+                listed_uids_differ(n),
+                listed_name_differs("A", "B"),
+                unnamed_images(n, 3),
+            ]);
+        }
+        texts
+    }
+
+    #[test]
+    fn every_request_is_a_polite_chinese_sentence_with_full_width_punctuation() {
+        for texts in all_texts() {
+            let zh = &texts.ask_zh;
+            assert!(
+                !texts.message.is_empty() && !texts.ask.is_empty(),
+                "{texts:?}"
+            );
+            assert!(zh.ends_with('。'), "ends with 。: {zh}");
+            assert!(zh.contains('请'), "a request: {zh}");
+            for ascii in [", ", ". ", ";", ":", "(", ")", "!", "?", "\"", "'"] {
+                assert!(!zh.contains(ascii), "ASCII {ascii:?} in {zh}");
+            }
+            assert!(!zh.contains("图像"), "影像, not 图像: {zh}");
+            assert!(texts.ask.starts_with("Ask"), "{texts:?}");
+            assert!(texts.message.ends_with(['.', ')']), "{texts:?}");
+        }
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(
+            truncated_files(1).message,
+            "1 file is cut short: the disc was not burned completely."
+        );
+        assert!(
+            truncated_files(2)
+                .message
+                .starts_with("2 files are cut short")
+        );
+        assert!(
+            unknown_encoding(1, &["1.2.3"])
+                .message
+                .starts_with("1 file uses ")
+        );
+        assert!(
+            unnamed_images(1, 3)
+                .message
+                .starts_with("1 image on the disc carries no")
+        );
+        assert!(
+            expected_date_missing(
+                &DateRange::day(StudyDate::new(2024, 3, 20).expect("date")),
+                2
+            )
+            .message
+            .contains("2 studies on the disc have no date")
+        );
+        assert!(listed_outside(1).message.contains("it was not opened"));
+    }
+
+    #[test]
+    fn labels_name_what_they_know() {
+        assert_eq!(
+            series_label(Some(3), Some("CT"), Some("Chest 1.25 mm")),
+            "series 3 CT 'Chest 1.25 mm'"
+        );
+        assert_eq!(series_label(None, None, None), "series");
+        assert_eq!(
+            series_label_zh(Some(3), Some("CT"), Some("Chest 1.25 mm")),
+            "CT序列3“Chest 1.25 mm”"
+        );
+        assert_eq!(series_label_zh(None, Some("CT"), None), "该序列");
+        assert_eq!(
+            study_label_zh(&["CT"], Some("CT CHEST")),
+            "CT检查“CT CHEST”"
+        );
+        assert_eq!(study_label_zh(&[], Some("CT CHEST")), "检查“CT CHEST”");
+        assert_eq!(study_label_zh(&["CT", "SR"], None), "CT/SR检查");
+        assert_eq!(study_label_zh(&[], None), "该检查");
+        assert_eq!(numbers(&[5, 6], 4), "#5, #6 and 2 more");
+        assert_eq!(capitalized("series 3"), "Series 3");
+    }
+}
