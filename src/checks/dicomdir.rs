@@ -160,17 +160,9 @@ fn cross_check<'s>(
     }
     if dicomdir.length_overrun {
         index.findings.push(
-            Finding::new(
-                CheckId::Dicomdir,
-                Severity::Warn,
-                "The DICOMDIR's record list says it is longer than the file (a length was not updated when \
-                 the DICOMDIR was edited); its records were read, but strict import software may reject it.",
-            )
-            .ask(
-                "If the disc will not import at home, ask for a disc with a correctly written DICOMDIR.",
-                "DICOMDIR索引中记录的长度与文件不符（编辑后未更新），部分严格的导入软件可能拒绝读取。如无法导入，请重新生成DICOMDIR。",
-            )
-            .paths([display(relative)]),
+            wording::dicomdir_length_overrun()
+                .finding(CheckId::Dicomdir, Severity::Warn)
+                .paths([display(relative)]),
         );
     }
     if listed_here == 0 && nothing_missing && !scan.records.is_empty() {

@@ -419,6 +419,16 @@ pub(crate) fn dicomdir_links_broken() -> Texts {
     )
 }
 
+/// A stale length in the DICOMDIR runs past its record list or the file; the records were still read.
+pub(crate) fn dicomdir_length_overrun() -> Texts {
+    t(
+        "The record list of the DICOMDIR (the disc's index) says it is longer than the file (a length was \
+         not updated when it was edited). Its records were read, but strict import software may reject it.",
+        "If the disc will not import at home, ask for a disc with a correctly written DICOMDIR.",
+        "DICOMDIR索引中记录的长度与文件不符（编辑后未更新），部分严格的导入软件可能拒绝读取。请重新生成DICOMDIR后刻录。",
+    )
+}
+
 /// The DICOMDIR lists no image.
 pub(crate) fn dicomdir_lists_nothing() -> Texts {
     t(
