@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{check_json_smith, findings_at, named_paths};
+use common::{all_series, check_json_smith, findings_at, named_paths};
 use dicomcheck::fixture::{
     DiscSpec, Layout, PatientSpec, SeriesSpec, StudySpec, WrittenDisc, write_disc, write_junk,
 };
@@ -64,11 +64,7 @@ fn make_dicomdir(root: &Path, folder: &str) {
 
 /// Total instances over every series of the report.
 fn instances(report: &Value) -> u64 {
-    report["studies"]
-        .as_array()
-        .expect("studies")
-        .iter()
-        .flat_map(|s| s["series"].as_array().expect("series").iter())
+    all_series(report)
         .map(|s| s["instances"].as_u64().expect("instances"))
         .sum()
 }

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{check_json, copy_tree, findings_at, named_paths};
+use common::{all_series, check_json, copy_tree, findings_at, named_paths};
 use dicomcheck::charset::Decoding;
 use dicomcheck::read_header::{HeaderOutcome, InstanceRecord, read_header};
 use serde_json::Value;
@@ -76,11 +76,7 @@ fn record(path: &Path) -> InstanceRecord {
 
 /// Series instance UID → instance count, from the JSON report.
 fn report_series(report: &Value) -> BTreeMap<String, u64> {
-    report["studies"]
-        .as_array()
-        .expect("studies")
-        .iter()
-        .flat_map(|s| s["series"].as_array().expect("series").iter())
+    all_series(report)
         .map(|s| {
             (
                 s["series_instance_uid"].as_str().expect("uid").to_owned(),

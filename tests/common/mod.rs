@@ -100,6 +100,15 @@ pub fn named_paths(report: &Value, check: &str, severity: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every series of every study in a JSON report.
+pub fn all_series(report: &Value) -> impl Iterator<Item = &Value> {
+    report["studies"]
+        .as_array()
+        .expect("studies")
+        .iter()
+        .flat_map(|s| s["series"].as_array().expect("series").iter())
+}
+
 /// The most severe finding's severity for one check (`fail` > `warn` > `info`), or `None` without findings.
 pub fn worst(report: &Value, check: &str) -> Option<&'static str> {
     ["fail", "warn", "info"]
