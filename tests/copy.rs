@@ -9,10 +9,9 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-use common::{check_json, copy_tree, files_under, run, sample_disc_dir};
 use std::rc::Rc;
 
+use common::{check_json, copy_tree, files_under, run, sample_disc_dir};
 use dicomcheck::copy::{
     CopyError, MANIFEST, PARTIAL_SUFFIX, REPORT_JSON, REPORT_TEXT, Storage, StoredFile, copy_media,
     copy_media_with,
