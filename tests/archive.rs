@@ -1,44 +1,17 @@
 //! Archives end to end: a `.zip` or `.iso` of a disc gives the same report as the disc's folder; damaged,
 //! encrypted, unsafe and bomb-like archives are findings, never crashes, and nothing is ever extracted.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{check_json_smith, copy_tree, files_under, sample_disc_dir};
 use serde_json::Value;
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
-
-fn sample_disc() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-disc")
-}
-
-/// Every file under `root`, relative, sorted.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for relative in files_under(from) {
-        let target = to.join(&relative);
-        fs::create_dir_all(target.parent().unwrap()).unwrap();
-        fs::copy(from.join(&relative), target).unwrap();
-    }
-}
 
 /// Zips every file of `dir` (deflated), then the `extra` members as given.
 fn zip_dir(dir: &Path, zip_path: &Path, extra: &[(&str, Vec<u8>)]) {
@@ -59,23 +32,6 @@ fn zip_dir(dir: &Path, zip_path: &Path, extra: &[(&str, Vec<u8>)]) {
     zip.finish().unwrap();
 }
 
-/// Runs the tool with `--json` and returns the exit code and the report.
-fn check(path: &Path) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
-        .arg(path)
-        .args(["--name", "SMITH^JOHN", "--json"])
-        .output()
-        .expect("run dicomcheck");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().expect("exit code"), report)
-}
-
 /// The report without what differs between runs of the same disc: its `root` (the folder or the archive), the
 /// elapsed time and the time of the check.
 fn without_root(mut report: Value) -> Value {
@@ -88,11 +44,8 @@ fn without_root(mut report: Value) -> Value {
 
 /// The findings of `check`, as (severity, message, paths joined).
 fn findings(report: &Value, check: &str) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
+    common::findings(report, check)
+        .into_iter()
         .map(|f| {
             (
                 f["severity"].as_str().unwrap().to_string(),
@@ -115,9 +68,9 @@ fn findings(report: &Value, check: &str) -> Vec<(String, String, String)> {
 fn a_zip_of_a_good_disc_passes_with_the_same_report_as_the_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("study.zip");
-    zip_dir(&sample_disc(), &zip, &[]);
-    let (folder_code, folder) = check(&sample_disc());
-    let (zip_code, zipped) = check(&zip);
+    zip_dir(&sample_disc_dir(), &zip, &[]);
+    let (folder_code, folder) = check_json_smith(&sample_disc_dir());
+    let (zip_code, zipped) = check_json_smith(&zip);
     assert_eq!(folder_code, 0);
     assert_eq!(zip_code, 0, "{zipped:#}");
     assert_eq!(zipped["verdict"], "pass");
@@ -130,12 +83,12 @@ fn a_zip_of_a_good_disc_passes_with_the_same_report_as_the_folder() {
 fn a_zip_without_the_zip_extension_is_still_read_as_a_zip() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("download");
-    zip_dir(&sample_disc(), &zip, &[]);
-    let (code, report) = check(&zip);
+    zip_dir(&sample_disc_dir(), &zip, &[]);
+    let (code, report) = check_json_smith(&zip);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(
         report["counts"]["dicom_files"],
-        check(&sample_disc()).1["counts"]["dicom_files"]
+        check_json_smith(&sample_disc_dir()).1["counts"]["dicom_files"]
     );
 }
 
@@ -143,14 +96,14 @@ fn a_zip_without_the_zip_extension_is_still_read_as_a_zip() {
 fn a_truncated_member_is_an_integrity_failure_naming_the_member() {
     let tmp = tempfile::tempdir().unwrap();
     let disc = tmp.path().join("disc");
-    copy_tree(&sample_disc(), &disc);
+    copy_tree(&sample_disc_dir(), &disc, &|_| false);
     let victim = disc.join("DICOM/ST000001/SE000001/IM000007");
     let len = fs::metadata(&victim).unwrap().len();
     dicomcheck::fixture::truncate_file(&victim, len - 100).unwrap();
     let zip = tmp.path().join("study.zip");
     zip_dir(&disc, &zip, &[]);
 
-    let (code, report) = check(&zip);
+    let (code, report) = check_json_smith(&zip);
     assert_eq!(code, 1);
     let integrity = findings(&report, "integrity");
     assert!(
@@ -161,7 +114,7 @@ fn a_truncated_member_is_an_integrity_failure_naming_the_member() {
                 && paths.contains("DICOM/ST000001/SE000001/IM000007")),
         "{integrity:#?}"
     );
-    let (_, folder) = check(&disc);
+    let (_, folder) = check_json_smith(&disc);
     assert_eq!(
         findings(&report, "integrity"),
         findings(&folder, "integrity")
@@ -175,18 +128,18 @@ fn a_corrupt_member_is_found_by_its_crc() {
     let mut writer = ZipWriter::new(fs::File::create(&zip).unwrap());
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     let name = "DICOM/ST000001/SE000001/IM000003";
-    for relative in files_under(&sample_disc()) {
+    for relative in files_under(&sample_disc_dir()) {
         writer
             .start_file(relative.to_str().unwrap(), stored)
             .unwrap();
         writer
-            .write_all(&fs::read(sample_disc().join(&relative)).unwrap())
+            .write_all(&fs::read(sample_disc_dir().join(&relative)).unwrap())
             .unwrap();
     }
     writer.finish().unwrap();
     // Flip one pixel byte of the stored member: the header still reads, only the CRC can tell.
     let mut bytes = fs::read(&zip).unwrap();
-    let original = fs::read(sample_disc().join(name)).unwrap();
+    let original = fs::read(sample_disc_dir().join(name)).unwrap();
     let at = bytes
         .windows(original.len())
         .position(|w| w == original.as_slice())
@@ -194,7 +147,7 @@ fn a_corrupt_member_is_found_by_its_crc() {
     bytes[at + original.len() - 10] ^= 0xFF;
     fs::write(&zip, &bytes).unwrap();
 
-    let (code, report) = check(&zip);
+    let (code, report) = check_json_smith(&zip);
     assert_eq!(code, 1);
     let integrity = findings(&report, "integrity");
     assert!(
@@ -213,9 +166,9 @@ fn zip_slip_names_are_findings_and_nothing_is_written() {
     let inner = tmp.path().join("a/b");
     fs::create_dir_all(&inner).unwrap();
     let zip = inner.join("study.zip");
-    let dicom = fs::read(sample_disc().join("DICOM/ST000001/SE000001/IM000001")).unwrap();
+    let dicom = fs::read(sample_disc_dir().join("DICOM/ST000001/SE000001/IM000001")).unwrap();
     zip_dir(
-        &sample_disc(),
+        &sample_disc_dir(),
         &zip,
         &[
             ("../../evil.dcm", dicom.clone()),
@@ -224,7 +177,7 @@ fn zip_slip_names_are_findings_and_nothing_is_written() {
     );
     let before = files_under(tmp.path());
 
-    let (code, report) = check(&zip);
+    let (code, report) = check_json_smith(&zip);
     assert_eq!(code, 1, "{report:#}");
     let integrity = findings(&report, "integrity");
     let refused = integrity
@@ -242,7 +195,7 @@ fn zip_slip_names_are_findings_and_nothing_is_written() {
     assert!(!Path::new("/tmp/absolute-evil.dcm").exists());
     assert_eq!(
         report["counts"]["dicom_files"],
-        check(&sample_disc()).1["counts"]["dicom_files"]
+        check_json_smith(&sample_disc_dir()).1["counts"]["dicom_files"]
     );
 }
 
@@ -251,14 +204,14 @@ fn a_zip_bomb_member_is_a_finding_and_is_never_inflated() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("study.zip");
     zip_dir(
-        &sample_disc(),
+        &sample_disc_dir(),
         &zip,
         &[("DICOM/ST000001/SE000001/IM999999", vec![0u8; 64 << 20])],
     );
     assert!(fs::metadata(&zip).unwrap().len() < 2 << 20);
     let before = files_under(tmp.path());
 
-    let (code, report) = check(&zip);
+    let (code, report) = check_json_smith(&zip);
     assert_eq!(code, 1);
     let integrity = findings(&report, "integrity");
     assert!(
@@ -276,7 +229,7 @@ fn a_zip_bomb_member_is_a_finding_and_is_never_inflated() {
 fn an_encrypted_member_is_a_finding() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("study.zip");
-    zip_dir(&sample_disc(), &zip, &[]);
+    zip_dir(&sample_disc_dir(), &zip, &[]);
     // Set the "encrypted" flag of the README member in its central directory record.
     let mut bytes = fs::read(&zip).unwrap();
     let name = b"README.TXT";
@@ -289,7 +242,7 @@ fn an_encrypted_member_is_a_finding() {
     bytes[central + 8] |= 1;
     fs::write(&zip, &bytes).unwrap();
 
-    let (code, report) = check(&zip);
+    let (code, report) = check_json_smith(&zip);
     assert_eq!(code, 1);
     let integrity = findings(&report, "integrity");
     assert!(
@@ -304,11 +257,11 @@ fn an_encrypted_member_is_a_finding() {
 fn a_cut_download_is_a_finding_not_a_crash() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("study.zip");
-    zip_dir(&sample_disc(), &zip, &[]);
+    zip_dir(&sample_disc_dir(), &zip, &[]);
     let bytes = fs::read(&zip).unwrap();
     for cut in [0, 3, 100, bytes.len() / 2, bytes.len() - 1] {
         fs::write(&zip, &bytes[..cut]).unwrap();
-        let (code, report) = check(&zip);
+        let (code, report) = check_json_smith(&zip);
         assert_eq!(code, 1, "cut at {cut}");
         assert_eq!(report["verdict"], "fail");
         let integrity = findings(&report, "integrity");
@@ -345,7 +298,7 @@ fn iso_image(tool: &str, args: &[&str], dir: &Path, iso: &Path) -> Option<()> {
 #[test]
 fn an_iso_image_gives_the_same_report_as_its_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_, folder) = check(&sample_disc());
+    let (_, folder) = check_json_smith(&sample_disc_dir());
     let builds: [(&str, &[&str]); 4] = [
         ("genisoimage", &["-quiet", "-J", "-R"]),
         ("genisoimage", &["-quiet", "-J"]),
@@ -354,10 +307,10 @@ fn an_iso_image_gives_the_same_report_as_its_folder() {
     ];
     for (i, (tool, args)) in builds.iter().enumerate() {
         let iso = tmp.path().join(format!("disc{i}.iso"));
-        if iso_image(tool, args, &sample_disc(), &iso).is_none() {
+        if iso_image(tool, args, &sample_disc_dir(), &iso).is_none() {
             continue;
         }
-        let (code, report) = check(&iso);
+        let (code, report) = check_json_smith(&iso);
         assert_eq!(code, 0, "{tool} {args:?}: {report:#}");
         assert_eq!(
             without_root(report),
@@ -371,13 +324,20 @@ fn an_iso_image_gives_the_same_report_as_its_folder() {
 fn a_damaged_iso_image_is_a_finding() {
     let tmp = tempfile::tempdir().unwrap();
     let iso = tmp.path().join("disc.iso");
-    if iso_image("genisoimage", &["-quiet", "-J", "-R"], &sample_disc(), &iso).is_none() {
+    if iso_image(
+        "genisoimage",
+        &["-quiet", "-J", "-R"],
+        &sample_disc_dir(),
+        &iso,
+    )
+    .is_none()
+    {
         return;
     }
     let bytes = fs::read(&iso).unwrap();
     for cut in [0, 40_000, bytes.len() / 2] {
         fs::write(&iso, &bytes[..cut]).unwrap();
-        let (code, report) = check(&iso);
+        let (code, report) = check_json_smith(&iso);
         assert_eq!(code, 1, "cut at {cut}: {report:#}");
         assert_eq!(report["verdict"], "fail");
     }
@@ -387,7 +347,7 @@ fn a_damaged_iso_image_is_a_finding() {
 fn an_iso_image_with_folders_deeper_than_iso_9660_allows_reads_like_its_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let disc = tmp.path().join("disc");
-    copy_tree(&sample_disc(), &disc);
+    copy_tree(&sample_disc_dir(), &disc, &|_| false);
     let deep = disc.join("EXPORT/A/B/C/D/E/F/G/H/I");
     fs::create_dir_all(&deep).unwrap();
     fs::rename(
@@ -399,8 +359,8 @@ fn an_iso_image_with_folders_deeper_than_iso_9660_allows_reads_like_its_folder()
     if iso_image("genisoimage", &["-quiet", "-J", "-R"], &disc, &iso).is_none() {
         return;
     }
-    let (folder_code, folder) = check(&disc);
-    let (code, report) = check(&iso);
+    let (folder_code, folder) = check_json_smith(&disc);
+    let (code, report) = check_json_smith(&iso);
     assert_eq!(code, folder_code, "{report:#}");
     assert_eq!(report["counts"]["dicom_files"], 51, "{report:#}");
     assert_eq!(without_root(report), without_root(folder));
@@ -417,10 +377,17 @@ fn scan_survives(path: &Path) -> usize {
 fn corrupted_archives_never_crash_or_hang() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("study.zip");
-    zip_dir(&sample_disc(), &zip, &[]);
+    zip_dir(&sample_disc_dir(), &zip, &[]);
     let mut images = vec![(zip.clone(), fs::read(&zip).unwrap())];
     let iso = tmp.path().join("disc.iso");
-    if iso_image("genisoimage", &["-quiet", "-J", "-R"], &sample_disc(), &iso).is_some() {
+    if iso_image(
+        "genisoimage",
+        &["-quiet", "-J", "-R"],
+        &sample_disc_dir(),
+        &iso,
+    )
+    .is_some()
+    {
         images.push((iso.clone(), fs::read(&iso).unwrap()));
     }
     let intact = scan_survives(&zip);
@@ -445,10 +412,10 @@ fn corrupted_archives_never_crash_or_hang() {
 fn a_link_to_a_zip_given_as_the_root_is_read_as_the_zip() {
     let tmp = tempfile::tempdir().unwrap();
     let zip = tmp.path().join("study.zip");
-    zip_dir(&sample_disc(), &zip, &[]);
+    zip_dir(&sample_disc_dir(), &zip, &[]);
     let link = tmp.path().join("latest-download");
     std::os::unix::fs::symlink(&zip, &link).unwrap();
-    let (code, report) = check(&link);
+    let (code, report) = check_json_smith(&link);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["counts"]["dicom_files"], 51);
 }

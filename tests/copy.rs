@@ -2,6 +2,8 @@
 //! resumes; a destination that fills up leaves no file looking complete; nothing is ever overwritten or written
 //! inside the media; `--verify-copy` finds a changed or missing file weeks later.
 
+mod common;
+
 use std::cell::Cell;
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -9,41 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::rc::Rc;
 
+use common::{check_json, copy_tree, files_under, run, sample_disc_dir};
 use dicomcheck::copy::{
     CopyError, MANIFEST, PARTIAL_SUFFIX, REPORT_JSON, REPORT_TEXT, Storage, StoredFile, copy_media,
     copy_media_with,
 };
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
-
-fn sample_disc() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-disc")
-}
-
-/// Every file under `root`, relative, sorted.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn dicomcheck(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
-        .args(args)
-        .output()
-        .expect("run dicomcheck")
-}
 
 fn sha256sum_check(dir: &Path) -> Output {
     Command::new("sha256sum")
@@ -97,20 +71,15 @@ impl Storage for FillsUp {
 fn a_copied_disc_passes_sha256sum_and_holds_the_reports() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("copy");
-    let out = dicomcheck(&[
-        sample_disc().as_os_str(),
+    let out = run([
+        sample_disc_dir().as_os_str(),
         "--name".as_ref(),
         "SMITH^JOHN".as_ref(),
         "--copy-to".as_ref(),
         dest.as_os_str(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stderr = out.stderr;
     assert!(stderr.contains("55 files"), "{stderr}");
 
     let check = sha256sum_check(&dest);
@@ -122,16 +91,16 @@ fn a_copied_disc_passes_sha256sum_and_holds_the_reports() {
     let ok_lines = String::from_utf8_lossy(&check.stdout)
         .matches(": OK")
         .count();
-    assert_eq!(ok_lines, files_under(&sample_disc()).len());
+    assert_eq!(ok_lines, files_under(&sample_disc_dir()).len());
 
-    let mut expected = files_under(&sample_disc());
+    let mut expected = files_under(&sample_disc_dir());
     expected.extend([MANIFEST, REPORT_JSON, REPORT_TEXT].map(PathBuf::from));
     expected.sort();
     assert_eq!(files_under(&dest), expected);
-    for relative in files_under(&sample_disc()) {
+    for relative in files_under(&sample_disc_dir()) {
         assert_eq!(
             fs::read(dest.join(&relative)).unwrap(),
-            fs::read(sample_disc().join(&relative)).unwrap()
+            fs::read(sample_disc_dir().join(&relative)).unwrap()
         );
     }
     let json: serde_json::Value =
@@ -143,9 +112,9 @@ fn a_copied_disc_passes_sha256sum_and_holds_the_reports() {
             .contains("RESULT: PASS")
     );
 
-    let verify = dicomcheck(&["--verify-copy".as_ref(), dest.as_os_str()]);
-    assert_eq!(verify.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("55 files match"));
+    let verify = run(["--verify-copy".as_ref(), dest.as_os_str()]);
+    assert_eq!(verify.code, 0);
+    assert!(verify.stdout.contains("55 files match"));
 }
 
 #[test]
@@ -154,9 +123,9 @@ fn a_zip_is_copied_member_by_member_with_its_layout() {
     let zip_path = tmp.path().join("study.zip");
     let mut zip = ZipWriter::new(File::create(&zip_path).unwrap());
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    for relative in files_under(&sample_disc()) {
+    for relative in files_under(&sample_disc_dir()) {
         zip.start_file(relative.to_str().unwrap(), options).unwrap();
-        zip.write_all(&fs::read(sample_disc().join(&relative)).unwrap())
+        zip.write_all(&fs::read(sample_disc_dir().join(&relative)).unwrap())
             .unwrap();
     }
     zip.start_file("../escaped.dcm", options).unwrap();
@@ -165,13 +134,13 @@ fn a_zip_is_copied_member_by_member_with_its_layout() {
 
     let dest = tmp.path().join("copy");
     let summary = copy_media(&zip_path, &dest, false).unwrap();
-    assert_eq!(summary.files, files_under(&sample_disc()).len());
+    assert_eq!(summary.files, files_under(&sample_disc_dir()).len());
     assert_eq!(summary.not_copied, [PathBuf::from("../escaped.dcm")]);
     assert!(sha256sum_check(&dest).status.success());
     assert!(!tmp.path().join("escaped.dcm").exists());
     assert_eq!(
         fs::read(dest.join("DICOM/ST000001/SE000001/IM000004")).unwrap(),
-        fs::read(sample_disc().join("DICOM/ST000001/SE000001/IM000004")).unwrap()
+        fs::read(sample_disc_dir().join("DICOM/ST000001/SE000001/IM000004")).unwrap()
     );
 }
 
@@ -179,14 +148,14 @@ fn a_zip_is_copied_member_by_member_with_its_layout() {
 fn a_full_destination_stops_cleanly_and_the_rerun_resumes() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("copy");
-    let total: u64 = files_under(&sample_disc())
+    let total: u64 = files_under(&sample_disc_dir())
         .iter()
-        .map(|r| fs::metadata(sample_disc().join(r)).unwrap().len())
+        .map(|r| fs::metadata(sample_disc_dir().join(r)).unwrap().len())
         .sum();
     let storage = FillsUp {
         left: Rc::new(Cell::new(total / 2)),
     };
-    let err = copy_media_with(&sample_disc(), &dest, false, &storage).unwrap_err();
+    let err = copy_media_with(&sample_disc_dir(), &dest, false, &storage).unwrap_err();
     let CopyError::Full { path, .. } = &err else {
         panic!("{err}");
     };
@@ -205,18 +174,18 @@ fn a_full_destination_stops_cleanly_and_the_rerun_resumes() {
     for relative in &done {
         assert_eq!(
             fs::read(dest.join(relative)).unwrap(),
-            fs::read(sample_disc().join(relative)).unwrap(),
+            fs::read(sample_disc_dir().join(relative)).unwrap(),
             "{}",
             relative.display()
         );
     }
 
-    let summary = copy_media(&sample_disc(), &dest, false).unwrap();
+    let summary = copy_media(&sample_disc_dir(), &dest, false).unwrap();
     assert_eq!(summary.already_there, done.len());
     assert_eq!(summary.copied + summary.already_there, summary.files);
     assert!(sha256sum_check(&dest).status.success());
 
-    let again = copy_media(&sample_disc(), &dest, false).unwrap();
+    let again = copy_media(&sample_disc_dir(), &dest, false).unwrap();
     assert_eq!((again.copied, again.already_there), (0, summary.files));
 }
 
@@ -226,13 +195,13 @@ fn a_different_existing_file_is_never_overwritten() {
     let dest = tmp.path().join("copy");
     fs::create_dir_all(&dest).unwrap();
     fs::write(dest.join("README.TXT"), b"my own notes").unwrap();
-    let out = dicomcheck(&[
-        sample_disc().as_os_str(),
+    let out = run([
+        sample_disc_dir().as_os_str(),
         "--copy-to".as_ref(),
         dest.as_os_str(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not overwritten"));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("not overwritten"));
     assert_eq!(fs::read(dest.join("README.TXT")).unwrap(), b"my own notes");
     assert!(!dest.join(MANIFEST).exists());
 }
@@ -241,18 +210,15 @@ fn a_different_existing_file_is_never_overwritten() {
 fn a_destination_inside_the_source_is_refused_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let disc = tmp.path().join("disc");
-    for relative in files_under(&sample_disc()) {
-        fs::create_dir_all(disc.join(&relative).parent().unwrap()).unwrap();
-        fs::copy(sample_disc().join(&relative), disc.join(&relative)).unwrap();
-    }
+    copy_tree(&sample_disc_dir(), &disc, &|_| false);
     let before = files_under(&disc);
-    let out = dicomcheck(&[
+    let out = run([
         disc.as_os_str(),
         "--copy-to".as_ref(),
         disc.join("DICOM/backup").as_os_str(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the media"));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("inside the media"));
     assert!(out.stdout.is_empty());
     assert_eq!(files_under(&disc), before);
 }
@@ -261,7 +227,7 @@ fn a_destination_inside_the_source_is_refused_before_anything_is_written() {
 fn verify_copy_finds_changed_and_missing_files() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("copy");
-    copy_media(&sample_disc(), &dest, false).unwrap();
+    copy_media(&sample_disc_dir(), &dest, false).unwrap();
     let changed = dest.join("DICOM/ST000002/SE000002/IM000003");
     let mut bytes = fs::read(&changed).unwrap();
     let last = bytes.len() - 1;
@@ -269,13 +235,8 @@ fn verify_copy_finds_changed_and_missing_files() {
     fs::write(&changed, bytes).unwrap();
     fs::remove_file(dest.join("VIEWER.EXE")).unwrap();
 
-    let out = dicomcheck(&[
-        "--verify-copy".as_ref(),
-        dest.as_os_str(),
-        "--json".as_ref(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, report) = check_json(&dest, &["--verify-copy"]);
+    assert_eq!(code, 1);
     assert_eq!(report["verdict"], "fail");
     assert_eq!(
         report["changed"],
@@ -284,9 +245,9 @@ fn verify_copy_finds_changed_and_missing_files() {
     assert_eq!(report["missing"], serde_json::json!(["VIEWER.EXE"]));
     assert_eq!(
         report["verified"].as_u64().unwrap() as usize,
-        files_under(&sample_disc()).len() - 2
+        files_under(&sample_disc_dir()).len() - 2
     );
 
-    let none = dicomcheck(&["--verify-copy".as_ref(), tmp.path().as_os_str()]);
-    assert_eq!(none.status.code(), Some(2));
+    let none = run(["--verify-copy".as_ref(), tmp.path().as_os_str()]);
+    assert_eq!(none.code, 2);
 }

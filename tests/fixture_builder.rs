@@ -2,11 +2,14 @@
 //! `dcmdump`) carry the specified names, UIDs, geometry and defects; DICOMDIR offsets resolve; builds are
 //! byte-identical; the committed sample disc is the builder's output and stays under 500 KB.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::files_under;
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
 use dicomcheck::fixture::{
@@ -38,24 +41,6 @@ fn int(obj: &InMemDicomObject, tag: dicom_core::Tag) -> i64 {
         .expect("element")
         .to_int::<i64>()
         .expect("integer")
-}
-
-/// Every file under `root`, relative, sorted.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -4,10 +4,13 @@
 //!
 //! dcmtk is required: `./scripts/test.sh` installs it. dcmtk tools only ever run inside temp dirs this test wrote.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{all_series, check_json_smith, findings_at, named_paths};
 use dicomcheck::fixture::{
     DiscSpec, Layout, PatientSpec, SeriesSpec, StudySpec, WrittenDisc, write_disc, write_junk,
 };
@@ -59,48 +62,9 @@ fn make_dicomdir(root: &Path, folder: &str) {
     );
 }
 
-/// Runs `dicomcheck --json --name SMITH^JOHN` on `root`; returns the exit code and the report.
-fn dicomcheck(root: &Path) -> (i32, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
-        .arg(root)
-        .args(["--json", "--name", "SMITH^JOHN"])
-        .output()
-        .expect("run dicomcheck");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "dicomcheck --json printed no JSON ({e}):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().expect("exit code"), report)
-}
-
-/// The findings of one check at one severity.
-fn findings<'a>(report: &'a Value, check: &str, severity: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["check"] == check && f["severity"] == severity)
-        .collect()
-}
-
-/// Every path the findings of one check at one severity name, `/`-separated.
-fn named_paths(report: &Value, check: &str, severity: &str) -> Vec<String> {
-    findings(report, check, severity)
-        .iter()
-        .flat_map(|f| f["paths"].as_array().expect("paths").iter())
-        .map(|p| p.as_str().expect("path").replace('\\', "/"))
-        .collect()
-}
-
 /// Total instances over every series of the report.
 fn instances(report: &Value) -> u64 {
-    report["studies"]
-        .as_array()
-        .expect("studies")
-        .iter()
-        .flat_map(|s| s["series"].as_array().expect("series").iter())
+    all_series(report)
         .map(|s| s["instances"].as_u64().expect("instances"))
         .sum()
 }
@@ -117,15 +81,15 @@ fn slash(path: &Path) -> String {
 fn consistent_dcmtk_dicomdir_passes_with_no_dicomdir_finding() {
     let dir = tempfile::tempdir().expect("temp dir");
     let disc = disc_with_dcmtk_dicomdir(dir.path());
-    let (code, report) = dicomcheck(dir.path());
+    let (code, report) = check_json_smith(dir.path());
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["verdict"], "pass");
     assert!(
-        findings(&report, "dicomdir", "fail").is_empty(),
+        findings_at(&report, "dicomdir", "fail").is_empty(),
         "{report:#}"
     );
     assert!(
-        findings(&report, "dicomdir", "warn").is_empty(),
+        findings_at(&report, "dicomdir", "warn").is_empty(),
         "{report:#}"
     );
     assert_eq!(report["counts"]["dicom_files"], image_count(&disc));
@@ -138,7 +102,7 @@ fn deleted_listed_file_fails_dicomdir_by_name() {
     let disc = disc_with_dcmtk_dicomdir(dir.path());
     let gone = disc.series[0].instances[3].path.clone();
     fs::remove_file(dir.path().join(&gone)).expect("delete");
-    let (code, report) = dicomcheck(dir.path());
+    let (code, report) = check_json_smith(dir.path());
     assert_eq!(code, 1, "{report:#}");
     let named = named_paths(&report, "dicomdir", "fail");
     assert!(
@@ -156,9 +120,9 @@ fn unlisted_dicom_file_warns() {
     let listed = &disc.series[0].instances[0].path;
     let extra = listed.with_file_name("IM009999");
     fs::copy(dir.path().join(listed), dir.path().join(&extra)).expect("copy");
-    let (_, report) = dicomcheck(dir.path());
+    let (_, report) = check_json_smith(dir.path());
     assert!(
-        findings(&report, "dicomdir", "fail").is_empty(),
+        findings_at(&report, "dicomdir", "fail").is_empty(),
         "{report:#}"
     );
     let named = named_paths(&report, "dicomdir", "warn");
@@ -181,10 +145,10 @@ fn corrupt_dicomdir_fails_while_every_image_is_still_checked() {
         } else {
             write_junk(&dicomdir, original.len()).expect("write");
         }
-        let (code, report) = dicomcheck(dir.path());
+        let (code, report) = check_json_smith(dir.path());
         assert_eq!(code, 1, "{how}: {report:#}");
         assert!(
-            !findings(&report, "dicomdir", "fail").is_empty(),
+            !findings_at(&report, "dicomdir", "fail").is_empty(),
             "{how}: {report:#}"
         );
         assert_eq!(
@@ -194,7 +158,7 @@ fn corrupt_dicomdir_fails_while_every_image_is_still_checked() {
         );
         assert_eq!(instances(&report), image_count(&disc), "{how}");
         assert!(
-            findings(&report, "integrity", "fail").is_empty(),
+            findings_at(&report, "integrity", "fail").is_empty(),
             "{how}: {report:#}"
         );
     }
@@ -219,16 +183,16 @@ fn eight_level_deep_tree_with_dcmtk_dicomdir_passes() {
     }
     assert_eq!(moved[0].components().count(), 8);
     make_dicomdir(dir.path(), "DICOM");
-    let (code, report) = dicomcheck(dir.path());
+    let (code, report) = check_json_smith(dir.path());
     assert_eq!(code, 0, "{report:#}");
     assert!(
-        findings(&report, "dicomdir", "warn").is_empty(),
+        findings_at(&report, "dicomdir", "warn").is_empty(),
         "{report:#}"
     );
     assert_eq!(instances(&report), moved.len() as u64);
 
     fs::remove_file(dir.path().join(&moved[2])).expect("delete");
-    let (_, report) = dicomcheck(dir.path());
+    let (_, report) = check_json_smith(dir.path());
     let named = named_paths(&report, "dicomdir", "fail");
     assert!(
         named.iter().any(|p| p.contains(&slash(&moved[2]))),
@@ -263,14 +227,14 @@ fn lower_case_file_ids_on_disk_still_match_the_dicomdir() {
             .join("dicom/st000001/se000001/im000001")
             .is_file()
     );
-    let (code, report) = dicomcheck(dir.path());
+    let (code, report) = check_json_smith(dir.path());
     assert_eq!(code, 0, "{report:#}");
     assert!(
-        findings(&report, "dicomdir", "fail").is_empty(),
+        findings_at(&report, "dicomdir", "fail").is_empty(),
         "{report:#}"
     );
     assert!(
-        findings(&report, "dicomdir", "warn").is_empty(),
+        findings_at(&report, "dicomdir", "warn").is_empty(),
         "{report:#}"
     );
     assert_eq!(instances(&report), image_count(&disc));

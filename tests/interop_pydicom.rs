@@ -4,6 +4,8 @@
 //!
 //! pydicom is required: `./scripts/test.sh` installs it. Files are always copied into temp dirs first.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -12,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{all_series, check_json, copy_tree, findings_at, named_paths};
 use dicomcheck::charset::Decoding;
 use dicomcheck::read_header::{
     DefectKind, HeaderOutcome, InstanceRecord, PixelEncoding, read_header,
@@ -111,24 +114,6 @@ fn copy_files(from: &Path, to: &Path, names: &[&str]) {
     }
 }
 
-/// Copies the directory tree `from` into `to`, skipping top-level entries for which `skip` is true.
-fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if skip(&name) {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target, &|_| false);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
-
 /// The pydicom probe's `headers` answer for the given files, keyed by file name.
 fn pydicom_headers(files: &[PathBuf]) -> BTreeMap<String, Value> {
     let mut args: Vec<&Path> = vec![Path::new("headers")];
@@ -147,51 +132,9 @@ fn record(path: &Path) -> InstanceRecord {
     }
 }
 
-/// Runs `dicomcheck --json` on `root`; returns the exit code and the report.
-fn dicomcheck(root: &Path, extra: &[&str]) -> (i32, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
-        .arg(root)
-        .arg("--json")
-        .args(extra)
-        .output()
-        .expect("run dicomcheck");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "dicomcheck --json printed no JSON ({e}):\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().expect("exit code"), report)
-}
-
-/// The findings of one check at one severity.
-fn findings<'a>(report: &'a Value, check: &str, severity: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["check"] == check && f["severity"] == severity)
-        .collect()
-}
-
-/// Every path named by the findings of one check at one severity, joined for searching.
-fn named_paths(report: &Value, check: &str, severity: &str) -> String {
-    findings(report, check, severity)
-        .iter()
-        .flat_map(|f| f["paths"].as_array().expect("paths").iter())
-        .map(|p| p.as_str().expect("path string").to_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Series instance UID → instance count, from the JSON report.
 fn report_series(report: &Value) -> BTreeMap<String, u64> {
-    report["studies"]
-        .as_array()
-        .expect("studies")
-        .iter()
-        .flat_map(|s| s["series"].as_array().expect("series").iter())
+    all_series(report)
         .map(|s| {
             (
                 s["series_instance_uid"].as_str().expect("uid").to_owned(),
@@ -253,10 +196,10 @@ fn pydicom_truncated_files_fail_integrity_by_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let names = ["MR_truncated.dcm", "rtplan_truncated.dcm", "CT_small.dcm"];
     copy_files(&data_dir().join("test_files"), dir.path(), &names);
-    let (code, report) = dicomcheck(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["verdict"], "fail");
-    let named = named_paths(&report, "integrity", "fail");
+    let named = named_paths(&report, "integrity", "fail").join("\n");
     assert!(named.contains("MR_truncated.dcm"), "{report:#}");
     assert!(named.contains("rtplan_truncated.dcm"), "{report:#}");
     assert!(!named.contains("CT_small.dcm"), "{report:#}");
@@ -341,14 +284,17 @@ fn pydicom_test_files_read_with_the_uids_and_geometry_pydicom_reports() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 
-    let (_, report) = dicomcheck(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(report["counts"]["dicom_files"], files.len(), "{report:#}");
     assert_eq!(report["counts"]["unreadable_files"], 0, "{report:#}");
     assert!(
-        findings(&report, "integrity", "fail").is_empty(),
+        findings_at(&report, "integrity", "fail").is_empty(),
         "{report:#}"
     );
-    assert!(findings(&report, "media", "fail").is_empty(), "{report:#}");
+    assert!(
+        findings_at(&report, "media", "fail").is_empty(),
+        "{report:#}"
+    );
 }
 
 /// The `dicomdirtests` tree (DICOMDIR and the three patient folders) copied to a temp dir, with `dicomdir`
@@ -381,7 +327,7 @@ fn real_dicomdir_inventory_matches_pydicom_fileset_and_fails_patient() {
         }
     }
 
-    let (code, report) = dicomcheck(tree.path(), &[]);
+    let (code, report) = check_json(tree.path(), &[]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(
         report["studies"].as_array().expect("studies").len(),
@@ -394,19 +340,19 @@ fn real_dicomdir_inventory_matches_pydicom_fileset_and_fails_patient() {
         patients.len()
     );
     assert!(
-        !findings(&report, "patient", "fail").is_empty(),
+        !findings_at(&report, "patient", "fail").is_empty(),
         "{report:#}"
     );
     assert!(
-        findings(&report, "dicomdir", "fail").is_empty(),
+        findings_at(&report, "dicomdir", "fail").is_empty(),
         "{report:#}"
     );
     assert!(
-        findings(&report, "dicomdir", "warn").is_empty(),
+        findings_at(&report, "dicomdir", "warn").is_empty(),
         "{report:#}"
     );
     assert!(
-        findings(&report, "integrity", "fail").is_empty(),
+        findings_at(&report, "integrity", "fail").is_empty(),
         "{report:#}"
     );
 }
@@ -414,17 +360,17 @@ fn real_dicomdir_inventory_matches_pydicom_fileset_and_fails_patient() {
 /// Checks that the DICOMDIR variant `variant` parses and lists every file, like the original DICOMDIR, with no
 /// `dicomdir` finding but the warning that a length overruns the file when `overrun`.
 fn assert_variant_parses(variant: &str, overrun: bool) {
-    let (_, reference) = dicomcheck(dicomdir_tree("DICOMDIR").path(), &[]);
+    let (_, reference) = check_json(dicomdir_tree("DICOMDIR").path(), &[]);
     let tree = dicomdir_tree(variant);
-    let (_, report) = dicomcheck(tree.path(), &[]);
+    let (_, report) = check_json(tree.path(), &[]);
     let dicomdir: Vec<&Value> = ["fail", "warn"]
         .iter()
-        .flat_map(|s| findings(&report, "dicomdir", s))
+        .flat_map(|s| findings_at(&report, "dicomdir", s))
         .filter(|f| !(overrun && is_overrun_warning(f)))
         .collect();
     assert!(dicomdir.is_empty(), "{variant}: {dicomdir:#?}");
     assert_eq!(
-        findings(&report, "dicomdir", "warn")
+        findings_at(&report, "dicomdir", "warn")
             .into_iter()
             .filter(|f| is_overrun_warning(f))
             .count(),
@@ -485,21 +431,21 @@ fn dicomdir_cut_between_records_warns_and_inside_a_record_fails() {
         .rposition(|w| w == [0xFE, 0xFF, 0x00, 0xE0])
         .expect("an item");
     fs::write(&path, &bytes[..last_item]).expect("cut DICOMDIR");
-    let (_, report) = dicomcheck(tree.path(), &[]);
+    let (_, report) = check_json(tree.path(), &[]);
     assert!(
-        findings(&report, "dicomdir", "fail").is_empty(),
+        findings_at(&report, "dicomdir", "fail").is_empty(),
         "{report:#}"
     );
-    let warnings = findings(&report, "dicomdir", "warn");
+    let warnings = findings_at(&report, "dicomdir", "warn");
     assert!(warnings.iter().any(|f| is_overrun_warning(f)), "{report:#}");
-    let unlisted = named_paths(&report, "dicomdir", "warn");
+    let unlisted = named_paths(&report, "dicomdir", "warn").join("\n");
     assert!(unlisted.contains("98892003/MR700/4648"), "{report:#}");
 
     for cut in [last_item + 8, last_item + 50, bytes.len() - 3] {
         fs::write(&path, &bytes[..cut]).expect("cut DICOMDIR");
-        let (code, report) = dicomcheck(tree.path(), &[]);
+        let (code, report) = check_json(tree.path(), &[]);
         assert_eq!(code, 1, "cut at {cut}");
-        let damaged = findings(&report, "dicomdir", "fail");
+        let damaged = findings_at(&report, "dicomdir", "fail");
         assert!(
             damaged
                 .iter()
@@ -598,21 +544,24 @@ fn pydicom_written_stack_passes_and_a_deleted_slice_is_named_by_position() {
     let complete = tempfile::tempdir().expect("temp dir");
     let z = pydicom_stack(complete.path(), 0);
     assert_eq!(z.len(), 20);
-    let (code, report) = dicomcheck(complete.path(), &[]);
+    let (code, report) = check_json(complete.path(), &[]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["verdict"], "pass");
     let series = report_series(&report);
     assert_eq!(series.values().copied().collect::<Vec<_>>(), vec![20]);
-    assert!(findings(&report, "slices", "fail").is_empty(), "{report:#}");
+    assert!(
+        findings_at(&report, "slices", "fail").is_empty(),
+        "{report:#}"
+    );
 
     let gapped = tempfile::tempdir().expect("temp dir");
     let written = pydicom_stack(gapped.path(), 10);
     assert_eq!(written.len(), 19);
     let missing_z = z[9];
     assert!(!written.iter().any(|w| (w - missing_z).abs() < 0.01));
-    let (code, report) = dicomcheck(gapped.path(), &[]);
+    let (code, report) = check_json(gapped.path(), &[]);
     assert_eq!(code, 1, "{report:#}");
-    let slices = findings(&report, "slices", "fail");
+    let slices = findings_at(&report, "slices", "fail");
     assert_eq!(slices.len(), 1, "{report:#}");
     let missing = report["studies"][0]["series"][0]["missing"]
         .as_array()

@@ -1,8 +1,10 @@
 //! The on-disc-order reader (`--media optical`) and the parallel reader give identical reports.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+use common::check_json;
 use dicomcheck::fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file, write_disc,
     write_junk, write_zero_byte,
@@ -10,18 +12,13 @@ use dicomcheck::fixture::{
 
 /// The `--json` report for `root` read in `media` mode, without the wall time and the time of the check, and
 /// the exit code.
-fn report(root: &Path, media: &str) -> (serde_json::Value, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
-        .arg(root)
-        .args(["--name", "SMITH^JOHN", "--json", "--media", media])
-        .output()
-        .unwrap();
-    let mut json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+fn report(root: &Path, media: &str) -> (serde_json::Value, i32) {
+    let (code, mut json) = check_json(root, &["--name", "SMITH^JOHN", "--media", media]);
     let elapsed = json.as_object_mut().unwrap().remove("elapsed_seconds");
     assert!(elapsed.is_some_and(|e| e.is_f64()));
     let checked_at = json.as_object_mut().unwrap().remove("checked_at");
     assert!(checked_at.is_some_and(|t| t.is_string()));
-    (json, out.status.code())
+    (json, code)
 }
 
 #[test]
@@ -30,7 +27,7 @@ fn ordered_and_parallel_readers_agree_on_a_good_disc() {
     write_disc(dir.path(), &sample_disc()).unwrap();
     let parallel = report(dir.path(), "parallel");
     let optical = report(dir.path(), "optical");
-    assert_eq!(parallel.1, Some(0));
+    assert_eq!(parallel.1, 0);
     assert_eq!(parallel, optical);
     assert_eq!(report(dir.path(), "auto"), parallel);
 }
@@ -55,7 +52,7 @@ fn ordered_and_parallel_readers_agree_on_a_damaged_disc() {
     write_junk(&disc.path(&files[21].path), 5_000).unwrap();
     let parallel = report(dir.path(), "parallel");
     let optical = report(dir.path(), "optical");
-    assert_eq!(parallel.1, Some(1));
+    assert_eq!(parallel.1, 1);
     assert!(parallel.0["findings"].as_array().unwrap().len() >= 4);
     assert_eq!(parallel, optical);
 }

@@ -1,37 +1,17 @@
 //! What people read: the counter note for every failing check, the HTML report printed by headless Chromium,
 //! batch runs with mixed verdicts, and the output switches (`--quiet`, `--verbose`, `--report` refusals).
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{Run, check_json_smith, disc, run};
 use dicomcheck::fixture::{
-    DiscSpec, PatientSpec, SeriesSpec, StudySpec, WrittenDisc, sample_disc, truncate_file,
-    write_disc,
+    DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file,
 };
 use serde_json::Value;
-use tempfile::TempDir;
-
-/// Runs the binary; returns the exit code, stdout and stderr.
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dicomcheck");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
-
-/// Writes `spec` to a fresh temporary folder.
-fn disc(spec: &DiscSpec) -> (TempDir, WrittenDisc) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let written = write_disc(dir.path(), spec).expect("write disc");
-    (dir, written)
-}
 
 fn s(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -67,13 +47,17 @@ const EN_HEADING: &str = "Note for the counter staff (show them this)";
 fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
     let mut all = vec![s(root)];
     all.extend_from_slice(args);
-    let (code, stdout, stderr) = run(&all);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run(&all);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains("RESULT: FAIL"), "{stdout}");
 
     let mut json_args = all.clone();
     json_args.push("--json");
-    let (_, json, _) = run(&json_args);
+    let Run { stdout: json, .. } = run(&json_args);
     let report: Value = serde_json::from_str(&json).expect("JSON");
     let findings = report["findings"].as_array().expect("findings");
     let problems: Vec<&Value> = findings
@@ -118,13 +102,17 @@ fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
 
     let mut en_args = all.clone();
     en_args.extend(["--staff-note", "en"]);
-    let (_, en_out, _) = run(&en_args);
+    let Run { stdout: en_out, .. } = run(&en_args);
     assert_eq!(note_lines(&en_out, EN_HEADING), expected_en, "{en_out}");
     assert!(!en_out.contains(ZH_HEADING));
 
     let mut none_args = all.clone();
     none_args.extend(["--staff-note", "none"]);
-    let (none_code, none_out, _) = run(&none_args);
+    let Run {
+        code: none_code,
+        stdout: none_out,
+        ..
+    } = run(&none_args);
     assert_eq!(none_code, 1);
     assert!(
         !none_out.contains("Note for the counter staff"),
@@ -260,12 +248,12 @@ fn counter_note_for_slices() {
 #[test]
 fn no_note_on_a_clean_pass_and_a_name_note_on_a_warning() {
     let (dir, _) = disc(&good_spec());
-    let (code, stdout, _) = run(&[s(dir.path()), "--name", "SMITH^JOHN"]);
+    let Run { code, stdout, .. } = run([s(dir.path()), "--name", "SMITH^JOHN"]);
     assert_eq!(code, 0, "{stdout}");
     assert!(!stdout.contains("Note for the counter staff"), "{stdout}");
 
-    let (code, stdout, _) = run(&[s(dir.path()), "--name", "JOHN^SMITH"]);
-    let (_, json, _) = run(&[s(dir.path()), "--name", "JOHN^SMITH", "--json"]);
+    let Run { code, stdout, .. } = run([s(dir.path()), "--name", "JOHN^SMITH"]);
+    let Run { stdout: json, .. } = run([s(dir.path()), "--name", "JOHN^SMITH", "--json"]);
     let report: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(report["verdict"], "pass", "{json}");
     assert_eq!(code, 0);
@@ -333,8 +321,11 @@ fn html_report_prints_on_two_pages_with_patient_verdict_and_studies() {
     let (dir, _) = disc(&spec);
     let out = tempfile::tempdir().unwrap();
     let page = out.path().join("report.html");
-    let (code, stdout, stderr) =
-        run(&[s(dir.path()), "--name", "SMITH^JOHN", "--report", s(&page)]);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run([s(dir.path()), "--name", "SMITH^JOHN", "--report", s(&page)]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     let html = fs::read_to_string(&page).expect("the page was written");
     assert!(html.contains("CT ABDOMEN &lt;PORTAL&gt;"), "escaped");
@@ -366,8 +357,7 @@ fn html_report_prints_on_two_pages_with_patient_verdict_and_studies() {
     assert!(size.contains("(A4)"), "A4: {size}");
 
     let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
-    let report: Value =
-        serde_json::from_str(&run(&[s(dir.path()), "--name", "SMITH^JOHN", "--json"]).1).unwrap();
+    let (_, report) = check_json_smith(dir.path());
     assert!(text.contains("SMITH^JOHN"), "{text}");
     assert!(text.contains("RESULT: FAIL"), "{text}");
     let studies = report["studies"].as_array().unwrap();
@@ -402,13 +392,18 @@ fn html_report_prints_on_two_pages_with_patient_verdict_and_studies() {
 fn report_is_never_written_onto_the_scanned_disc() {
     let (dir, _) = disc(&good_spec());
     let inside = dir.path().join("DICOM").join("report.html");
-    let (code, stdout, stderr) = run(&[s(dir.path()), "--report", s(&inside)]);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run([s(dir.path()), "--report", s(&inside)]);
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("disc being checked"), "{stderr}");
     assert!(!inside.exists());
     assert!(stdout.is_empty(), "refused before checking: {stdout}");
 
-    let (code, _, stderr) = run(&[s(dir.path()), "--report", "/nonexistent-folder/report.html"]);
+    let Run { code, stderr, .. } =
+        run([s(dir.path()), "--report", "/nonexistent-folder/report.html"]);
     assert_eq!(code, 2, "{stderr}");
 }
 
@@ -427,7 +422,7 @@ fn batch_with_mixed_verdicts() {
     let discs = [s(good.path()), s(other.path()), s(cut.path())];
     let mut args = discs.to_vec();
     args.extend(["--name", "SMITH^JOHN"]);
-    let (code, stdout, _) = run(&args);
+    let Run { code, stdout, .. } = run(&args);
     assert_eq!(code, 1, "{stdout}");
     assert_eq!(stdout.matches("━━ Disc ").count(), 3, "{stdout}");
     let table = &stdout[stdout.find("Summary: 3 discs").expect("summary")..];
@@ -458,7 +453,7 @@ fn batch_with_mixed_verdicts() {
     let mut json_args = args.clone();
     json_args.insert(1, "/nonexistent-disc");
     json_args.push("--json");
-    let (code, stdout, _) = run(&json_args);
+    let Run { code, stdout, .. } = run(&json_args);
     assert_eq!(code, 2);
     let lines: Vec<Value> = stdout
         .lines()
@@ -473,7 +468,7 @@ fn batch_with_mixed_verdicts() {
     assert!(lines[1]["error"].as_str().unwrap().contains("nonexistent"));
 
     // Only passing discs: exit 0.
-    let (code, _, _) = run(&[discs[0], discs[0], "--name", "SMITH^JOHN", "-q"]);
+    let Run { code, .. } = run([discs[0], discs[0], "--name", "SMITH^JOHN", "-q"]);
     assert_eq!(code, 0);
 }
 
@@ -496,7 +491,11 @@ fn batch_csv_gives_each_disc_its_own_name() {
         ),
     )
     .unwrap();
-    let (code, stdout, stderr) = run(&["--batch", s(&csv), "--json"]);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run(["--batch", s(&csv), "--json"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     let verdicts: Vec<(String, String)> = stdout
         .lines()
@@ -518,7 +517,7 @@ fn batch_csv_gives_each_disc_its_own_name() {
     );
 
     fs::write(&csv, "disc1\n\"unclosed\n").unwrap();
-    let (code, _, stderr) = run(&["--batch", s(&csv)]);
+    let Run { code, stderr, .. } = run(["--batch", s(&csv)]);
     assert_eq!(code, 2);
     assert!(stderr.contains("line 2"), "{stderr}");
 }
@@ -537,13 +536,15 @@ fn quiet_prints_the_verdict_only_and_verbose_every_file() {
         let len = fs::metadata(&path).unwrap().len();
         truncate_file(&path, len - 100).unwrap();
     }
-    let (code, stdout, _) = run(&[s(dir.path()), "--name", "SMITH^JOHN", "--quiet"]);
+    let Run { code, stdout, .. } = run([s(dir.path()), "--name", "SMITH^JOHN", "--quiet"]);
     assert_eq!(code, 1);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.starts_with("RESULT: FAIL"), "{stdout}");
 
-    let (_, normal, _) = run(&[s(dir.path()), "--name", "SMITH^JOHN"]);
-    let (_, verbose, _) = run(&[s(dir.path()), "--name", "SMITH^JOHN", "--verbose"]);
+    let Run { stdout: normal, .. } = run([s(dir.path()), "--name", "SMITH^JOHN"]);
+    let Run {
+        stdout: verbose, ..
+    } = run([s(dir.path()), "--name", "SMITH^JOHN", "--verbose"]);
     let listed = |out: &str| {
         victims
             .iter()

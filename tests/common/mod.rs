@@ -1,7 +1,11 @@
 //! Shared helpers of the end-to-end tests: write a fixture disc into a temporary directory, run the
 //! `dicomcheck` binary on it as a separate process, and look into its `--json` report.
 
-use std::path::Path;
+// Each test binary compiles this module on its own and uses a different subset of it.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use dicomcheck::fixture::{DiscSpec, WrittenDisc, write_disc};
@@ -47,10 +51,19 @@ pub fn check_json(root: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = check(root, &all);
-    let report: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}):\n{}", out.stdout));
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON value ({e}):\n{}\n{}",
+            out.stdout, out.stderr
+        )
+    });
     assert!(report.is_object(), "{report}");
     (out.code, report)
+}
+
+/// Runs `dicomcheck <root> --json --name SMITH^JOHN` (the patient of the fixture discs) and parses the report.
+pub fn check_json_smith(root: &Path) -> (i32, Value) {
+    check_json(root, &["--name", "SMITH^JOHN"])
 }
 
 /// Writes `spec` into a fresh temporary directory (removed when the `TempDir` is dropped).
@@ -70,6 +83,32 @@ pub fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The findings of one check at one severity in a JSON report.
+pub fn findings_at<'a>(report: &'a Value, check: &str, severity: &str) -> Vec<&'a Value> {
+    findings(report, check)
+        .into_iter()
+        .filter(|f| f["severity"] == severity)
+        .collect()
+}
+
+/// Every path the findings of one check at one severity name, `/`-separated.
+pub fn named_paths(report: &Value, check: &str, severity: &str) -> Vec<String> {
+    findings_at(report, check, severity)
+        .iter()
+        .flat_map(|f| f["paths"].as_array().expect("paths").iter())
+        .map(|p| p.as_str().expect("path").replace('\\', "/"))
+        .collect()
+}
+
+/// Every series of every study in a JSON report.
+pub fn all_series(report: &Value) -> impl Iterator<Item = &Value> {
+    report["studies"]
+        .as_array()
+        .expect("studies")
+        .iter()
+        .flat_map(|s| s["series"].as_array().expect("series").iter())
+}
+
 /// The most severe finding's severity for one check (`fail` > `warn` > `info`), or `None` without findings.
 pub fn worst(report: &Value, check: &str) -> Option<&'static str> {
     ["fail", "warn", "info"]
@@ -87,4 +126,45 @@ pub fn problems(report: &Value) -> String {
         .map(|f| format!("{} {}: {}", f["severity"], f["check"], f["message"]))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The committed sample disc, `fixtures/sample-disc`.
+pub fn sample_disc_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-disc")
+}
+
+/// Every file under `root`, relative, sorted.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Copies the directory tree `from` into `to`, skipping top-level entries for which `skip` is true.
+pub fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if skip(&name) {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target, &|_| false);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
 }
