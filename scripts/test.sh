@@ -23,4 +23,14 @@ if ! python3 -c "import pydicom" >/dev/null 2>&1; then
   python3 -m pip install --quiet pydicom
 fi
 
-cargo test --all-targets "$@"
+# Run every test target; close with one line that totals all of them (the last target cargo reports is an
+# example with no tests, so its own "0 passed" must not read as the whole run's result).
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --all-targets "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+total() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{ n += $1 } END { print n + 0 }'; }
+echo "tests: $(total passed) passed, $(total failed) failed, $(total ignored) skipped"
+exit "$status"
