@@ -1,9 +1,10 @@
 //! dicomcheck: is this disc readable, complete and under the passport name?
 //!
-//! The pipeline, one module per stage: [`walk`] the media → [`read_header`] of each file (hardened,
-//! header-only, in parallel, orchestrated by [`scan`]) → [`catalog`] into studies and series → [`checks`]
-//! (with [`charset`], [`names`] and [`dicomdir`]) → [`report`]. [`cli`] is the command line; [`fixture`]
-//! writes synthetic discs for the tests, the benchmark and the sample disc.
+//! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`]) → [`read_header`] of each
+//! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
+//! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
+//! [`dicomdir`]) → [`report`]. [`cli`] is the command line, [`batch`] checks many discs, [`copy`] makes and
+//! verifies a copy; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
 
 pub mod archive;
 pub mod batch;
