@@ -159,7 +159,7 @@ pub struct InstanceRecord {
     /// Damage found in a file whose identifying attributes were read (cut inside Pixel Data, ...).
     pub defect: Option<FileDefect>,
     /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure;
-    /// for a deflated data set, the file meta group and the inflated bytes read.
+    /// for a deflated data set, the file meta group and the compressed bytes read to inflate it.
     pub header_bytes: u64,
 }
 
@@ -1234,6 +1234,8 @@ mod tests {
             uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
         );
         assert_eq!(r.size, bytes.len() as u64);
+        // Bytes read from the file, compressed: never more than the file holds (found by fuzzing).
+        assert!(r.header_bytes > 0 && r.header_bytes <= bytes.len() as u64);
         assert_eq!(r.sop_instance_uid, plain.sop_instance_uid);
         assert_eq!(r.series_instance_uid, plain.series_instance_uid);
         assert_eq!(r.patient_name, plain.patient_name);

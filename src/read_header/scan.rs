@@ -105,6 +105,9 @@ struct Inflation {
     defect: Option<FileDefect>,
     /// The stream inflates to more than [`MAX_INFLATED`] bytes: only that many are read.
     capped: bool,
+    /// Bytes of the file read to measure the stream (the meta group and the compressed bytes): what inflating
+    /// the data set cost in file reads.
+    file_bytes_read: u64,
 }
 
 impl Source {
@@ -143,9 +146,13 @@ impl Source {
         self.inflated.as_ref().is_some_and(|i| i.capped)
     }
 
-    /// Bytes actually read from the file so far (seeked-over pixel fragments excluded).
+    /// Bytes actually read from the file so far (seeked-over pixel fragments excluded; for a deflated data set,
+    /// the compressed bytes read, not the inflated ones).
     pub(crate) fn bytes_read(&self) -> u64 {
-        self.pos.get().saturating_sub(self.skipped)
+        match &self.inflated {
+            Some(inflation) => inflation.file_bytes_read,
+            None => self.pos.get().saturating_sub(self.skipped),
+        }
     }
 
     fn left(&self) -> u64 {
@@ -418,6 +425,7 @@ impl Source {
             }
         }
         drop(decoder);
+        inflation.file_bytes_read = inner.stream_position().map_err(io)?;
         inner.seek(SeekFrom::Start(compressed_at)).map_err(io)?;
         let inflated = Inflated {
             decoder: DeflateDecoder::new(inner).take(total),
