@@ -32,7 +32,7 @@ Exit codes: 0 PASS, 1 FAIL (something to fix before you leave; any disc of a bat
 check. Nothing is ever written to the disc being checked."
 )]
 pub struct Args {
-    /// The mounted disc, USB stick, folder or DICOM file to check (several: a batch).
+    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch).
     #[arg(required_unless_present = "batch", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
