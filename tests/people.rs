@@ -42,8 +42,9 @@ const ZH_HEADING: &str = "Note for the counter staff, in Chinese";
 const EN_HEADING: &str = "Note for the counter staff (show them this)";
 
 /// Checks `root` with `args`, and checks the counter note against the JSON findings: FAIL, the failing check
-/// present, every request of a failing or warning finding on one note line (in order, without repeats), and
-/// the English note and `--staff-note none` agreeing. Returns the Chinese lines of the failing check.
+/// present, every request of a failing or warning finding on one Chinese note line (in order, without
+/// repeats), the English note giving each such finding's problem, and `--staff-note none` printing no note.
+/// Returns the Chinese lines of the failing check.
 fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
     let mut all = vec![s(root)];
     all.extend_from_slice(args);
@@ -73,9 +74,13 @@ fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
     let mut expected_zh: Vec<String> = Vec::new();
     let mut expected_en: Vec<String> = Vec::new();
     for f in &problems {
-        for (list, key) in [(&mut expected_zh, "ask_zh"), (&mut expected_en, "ask")] {
-            let text = f[key].as_str().expect("ask text").to_string();
-            assert!(!text.is_empty(), "{check}: a request without {key}: {f}");
+        assert!(
+            f["ask_zh"] != "",
+            "{check}: a request without its Chinese: {f}"
+        );
+        // The Chinese note carries the requests; the English one tells the staff what is wrong.
+        for (list, key) in [(&mut expected_zh, "ask_zh"), (&mut expected_en, "message")] {
+            let text = f[key].as_str().expect("note text").to_string();
             if !list.contains(&text) {
                 list.push(text);
             }

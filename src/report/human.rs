@@ -126,10 +126,11 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
             wording::NOTE_GREETING_ZH,
             asks.iter().map(|f| f.ask_zh.as_str()).collect(),
         ),
+        // The English requests are worded for the patient ("Ask them to ..."); staff read what is wrong.
         StaffNote::En => (
             wording::NOTE_HEADING_EN,
             wording::NOTE_GREETING_EN,
-            asks.iter().map(|f| f.ask.as_str()).collect(),
+            asks.iter().map(|f| f.message.as_str()).collect(),
         ),
         StaffNote::None => return None,
     };
