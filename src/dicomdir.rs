@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 use std::path::Path;
+use std::sync::Arc;
 
 use dicom_core::Tag;
 use dicom_encoding::transfer_syntax::Endianness;
@@ -45,16 +46,18 @@ pub struct DicomDir {
 /// One leaf directory record with the patient, study and series records it sits under.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirEntry {
-    /// Referenced File ID (0004,1500) components, e.g. `["DICOM", "ST000001", "IM000001"]`.
-    pub file_id: Vec<String>,
+    /// Referenced File ID (0004,1500): its non-empty components, trimmed and joined with `\`, e.g.
+    /// `DICOM\ST000001\IM000001`; empty when the record has none.
+    pub file_id: Box<str>,
     /// Referenced SOP Instance UID in File (0004,1511).
-    pub sop_instance_uid: Option<String>,
-    /// Patient's Name of the PATIENT record, decoded with its own character set, else the DICOMDIR's.
-    pub patient_name: Option<DecodedText>,
-    /// Study Instance UID of the STUDY record.
-    pub study_instance_uid: Option<String>,
-    /// Series Instance UID of the SERIES record.
-    pub series_instance_uid: Option<String>,
+    pub sop_instance_uid: Option<Box<str>>,
+    /// Patient's Name of the PATIENT record, decoded with its own character set, else the DICOMDIR's (shared by
+    /// every entry under that record).
+    pub patient_name: Option<Arc<DecodedText>>,
+    /// Study Instance UID of the STUDY record (shared by every entry under it).
+    pub study_instance_uid: Option<Arc<str>>,
+    /// Series Instance UID of the SERIES record (shared by every entry under it).
+    pub series_instance_uid: Option<Arc<str>>,
 }
 
 /// Why a DICOMDIR could not be read.
@@ -107,14 +110,28 @@ fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
         count(Kind::Study),
         count(Kind::Series),
     );
+    // Each PATIENT record's name is decoded once and shared by the entries under it.
+    let names: HashMap<u32, Arc<DecodedText>> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == Kind::Patient)
+        .filter_map(|(i, r)| {
+            let raw = r.patient_name.as_ref()?;
+            let name = match &r.charset {
+                Some(own) => charset::decode(raw, &SpecificCharacterSet::from_raw(own)),
+                None => charset::decode(raw, &root_charset),
+            };
+            Some((u32::try_from(i).ok()?, Arc::new(name)))
+        })
+        .collect();
     let mut entries = Vec::with_capacity(records.len() - patients - studies - series);
     for (i, ctx) in order {
         // A leaf is listed once and is nobody's parent: its fields move into the entry instead of being copied.
-        if let Some(record) = records.get_mut(i)
+        if let Some(record) = records.get_mut(i as usize)
             && record.kind == Kind::Leaf
         {
             let leaf = std::mem::take(record);
-            entries.push(entry(leaf, ctx, &records, &root_charset));
+            entries.push(entry(leaf, ctx, &records, &names));
         }
     }
     Ok(DicomDir {
@@ -151,40 +168,51 @@ struct Record {
     next: u32,
     lower: u32,
     kind: Kind,
-    file_id: Vec<String>,
+    file_id: Box<str>,
     sop_instance_uid: Option<Box<str>>,
     charset: Option<Box<[u8]>>,
     patient_name: Option<Box<[u8]>>,
-    study_instance_uid: Option<Box<str>>,
-    series_instance_uid: Option<Box<str>>,
+    study_instance_uid: Option<Arc<str>>,
+    series_instance_uid: Option<Arc<str>>,
 }
 
-/// Indexes of the PATIENT, STUDY and SERIES records above a record.
-#[derive(Debug, Clone, Copy, Default)]
+/// Record index meaning "no record" in a [`Context`] (indexes stay below [`MAX_RECORDS`]).
+const NONE: u32 = u32::MAX;
+
+/// Indexes of the PATIENT, STUDY and SERIES records above a record ([`NONE`] when absent); `u32` keeps the
+/// ordering table at 16 bytes per record.
+#[derive(Debug, Clone, Copy)]
 struct Context {
-    patient: Option<usize>,
-    study: Option<usize>,
-    series: Option<usize>,
+    patient: u32,
+    study: u32,
+    series: u32,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            patient: NONE,
+            study: NONE,
+            series: NONE,
+        }
+    }
 }
 
 impl Context {
     /// The context for the records below record `i`.
-    fn below(self, i: usize, kind: Kind) -> Self {
+    fn below(self, i: u32, kind: Kind) -> Self {
         match kind {
             Kind::Patient => Self {
-                patient: Some(i),
-                study: None,
-                series: None,
+                patient: i,
+                study: NONE,
+                series: NONE,
             },
             Kind::Study => Self {
-                study: Some(i),
-                series: None,
+                study: i,
+                series: NONE,
                 ..self
             },
-            Kind::Series => Self {
-                series: Some(i),
-                ..self
-            },
+            Kind::Series => Self { series: i, ..self },
             Kind::Leaf => self,
         }
     }
@@ -277,6 +305,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
 
 fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
     let string = || Some(ascii(raw).into_boxed_str()).filter(|s| !s.is_empty());
+    let shared = || Some(Arc::<str>::from(ascii(raw))).filter(|s| !s.is_empty());
     match (tag.0, tag.1) {
         (0x0004, 0x1400) => r.next = offset(raw, big_endian),
         (0x0004, 0x1420) => r.lower = offset(raw, big_endian),
@@ -291,15 +320,17 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
         (0x0004, 0x1500) => {
             r.file_id = ascii(raw)
                 .split('\\')
-                .map(|c| c.trim().to_string())
+                .map(str::trim)
                 .filter(|c| !c.is_empty())
-                .collect();
+                .collect::<Vec<_>>()
+                .join("\\")
+                .into_boxed_str();
         }
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
         (0x0008, 0x0005) => r.charset = Some(raw.into()),
         (0x0010, 0x0010) => r.patient_name = Some(raw.into()),
-        (0x0020, 0x000D) => r.study_instance_uid = string(),
-        (0x0020, 0x000E) => r.series_instance_uid = string(),
+        (0x0020, 0x000D) => r.study_instance_uid = shared(),
+        (0x0020, 0x000E) => r.series_instance_uid = shared(),
         _ => {}
     }
 }
@@ -318,23 +349,23 @@ fn offset(raw: &[u8], big_endian: bool) -> u32 {
 
 /// Records in the order the offsets give, depth-first from `first`, or `None` when the offsets are zero,
 /// dangling or cyclic.
-fn link_order(records: &[Record], first: u32) -> Option<Vec<(usize, Context)>> {
-    let by_offset: HashMap<u64, usize> = records
+fn link_order(records: &[Record], first: u32) -> Option<Vec<(u32, Context)>> {
+    let by_offset: HashMap<u64, u32> = records
         .iter()
-        .enumerate()
-        .map(|(i, r)| (r.offset, i))
+        .zip(0..)
+        .map(|(r, i)| (r.offset, i))
         .collect();
     let find = |offset: u32| by_offset.get(&u64::from(offset)).copied();
     let mut visited = vec![false; records.len()];
     let mut order = Vec::with_capacity(records.len());
     let mut pending = vec![(find(first)?, Context::default())];
     while let Some((i, ctx)) = pending.pop() {
-        let seen = visited.get_mut(i)?;
+        let seen = visited.get_mut(i as usize)?;
         if *seen {
             return None;
         }
         *seen = true;
-        let record = records.get(i)?;
+        let record = records.get(i as usize)?;
         order.push((i, ctx));
         if record.next != 0 {
             pending.push((find(record.next)?, ctx));
@@ -347,21 +378,21 @@ fn link_order(records: &[Record], first: u32) -> Option<Vec<(usize, Context)>> {
 }
 
 /// Records in file order, each under the latest PATIENT, STUDY and SERIES record before it.
-fn file_order(records: &[Record]) -> Vec<(usize, Context)> {
+fn file_order(records: &[Record]) -> Vec<(u32, Context)> {
     let mut ctx = Context::default();
     records
         .iter()
-        .enumerate()
-        .map(|(i, record)| {
+        .zip(0..)
+        .map(|(record, i)| {
             let parent = match record.kind {
                 Kind::Patient => Context::default(),
                 Kind::Study => Context {
-                    study: None,
-                    series: None,
+                    study: NONE,
+                    series: NONE,
                     ..ctx
                 },
                 Kind::Series => Context {
-                    series: None,
+                    series: NONE,
                     ..ctx
                 },
                 Kind::Leaf => ctx,
@@ -376,26 +407,15 @@ fn entry(
     record: Record,
     ctx: Context,
     records: &[Record],
-    root_charset: &SpecificCharacterSet,
+    names: &HashMap<u32, Arc<DecodedText>>,
 ) -> DirEntry {
-    let at = |i: Option<usize>| i.and_then(|i| records.get(i));
-    let patient = at(ctx.patient);
-    let study = at(ctx.study);
-    let series = at(ctx.series);
-    let patient_name = patient.and_then(|p| {
-        let raw = p.patient_name.as_ref()?;
-        Some(match &p.charset {
-            Some(own) => charset::decode(raw, &SpecificCharacterSet::from_raw(own)),
-            None => charset::decode(raw, root_charset),
-        })
-    });
+    let at = |i: u32| records.get(usize::try_from(i).ok()?);
     DirEntry {
         file_id: record.file_id,
-        sop_instance_uid: record.sop_instance_uid.map(String::from),
-        patient_name,
-        study_instance_uid: study.and_then(|s| s.study_instance_uid.as_deref().map(String::from)),
-        series_instance_uid: series
-            .and_then(|s| s.series_instance_uid.as_deref().map(String::from)),
+        sop_instance_uid: record.sop_instance_uid,
+        patient_name: names.get(&ctx.patient).cloned(),
+        study_instance_uid: at(ctx.study).and_then(|s| s.study_instance_uid.clone()),
+        series_instance_uid: at(ctx.series).and_then(|s| s.series_instance_uid.clone()),
     }
 }
 
@@ -600,7 +620,10 @@ mod tests {
     }
 
     fn file_names(dir: &DicomDir) -> Vec<String> {
-        dir.entries.iter().map(|e| e.file_id.join("/")).collect()
+        dir.entries
+            .iter()
+            .map(|e| e.file_id.replace('\\', "/"))
+            .collect()
     }
 
     #[test]

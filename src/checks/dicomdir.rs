@@ -88,11 +88,16 @@ fn cross_check<'s>(
     let mut renamed: Vec<(String, String)> = Vec::new();
     for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
         let Some(wanted) = resolve(base, &entry.file_id) else {
-            outside.push(entry.file_id.join("\\"));
+            outside.push(entry.file_id.to_string());
             continue;
         };
         if let Some(uid) = &entry.series_instance_uid {
-            *index.series_counts.entry(uid.clone()).or_default() += 1;
+            match index.series_counts.get_mut(&**uid) {
+                Some(count) => *count += 1,
+                None => {
+                    index.series_counts.insert(uid.to_string(), 1);
+                }
+            }
         }
         let Some(found) = on_media.find(&wanted) else {
             missing.push(display(&wanted));
@@ -101,17 +106,21 @@ fn cross_check<'s>(
         index.listed.insert(found.to_path_buf());
         unlisted.remove(found);
         if let Some(record) = on_media.record(found) {
-            let differs = |listed: &Option<String>, actual: &str| {
-                listed.as_deref().is_some_and(|l| l != actual)
-            };
-            if differs(&entry.sop_instance_uid, &record.sop_instance_uid)
-                || differs(&entry.series_instance_uid, &record.series_instance_uid)
-                || differs(&entry.study_instance_uid, &record.study_instance_uid)
+            let differs = |listed: Option<&str>, actual: &str| listed.is_some_and(|l| l != actual);
+            if differs(entry.sop_instance_uid.as_deref(), &record.sop_instance_uid)
+                || differs(
+                    entry.series_instance_uid.as_deref(),
+                    &record.series_instance_uid,
+                )
+                || differs(
+                    entry.study_instance_uid.as_deref(),
+                    &record.study_instance_uid,
+                )
             {
                 disagree.push(display(found));
             }
             if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
-                && listed != &**actual
+                && listed != actual
                 && person_key(listed) != person_key(actual)
             {
                 let pair = (display_name(listed), display_name(actual));
@@ -174,11 +183,11 @@ fn cross_check<'s>(
     }
 }
 
-/// The ReferencedFileID components as a path relative to the media root, or `None` when they would leave
-/// the DICOMDIR's folder.
-fn resolve(base: &Path, components: &[String]) -> Option<PathBuf> {
+/// The ReferencedFileID (components joined with `\`) as a path relative to the media root, or `None` when it
+/// would leave the DICOMDIR's folder.
+fn resolve(base: &Path, file_id: &str) -> Option<PathBuf> {
     let mut path = base.to_path_buf();
-    for component in components {
+    for component in file_id.split('\\') {
         let component = component.trim();
         let as_path = Path::new(component);
         let mut parts = as_path.components();
@@ -239,7 +248,7 @@ mod tests {
 
     #[test]
     fn file_ids_resolve_inside_the_media_only() {
-        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ids = |v: &[&str]| v.join("\\");
         assert_eq!(
             resolve(Path::new(""), &ids(&["DICOM", "IM1"])),
             Some(PathBuf::from("DICOM/IM1"))
