@@ -149,11 +149,9 @@ pub struct InstanceRecord {
     pub bits_allocated: Option<u16>,
     /// Number of Frames (0028,0008).
     pub number_of_frames: Option<u32>,
-    /// Per-frame Image Position (Patient) from the Per-frame Functional Groups Sequence (5200,9230), in frame
-    /// order; empty for single-frame images.
-    pub frame_positions: Vec<[f64; 3]>,
-    /// Image Orientation (Patient) from the Shared (or first Per-frame) Functional Groups, for enhanced objects.
-    pub frame_orientation: Option<[f64; 6]>,
+    /// Geometry from the functional groups of an enhanced object; `None` for the usual single-frame image (boxed
+    /// so that the records of those stay small).
+    pub frame_geometry: Option<Box<FrameGeometry>>,
     /// Pixel Data (7FE0,0010) position and length; `None` when the object has none.
     pub pixel_data: Option<PixelDataInfo>,
     /// Damage found in a file whose identifying attributes were read (cut inside Pixel Data, ...).
@@ -163,7 +161,29 @@ pub struct InstanceRecord {
     pub header_bytes: u64,
 }
 
+/// The geometry an enhanced multi-frame object keeps in its functional groups.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrameGeometry {
+    /// Per-frame Image Position (Patient) from the Per-frame Functional Groups Sequence (5200,9230), in frame
+    /// order.
+    pub positions: Vec<[f64; 3]>,
+    /// Image Orientation (Patient) from the Shared (or first Per-frame) Functional Groups.
+    pub orientation: Option<[f64; 6]>,
+}
+
 impl InstanceRecord {
+    /// Per-frame positions of an enhanced object, in frame order; empty for single-frame images.
+    pub fn frame_positions(&self) -> &[[f64; 3]] {
+        self.frame_geometry
+            .as_deref()
+            .map_or(&[], |g| g.positions.as_slice())
+    }
+
+    /// Image Orientation (Patient) from the functional groups of an enhanced object.
+    pub fn frame_orientation(&self) -> Option<[f64; 6]> {
+        self.frame_geometry.as_ref().and_then(|g| g.orientation)
+    }
+
     /// Number of frames, treating an absent or zero Number of Frames as one.
     pub fn frames(&self) -> u32 {
         self.number_of_frames.filter(|&n| n > 0).unwrap_or(1)
@@ -511,22 +531,27 @@ impl MultiFrame {
         match slot {
             Slot::FramePosition(index) => {
                 if self.last_frame.is_none_or(|last| index > last)
-                    && r.frame_positions.len() < MAX_FRAME_POSITIONS
+                    && r.frame_positions().len() < MAX_FRAME_POSITIONS
                     && let Some(position) = decimals(raw)
                 {
-                    r.frame_positions.push(position);
+                    r.frame_geometry
+                        .get_or_insert_default()
+                        .positions
+                        .push(position);
                     self.last_frame = Some(index);
                 }
             }
             Slot::SharedOrientation => {
                 if let Some(orientation) = decimals(raw) {
-                    r.frame_orientation = Some(orientation);
+                    r.frame_geometry.get_or_insert_default().orientation = Some(orientation);
                     self.shared_orientation = true;
                 }
             }
             Slot::FirstFrameOrientation => {
-                if !self.shared_orientation {
-                    r.frame_orientation = decimals(raw);
+                let orientation = decimals(raw);
+                if !self.shared_orientation && (orientation.is_some() || r.frame_geometry.is_some())
+                {
+                    r.frame_geometry.get_or_insert_default().orientation = orientation;
                 }
             }
         }
@@ -931,15 +956,15 @@ mod tests {
             let r = instance(read_bytes(&part10(enhanced(4), ts)));
             assert_eq!(r.number_of_frames, Some(4));
             assert_eq!(
-                r.frame_positions,
-                vec![
+                r.frame_positions(),
+                [
                     [1.0, 2.0, 0.5],
                     [1.0, 2.0, 2.5],
                     [1.0, 2.0, 4.5],
                     [1.0, 2.0, 6.5]
                 ]
             );
-            assert_eq!(r.frame_orientation, Some([0.0, 1.0, 0.0, 0.0, 0.0, -1.0]));
+            assert_eq!(r.frame_orientation(), Some([0.0, 1.0, 0.0, 0.0, 0.0, -1.0]));
             assert_eq!(r.image_position, None);
             assert_eq!(r.expected_pixel_bytes(), Some(96));
             assert_eq!(r.defect, None);
@@ -1250,7 +1275,7 @@ mod tests {
         assert_eq!(r.defect, None);
 
         let r = instance(read_bytes(&deflated(enhanced(3))));
-        assert_eq!(r.frame_positions.len(), 3);
+        assert_eq!(r.frame_positions().len(), 3);
         assert_eq!(r.defect, None);
     }
 

@@ -363,14 +363,14 @@ fn slices_by_orientation<'a>(stack: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec
         }
     };
     for &record in stack {
-        if !record.frame_positions.is_empty() {
+        if !record.frame_positions().is_empty() {
             if let Some(normal) = record
-                .frame_orientation
+                .frame_orientation()
                 .or(record.image_orientation)
                 .as_ref()
                 .and_then(unit_normal)
             {
-                for &position in &record.frame_positions {
+                for &position in record.frame_positions() {
                     add(normal, position, record);
                 }
             }
@@ -611,7 +611,7 @@ fn check_frames(
             f.check = CheckId::Integrity;
             findings.push(f);
         }
-        let positions = record.frame_positions.len() as u64;
+        let positions = record.frame_positions().len() as u64;
         if positions > 0 && positions != declared {
             findings.push(
                 finding(
@@ -763,7 +763,7 @@ fn check_stack(
 mod tests {
     use super::*;
     use crate::charset::DecodedText;
-    use crate::read_header::{DefectKind, FileDefect, PixelDataInfo};
+    use crate::read_header::{DefectKind, FileDefect, FrameGeometry, PixelDataInfo};
 
     const AXIAL: [f64; 6] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
     const FRAME_BYTES: u64 = 512 * 512 * 2;
@@ -1056,8 +1056,10 @@ mod tests {
             number_of_frames: Some(frames),
             image_position: None,
             image_orientation: None,
-            frame_positions: positions,
-            frame_orientation: Some(AXIAL),
+            frame_geometry: Some(Box::new(FrameGeometry {
+                positions,
+                orientation: Some(AXIAL),
+            })),
             pixel_data: Some(PixelDataInfo {
                 offset: 4_000,
                 encoding: PixelEncoding::Native {
@@ -1407,7 +1409,10 @@ mod tests {
         records[3].instance_number = Some(i64::MAX);
         records[4].image_position = Some([0.0, 0.0, 1e300]);
         records[5].number_of_frames = Some(u32::MAX);
-        records[5].frame_positions = vec![[0.0; 3]; 3];
+        records[5].frame_geometry = Some(Box::new(FrameGeometry {
+            positions: vec![[0.0; 3]; 3],
+            orientation: None,
+        }));
         records[6].images_in_acquisition = Some(i64::MIN);
         records[7].rows = Some(u16::MAX);
         records[7].columns = Some(u16::MAX);
