@@ -151,6 +151,9 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     } else {
         (0..files.len()).collect()
     };
+    // Room for every file as a record up front: growing by doubling would hold the old and the new buffer at
+    // once (about 1.5x the records' size at 100,000 files); what the other files leave unused is freed below.
+    scan.records.reserve_exact(files.len());
     let mut buffer = vec![0u8; PREFETCH];
     let mut directories_by_class = Vec::new();
     let mut interner = Interner::default();
