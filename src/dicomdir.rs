@@ -116,8 +116,9 @@ fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
         .enumerate()
         .filter(|(_, r)| r.kind == Kind::Patient)
         .filter_map(|(i, r)| {
-            let raw = r.patient_name.as_ref()?;
-            let name = match &r.charset {
+            let parent = r.parent.as_deref()?;
+            let raw = parent.patient_name.as_ref()?;
+            let name = match &parent.charset {
                 Some(own) => charset::decode(raw, &SpecificCharacterSet::from_raw(own)),
                 None => charset::decode(raw, &root_charset),
             };
@@ -170,6 +171,13 @@ struct Record {
     kind: Kind,
     file_id: Box<str>,
     sop_instance_uid: Option<Box<str>>,
+    /// Boxed: only the few PATIENT, STUDY and SERIES records carry these.
+    parent: Option<Box<ParentFields>>,
+}
+
+/// The attributes kept from a PATIENT, STUDY or SERIES record for the leaf records under it.
+#[derive(Default)]
+struct ParentFields {
     charset: Option<Box<[u8]>>,
     patient_name: Option<Box<[u8]>>,
     study_instance_uid: Option<Arc<str>>,
@@ -327,10 +335,10 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
                 .into_boxed_str();
         }
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
-        (0x0008, 0x0005) => r.charset = Some(raw.into()),
-        (0x0010, 0x0010) => r.patient_name = Some(raw.into()),
-        (0x0020, 0x000D) => r.study_instance_uid = shared(),
-        (0x0020, 0x000E) => r.series_instance_uid = shared(),
+        (0x0008, 0x0005) => r.parent.get_or_insert_default().charset = Some(raw.into()),
+        (0x0010, 0x0010) => r.parent.get_or_insert_default().patient_name = Some(raw.into()),
+        (0x0020, 0x000D) => r.parent.get_or_insert_default().study_instance_uid = shared(),
+        (0x0020, 0x000E) => r.parent.get_or_insert_default().series_instance_uid = shared(),
         _ => {}
     }
 }
@@ -409,7 +417,7 @@ fn entry(
     records: &[Record],
     names: &HashMap<u32, Arc<DecodedText>>,
 ) -> DirEntry {
-    let at = |i: u32| records.get(usize::try_from(i).ok()?);
+    let at = |i: u32| records.get(usize::try_from(i).ok()?)?.parent.as_deref();
     DirEntry {
         file_id: record.file_id,
         sop_instance_uid: record.sop_instance_uid,
