@@ -5,11 +5,13 @@
 //! absolute path in a record cannot reach outside the media.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::path::{Component, Path, PathBuf};
 
 use super::{CheckId, Finding, Severity, display, wording};
 use crate::dicomdir::DicomDir;
 use crate::names::{display_name, person_key};
+use crate::read_header::InstanceRecord;
 use crate::scan::Scan;
 
 /// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
@@ -199,34 +201,55 @@ fn resolve(base: &Path, file_id: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-/// Every file found on the media, keyed case-insensitively as ISO 9660 names are.
+/// Every file found on the media, keyed case-insensitively as ISO 9660 names are. Only the keys' hashes are kept
+/// (sorted, with the path each came from; a candidate's key is recomputed to confirm a match): one key string
+/// per file would cost more than the rest of the index.
 struct MediaIndex<'s> {
-    by_key: HashMap<String, &'s Path>,
-    records: HashMap<&'s Path, &'s crate::read_header::InstanceRecord>,
+    hasher: RandomState,
+    by_hash: Vec<(u64, &'s Path)>,
+    records: &'s [InstanceRecord],
 }
 
 impl<'s> MediaIndex<'s> {
     fn new(scan: &'s Scan) -> Self {
-        let mut by_key = HashMap::new();
-        let paths = scan
+        let hasher = RandomState::new();
+        let mut by_hash: Vec<(u64, &'s Path)> = scan
             .records
             .iter()
             .map(|r| r.path.as_path())
             .chain(scan.other_files.iter().map(|f| f.path.as_path()))
-            .chain(scan.unreadable.iter().map(|f| f.path.as_path()));
-        for path in paths {
-            by_key.insert(key(path), path);
+            .chain(scan.unreadable.iter().map(|f| f.path.as_path()))
+            .map(|path| (hasher.hash_one(key(path)), path))
+            .collect();
+        // Stable: among paths with the same key, the last one listed wins, as it always has.
+        by_hash.sort_by_key(|&(hash, _)| hash);
+        Self {
+            hasher,
+            by_hash,
+            records: &scan.records,
         }
-        let records = scan.records.iter().map(|r| (r.path.as_path(), r)).collect();
-        Self { by_key, records }
     }
 
     fn find(&self, wanted: &Path) -> Option<&'s Path> {
-        self.by_key.get(&key(wanted)).copied()
+        let wanted = key(wanted);
+        let hash = self.hasher.hash_one(&wanted);
+        let start = self.by_hash.partition_point(|&(h, _)| h < hash);
+        let end = self.by_hash.partition_point(|&(h, _)| h <= hash);
+        self.by_hash
+            .get(start..end)?
+            .iter()
+            .rev()
+            .map(|&(_, path)| path)
+            .find(|path| key(path) == wanted)
     }
 
-    fn record(&self, path: &Path) -> Option<&'s crate::read_header::InstanceRecord> {
-        self.records.get(path).copied()
+    /// The record of `path` (the scan's records are sorted by path).
+    fn record(&self, path: &Path) -> Option<&'s InstanceRecord> {
+        let i = self
+            .records
+            .binary_search_by(|r| r.path.as_path().cmp(path))
+            .ok()?;
+        self.records.get(i)
     }
 }
 
