@@ -204,12 +204,33 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     progress.finish();
     directories_by_class.sort();
     scan.dicomdirs.extend(directories_by_class);
-    scan.records.sort_by(|a, b| a.path.cmp(&b.path));
+    sort_by_path(&mut scan.records);
     scan.records.shrink_to_fit();
     scan.other_files.sort_by(|a, b| a.path.cmp(&b.path));
     scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
     Ok(scan)
+}
+
+/// Sorts the records by path, equal paths keeping their order, like a stable sort but without its scratch buffer
+/// of half the records (27 MB at 100,000 files): the sort runs on indexes, then moves each record once.
+fn sort_by_path(records: &mut [InstanceRecord]) {
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&a, &b| records[a].path.cmp(&records[b].path));
+    // `order[i]` is the index of the record that belongs at `i`; each cycle of the permutation is applied by swaps,
+    // and a position is marked done by `order[i] == i`.
+    for start in 0..order.len() {
+        let mut at = start;
+        while order[at] != at {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            records.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Reads the header of the regular file at `path`, of the `size` the walk found (saving a second `stat`).
@@ -318,6 +339,28 @@ fn build_pool(jobs: Option<usize>) -> Option<rayon::ThreadPool> {
 mod tests {
     use super::*;
     use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+
+    #[test]
+    fn records_sort_by_path_keeping_the_order_of_equal_paths() {
+        let names = ["d/2", "a", "c", "d/10", "b", "a", "d/2", "c", "e", "a"];
+        let mut records: Vec<InstanceRecord> = names
+            .iter()
+            .zip(0..)
+            .map(|(name, size)| InstanceRecord {
+                path: PathBuf::from(name),
+                size,
+                ..InstanceRecord::default()
+            })
+            .collect();
+        let mut expected: Vec<(PathBuf, u64)> =
+            records.iter().map(|r| (r.path.clone(), r.size)).collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        sort_by_path(&mut records);
+        let sorted: Vec<(PathBuf, u64)> =
+            records.iter().map(|r| (r.path.clone(), r.size)).collect();
+        assert_eq!(sorted, expected);
+        sort_by_path(&mut []);
+    }
 
     #[test]
     fn records_share_repeated_values_and_keep_their_own() {
