@@ -16,9 +16,9 @@ use crate::scan::Scan;
 
 /// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
 #[derive(Debug, Clone, Default)]
-pub struct DirectoryIndex {
-    /// Paths (relative to the media root, as found on the media) that a DICOMDIR lists.
-    pub listed: HashSet<PathBuf>,
+pub struct DirectoryIndex<'s> {
+    /// Paths (relative to the media root, as found on the media) that a DICOMDIR lists, borrowed from the scan.
+    pub listed: HashSet<&'s Path>,
     /// Number of files each DICOMDIR lists per Series Instance UID.
     pub series_counts: HashMap<String, usize>,
     /// The check's findings.
@@ -26,7 +26,7 @@ pub struct DirectoryIndex {
 }
 
 /// Reads every DICOMDIR found on the media and cross-checks it with the scan.
-pub fn check(scan: &Scan) -> DirectoryIndex {
+pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
     let mut index = DirectoryIndex::default();
     if scan.dicomdirs.is_empty() {
         if !scan.records.is_empty() {
@@ -82,7 +82,7 @@ fn cross_check<'s>(
     base: &Path,
     on_media: &MediaIndex<'s>,
     unlisted: &mut HashSet<&'s Path>,
-    index: &mut DirectoryIndex,
+    index: &mut DirectoryIndex<'s>,
 ) {
     let mut missing = Vec::new();
     let mut outside = Vec::new();
@@ -105,7 +105,7 @@ fn cross_check<'s>(
             missing.push(display(&wanted));
             continue;
         };
-        index.listed.insert(found.to_path_buf());
+        index.listed.insert(found);
         unlisted.remove(found);
         if let Some(record) = on_media.record(found) {
             let differs = |listed: Option<&str>, actual: &str| listed.is_some_and(|l| l != actual);
