@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 use super::{CheckId, Finding, Severity, display, wording};
@@ -38,7 +39,8 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
     }
 
     let on_media = MediaIndex::new(scan);
-    let mut unlisted: HashSet<&Path> = scan.records.iter().map(|r| r.path.as_path()).collect();
+    // Per record (in the scan's order): true until a DICOMDIR lists its path.
+    let mut unlisted = vec![true; scan.records.len()];
     for relative in &scan.dicomdirs {
         let base = relative.parent().unwrap_or(Path::new(""));
         let dicomdir = match scan.read_dicomdir(relative) {
@@ -63,9 +65,16 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
         );
     }
 
-    if !unlisted.is_empty() && index.findings.iter().all(|f| f.severity < Severity::Fail) {
-        let mut paths: Vec<String> = unlisted.iter().map(|p| display(p)).collect();
+    if unlisted.contains(&true) && index.findings.iter().all(|f| f.severity < Severity::Fail) {
+        let mut paths: Vec<String> = scan
+            .records
+            .iter()
+            .zip(&unlisted)
+            .filter(|&(_, &unlisted)| unlisted)
+            .map(|(r, _)| display(&r.path))
+            .collect();
         paths.sort();
+        paths.dedup();
         index.findings.push(
             wording::unlisted_images(paths.len())
                 .finding(CheckId::Dicomdir, Severity::Warn)
@@ -81,7 +90,7 @@ fn cross_check<'s>(
     relative: &Path,
     base: &Path,
     on_media: &MediaIndex<'s>,
-    unlisted: &mut HashSet<&'s Path>,
+    unlisted: &mut [bool],
     index: &mut DirectoryIndex<'s>,
 ) {
     let mut missing = Vec::new();
@@ -106,8 +115,13 @@ fn cross_check<'s>(
             continue;
         };
         index.listed.insert(found);
-        unlisted.remove(found);
-        if let Some(record) = on_media.record(found) {
+        let at = on_media.records_at(found);
+        unlisted
+            .get_mut(at.clone())
+            .into_iter()
+            .flatten()
+            .for_each(|u| *u = false);
+        if let Some(record) = at.last().and_then(|i| scan.records.get(i)) {
             let differs = |listed: Option<&str>, actual: &str| listed.is_some_and(|l| l != actual);
             if differs(entry.sop_instance_uid.as_deref(), &record.sop_instance_uid)
                 || differs(
@@ -243,13 +257,11 @@ impl<'s> MediaIndex<'s> {
             .find(|path| key(path) == wanted)
     }
 
-    /// The record of `path` (the scan's records are sorted by path).
-    fn record(&self, path: &Path) -> Option<&'s InstanceRecord> {
-        let i = self
-            .records
-            .binary_search_by(|r| r.path.as_path().cmp(path))
-            .ok()?;
-        self.records.get(i)
+    /// Indexes of the records of `path` (the scan's records are sorted by path; a path is normally there once).
+    fn records_at(&self, path: &Path) -> Range<usize> {
+        let start = self.records.partition_point(|r| r.path.as_path() < path);
+        let end = self.records.partition_point(|r| r.path.as_path() <= path);
+        start..end.max(start)
     }
 }
 
