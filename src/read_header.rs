@@ -155,7 +155,7 @@ pub struct InstanceRecord {
     /// Pixel Data (7FE0,0010) position and length; `None` when the object has none.
     pub pixel_data: Option<PixelDataInfo>,
     /// Damage found in a file whose identifying attributes were read (cut inside Pixel Data, ...).
-    pub defect: Option<FileDefect>,
+    pub defect: Option<Box<FileDefect>>,
     /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure;
     /// for a deflated data set, the file meta group and the compressed bytes read to inflate it.
     pub header_bytes: u64,
@@ -255,7 +255,7 @@ fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
             HeaderOutcome::Unreadable(defect)
         }
         Err(defect) => {
-            record.defect = Some(defect);
+            record.defect = Some(Box::new(defect));
             HeaderOutcome::Instance(Box::new(record))
         }
     }
@@ -358,12 +358,12 @@ fn scan(
                     },
                 });
                 if declared > present && !capped {
-                    record.defect = Some(FileDefect {
+                    record.defect = Some(Box::new(FileDefect {
                         kind: DefectKind::Truncated,
                         detail: format!(
                             "file ends inside the image data: {present} of {declared} bytes present"
                         ),
-                    });
+                    }));
                 }
                 return Ok(());
             }
@@ -381,7 +381,7 @@ fn scan(
             complete: fragments.complete,
         },
     });
-    record.defect = fragments.defect;
+    record.defect = fragments.defect.map(Box::new);
     Ok(())
 }
 
@@ -1285,7 +1285,7 @@ mod tests {
         let data_at = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN).len();
         for cut in data_at + 1..bytes.len() {
             let defect = match read_bytes(&bytes[..cut]) {
-                HeaderOutcome::Instance(r) => r.defect.expect("a cut file has a defect"),
+                HeaderOutcome::Instance(r) => *r.defect.expect("a cut file has a defect"),
                 HeaderOutcome::Unreadable(defect) => defect,
                 other => panic!("cut at {cut}: {other:?}"),
             };

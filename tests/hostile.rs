@@ -727,7 +727,7 @@ fn read_faulty(bytes: &[u8], fault: Fault) -> HeaderOutcome {
 
 fn defect_of(outcome: &HeaderOutcome) -> Option<&FileDefect> {
     match outcome {
-        HeaderOutcome::Instance(r) => r.defect.as_ref(),
+        HeaderOutcome::Instance(r) => r.defect.as_deref(),
         HeaderOutcome::Unreadable(d) => Some(d),
         HeaderOutcome::NotDicom(_) => None,
     }

@@ -489,7 +489,7 @@ fn deflated_file_reads_as_pydicom_reads_it_and_damage_is_found() {
         let cut_path = dir.path().join(format!("cut{cut}.dcm"));
         fs::write(&cut_path, &bytes[..cut]).expect("write cut copy");
         let defect = match read_header(&cut_path, Path::new("cut.dcm")) {
-            HeaderOutcome::Instance(record) => record.defect.expect("a cut copy has a defect"),
+            HeaderOutcome::Instance(record) => *record.defect.expect("a cut copy has a defect"),
             HeaderOutcome::Unreadable(defect) => defect,
             other => panic!("cut at {cut}: {other:?}"),
         };

@@ -190,7 +190,7 @@ impl Archive {
         };
         match outcome {
             HeaderOutcome::Instance(mut record) => {
-                record.defect.get_or_insert(defect);
+                record.defect.get_or_insert(Box::new(defect));
                 HeaderOutcome::Instance(record)
             }
             HeaderOutcome::NotDicom(_) => HeaderOutcome::Unreadable(defect),

@@ -38,7 +38,8 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
         .map(|u| (display(&u.path), u.defect.clone()))
         .chain(scan.records.iter().filter_map(|r| {
             r.defect
-                .clone()
+                .as_deref()
+                .cloned()
                 .or_else(|| pixel_defect(r))
                 .map(|d| (display(&r.path), d))
         }))

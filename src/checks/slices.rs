@@ -1387,10 +1387,10 @@ mod tests {
         let mut records = axial(5, 1.25);
         for record in &mut records {
             record.pixel_data = None;
-            record.defect = Some(FileDefect {
+            record.defect = Some(Box::new(FileDefect {
                 kind: DefectKind::Truncated,
                 detail: "cut".into(),
-            });
+            }));
         }
         let a = assess(&records);
         let fails = with(&a, Severity::Fail);
