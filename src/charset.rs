@@ -368,6 +368,21 @@ fn plausible_han_text(text: &str) -> bool {
     han >= 2
 }
 
+/// Makes text from the disc safe for a terminal: control characters (an ESC sequence in a PatientName could
+/// clear the screen or fake a verdict) and bidirectional overrides (which reorder what follows) are shown as
+/// U+FFFD.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

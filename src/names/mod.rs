@@ -15,7 +15,7 @@ mod tests;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::charset::{DecodedText, Decoding, is_han};
+use crate::charset::{DecodedText, Decoding, is_han, printable};
 use crate::checks::Severity;
 
 use hanzi::{default_reading, is_interpunct, is_pinyin, match_reading};
@@ -435,10 +435,10 @@ pub fn match_name(
         Decoding::Recovered {
             as_others_see_it, ..
         } => Some(messages::mojibake(
-            &sanitize(as_others_see_it),
-            &sanitize(&disc.text),
+            &printable(as_others_see_it),
+            &printable(&disc.text),
         )),
-        Decoding::Lossy => Some(messages::lossy(&sanitize(&disc.text))),
+        Decoding::Lossy => Some(messages::lossy(&printable(&disc.text))),
     };
     if let Some(prefix) = prefix {
         if severity == Severity::Info {
@@ -469,13 +469,6 @@ fn join_texts(a: &str, b: &str, sep: &str) -> String {
         (_, true) => a.to_string(),
         _ => format!("{a}{sep}{b}"),
     }
-}
-
-/// Control characters replaced so that a name cannot drive the terminal.
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
 }
 
 /// Classifies a parsed disc name against one reading of the passport name.
@@ -742,7 +735,7 @@ pub fn display_name(disc: &DecodedText) -> String {
         .iter()
         .filter(|g| g.script != Script::Empty || g.components.iter().any(|c| !c.is_empty()))
         .map(|g| {
-            let text = sanitize(&g.components.join("^"));
+            let text = printable(&g.components.join("^"));
             let reading = default_reading(&g.han_text(0, 5));
             if g.script == Script::Han && !reading.is_empty() {
                 format!("{text} ({reading})")

@@ -417,20 +417,7 @@ pub fn fit(text: &str, columns: usize) -> String {
     out
 }
 
-/// Makes text from the disc safe for a terminal: control characters (an ESC sequence in a PatientName could
-/// clear the screen or fake a verdict) and bidirectional overrides (which reorder what follows) are shown as
-/// U+FFFD.
-pub fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+pub use crate::charset::printable as clean;
 
 #[derive(Debug, Clone, Copy)]
 struct Style(bool);
