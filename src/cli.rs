@@ -1,12 +1,19 @@
-//! Command line: the options, and `run`, which turns them into a report on stdout and an exit code.
+//! Command line: the options, and `run`, which turns them into a report on stdout and an exit code. The one front
+//! end that knows flags, terminals and exit codes; everything it prints to stderr goes through [`error`].
 
+use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
+use crate::batch::{self, Overall};
+use crate::charset::printable;
+use crate::checks::Expectations;
 use crate::media_order::MediaMode;
+use crate::options::{self, CheckOptions, InputError};
 use crate::report::human::{Detail, HumanOptions, StaffNote};
+use crate::scan::ScanOptions;
 
 /// Exit code when every check passed (warnings allowed).
 pub const EXIT_PASS: i32 = 0;
@@ -61,8 +68,8 @@ pub struct Args {
     pub strict: bool,
 
     /// Note for the counter staff: zh (Chinese), en or none.
-    #[arg(long, value_enum, default_value_t = StaffNote::Zh, value_name = "LANG", hide_possible_values = true)]
-    pub staff_note: StaffNote,
+    #[arg(long, value_enum, default_value_t = NoteArg::Zh, value_name = "LANG", hide_possible_values = true)]
+    pub staff_note: NoteArg,
 
     /// Check every disc listed in a CSV file (path,name,dob,date per line).
     #[arg(long, value_name = "FILE.csv")]
@@ -85,8 +92,8 @@ pub struct Args {
     pub jobs: Option<usize>,
 
     /// Reading order: auto, optical (on-disc order) or parallel.
-    #[arg(long, value_enum, default_value_t = MediaMode::Auto, value_name = "KIND", hide_possible_values = true)]
-    pub media: MediaMode,
+    #[arg(long, value_enum, default_value_t = MediaArg::Auto, value_name = "KIND", hide_possible_values = true)]
+    pub media: MediaArg,
 
     /// Then copy everything to DIR, each file verified by SHA-256 (resumable).
     #[arg(long, value_name = "DIR")]
@@ -97,47 +104,143 @@ pub struct Args {
     pub verify_copy: bool,
 }
 
+/// `--staff-note`: which [`StaffNote`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NoteArg {
+    /// Simplified Chinese (the default).
+    Zh,
+    /// English.
+    En,
+    /// No note.
+    None,
+}
+
+impl From<NoteArg> for StaffNote {
+    fn from(arg: NoteArg) -> Self {
+        match arg {
+            NoteArg::Zh => StaffNote::Zh,
+            NoteArg::En => StaffNote::En,
+            NoteArg::None => StaffNote::None,
+        }
+    }
+}
+
+/// `--media`: which [`MediaMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MediaArg {
+    /// Optical order on CD/DVD file systems, full parallelism elsewhere.
+    Auto,
+    /// One reader in on-disc order, parallel parsing.
+    Optical,
+    /// Read every file in parallel.
+    Parallel,
+}
+
+impl From<MediaArg> for MediaMode {
+    fn from(arg: MediaArg) -> Self {
+        match arg {
+            MediaArg::Auto => MediaMode::Auto,
+            MediaArg::Optical => MediaMode::Optical,
+            MediaArg::Parallel => MediaMode::Parallel,
+        }
+    }
+}
+
+/// Prints `err` to stderr as `dicomcheck: …`, terminal-safe (names from the media may hold control bytes), and
+/// returns [`EXIT_ERROR`]. The one way this program reports an error.
+pub fn error(err: impl Display) -> i32 {
+    say(&format!("dicomcheck: {err}"));
+    EXIT_ERROR
+}
+
+/// Makes a panic (a bug in dicomcheck) print one terminal-safe line through [`error`]'s path instead of Rust's
+/// default text; the scan catches a panic while reading a file and goes on with the next one.
+pub fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("unknown");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        say(&format!("dicomcheck: internal error{at}: {what}"));
+    }));
+}
+
+/// Prints one line to stderr, terminal-safe.
+fn say(line: &str) {
+    let _ = writeln!(anstream::stderr(), "{}", printable(line));
+}
+
+/// The check options of the command line.
+pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
+    let passport = args
+        .name
+        .as_deref()
+        .map(|n| options::passport_name("--name", n))
+        .transpose()?;
+    let dob = args
+        .dob
+        .as_deref()
+        .map(|d| options::birth_date("--dob", d))
+        .transpose()?;
+    Ok(CheckOptions {
+        expect: Expectations {
+            passport,
+            passport_zh: args.name_zh.clone(),
+            dob,
+            dates: options::scan_days("--date", &args.dates)?,
+            today: crate::date::today(),
+        },
+        name_input: args.name.clone(),
+        strict: args.strict,
+        scan: ScanOptions {
+            jobs: args.jobs,
+            progress: std::io::stderr().is_terminal(),
+            media: args.media.into(),
+        },
+    })
+}
+
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
 pub fn run(args: Args) -> i32 {
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json),
-            _ => {
-                eprintln!("dicomcheck: --verify-copy takes the folder of one copy");
-                EXIT_ERROR
-            }
+            _ => error("--verify-copy takes the folder of one copy"),
         };
     }
-    let options = match crate::CheckOptions::from_args(&args) {
+    let options = match check_options(&args) {
         Ok(options) => options,
-        Err(err) => {
-            eprintln!("dicomcheck: {err}");
-            return EXIT_ERROR;
-        }
+        Err(err) => return error(err),
     };
     let output = Output::from_args(&args);
     if args.batch.is_some() || args.paths.len() > 1 {
         if args.report.is_some() || args.copy_to.is_some() {
-            eprintln!("dicomcheck: --report and --copy-to take one disc; check one disc at a time");
-            return EXIT_ERROR;
+            return error("--report and --copy-to take one disc; check one disc at a time");
         }
-        return match crate::batch::entries(&args) {
-            Ok(entries) => crate::batch::run(&entries, &options, &output),
-            Err(err) => {
-                eprintln!("dicomcheck: {err}");
-                EXIT_ERROR
-            }
+        let entries = match batch::entries(&args.paths, args.batch.as_deref()) {
+            Ok(entries) => entries,
+            Err(err) => return error(err),
+        };
+        let mut stdout = anstream::stdout().lock();
+        return match batch::run(&entries, &options, output.json, output.human, &mut stdout) {
+            Ok(Overall::Pass) => EXIT_PASS,
+            Ok(Overall::Fail) => EXIT_FAIL,
+            Ok(Overall::CouldNotCheck) | Err(_) => EXIT_ERROR,
         };
     }
     let Some(path) = args.paths.first() else {
-        eprintln!("dicomcheck: no disc to check");
-        return EXIT_ERROR;
+        return error("no disc to check");
     };
     if let Some(dest) = &args.copy_to
         && let Err(err) = crate::copy::check_destination(path, dest)
     {
-        eprintln!("dicomcheck: {err}");
-        return EXIT_ERROR;
+        return error(err);
     }
     run_one(
         path,
@@ -158,10 +261,11 @@ pub struct Output {
 }
 
 impl Output {
-    /// The output options of `args`; colour only when stdout is a terminal and `NO_COLOR` is unset or empty.
+    /// The output options of `args`; colour as `anstream` decides for stdout: only on a terminal, and never with
+    /// `NO_COLOR` set and not empty.
     pub fn from_args(args: &Args) -> Self {
-        let color = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color =
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
         let detail = if args.quiet {
             Detail::Quiet
         } else if args.verbose {
@@ -173,7 +277,7 @@ impl Output {
             json: args.json,
             human: HumanOptions {
                 color,
-                staff_note: args.staff_note,
+                staff_note: args.staff_note.into(),
                 detail,
             },
         }
@@ -184,7 +288,7 @@ impl Output {
 /// exit code.
 fn run_one(
     path: &Path,
-    options: &crate::CheckOptions,
+    options: &CheckOptions,
     output: &Output,
     page: Option<&Path>,
     copy: Option<&Path>,
@@ -192,42 +296,37 @@ fn run_one(
     if let Some(page) = page
         && let Err(err) = crate::report::html::check_destination(path, page)
     {
-        eprintln!("dicomcheck: {err}");
-        return EXIT_ERROR;
+        return error(err);
     }
     let report = match crate::check(path, options) {
         Ok(report) => report,
-        Err(err) => {
-            eprintln!("dicomcheck: {err}");
-            return EXIT_ERROR;
-        }
+        Err(err) => return error(err),
     };
     let text = if output.json {
         match serde_json::to_string_pretty(&report) {
             Ok(json) => json + "\n",
-            Err(err) => {
-                eprintln!("dicomcheck: cannot write JSON: {err}");
-                return EXIT_ERROR;
-            }
+            Err(err) => return error(format!("cannot write JSON: {err}")),
         }
     } else {
         crate::report::human::render(&report, output.human)
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+    if anstream::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .is_err()
+    {
         return EXIT_ERROR;
     }
     if let Some(page) = page {
         let html = crate::report::html::render(&report, output.human.staff_note);
         if let Err(err) = std::fs::write(page, html) {
-            eprintln!("dicomcheck: cannot write {}: {err}", page.display());
-            return EXIT_ERROR;
+            return error(format!("cannot write {}: {err}", page.display()));
         }
     }
     if let Some(dest) = copy
         && let Err(err) = copy_to(path, dest, &report, output.human)
     {
-        eprintln!("dicomcheck: copy to {}: {err}", dest.display());
-        return EXIT_ERROR;
+        return error(format!("copy to {}: {err}", dest.display()));
     }
     exit_code(&report)
 }
@@ -258,7 +357,7 @@ fn copy_to(
         },
     );
     crate::copy::write_reports(dest, &json, &text)?;
-    eprintln!(
+    say(&format!(
         "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
          check it later with: dicomcheck --verify-copy {}",
         dest.display(),
@@ -267,9 +366,9 @@ fn copy_to(
         summary.copied,
         summary.already_there,
         dest.display()
-    );
+    ));
     if !summary.not_copied.is_empty() {
-        eprintln!(
+        say(&format!(
             "Not copied (links, special files or refused archive entries): {}",
             summary
                 .not_copied
@@ -277,7 +376,7 @@ fn copy_to(
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
     }
     Ok(())
 }
@@ -286,10 +385,7 @@ fn copy_to(
 fn verify_copy(copy: &Path, json: bool) -> i32 {
     let verification = match crate::copy::verify_copy(copy) {
         Ok(v) => v,
-        Err(err) => {
-            eprintln!("dicomcheck: {err}");
-            return EXIT_ERROR;
-        }
+        Err(err) => return error(err),
     };
     let ok = verification.ok();
     let text = if json {
@@ -329,7 +425,11 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
             "RESULT: FAIL\n"
         }
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+    if anstream::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .is_err()
+    {
         return EXIT_ERROR;
     }
     if ok { EXIT_PASS } else { EXIT_FAIL }

@@ -3,8 +3,10 @@
 //! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`]) → [`read_header`] of each
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
-//! [`dicomdir`]) → [`report`]. [`cli`] is the command line, [`batch`] checks many discs, [`copy`] makes and
-//! verifies a copy; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
+//! [`dicomdir`]) → [`report`]. [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the
+//! leaves [`finding`] and [`date`] hold the values every layer shares. Front ends sit on top: [`cli`] is the
+//! command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy; [`fixture`] writes synthetic
+//! discs for the tests, the benchmark and the sample disc. `docs/architecture.md` explains the layers.
 
 pub mod archive;
 pub mod batch;
@@ -13,10 +15,13 @@ pub mod charset;
 pub mod checks;
 pub mod cli;
 pub mod copy;
+pub mod date;
 pub mod dicomdir;
+pub mod finding;
 pub mod fixture;
 pub mod media_order;
 pub mod names;
+pub mod options;
 pub mod progress;
 pub mod read_header;
 pub mod report;
@@ -27,11 +32,8 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use checks::Expectations;
-use checks::date::{DateRange, StudyDate};
-use names::PassportName;
+pub use options::{CheckOptions, InputError};
 use report::Report;
-use scan::ScanOptions;
 
 /// Why a check could not run.
 #[derive(Debug, Error)]
@@ -39,59 +41,6 @@ pub enum Error {
     /// The media root cannot be read.
     #[error(transparent)]
     Walk(#[from] walk::WalkError),
-    /// An option's value is not usable.
-    #[error("{0}")]
-    Usage(String),
-}
-
-/// Everything that decides how a disc is checked.
-#[derive(Debug, Clone)]
-pub struct CheckOptions {
-    /// What the user expects on the disc.
-    pub expect: Expectations,
-    /// The passport name as typed.
-    pub name_input: Option<String>,
-    /// Warnings fail too.
-    pub strict: bool,
-    /// How to scan.
-    pub scan: ScanOptions,
-}
-
-impl CheckOptions {
-    /// Validates the command-line options.
-    pub fn from_args(args: &cli::Args) -> Result<Self, Error> {
-        let passport = args
-            .name
-            .as_deref()
-            .map(|n| PassportName::parse(n).map_err(|e| Error::Usage(format!("--name {n:?}: {e}"))))
-            .transpose()?;
-        let dob = args
-            .dob
-            .as_deref()
-            .map(|d| StudyDate::parse_cli(d).map_err(|e| Error::Usage(format!("--dob {d:?}: {e}"))))
-            .transpose()?;
-        let dates = args
-            .dates
-            .iter()
-            .map(|d| DateRange::parse(d).map_err(|e| Error::Usage(format!("--date {d:?}: {e}"))))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            expect: Expectations {
-                passport,
-                passport_zh: args.name_zh.clone(),
-                dob,
-                dates,
-                today: checks::date::today(),
-            },
-            name_input: args.name.clone(),
-            strict: args.strict,
-            scan: ScanOptions {
-                jobs: args.jobs,
-                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-                media: args.media,
-            },
-        })
-    }
 }
 
 /// Checks the media at `root`: scan, catalog, checks, report.

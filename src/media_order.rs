@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 /// How files are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MediaMode {
     /// Optical order on CD/DVD file systems (ISO 9660, UDF), full parallelism elsewhere.
     #[default]

@@ -135,10 +135,10 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
-        let outcome = match &scan.archive {
+        let outcome = guarded(|| match &scan.archive {
             None => read_file(&base.join(&file.relative), file.size, &file.relative),
             Some(archive) => archive.read_header(&file.relative),
-        };
+        });
         drop(reading);
         progress.inc();
         (i, outcome)
@@ -231,6 +231,19 @@ fn sort_by_path(records: &mut [InstanceRecord]) {
             at = from;
         }
     }
+}
+
+/// What the parser gave for one file, or, if it panicked (a bug in dicomcheck, not in the file), that file as
+/// unreadable: one file's finding instead of a crashed check (exit 101) for the whole disc.
+fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        HeaderOutcome::Unreadable(FileDefect {
+            kind: DefectKind::Malformed,
+            detail:
+                "dicomcheck's reader failed on this file (a bug in dicomcheck; please report it)"
+                    .into(),
+        })
+    })
 }
 
 /// Reads the header of the regular file at `path`, of the `size` the walk found (saving a second `stat`).
@@ -339,6 +352,24 @@ fn build_pool(jobs: Option<usize>) -> Option<rayon::ThreadPool> {
 mod tests {
     use super::*;
     use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+
+    #[test]
+    fn a_reader_that_panics_makes_its_file_unreadable() {
+        let outcome = guarded(|| panic!("a parser bug"));
+        let HeaderOutcome::Unreadable(defect) = outcome else {
+            panic!("expected an unreadable file, got {outcome:?}");
+        };
+        assert_eq!(defect.kind, DefectKind::Malformed);
+        assert!(
+            defect.detail.contains("bug in dicomcheck"),
+            "{}",
+            defect.detail
+        );
+        assert!(matches!(
+            guarded(|| HeaderOutcome::NotDicom(NotDicom::Empty)),
+            HeaderOutcome::NotDicom(NotDicom::Empty)
+        ));
+    }
 
     #[test]
     fn records_sort_by_path_keeping_the_order_of_equal_paths() {

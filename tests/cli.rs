@@ -561,3 +561,28 @@ fn checking_never_modifies_the_media() {
         "a failing scan changed the tree"
     );
 }
+
+/// A link named with escape bytes is reported on stderr by `--copy-to` ("not copied"), terminal-safe.
+#[cfg(unix)]
+#[test]
+fn copy_to_names_a_hostile_link_on_stderr_without_raw_escapes() {
+    let (dir, _) = disc(&good_disc());
+    std::os::unix::fs::symlink(
+        "/etc/hostname",
+        dir.path().join("LINK\x1b[2J\x1b]0;pwned\x07"),
+    )
+    .expect("symlink");
+    let dest = tempfile::tempdir().expect("tempdir");
+    let copy = dest.path().join("copy");
+    let out = check(
+        dir.path(),
+        &["--name", "SMITH^JOHN", "--copy-to", copy.to_str().unwrap()],
+    );
+    assert!(out.stderr.contains("Not copied"), "{}", out.stderr);
+    assert!(out.stderr.contains("LINK\u{FFFD}[2J"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains('\x1b') && !out.stderr.contains('\x07'),
+        "{:?}",
+        out.stderr
+    );
+}

@@ -6,8 +6,8 @@
 //! terms throughout: 光盘/U盘, 影像, 序列, 检查, 重新刻录, 患者姓名; full-width punctuation; every request ends
 //! in 。. A function per situation takes the numbers, names and labels it needs and returns the texts.
 
-use super::date::{DateRange, StudyDate};
 use super::{CheckId, Finding, Severity, plural};
+use crate::date::{DateRange, StudyDate};
 
 /// The three texts of a finding: what is wrong, and what to ask the staff in English and in Chinese.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::charset::{DecodedText, Decoding, is_han, printable};
-use crate::checks::Severity;
+use crate::finding::Severity;
 
 use hanzi::{default_reading, is_interpunct, is_pinyin, match_reading};
 use messages::{Ctx, Texts};

@@ -48,28 +48,48 @@ footer{color:#555;font-size:8.5pt;margin-top:1rem;border-top:1px solid #ccc;padd
 @media print{body{max-width:none;padding:0}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 ";
 
+/// Why the HTML page cannot go where `--report` says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    /// The folder it would go in does not exist.
+    #[error("--report {}: the folder for the report does not exist", page.display())]
+    NoFolder {
+        /// The page as given.
+        page: PathBuf,
+    },
+    /// The path names a folder.
+    #[error("--report {}: is a folder", page.display())]
+    IsFolder {
+        /// The page as given.
+        page: PathBuf,
+    },
+    /// The page would be written onto the disc being checked.
+    #[error("--report {}: will not write onto the disc being checked ({}); choose a file elsewhere", page.display(), root.display())]
+    OnTheDisc {
+        /// The page as given.
+        page: PathBuf,
+        /// The disc.
+        root: PathBuf,
+    },
+}
+
 /// Refuses a report destination on the disc being checked (or a folder that does not exist): the page is
 /// written nowhere under `root`, whatever links the path goes through.
-pub fn check_destination(root: &Path, page: &Path) -> Result<(), String> {
+pub fn check_destination(root: &Path, page: &Path) -> Result<(), PageError> {
     let Ok(root) = root.canonicalize() else {
         // The scan itself reports a root that cannot be read.
         return Ok(());
     };
-    let resolved = resolve(page).ok_or_else(|| {
-        format!(
-            "--report {}: the folder for the report does not exist",
-            page.display()
-        )
-    })?;
+    let page_buf = || page.to_path_buf();
+    let resolved = resolve(page).ok_or_else(|| PageError::NoFolder { page: page_buf() })?;
     if resolved.is_dir() {
-        return Err(format!("--report {}: is a folder", page.display()));
+        return Err(PageError::IsFolder { page: page_buf() });
     }
     if resolved.starts_with(&root) {
-        return Err(format!(
-            "--report {}: will not write onto the disc being checked ({}); choose a file elsewhere",
-            page.display(),
-            root.display()
-        ));
+        return Err(PageError::OnTheDisc {
+            page: page_buf(),
+            root,
+        });
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::{Report, Verdict};
 use crate::checks::{CheckId, Finding, Severity, plural, wording};
 
 /// Which note for the counter staff follows a failing summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StaffNote {
     /// Simplified Chinese (the default).
     #[default]
@@ -419,13 +419,15 @@ pub fn fit(text: &str, columns: usize) -> String {
 
 pub use crate::charset::printable as clean;
 
+/// ANSI styles (through `anstyle`), or none; the front end writes through `anstream`, which turns them into
+/// console calls on old Windows consoles and drops them where the output is not a terminal.
 #[derive(Debug, Clone, Copy)]
 struct Style(bool);
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
         if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -437,16 +439,16 @@ impl Style {
         }
     }
     fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(anstyle::Style::new().bold(), text)
     }
     fn red(self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(anstyle::AnsiColor::Red.on_default(), text)
     }
     fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(anstyle::AnsiColor::Green.on_default(), text)
     }
     fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(anstyle::AnsiColor::Yellow.on_default(), text)
     }
 }
 
