@@ -10,6 +10,7 @@ use clap::{Parser, ValueEnum};
 use crate::batch::{self, Overall};
 use crate::charset::printable;
 use crate::checks::Expectations;
+use crate::discover::{self, Found, Volume};
 use crate::media_order::MediaMode;
 use crate::options::{self, CheckOptions, InputError};
 use crate::report::human::{Detail, HumanOptions, StaffNote};
@@ -39,8 +40,9 @@ Exit codes: 0 PASS, 1 FAIL (something to fix before you leave; any disc of a bat
 check. Nothing is ever written to the disc being checked."
 )]
 pub struct Args {
-    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch).
-    #[arg(required_unless_present = "batch", value_name = "PATH")]
+    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch). Without
+    /// it, the one CD/DVD or USB stick that holds DICOM.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Passport name, surname first: SURNAME^GIVEN NAMES (or "SURNAME, GIVEN").
@@ -234,8 +236,16 @@ pub fn run(args: Args) -> i32 {
             Ok(Overall::CouldNotCheck) | Err(_) => EXIT_ERROR,
         };
     }
-    let Some(path) = args.paths.first() else {
-        return error("no disc to check");
+    let found;
+    let path = match args.paths.first() {
+        Some(path) => path,
+        None => match find_disc() {
+            Ok(disc) => {
+                found = disc;
+                &found
+            }
+            Err(code) => return code,
+        },
     };
     if let Some(dest) = &args.copy_to
         && let Err(err) = crate::copy::check_destination(path, dest)
@@ -249,6 +259,50 @@ pub fn run(args: Args) -> i32 {
         args.report.as_deref(),
         args.copy_to.as_deref(),
     )
+}
+
+/// The disc to check when no path is given: the one mounted CD/DVD or removable drive that holds DICOM, said on
+/// stderr; with none or several, what was seen is listed and the exit code is [`EXIT_ERROR`].
+fn find_disc() -> Result<PathBuf, i32> {
+    let list = |seen: &[Volume]| {
+        for volume in seen {
+            let dicom = if volume.has_dicom {
+                "holds DICOM"
+            } else {
+                "no DICOM"
+            };
+            say(&format!(
+                "  {} ({}, {dicom})",
+                volume.path.display(),
+                volume.kind
+            ));
+        }
+    };
+    match discover::find() {
+        Found::One { disc, .. } => {
+            say(&format!(
+                "dicomcheck: no PATH given; checking {} (the {} that holds DICOM)",
+                disc.path.display(),
+                disc.kind
+            ));
+            Ok(disc.path)
+        }
+        Found::None(seen) => {
+            let code = error(if seen.is_empty() {
+                "no PATH given, and no CD/DVD or USB stick is mounted; give the disc's path"
+            } else {
+                "no PATH given, and no CD/DVD or USB stick here holds DICOM; give the disc's path. Seen:"
+            });
+            list(&seen);
+            Err(code)
+        }
+        Found::Several(seen) => {
+            let code =
+                error("no PATH given, and several drives hold DICOM; give the disc's path. Seen:");
+            list(&seen);
+            Err(code)
+        }
+    }
 }
 
 /// How results are printed, from the command line.

@@ -80,6 +80,12 @@ pub enum CopyError {
         "{0} on the media has a name the copy uses for its own files: choose another way to copy it"
     )]
     Reserved(PathBuf),
+    /// A media file's name cannot be written on Windows, FAT or exFAT as it is.
+    #[error(
+        "{0} on the media has a name that Windows and USB sticks cannot hold (a ':', a device name such as CON, \
+         NUL or COM1, or a trailing dot or space): choose another way to copy it"
+    )]
+    Unportable(PathBuf),
     /// The destination is full.
     #[error(
         "the destination is full: {path} could not be written ({copied} of {total} bytes copied so far). \
@@ -241,6 +247,9 @@ pub fn copy_media_with(
         not_copied,
         ..CopySummary::default()
     };
+    if let Some(file) = files.iter().find(|f| !portable(&f.relative)) {
+        return Err(CopyError::Unportable(file.relative.clone()));
+    }
     let mut manifest = Vec::with_capacity(files.len());
     for file in &files {
         if is_reserved(&file.relative) {
@@ -290,6 +299,34 @@ fn read_error(file: &MediaFile, source: io::Error) -> CopyError {
         path: file.relative.clone(),
         source,
     }
+}
+
+/// Whether every component of `relative` can be a file name on Windows (and FAT/exFAT sticks) as it is: no `:`
+/// (on NTFS it would open an alternate data stream of another file) or other character Windows refuses, no
+/// reserved device name (CON, NUL, COM1, … with or without an extension: they open the device), no trailing dot
+/// or space (Windows strips them, so two names could become one). Checked on every system, since the copy may
+/// go to a stick that a Windows laptop reads next.
+fn portable(relative: &Path) -> bool {
+    const DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    relative.components().all(|component| {
+        let name = component.as_os_str().to_string_lossy();
+        let stem = name.split('.').next().unwrap_or_default().trim_end();
+        let upper = stem.to_ascii_uppercase();
+        let numbered_port = ["COM", "LPT"].iter().any(|port| {
+            upper.strip_prefix(port).is_some_and(|n| {
+                matches!(
+                    n,
+                    "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+                )
+            })
+        });
+        !name.is_empty()
+            && !name
+                .contains(|c: char| matches!(c, ':' | '<' | '>' | '"' | '|' | '?' | '*') || c < ' ')
+            && !name.ends_with(['.', ' '])
+            && !DEVICES.contains(&upper.as_str())
+            && !numbered_port
+    })
 }
 
 /// Names the copy writes itself, and partial files: a media file with such a name cannot be copied safely.
@@ -552,6 +589,34 @@ fn progress_bar(visible: bool, total: u64) -> ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_windows_cannot_hold_are_not_portable() {
+        for ok in [
+            "DICOM/ST000001/IM000001",
+            "DICOMDIR",
+            "a.b/c d",
+            "CONSOLE",
+            "COM10",
+            "nul1.txt",
+        ] {
+            assert!(portable(Path::new(ok)), "{ok}");
+        }
+        for bad in [
+            "DICOM/IM:stream",
+            "CON",
+            "dir/nul.txt",
+            "Com1",
+            "LPT9.dcm",
+            "aux .x",
+            "trailing.",
+            "DICOM./IM1",
+            "space /IM1",
+            "q?",
+        ] {
+            assert!(!portable(Path::new(bad)), "{bad}");
+        }
+    }
 
     #[test]
     fn manifest_lines_round_trip_including_escaped_names() {

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod copy;
 pub mod date;
 pub mod dicomdir;
+pub mod discover;
 pub mod finding;
 pub mod fixture;
 pub mod media_order;

@@ -141,6 +141,7 @@ fn relative_to(root: &Path, path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn lists_files_skips_links_and_fifos_and_survives_a_link_loop() {
         let dir = tempfile::tempdir().unwrap();

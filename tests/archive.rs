@@ -408,6 +408,7 @@ fn corrupted_archives_never_crash_or_hang() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_link_to_a_zip_given_as_the_root_is_read_as_the_zip() {
     let tmp = tempfile::tempdir().unwrap();

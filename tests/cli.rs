@@ -586,3 +586,97 @@ fn copy_to_names_a_hostile_link_on_stderr_without_raw_escapes() {
         out.stderr
     );
 }
+
+/// Runs `dicomcheck --name SMITH^JOHN` without a path, with the mount table and `/sys/block` of the test.
+#[cfg(target_os = "linux")]
+fn run_without_path(mountinfo: &str, sys_block: &Path) -> Run {
+    let table = tempfile::NamedTempFile::new().expect("mount table");
+    fs::write(table.path(), mountinfo).expect("write mount table");
+    let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .args(["--name", "SMITH^JOHN"])
+        .env("DICOMCHECK_MOUNTINFO", table.path())
+        .env("DICOMCHECK_SYS_BLOCK", sys_block)
+        .output()
+        .expect("run dicomcheck");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Issue 16: without a path, the one mounted CD or USB stick that holds DICOM is checked and named; none or several
+/// are listed with exit 2. Driven through a fake mount table (`DICOMCHECK_MOUNTINFO`, `DICOMCHECK_SYS_BLOCK`).
+#[cfg(target_os = "linux")]
+#[test]
+fn without_a_path_the_one_drive_with_dicom_is_found_in_the_mount_table() {
+    let (cd, _) = disc(&good_disc());
+    let (second_cd, _) = disc(&good_disc());
+    let usb = tempfile::tempdir().expect("usb");
+    fs::write(usb.path().join("holiday.jpg"), b"\xFF\xD8 not dicom").expect("write");
+    let sys = tempfile::tempdir().expect("sys");
+    for (disk, removable) in [("sda", "0"), ("sdb", "1")] {
+        fs::create_dir(sys.path().join(disk)).expect("mkdir");
+        fs::write(sys.path().join(disk).join("removable"), removable).expect("write");
+    }
+    let line = |id: u32, path: &Path, fs_type: &str, source: &str| {
+        format!(
+            "{id} 1 0:{id} / {} rw - {fs_type} {source} ro\n",
+            path.display()
+        )
+    };
+    let system = line(20, Path::new("/"), "ext4", "/dev/sda1");
+    let with_usb = system.clone() + &line(21, usb.path(), "vfat", "/dev/sdb1");
+
+    let one = with_usb.clone() + &line(22, cd.path(), "iso9660", "/dev/sr0");
+    let out = run_without_path(&one, sys.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "checking {} (the CD/DVD that holds DICOM)",
+            cd.path().display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("RESULT: PASS"), "{}", out.stdout);
+
+    let none = run_without_path(&with_usb, sys.path());
+    assert_eq!(none.code, 2, "{none:?}");
+    assert_eq!(none.stdout, "");
+    assert!(
+        none.stderr
+            .contains("no CD/DVD or USB stick here holds DICOM")
+            && none.stderr.contains(&format!(
+                "{} (removable drive, no DICOM)",
+                usb.path().display()
+            )),
+        "{}",
+        none.stderr
+    );
+
+    let several = one + &line(23, second_cd.path(), "udf", "/dev/sr1");
+    let out = run_without_path(&several, sys.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("several drives hold DICOM"),
+        "{}",
+        out.stderr
+    );
+    for path in [cd.path(), second_cd.path()] {
+        assert!(
+            out.stderr
+                .contains(&format!("{} (CD/DVD, holds DICOM)", path.display())),
+            "{}",
+            out.stderr
+        );
+    }
+
+    let nothing = run_without_path(&system, sys.path());
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+    assert!(
+        nothing.stderr.contains("no CD/DVD or USB stick is mounted"),
+        "{}",
+        nothing.stderr
+    );
+}

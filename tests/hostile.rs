@@ -1,6 +1,8 @@
 //! Hostile media: mutated real files, resource bombs, injected I/O faults, paths that escape the media,
 //! non-UTF-8 names and terminal escapes. The binary runs under `prlimit --as` where memory matters, and every
-//! run has a hang guard: a child still running after [`HANG_GUARD`] is killed and the test fails.
+//! run has a hang guard: a child still running after [`HANG_GUARD`] is killed and the test fails. Unix only: the
+//! hostile names, links, FIFOs and `prlimit` are unix things.
+#![cfg(unix)]
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;

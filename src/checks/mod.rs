@@ -121,9 +121,15 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
 }
 
-/// A path as shown to people (lossy for names that are not UTF-8).
+/// A path as shown to people and written into the JSON report: lossy for names that are not UTF-8, and with `/`
+/// between components on every system (Windows writes `\`; on unix `\` is a character of a name and stays).
 pub fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
 }
 
 /// `1 file` / `3 files`.

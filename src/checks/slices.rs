@@ -89,7 +89,7 @@ fn series_description<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
 }
 
 fn path_of(record: &InstanceRecord) -> String {
-    record.path.to_string_lossy().into_owned()
+    super::display(&record.path)
 }
 
 fn paths_of<'a>(records: impl IntoIterator<Item = &'a InstanceRecord>) -> Vec<String> {
