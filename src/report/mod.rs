@@ -228,7 +228,7 @@ pub fn build(
     Report {
         tool: "dicomcheck",
         version: env!("CARGO_PKG_VERSION"),
-        root: crate::checks::display(&scan.root),
+        root: scan.root.to_string_lossy().into_owned(),
         verdict: Verdict::of(&outcome.findings, strict),
         expected_name: expected_name.map(str::to_string),
         counts: Counts {
