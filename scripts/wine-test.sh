@@ -40,6 +40,8 @@ cp -r fixtures/sample-disc "$work/damaged"
 truncate -s 1000 "$work/damaged/DICOM/ST000002/SE000001/IM000002"
 ln -sfn "$PWD/fixtures/sample-disc" "$WINEPREFIX/dosdevices/d:"
 ln -sfn "$work/damaged" "$WINEPREFIX/dosdevices/e:"
+# D: is a CD-ROM drive (GetDriveTypeW), E: a fixed disk: the search without a path must take D:.
+wine reg add 'HKLM\Software\Wine\Drives' /v d: /d cdrom /f >/dev/null 2>&1
 
 passed=0 failures=0
 run() { # run NAME EXPECTED-EXIT ARGS...: runs the .exe, keeps its output in $out
@@ -59,7 +61,7 @@ run() { # run NAME EXPECTED-EXIT ARGS...: runs the .exe, keeps its output in $ou
   fi
 }
 expect() { # expect NAME TEXT: $out contains TEXT
-  if printf '%s' "$out" | grep -qF -- "$2"; then
+  if grep -qF -- "$2" <<<"$out"; then
     echo "ok   $1"; passed=$((passed + 1))
   else
     echo "FAIL $1: no '$2'"; failures=$((failures + 1))
@@ -79,10 +81,34 @@ expect "damaged: Chinese note" "光盘中有1个文件不完整（刻录中断�
 run "damaged copy, JSON" 1 'E:\DICOM\..' --name 'SMITH^JOHN' --json
 expect "json: verdict" '"verdict": "fail"'
 expect "json: path with /" '"DICOM/ST000002/SE000001/IM000002 (file ends'
-if printf '%s' "$out" | grep -qF 'ST000002\\'; then
+if grep -qF 'ST000002\\' <<<"$out"; then
   echo "FAIL json: a backslash path"; failures=$((failures + 1))
 else
   echo "ok   json: no backslash path"; passed=$((passed + 1))
+fi
+
+run "no path: the CD-ROM drive that holds DICOM" 0 --name 'SMITH^JOHN'
+expect "no path: verdict" "RESULT: PASS"
+if grep -qF 'checking D:\ (the CD/DVD that holds DICOM)' "$work/stderr"; then
+  echo "ok   no path: D: found and named"; passed=$((passed + 1))
+else
+  echo "FAIL no path: D: not named on stderr:"; cat "$work/stderr"; failures=$((failures + 1))
+fi
+
+# A double-click: asked for the name (a Chinese one is refused, then the Latin one), then waits for Enter.
+set +e
+out=$(cd "$work" && printf '张三\nSMITH^JOHN\n\n' | DICOMCHECK_DOUBLE_CLICK=1 wine ./dicomcheck.exe 2>"$work/stderr")
+code=$?
+set -e
+echo "── double-click (DICOMCHECK_DOUBLE_CLICK=1), typed: 张三, SMITH^JOHN, Enter → exit $code"
+printf '%s\n' "$out" | head -n 30 | sed 's/^/   /'
+expect "double-click: asks for the name" "surname first (e.g. SMITH^JOHN), then Enter:"
+expect "double-click: verdict" "RESULT: PASS"
+expect "double-click: waits for Enter" "Press Enter to close this window."
+if [ "$code" = 0 ] && grep -qF "has no Latin letters" "$work/stderr"; then
+  echo "ok   double-click: exit 0, the Chinese name refused"; passed=$((passed + 1))
+else
+  echo "FAIL double-click: exit $code; stderr:"; cat "$work/stderr"; failures=$((failures + 1))
 fi
 
 echo "wine: $passed passed, $failures failed"

@@ -305,6 +305,73 @@ fn find_disc() -> Result<PathBuf, i32> {
     }
 }
 
+/// Whether dicomcheck was started by a double-click: no arguments, and on Windows a console window of its own
+/// (it closes the moment the program ends). `DICOMCHECK_DOUBLE_CLICK=1` says so too, for the tests.
+pub fn double_clicked() -> bool {
+    std::env::args_os().len() == 1
+        && (owns_its_console()
+            || std::env::var_os("DICOMCHECK_DOUBLE_CLICK").is_some_and(|v| v == "1"))
+}
+
+#[cfg(windows)]
+fn owns_its_console() -> bool {
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+    }
+    let mut processes = [0u32; 2];
+    // SAFETY: the buffer holds the 2 ids the call is told it may write.
+    unsafe { GetConsoleProcessList(processes.as_mut_ptr(), 2) == 1 }
+}
+
+#[cfg(not(windows))]
+fn owns_its_console() -> bool {
+    false
+}
+
+/// The double-click session: asks for the passport name on `input` (again while it cannot be read as one; empty
+/// skips the name check), finds and checks the disc, then waits for Enter so the window stays open to be read.
+pub fn run_interactive(input: &mut dyn std::io::BufRead) -> i32 {
+    let mut prompt = |text: &str| {
+        let mut out = anstream::stdout();
+        let _ = write!(out, "{text}").and_then(|()| out.flush());
+        let mut line = String::new();
+        input
+            .read_line(&mut line)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(|_| line)
+    };
+    let mut args = vec!["dicomcheck".to_string()];
+    loop {
+        let Some(line) = prompt(
+            "dicomcheck: checks the DICOM CD or USB stick in this computer.\n\
+             Your name as in the passport, surname first (e.g. SMITH^JOHN), then Enter: ",
+        ) else {
+            break;
+        };
+        let name = line.trim();
+        if name.is_empty() {
+            break;
+        }
+        match options::passport_name("name", name) {
+            Ok(_) => {
+                args.extend(["--name".to_string(), name.to_string()]);
+                break;
+            }
+            Err(err) => {
+                error(err);
+            }
+        }
+    }
+    let code = match Args::try_parse_from(&args) {
+        Ok(args) => run(args),
+        Err(err) => error(err),
+    };
+    prompt("\nPress Enter to close this window.");
+    code
+}
+
 /// How results are printed, from the command line.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {

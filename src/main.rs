@@ -1,6 +1,13 @@
 use clap::Parser;
 
+use dicomcheck::cli;
+
 fn main() {
-    dicomcheck::cli::report_panics();
-    std::process::exit(dicomcheck::cli::run(dicomcheck::cli::Args::parse()));
+    cli::report_panics();
+    let code = if cli::double_clicked() {
+        cli::run_interactive(&mut std::io::stdin().lock())
+    } else {
+        cli::run(cli::Args::parse())
+    };
+    std::process::exit(code);
 }
