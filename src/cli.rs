@@ -343,13 +343,10 @@ pub fn run_interactive(input: &mut dyn std::io::BufRead) -> i32 {
             .map(|_| line)
     };
     let mut args = vec!["dicomcheck".to_string()];
-    loop {
-        let Some(line) = prompt(
-            "dicomcheck: checks the DICOM CD or USB stick in this computer.\n\
-             Your name as in the passport, surname first (e.g. SMITH^JOHN), then Enter: ",
-        ) else {
-            break;
-        };
+    while let Some(line) = prompt(
+        "dicomcheck: checks the DICOM CD or USB stick in this computer.\n\
+         Your name as in the passport, surname first (e.g. SMITH^JOHN), then Enter: ",
+    ) {
         let name = line.trim();
         if name.is_empty() {
             break;
