@@ -680,3 +680,59 @@ fn without_a_path_the_one_drive_with_dicom_is_found_in_the_mount_table() {
         nothing.stderr
     );
 }
+
+/// Issue 16: started by a double-click (forced with `DICOMCHECK_DOUBLE_CLICK=1`), dicomcheck asks for the passport
+/// name until it is one, finds the disc, checks it, and waits for Enter before its window would close.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_double_click_asks_for_the_name_and_waits_for_enter() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let (cd, _) = disc(&good_disc());
+    let table = tempfile::NamedTempFile::new().expect("mount table");
+    fs::write(
+        table.path(),
+        format!(
+            "22 1 11:0 / {} ro - iso9660 /dev/sr0 ro\n",
+            cd.path().display()
+        ),
+    )
+    .expect("write mount table");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .env("DICOMCHECK_DOUBLE_CLICK", "1")
+        .env("DICOMCHECK_MOUNTINFO", table.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dicomcheck");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("张三\nSMITH^JOHN\n\n".as_bytes())
+        .expect("type");
+    let output = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout
+            .matches("surname first (e.g. SMITH^JOHN), then Enter:")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stderr.contains("has no Latin letters"), "{stderr}");
+    assert!(
+        stdout.contains("Passport name:    SMITH^JOHN   → matches"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RESULT: PASS"), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("Press Enter to close this window."),
+        "{stdout}"
+    );
+}
