@@ -87,7 +87,7 @@ pub fn choose(seen: Vec<Volume>) -> Found {
     }
 }
 
-/// Whether `root` holds a DICOMDIR at the top, or a file with the `DICM` marker within [`SEARCH_DEPTH`] folders.
+/// Whether `root` holds a DICOMDIR at the top, or a file with the `DICM` marker within `SEARCH_DEPTH` folders.
 pub fn holds_dicom(root: &Path) -> bool {
     let mut budget = SEARCH_ENTRIES;
     let mut folders = vec![(root.to_path_buf(), 0)];
