@@ -61,9 +61,9 @@ if python3 scripts/import-cycles.py "$cycle" >/dev/null; then echo "import-cycle
 rm -r "$cycle"
 
 if ! $quick; then
-  step "other systems: cargo check for Windows and macOS (the tests too), and the minimum Rust $msrv"
-  cargo check --quiet --all-targets --target x86_64-pc-windows-gnu
-  cargo check --quiet --all-targets --target aarch64-apple-darwin
+  step "other systems: Windows and macOS compiled (tests too) and clippy-clean; the minimum Rust $msrv"
+  cargo clippy --quiet --all-targets --target x86_64-pc-windows-gnu -- -D warnings
+  cargo clippy --quiet --all-targets --target aarch64-apple-darwin -- -D warnings
   cargo check --quiet --target x86_64-apple-darwin
   cargo "+$msrv" check --quiet --all-targets --target-dir target/msrv
 fi

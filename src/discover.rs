@@ -242,7 +242,7 @@ fn macos_volumes(volumes: &Path) -> Vec<(PathBuf, DriveKind)> {
             (p, kind)
         })
         .collect();
-    found.sort();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }
 
