@@ -188,3 +188,10 @@ pub(crate) fn default_reading(text: &str) -> String {
     }
     out.join(" ")
 }
+
+/// The Han characters of a text in simplified form (OpenCC's traditional → simplified tables through
+/// `hanconv`), other characters dropped: 張三 and 张三 are the same characters written two ways.
+pub(crate) fn fold_han(text: &str) -> String {
+    let han: String = text.chars().filter(|c| is_han(*c)).collect();
+    hanconv::t2s(han)
+}
