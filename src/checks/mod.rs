@@ -100,7 +100,7 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
     findings.extend(directory.findings);
 
-    let persons = patient::persons(records, catalog);
+    let persons = patient::persons(records, catalog, &directory.patients);
     let names = name::check(
         &persons,
         expect.passport.as_ref(),

@@ -514,6 +514,28 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
     }
 }
 
+/// A person only the DICOMDIR names (no image on the disc carries that identity).
+pub(crate) fn person_in_dicomdir_only(name: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{name} (ID {id}), named only in the disc's index (DICOMDIR)"),
+        None => format!("{name}, named only in the disc's index (DICOMDIR)"),
+    }
+}
+
+/// Records that lack the value telling two persons apart (`described`: whose and which studies).
+pub(crate) fn unattributable(described: &str, images: usize) -> Texts {
+    t(
+        format!(
+            "The disc cannot say whose these records are: {described} ({}). They lack the patient ID, birth date \
+             or full name that tells the people on the disc apart, and fit more than one of them.",
+            plural(images, "image", "images")
+        ),
+        "Ask them which person these scans belong to, and to burn a disc with only your scans, each with your \
+         full name, ID and birth date.",
+        "光盘中部分记录缺少患者ID、出生日期或完整姓名，无法确定属于哪位患者。请核对并只刻录本人的影像，每个检查都需有完整姓名、ID和出生日期。",
+    )
+}
+
 /// One person's name is written in several ways (`names`, as shown).
 pub(crate) fn name_spellings(names: &[String]) -> Texts {
     let quoted = |open: &str, close: &str, separator: &str| {

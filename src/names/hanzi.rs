@@ -34,6 +34,15 @@ fn spellings(plain: &str) -> Vec<String> {
     }
 }
 
+/// The passport spellings of every reading of one character (`吕` → LYU, LV, LU).
+pub(crate) fn spellings_of(c: char) -> Vec<String> {
+    c.to_pinyin_multi()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| spellings(p.plain()))
+        .collect()
+}
+
 /// Every toneless pinyin syllable in passport spelling, read once from the `pinyin` tables.
 fn syllables() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();

@@ -545,9 +545,9 @@ fn classify(pn: &Pn, p: &PassportName, zh: Option<&str>) -> Outcome {
             Script::Empty => {}
             Script::Latin => latin.push(classify_latin_group(g, p)),
             Script::Han if !foreign_han => readings.push(classify_hanzi(g, p, zh)),
-            Script::Kana => readings.push(classify_reading(g, p, |c| {
-                romaji(&c).into_iter().collect()
-            })),
+            Script::Kana => {
+                readings.push(classify_reading(g, p, |c| romaji(&c).into_iter().collect()))
+            }
             Script::Translit => readings.push(classify_reading(g, p, |c| {
                 transliterations(&c).into_iter().collect()
             })),
@@ -881,10 +881,135 @@ pub fn display_name(disc: &DecodedText) -> String {
     shown.join(" = ")
 }
 
-/// A normalised key to decide whether two disc names denote the same person (for the `patient` check):
-/// equal keys = same person written the same way modulo case/spaces/diacritics/trailing delimiters/groups order.
-pub fn person_key(disc: &DecodedText) -> String {
-    let pn = Pn::parse(&disc.text);
+/// Longest name text the person grouping reads (characters): a PN group holds at most 64, so anything longer
+/// is not a name, and reading it in full would make every comparison slow.
+const MAX_GROUPING_CHARS: usize = 256;
+
+/// A disc name parsed once for the person grouping (the `patient` check): its exact key, whether it is a usable
+/// name at all, and the blocking keys that let the grouping compare only names that could be the same person.
+#[derive(Debug, Clone)]
+pub struct NameForm {
+    pn: Pn,
+    latin: Option<LatinName>,
+    han: Option<Group>,
+    key: String,
+    usable: bool,
+}
+
+impl NameForm {
+    /// Parses a decoded name (its first `MAX_GROUPING_CHARS` characters).
+    pub fn new(disc: &DecodedText) -> NameForm {
+        let text: String = disc.text.chars().take(MAX_GROUPING_CHARS).collect();
+        let pn = Pn::parse(&text);
+        let total = pn.name_chars().count();
+        let lost = pn
+            .name_chars()
+            .filter(|c| matches!(c, '?' | '\u{FFFD}'))
+            .count();
+        let usable = total > 0 && lost * 2 < total && !is_placeholder(&pn);
+        let latin = pn.groups_of(Script::Latin).next().map(Group::latin);
+        let han = pn.groups_of(Script::Han).next().cloned();
+        let key = key_of(&pn);
+        NameForm {
+            pn,
+            latin,
+            han,
+            key,
+            usable,
+        }
+    }
+
+    /// Whether this is a name at all (not empty, `????` or a placeholder such as `UNKNOWN`).
+    pub fn usable(&self) -> bool {
+        self.usable
+    }
+
+    /// The exact key: equal keys are the same name modulo case, spaces, diacritics, trailing delimiters,
+    /// simplified/traditional characters and the order of groups.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Keys shared by any two names that [`NameForm::same_person`] could accept: every word, the whole name
+    /// run together in both orders, its first letters (for a pinyin surname) and, for Han names, the readings
+    /// of the first character and the folded characters. Names with no key in common are different persons.
+    pub fn blocking_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if !self.usable {
+            return keys;
+        }
+        if let Some(l) = &self.latin {
+            let words: Vec<String> = all_words(l).iter().map(|t| u_collapse(&t.fold)).collect();
+            keys.extend(words.iter().map(|w| format!("W:{w}")));
+            let [_, family] = cat(&l.family);
+            let [_, given] = cat(&l.given);
+            for run in [format!("{family}{given}"), format!("{given}{family}")] {
+                let run = u_collapse(&run);
+                keys.extend(
+                    (1..=run.len().min(6))
+                        .filter_map(|n| run.get(..n))
+                        .filter(|p| is_pinyin(p))
+                        .map(|p| format!("P:{p}")),
+                );
+                keys.push(format!("W:{run}"));
+            }
+        }
+        if let Some(h) = &self.han {
+            keys.push(format!("H:{}", fold_han(&h.han_text(0, 5))));
+            if let Some(first) = h.han_text(0, 5).chars().find(|c| is_han(*c)) {
+                keys.extend(
+                    hanzi::spellings_of(first)
+                        .into_iter()
+                        .map(|s| format!("P:{}", u_collapse(&s))),
+                );
+            }
+        }
+        if keys.is_empty() {
+            keys.push(format!("K:{}", self.key));
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// True when two disc names are plausibly the same person written differently (e.g. `SMITH^JOHN` vs
+    /// `Smith John`, `ZHANG^SAN` vs `张三`), false when they are different people or either is not a usable name.
+    pub fn same_person(&self, other: &NameForm) -> bool {
+        if !self.usable || !other.usable {
+            return false;
+        }
+        if self.key == other.key {
+            return true;
+        }
+        let han_ok = match (&self.han, &other.han) {
+            (Some(x), Some(y)) => fold_han(&x.han_text(0, 5)) == fold_han(&y.han_text(0, 5)),
+            _ => true,
+        };
+        let latin_same = |x: &LatinName, y: &LatinName| {
+            let p = PassportName::from_latin(x);
+            best(p.candidates().iter().map(|c| classify_latin(y, c)))
+                .is_some_and(|o| o.class().same_person())
+        };
+        let reads_as = |h: &Group, x: &LatinName| {
+            let p = PassportName::from_latin(x);
+            p.candidates().iter().any(|c| {
+                let mut out = Outcome::default();
+                reading_class(h, c, &h.han_text(0, 5), &mut out)
+                    == NameClass::HanziOnlyReadingMatches
+            })
+        };
+        let foreign_han = self.pn.japanese_or_korean() || other.pn.japanese_or_korean();
+        match (&self.latin, &other.latin) {
+            (Some(x), Some(y)) => han_ok && (latin_same(x, y) || latin_same(y, x)),
+            (Some(x), None) => !foreign_han && other.han.as_ref().is_some_and(|h| reads_as(h, x)),
+            (None, Some(y)) => !foreign_han && self.han.as_ref().is_some_and(|h| reads_as(h, y)),
+            (None, None) => self.han.is_some() && other.han.is_some() && han_ok,
+        }
+    }
+}
+
+/// The exact key of a parsed name (see [`NameForm::key`]).
+fn key_of(pn: &Pn) -> String {
     let mut keys: Vec<String> = pn
         .groups
         .iter()
@@ -896,6 +1021,19 @@ pub fn person_key(disc: &DecodedText) -> String {
                 let [_, gv] = cat(&l.given);
                 format!("{f}^{gv}")
             }
+            Script::Han => g
+                .components
+                .iter()
+                .map(|c| {
+                    let folded = fold_han(c);
+                    if folded.is_empty() {
+                        c.chars().filter(|c| !c.is_whitespace()).collect()
+                    } else {
+                        folded
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("^"),
             _ => g
                 .components
                 .iter()
@@ -909,56 +1047,13 @@ pub fn person_key(disc: &DecodedText) -> String {
     keys.join("=")
 }
 
-/// True when two disc names are plausibly the same person written differently (e.g. `SMITH^JOHN` vs `Smith John`,
-/// `ZHANG^SAN` vs `张三`), false when they are different people (or either has no usable name).
+/// A normalised key to decide whether two disc names denote the same person written the same way (see
+/// [`NameForm::key`]).
+pub fn person_key(disc: &DecodedText) -> String {
+    NameForm::new(disc).key
+}
+
+/// True when two disc names are plausibly the same person written differently (see [`NameForm::same_person`]).
 pub fn same_person(a: &DecodedText, b: &DecodedText) -> bool {
-    let (pa, pb) = (Pn::parse(&a.text), Pn::parse(&b.text));
-    let usable = |pn: &Pn| {
-        let total = pn.name_chars().count();
-        let lost = pn
-            .name_chars()
-            .filter(|c| matches!(c, '?' | '\u{FFFD}'))
-            .count();
-        total > 0 && lost * 2 < total && !is_placeholder(pn)
-    };
-    if !usable(&pa) || !usable(&pb) {
-        return false;
-    }
-    if person_key(a) == person_key(b) {
-        return true;
-    }
-    let han_text = |g: &Group| {
-        g.han_text(0, 5)
-            .chars()
-            .filter(|c| is_han(*c))
-            .collect::<String>()
-    };
-    let (ha, hb) = (
-        pa.groups_of(Script::Han).next(),
-        pb.groups_of(Script::Han).next(),
-    );
-    let han_ok = match (ha, hb) {
-        (Some(x), Some(y)) => han_text(x) == han_text(y),
-        _ => true,
-    };
-    let latin_same = |x: &Group, y: &Group| {
-        let p = PassportName::from_latin(&x.latin());
-        best(p.candidates().iter().map(|c| classify_latin(&y.latin(), c)))
-            .is_some_and(|o| o.class().same_person())
-    };
-    let reads_as = |h: &Group, x: &Group| {
-        let p = PassportName::from_latin(&x.latin());
-        p.candidates()
-            .iter()
-            .any(|c| classify_hanzi(h, c, None).class() == NameClass::HanziOnlyReadingMatches)
-    };
-    match (
-        pa.groups_of(Script::Latin).next(),
-        pb.groups_of(Script::Latin).next(),
-    ) {
-        (Some(x), Some(y)) => han_ok && (latin_same(x, y) || latin_same(y, x)),
-        (Some(x), None) => hb.is_some_and(|h| reads_as(h, x)),
-        (None, Some(y)) => ha.is_some_and(|h| reads_as(h, y)),
-        (None, None) => ha.is_some() && hb.is_some() && han_ok,
-    }
+    NameForm::new(a).same_person(&NameForm::new(b))
 }

@@ -162,8 +162,8 @@ fn script_of(components: &[String]) -> (Script, bool) {
     } else {
         Script::Empty
     };
-    let mixed =
-        script == Script::Latin && (has(Letters::Cyrillic) || has(Letters::Greek) || has(Letters::Other));
+    let mixed = script == Script::Latin
+        && (has(Letters::Cyrillic) || has(Letters::Greek) || has(Letters::Other));
     (script, mixed)
 }
 

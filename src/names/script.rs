@@ -35,8 +35,11 @@ pub(crate) fn letters(c: char) -> Option<Letters> {
         Script::Greek => Letters::Greek,
         Script::Common | Script::Inherited => {
             // The prolonged sound mark ー and the iteration marks are Common but belong to kana names.
-            return matches!(c, '\u{30FC}' | '\u{309D}' | '\u{309E}' | '\u{30FD}' | '\u{30FE}')
-                .then_some(Letters::Kana);
+            return matches!(
+                c,
+                '\u{30FC}' | '\u{309D}' | '\u{309E}' | '\u{30FD}' | '\u{30FE}'
+            )
+            .then_some(Letters::Kana);
         }
         _ => Letters::Other,
     })
@@ -232,7 +235,10 @@ mod tests {
 
     #[test]
     fn kana_readings() {
-        assert_eq!(romaji("やまだ"), ["YAMADA".to_string(), "YAMADA".to_string()]);
+        assert_eq!(
+            romaji("やまだ"),
+            ["YAMADA".to_string(), "YAMADA".to_string()]
+        );
         assert_eq!(romaji("たろう")[1], "TARO");
         assert_eq!(romaji("ﾀﾛｳ")[1], "TARO");
     }
