@@ -40,6 +40,14 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
+    /// Inventory only: do not compare the name (without --name: asked on a terminal, else exit 2).
+    #[arg(long, conflicts_with = "name")]
+    pub no_name: bool,
+
+    /// Passport number, to look for among the disc's patient IDs.
+    #[arg(long, value_name = "NUMBER")]
+    pub passport: Option<String>,
+
     /// Your name in Chinese characters, if the passport prints one (e.g. 张三).
     #[arg(long, value_name = "HANZI")]
     pub name_zh: Option<String>,
@@ -98,7 +106,7 @@ pub struct Args {
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
-pub fn run(args: Args) -> i32 {
+pub fn run(mut args: Args) -> i32 {
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json),
@@ -107,6 +115,9 @@ pub fn run(args: Args) -> i32 {
                 EXIT_ERROR
             }
         };
+    }
+    if args.name.is_none() && !args.no_name && args.batch.is_none() && args.paths.len() == 1 {
+        args.name = ask_passport_name();
     }
     let options = match crate::CheckOptions::from_args(&args) {
         Ok(options) => options,
@@ -146,6 +157,28 @@ pub fn run(args: Args) -> i32 {
         args.report.as_deref(),
         args.copy_to.as_deref(),
     )
+}
+
+/// Asks for the passport name when both stdin and stderr are a terminal (a patient at the counter who forgot
+/// `--name`); `None` when there is no terminal or nothing usable was typed.
+fn ask_passport_name() -> Option<String> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    for _ in 0..3 {
+        eprint!("Passport name, surname first (SURNAME^GIVEN NAMES), or Enter to skip: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        let typed = line.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        match crate::names::PassportName::parse(typed) {
+            Ok(_) => return Some(typed.to_string()),
+            Err(err) => eprintln!("dicomcheck: {err}"),
+        }
+    }
+    None
 }
 
 /// How results are printed, from the command line.
@@ -232,8 +265,12 @@ fn run_one(
     exit_code(&report)
 }
 
-/// The exit code of one checked disc.
+/// The exit code of one checked disc: 2 when whose scans these are was not checked (no `--name`, no
+/// `--no-name`), since neither PASS nor FAIL can be said for the patient.
 pub fn exit_code(report: &crate::report::Report) -> i32 {
+    if !report.name_checked && !report.name_waived {
+        return EXIT_ERROR;
+    }
     match report.verdict {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,

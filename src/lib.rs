@@ -79,6 +79,13 @@ impl CheckOptions {
             expect: Expectations {
                 passport,
                 passport_zh: args.name_zh.clone(),
+                name_waived: args.no_name,
+                passport_number: args
+                    .passport
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
                 dob,
                 dates,
                 today: checks::date::today(),
@@ -104,6 +111,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
         &catalog,
         &outcome,
         options.name_input.as_deref(),
+        options.expect.name_waived,
         options.strict,
     ))
 }

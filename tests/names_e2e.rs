@@ -144,8 +144,8 @@ fn undeclared_gbk_name_is_shown_correctly_and_warns_about_the_character_set() {
     assert!(warned, "{}", problems(&report));
     assert!(out.stdout.contains("character set"), "{}", out.stdout);
 
-    // Without --name the wrong character set is still reported.
-    let (code, report) = check_json(dir.path(), &[]);
+    // Without a passport name (--no-name) the wrong character set is still reported.
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
     assert_eq!(code, 0);
     assert!(problems(&report).contains("character set"), "{report}");
 }

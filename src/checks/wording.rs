@@ -454,8 +454,33 @@ pub(crate) fn name_charset(name: &str) -> Texts {
 }
 
 /// No passport name was given.
-pub(crate) fn no_passport_name() -> Texts {
-    note("No passport name was given (--name), so the name on the disc was not compared with it.")
+pub(crate) fn no_passport_name(on_disc: &[String]) -> Texts {
+    note(format!(
+        "The name was not checked (--no-name): the disc holds {}.",
+        people_on_disc(on_disc)
+    ))
+}
+
+/// No passport name and no `--no-name`: whose scans these are was not checked.
+pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
+    t(
+        format!(
+            "NAME NOT CHECKED: no passport name was given, so nothing says these are your scans. The disc holds \
+             {}.",
+            people_on_disc(on_disc)
+        ),
+        "Run the check again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or --no-name for an \
+         inventory).",
+        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。",
+    )
+}
+
+fn people_on_disc(on_disc: &[String]) -> String {
+    if on_disc.is_empty() {
+        "no patient name".to_string()
+    } else {
+        on_disc.join(", ")
+    }
 }
 
 /// `n` of the person's `total` images carry no patient name.
