@@ -366,7 +366,7 @@ fn decode_multibyte(enc: &'static Encoding, bytes: &[u8]) -> DecodedText {
         };
     }
     let recovered = if enc == encoding_rs::UTF_8 {
-        recover_gb(bytes)
+        recover_gb(bytes).or_else(|| recover_latin1(bytes))
     } else {
         recover_utf8(bytes)
     };
@@ -439,6 +439,15 @@ fn recover_utf8(bytes: &[u8]) -> Option<(&'static str, String)> {
     (!text.is_ascii()).then(|| ("ISO_IR 192", text.to_string()))
 }
 
+/// Bytes declared UTF-8 that are Latin-1 letters (`Müller` written by a Latin-1 system): every non-ASCII byte an
+/// ISO 8859-1 letter, so the text is recovered rather than shown with U+FFFD.
+fn recover_latin1(bytes: &[u8]) -> Option<(&'static str, String)> {
+    let text = latin1(bytes);
+    text.chars()
+        .all(|c| c.is_ascii() || (c.is_alphabetic() && !c.is_control()))
+        .then_some(("ISO_IR 100", text))
+}
+
 /// Bytes that are valid GB18030 and read as a Chinese name (names.md §11 guard).
 fn recover_gb(bytes: &[u8]) -> Option<(&'static str, String)> {
     let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
@@ -467,18 +476,25 @@ fn plausible_han_text(text: &str) -> bool {
 }
 
 /// Makes text from the disc safe for a terminal: control characters (an ESC sequence in a PatientName could
-/// clear the screen or fake a verdict) and bidirectional overrides (which reorder what follows) are shown as
-/// U+FFFD.
+/// clear the screen or fake a verdict), bidirectional controls (which reorder what follows) and the other
+/// invisible characters ([`is_invisible`]: zero-width, soft hyphen, byte-order mark), which would hide what the
+/// disc really holds, are shown as U+FFFD.
 pub fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_invisible(c) { '\u{FFFD}' } else { c })
         .collect()
+}
+
+/// Characters that show nothing, or reorder or join what follows, so that a foreign system shows, sorts or
+/// searches a name differently: control characters, zero-width characters, the soft hyphen, the byte-order
+/// mark and bidirectional controls (Unicode Default_Ignorable_Code_Point format characters).
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 #[cfg(test)]

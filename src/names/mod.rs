@@ -539,30 +539,49 @@ fn classify(pn: &Pn, p: &PassportName, zh: Option<&str>) -> Outcome {
     }
     let foreign_han = pn.japanese_or_korean();
     let mut latin: Vec<Outcome> = Vec::new();
-    let mut readings: Vec<Outcome> = Vec::new();
+    // Per group, the outcome of a non-Latin group (hanzi, kana, Cyrillic...).
+    let mut reading_of: Vec<Option<Outcome>> = Vec::with_capacity(pn.groups.len());
     for g in &pn.groups {
-        match g.script {
-            Script::Empty => {}
-            Script::Latin => latin.push(classify_latin_group(g, p)),
-            Script::Han if !foreign_han => readings.push(classify_hanzi(g, p, zh)),
-            Script::Kana => {
-                readings.push(classify_reading(g, p, |c| romaji(&c).into_iter().collect()))
+        let reading = match g.script {
+            Script::Empty => None,
+            Script::Latin => {
+                latin.push(classify_latin_group(g, p));
+                None
             }
-            Script::Translit => readings.push(classify_reading(g, p, |c| {
+            Script::Han if !foreign_han => Some(classify_hanzi(g, p, zh)),
+            Script::Kana => Some(classify_reading(g, p, |c| romaji(&c).into_iter().collect())),
+            Script::Translit => Some(classify_reading(g, p, |c| {
                 transliterations(&c).into_iter().collect()
             })),
-            Script::Han | Script::Other => readings.push(Outcome {
+            Script::Han | Script::Other => Some(Outcome {
                 hanzi: g.components.join("^"),
                 ..Outcome::of(NameClass::NoLatinName)
             }),
-        }
+        };
+        reading_of.push(reading);
     }
+    let readings: Vec<Outcome> = reading_of.iter().flatten().cloned().collect();
+    let kana_match = pn
+        .groups
+        .iter()
+        .zip(&reading_of)
+        .find(|(g, o)| {
+            g.script == Script::Kana
+                && o.as_ref()
+                    .is_some_and(|o| o.class() == NameClass::TransliterationMatches)
+        })
+        .and_then(|(_, o)| o.clone());
     let mut outcome = if let Some(worst_latin) = latin.into_iter().max_by_key(Outcome::rank) {
         let against = readings
             .into_iter()
             .filter(|o| !incomparable(o.class()) && !confirms(o.class()))
             .max_by_key(Outcome::rank);
         match against {
+            // Japanese romaji written as typed (TAROU) where the passport has Hepburn (TARO): the kana reading
+            // decides between a misspelling and the same name, at best a warning.
+            _ if worst_latin.class() == NameClass::MinorSpelling && kana_match.is_some() => {
+                kana_match.unwrap_or(worst_latin)
+            }
             _ if worst_latin.class().severity() == Severity::Fail => worst_latin,
             Some(o) if o.class().severity() == Severity::Fail => Outcome {
                 class: Some(NameClass::InconsistentGroups),

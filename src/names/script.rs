@@ -8,6 +8,8 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_script::{Script, UnicodeScript};
 use wana_kana::ConvertJapanese;
 
+pub(crate) use crate::charset::is_invisible;
+
 /// The script family of a letter, for deciding how a name group is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Letters {
@@ -45,18 +47,6 @@ pub(crate) fn letters(c: char) -> Option<Letters> {
     })
 }
 
-/// Characters that show nothing, or reorder or join what follows, which a foreign system shows, sorts or
-/// searches differently: control characters, zero-width characters, the soft hyphen, the byte-order mark and
-/// bidirectional controls (Unicode Default_Ignorable_Code_Point format characters).
-pub(crate) fn is_invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-            | '\u{FFF0}'..='\u{FFF8}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
-}
-
 /// The invisible characters of a text as code points (`U+200B`), for messages.
 pub(crate) fn invisible_code_points(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -69,15 +59,24 @@ pub(crate) fn invisible_code_points(text: &str) -> Vec<String> {
     out
 }
 
-/// The Latin letters a non-Latin letter is confusable with (Cyrillic `Р` → `P`, Greek `Ο` → `O`), from the
-/// Unicode confusables data; `None` when it looks like no Latin letter.
+/// The Latin letter a letter of another script is confusable with (Cyrillic `Р` → `P`, Greek `Ι` → `I`): the
+/// Latin letter with the same Unicode confusable skeleton (UTS #39), of the same case where there are two
+/// (the skeleton of both `I` and `l` is `l`); `None` when it looks like no Latin letter.
 pub(crate) fn look_alike(c: char) -> Option<String> {
     if letters(c).is_none_or(|l| l == Letters::Latin) {
         return None;
     }
-    let mut buf = [0u8; 4];
-    let proto: String = unicode_security::skeleton(c.encode_utf8(&mut buf)).collect();
-    (!proto.is_empty() && proto.chars().all(|p| p.is_ascii_alphabetic())).then_some(proto)
+    let skeleton = |c: char| -> String {
+        let mut buf = [0u8; 4];
+        unicode_security::skeleton(c.encode_utf8(&mut buf)).collect()
+    };
+    let wanted = skeleton(c);
+    let same_case = |l: &char| l.is_uppercase() == c.is_uppercase();
+    let mut latin = ('A'..='Z')
+        .chain('a'..='z')
+        .filter(|&l| skeleton(l) == wanted);
+    let first = latin.clone().next();
+    latin.find(same_case).or(first).map(String::from)
 }
 
 /// ICAO 9303 Part 3 Table B (Cyrillic) and Table C (Greek) for one upper-case letter without accents.
@@ -165,11 +164,15 @@ fn pre_icao(c: char) -> Option<&'static str> {
 pub(crate) fn transliterations(text: &str) -> [String; 2] {
     let mut icao = String::with_capacity(text.len());
     let mut alt = String::with_capacity(text.len());
-    for c in text.chars() {
-        let upper: String = c.to_uppercase().collect();
-        let base: String = upper.nfd().filter(|m| !is_combining_mark(*m)).collect();
-        let mut chars = base.chars();
-        let single = chars.next().filter(|_| chars.next().is_none());
+    let base: String = text
+        .to_uppercase()
+        .nfd()
+        .filter(|m| !is_combining_mark(*m))
+        .collect::<String>()
+        // Table C writes the Greek digraph ΟΥ as OU.
+        .replace("ΟΥ", "OU");
+    for c in base.chars() {
+        let single = Some(c);
         match single.and_then(icao_table) {
             Some(latin) => {
                 icao.push_str(latin);
@@ -229,7 +232,7 @@ mod tests {
         assert_eq!(transliterations("Юлия")[0], "IULIIA");
         assert_eq!(transliterations("Юлия")[1], "YULIYA");
         assert_eq!(transliterations("Хрущёв")[0], "KHRUSHCHEV");
-        assert_eq!(transliterations("Παπαδόπουλος")[0], "PAPADOPOYLOS");
+        assert_eq!(transliterations("Παπαδόπουλος")[0], "PAPADOPOULOS");
         assert_eq!(transliterations("Ρ")[0], "R");
     }
 
