@@ -882,7 +882,13 @@ fn reading_class(g: &Group, p: &PassportName, whole: &str, out: &mut Outcome) ->
 
 /// How the report shows a disc name: decoded, groups readable, Chinese with pinyin reading: "张三 (zhāng sān)".
 pub fn display_name(disc: &DecodedText) -> String {
-    let pn = Pn::parse(&disc.text);
+    let values: Vec<String> = Pn::values(&disc.text).iter().map(display_value).collect();
+    values.join(" \\ ")
+}
+
+/// One value for display; Japanese kanji and Korean hanja get no pinyin reading.
+fn display_value(pn: &Pn) -> String {
+    let chinese = !pn.japanese_or_korean();
     let shown: Vec<String> = pn
         .groups
         .iter()
@@ -890,7 +896,7 @@ pub fn display_name(disc: &DecodedText) -> String {
         .map(|g| {
             let text = printable(&g.components.join("^"));
             let reading = default_reading(&g.han_text(0, 5));
-            if g.script == Script::Han && !reading.is_empty() {
+            if chinese && g.script == Script::Han && !reading.is_empty() {
                 format!("{text} ({reading})")
             } else {
                 text
