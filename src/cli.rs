@@ -49,6 +49,14 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
+    /// Inventory only: do not compare the name (without --name: asked on a terminal, else exit 2).
+    #[arg(long, conflicts_with = "name")]
+    pub no_name: bool,
+
+    /// Passport number, to look for among the disc's patient IDs.
+    #[arg(long, value_name = "NUMBER")]
+    pub passport: Option<String>,
+
     /// Your name in Chinese characters, if the passport prints one (e.g. 张三).
     #[arg(long, value_name = "HANZI")]
     pub name_zh: Option<String>,
@@ -194,6 +202,13 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
         expect: Expectations {
             passport,
             passport_zh: args.name_zh.clone(),
+            name_waived: args.no_name,
+            passport_number: args
+                .passport
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
             dob,
             dates: options::scan_days("--date", &args.dates)?,
             today: crate::date::today(),
@@ -209,12 +224,15 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
-pub fn run(args: Args) -> i32 {
+pub fn run(mut args: Args) -> i32 {
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json),
             _ => error("--verify-copy takes the folder of one copy"),
         };
+    }
+    if args.name.is_none() && !args.no_name && args.batch.is_none() && args.paths.len() <= 1 {
+        args.name = ask_passport_name();
     }
     let options = match check_options(&args) {
         Ok(options) => options,
@@ -369,6 +387,30 @@ pub fn run_interactive(input: &mut dyn std::io::BufRead) -> i32 {
     code
 }
 
+/// Asks for the passport name when both stdin and stderr are a terminal (a patient at the counter who forgot
+/// `--name`); `None` when there is no terminal or nothing usable was typed.
+fn ask_passport_name() -> Option<String> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    for _ in 0..3 {
+        eprint!("Passport name, surname first (SURNAME^GIVEN NAMES), or Enter to skip: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        let typed = line.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        match crate::names::PassportName::parse(typed) {
+            Ok(_) => return Some(typed.to_string()),
+            Err(err) => {
+                error(err);
+            }
+        }
+    }
+    None
+}
+
 /// How results are printed, from the command line.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -449,8 +491,12 @@ fn run_one(
     exit_code(&report)
 }
 
-/// The exit code of one checked disc.
+/// The exit code of one checked disc: 2 when whose scans these are was not checked (no `--name`, no
+/// `--no-name`), since neither PASS nor FAIL can be said for the patient.
 pub fn exit_code(report: &crate::report::Report) -> i32 {
+    if !report.name_checked && !report.name_waived {
+        return EXIT_ERROR;
+    }
     match report.verdict {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,

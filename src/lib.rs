@@ -54,6 +54,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
         &catalog,
         &outcome,
         options.name_input.as_deref(),
+        options.expect.name_waived,
         options.strict,
     ))
 }

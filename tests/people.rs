@@ -134,7 +134,7 @@ fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
 #[test]
 fn counter_note_for_media() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = failing_note(dir.path(), &[], "media");
+    let lines = failing_note(dir.path(), &["--no-name"], "media");
     assert!(lines.iter().any(|l| l.contains("空的")), "{lines:?}");
 }
 

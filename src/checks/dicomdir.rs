@@ -8,12 +8,17 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use super::{CheckId, Finding, Severity, display, wording};
-use crate::dicomdir::DicomDir;
+use crate::charset::DecodedText;
+use crate::dicomdir::{DicomDir, DirPatient};
 use crate::names::{display_name, person_key};
 use crate::read_header::InstanceRecord;
 use crate::scan::Scan;
+
+/// Most "the DICOMDIR names X, the images Y" warnings per DICOMDIR (the `patient` check judges every person).
+const MAX_RENAMED_SHOWN: usize = 20;
 
 /// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +27,8 @@ pub struct DirectoryIndex<'s> {
     pub listed: HashSet<&'s Path>,
     /// Number of files each DICOMDIR lists per Series Instance UID.
     pub series_counts: HashMap<String, usize>,
+    /// The PATIENT records of every DICOMDIR read: the DICOMDIR names a person too (for the `patient` check).
+    pub patients: Vec<DirPatient>,
     /// The check's findings.
     pub findings: Vec<Finding>,
 }
@@ -54,6 +61,9 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
                 continue;
             }
         };
+        index
+            .patients
+            .extend(dicomdir.patient_records.iter().cloned());
         cross_check(
             scan,
             &dicomdir,
@@ -96,7 +106,11 @@ fn cross_check<'s>(
     let mut missing = Vec::new();
     let mut outside = Vec::new();
     let mut disagree = Vec::new();
+    // Pairs of (listed, actual) names already reported, by identity of the shared decoded names: a set, so
+    // 100,000 records naming a few persons cost one lookup each.
     let mut renamed: Vec<(String, String)> = Vec::new();
+    let mut renamed_seen: HashSet<(String, String)> = HashSet::new();
+    let mut compared: HashSet<(*const DecodedText, *const DecodedText)> = HashSet::new();
     for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
         let Some(wanted) = resolve(base, &entry.file_id) else {
             outside.push(entry.file_id.to_string());
@@ -136,11 +150,12 @@ fn cross_check<'s>(
                 disagree.push(display(found));
             }
             if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
+                && compared.insert((Arc::as_ptr(listed), Arc::as_ptr(actual)))
                 && listed != actual
                 && person_key(listed) != person_key(actual)
             {
                 let pair = (display_name(listed), display_name(actual));
-                if !renamed.contains(&pair) {
+                if renamed.len() < MAX_RENAMED_SHOWN && renamed_seen.insert(pair.clone()) {
                     renamed.push(pair);
                 }
             }

@@ -29,6 +29,11 @@ pub struct Expectations {
     pub passport: Option<PassportName>,
     /// The passport's name in Chinese characters (`--name-zh`).
     pub passport_zh: Option<String>,
+    /// The user said the name is not to be compared (an inventory); without it and without a passport name,
+    /// the `name` check fails as "not checked".
+    pub name_waived: bool,
+    /// The passport number (`--passport`).
+    pub passport_number: Option<String>,
     /// The birth date (`--dob`).
     pub dob: Option<StudyDate>,
     /// Days on which a scan must be on the disc (`--date`).
@@ -98,11 +103,12 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
     findings.extend(directory.findings);
 
-    let persons = patient::persons(records, catalog);
+    let persons = patient::persons(records, catalog, &directory.patients);
     let names = name::check(
         &persons,
         expect.passport.as_ref(),
         expect.passport_zh.as_deref(),
+        expect.name_waived,
     );
     let yours = names.yours();
     findings.extend(names.findings.iter().cloned());

@@ -454,8 +454,33 @@ pub(crate) fn name_charset(name: &str) -> Texts {
 }
 
 /// No passport name was given.
-pub(crate) fn no_passport_name() -> Texts {
-    note("No passport name was given (--name), so the name on the disc was not compared with it.")
+pub(crate) fn no_passport_name(on_disc: &[String]) -> Texts {
+    note(format!(
+        "The name was not checked (--no-name): the disc holds {}.",
+        people_on_disc(on_disc)
+    ))
+}
+
+/// No passport name and no `--no-name`: whose scans these are was not checked.
+pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
+    t(
+        format!(
+            "NAME NOT CHECKED: no passport name was given, so nothing says these are your scans. The disc holds \
+             {}.",
+            people_on_disc(on_disc)
+        ),
+        "Run the check again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or --no-name for an \
+         inventory).",
+        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。",
+    )
+}
+
+fn people_on_disc(on_disc: &[String]) -> String {
+    if on_disc.is_empty() {
+        "no patient name".to_string()
+    } else {
+        on_disc.join(", ")
+    }
 }
 
 /// `n` of the person's `total` images carry no patient name.
@@ -512,6 +537,28 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
         ),
     }
+}
+
+/// A person only the DICOMDIR names (no image on the disc carries that identity).
+pub(crate) fn person_in_dicomdir_only(name: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{name} (ID {id}), named only in the disc's index (DICOMDIR)"),
+        None => format!("{name}, named only in the disc's index (DICOMDIR)"),
+    }
+}
+
+/// Records that lack the value telling two persons apart (`described`: whose and which studies).
+pub(crate) fn unattributable(described: &str, images: usize) -> Texts {
+    t(
+        format!(
+            "The disc cannot say whose these records are: {described} ({}). They lack the patient ID, birth date \
+             or full name that tells the people on the disc apart, and fit more than one of them.",
+            plural(images, "image", "images")
+        ),
+        "Ask them which person these scans belong to, and to burn a disc with only your scans, each with your \
+         full name, ID and birth date.",
+        "光盘中部分记录缺少患者ID、出生日期或完整姓名，无法确定属于哪位患者。请核对并只刻录本人的影像，每个检查都需有完整姓名、ID和出生日期。",
+    )
 }
 
 /// One person's name is written in several ways (`names`, as shown).

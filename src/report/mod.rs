@@ -25,6 +25,10 @@ pub struct Report {
     pub verdict: Verdict,
     /// The passport name as typed, if given.
     pub expected_name: Option<String>,
+    /// Whether the name on the disc was compared with a passport name.
+    pub name_checked: bool,
+    /// Whether the user said the name is not to be compared (`--no-name`, an inventory).
+    pub name_waived: bool,
     /// File counts.
     pub counts: Counts,
     /// The distinct persons found on the disc.
@@ -149,6 +153,7 @@ pub fn build(
     catalog: &Catalog,
     outcome: &Outcome,
     expected_name: Option<&str>,
+    name_waived: bool,
     strict: bool,
 ) -> Report {
     let records = &scan.records;
@@ -231,6 +236,8 @@ pub fn build(
         root: scan.root.to_string_lossy().into_owned(),
         verdict: Verdict::of(&outcome.findings, strict),
         expected_name: expected_name.map(str::to_string),
+        name_checked: expected_name.is_some(),
+        name_waived,
         counts: Counts {
             files: scan.files,
             dicom_files: records.len() - damaged_records,
