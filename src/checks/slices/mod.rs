@@ -13,6 +13,9 @@ use crate::checks::wording::{self, ObjectKind as NotStack, PositionEvidence, Tex
 use crate::checks::{CheckId, Finding, Severity};
 use crate::read_header::{InstanceRecord, PixelEncoding};
 
+mod stacks;
+mod volumes;
+
 /// What the `slices` check found about one series.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SeriesAssessment {
@@ -26,18 +29,6 @@ pub struct SeriesAssessment {
 
 /// At most this many missing entries and paths are listed per finding.
 const MAX_LISTED: usize = 64;
-/// Positions closer than this (mm) along the normal are the same slice position.
-const SAME_POSITION_MM: f64 = 0.02;
-/// Positions closer than this fraction of the usual (upper-quartile) step are the same slice position.
-const SAME_POSITION_FRACTION: f64 = 0.1;
-/// A gap of more slices than this, and than the stack holds, is not taken for lost files.
-const MAX_GAP_SLICES: usize = 10;
-/// Steps within this fraction of the median step are regular.
-const STEP_TOLERANCE: f64 = 0.2;
-/// Steps larger than this multiple of the median step are gaps.
-const GAP_FACTOR: f64 = 1.5;
-/// Two normals whose dot product exceeds this belong to the same stack (about 1.8°).
-const SAME_ORIENTATION_DOT: f64 = 0.9995;
 
 const SOP_SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
 const SOP_MULTI_FRAME_SECONDARY_CAPTURE_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.7.";
@@ -156,180 +147,6 @@ pub fn frames_in_pixel_data(record: &InstanceRecord) -> Option<u64> {
     }
 }
 
-/// One slice position: a single-frame image or one frame of a multi-frame image.
-#[derive(Debug, Clone, Copy)]
-struct Slice<'a> {
-    position: [f64; 3],
-    thickness: Option<f64>,
-    record: &'a InstanceRecord,
-    /// Distance along the stack normal.
-    along: f64,
-}
-
-/// A gap between two neighbouring slice positions of a regular stack.
-#[derive(Debug, Clone, Copy)]
-struct Gap<'a> {
-    below: Slice<'a>,
-    above: Slice<'a>,
-    missing: u64,
-}
-
-/// How one set of slices lies along its normal.
-#[derive(Debug)]
-enum Stack<'a> {
-    /// Fewer than three distinct positions: nothing to judge.
-    TooFew,
-    /// Evenly spaced.
-    Regular,
-    /// Evenly spaced but for these gaps.
-    Gaps(Vec<Gap<'a>>),
-    /// Not one evenly spaced stack.
-    Irregular,
-}
-
-fn unit_normal(orientation: &[f64; 6]) -> Option<[f64; 3]> {
-    if !orientation.iter().all(|v| v.is_finite()) {
-        return None;
-    }
-    let [rx, ry, rz, cx, cy, cz] = *orientation;
-    let n = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];
-    let norm = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-    (norm > 1e-3).then(|| [n[0] / norm, n[1] / norm, n[2] / norm])
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    match values.len() {
-        0 => None,
-        n if n % 2 == 1 => values.get(mid).copied(),
-        _ => Some((values.get(mid - 1)? + values.get(mid)?) / 2.0),
-    }
-}
-
-/// Judges one set of slices sharing a normal.
-fn judge<'a>(slices: &[Slice<'a>]) -> Stack<'a> {
-    let mut sorted = slices.to_vec();
-    sorted.sort_by(|a, b| a.along.total_cmp(&b.along));
-    // Positions a small fraction of the usual step apart are one position written with rounding noise.
-    let mut raw_steps: Vec<f64> = sorted
-        .windows(2)
-        .map(|w| w[1].along - w[0].along)
-        .filter(|&s| s >= SAME_POSITION_MM)
-        .collect();
-    raw_steps.sort_by(f64::total_cmp);
-    let upper_step = raw_steps
-        .get(raw_steps.len() * 3 / 4)
-        .copied()
-        .unwrap_or(0.0);
-    let same_position = SAME_POSITION_MM.max(SAME_POSITION_FRACTION * upper_step);
-    let mut distinct: Vec<Slice<'a>> = Vec::with_capacity(sorted.len());
-    for slice in sorted {
-        match distinct.last() {
-            Some(last) if slice.along - last.along < same_position => {}
-            _ => distinct.push(slice),
-        }
-    }
-    if distinct.len() < 3 {
-        return Stack::TooFew;
-    }
-    let steps: Vec<f64> = distinct
-        .windows(2)
-        .map(|w| w[1].along - w[0].along)
-        .collect();
-    let Some(step) = median(&mut steps.clone()) else {
-        return Stack::TooFew;
-    };
-    let mut gaps = Vec::new();
-    let mut regular = 0usize;
-    for (pair, &s) in distinct.windows(2).zip(&steps) {
-        if (s - step).abs() <= STEP_TOLERANCE * step {
-            regular += 1;
-        } else if s > GAP_FACTOR * step {
-            let missing = ((s / step).round() - 1.0).max(1.0);
-            if missing > distinct.len().max(MAX_GAP_SLICES) as f64 {
-                // More slices missing than present: separate blocks (or a stray image), not a burn that lost files.
-                return Stack::Irregular;
-            }
-            gaps.push(Gap {
-                below: pair[0],
-                above: pair[1],
-                missing: missing as u64,
-            });
-        } else {
-            return Stack::Irregular;
-        }
-    }
-    if regular * 4 < steps.len() * 3 {
-        Stack::Irregular
-    } else if gaps.is_empty() {
-        Stack::Regular
-    } else {
-        Stack::Gaps(gaps)
-    }
-}
-
-/// Judges the slices of one orientation; when they are not one regular stack, judges each slice thickness apart
-/// (two reconstructions, variable thickness). Gaps found in a regular (sub)stack go to `gaps`; returns whether the
-/// spacing was irregular with no regular explanation.
-fn judge_orientation<'a>(slices: &[Slice<'a>], gaps: &mut Vec<Gap<'a>>) -> bool {
-    let union_gaps = match judge(slices) {
-        Stack::TooFew | Stack::Regular => return false,
-        Stack::Gaps(found) => Some(found),
-        Stack::Irregular => None,
-    };
-    let mut by_thickness: BTreeMap<Option<i64>, Vec<Slice<'a>>> = BTreeMap::new();
-    for slice in slices {
-        let key = slice
-            .thickness
-            .filter(|t| t.is_finite())
-            .map(|t| (t * 100.0).round() as i64);
-        by_thickness.entry(key).or_default().push(*slice);
-    }
-    if by_thickness.len() < 2 {
-        return match union_gaps {
-            Some(found) => {
-                gaps.extend(found);
-                false
-            }
-            None => true,
-        };
-    }
-    let mut irregular = false;
-    let mut judged = false;
-    for group in by_thickness.values() {
-        match judge(group) {
-            Stack::TooFew => {}
-            Stack::Regular => judged = true,
-            Stack::Gaps(found) => {
-                judged = true;
-                gaps.extend(found);
-            }
-            Stack::Irregular => {
-                judged = true;
-                irregular = true;
-            }
-        }
-    }
-    irregular || !judged
-}
-
-/// The coordinate axis a normal mostly follows (0 = x, 1 = y, 2 = z).
-fn main_axis(normal: [f64; 3]) -> usize {
-    let abs = normal.map(f64::abs);
-    if abs[2] >= abs[0] && abs[2] >= abs[1] {
-        2
-    } else if abs[1] >= abs[0] {
-        1
-    } else {
-        0
-    }
-}
-
 /// A coordinate in mm, with one or two decimals: `-120.0`, `-118.75`.
 fn mm(value: f64) -> String {
     let rounded = (value * 100.0).round() / 100.0;
@@ -341,56 +158,14 @@ fn mm(value: f64) -> String {
     }
 }
 
-/// The slices of the stack images that carry a usable position and orientation, grouped by orientation.
-fn slices_by_orientation<'a>(stack: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec<Slice<'a>>)> {
-    let mut groups: Vec<([f64; 3], Vec<Slice<'a>>)> = Vec::new();
-    let mut add = |normal: [f64; 3], position: [f64; 3], record: &'a InstanceRecord| {
-        if !position.iter().all(|v| v.is_finite()) {
-            return;
-        }
-        let slice = Slice {
-            position,
-            thickness: record.slice_thickness,
-            record,
-            along: dot(position, normal),
-        };
-        match groups
-            .iter_mut()
-            .find(|(n, _)| dot(*n, normal) > SAME_ORIENTATION_DOT)
-        {
-            Some((_, slices)) => slices.push(slice),
-            None => groups.push((normal, vec![slice])),
-        }
-    };
-    for &record in stack {
-        if !record.frame_positions().is_empty() {
-            if let Some(normal) = record
-                .frame_orientation()
-                .or(record.image_orientation)
-                .as_ref()
-                .and_then(unit_normal)
-            {
-                for &position in record.frame_positions() {
-                    add(normal, position, record);
-                }
-            }
-        } else if record.frames() == 1
-            && let (Some(position), Some(normal)) = (
-                record.image_position,
-                record.image_orientation.as_ref().and_then(unit_normal),
-            )
-        {
-            add(normal, position, record);
-        }
-    }
-    groups
-}
-
 /// The numbers missing between the smallest and largest instance number, and the numbers used more than once.
-fn numbering(stack: &[&InstanceRecord]) -> (Vec<i64>, u64, Vec<i64>) {
+fn numbering(
+    stack: &[&InstanceRecord],
+    number: impl Fn(&InstanceRecord) -> Option<i64>,
+) -> (Vec<i64>, u64, Vec<i64>) {
     let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
     for record in stack {
-        if let Some(n) = record.instance_number {
+        if let Some(n) = number(record) {
             *counts.entry(n).or_default() += 1;
         }
     }
@@ -656,36 +431,49 @@ fn check_images_in_acquisition(
     }
 }
 
-/// Geometry and numbering of the stack images.
+/// True for a Siemens mosaic: one file holds every slice of a volume, so each file of the series is a volume.
+fn is_mosaic(record: &InstanceRecord) -> bool {
+    record.image_type.as_deref().is_some_and(|t| {
+        t.split('\\')
+            .any(|v| v.trim().eq_ignore_ascii_case("MOSAIC"))
+    })
+}
+
+/// Geometry, counts per position and numbering of the stack images.
 fn check_stack(
-    stack: &[&InstanceRecord],
+    images: &[&InstanceRecord],
     finding: &dyn Fn(Severity, Texts) -> Finding,
     label: &str,
     zh: &str,
     out: &mut SeriesAssessment,
 ) {
-    let groups = slices_by_orientation(stack);
-    let mut gaps = Vec::new();
+    let stacks = stacks::stacks(images);
+    let judged = stacks.iter().filter(|s| s.positions.len() >= 3).count();
+    let mut problems = Vec::new();
+    let mut paths = Vec::new();
+    let mut gap_total: u64 = 0;
+    let mut problem_count = 0usize;
+    let mut short_total = 0usize;
     let mut irregular = false;
-    let mut axis_of_gap = Vec::new();
-    for (normal, slices) in &groups {
-        let before = gaps.len();
-        irregular |= judge_orientation(slices, &mut gaps);
-        axis_of_gap.extend(std::iter::repeat_n(main_axis(*normal), gaps.len() - before));
-    }
-    let has_geometry = groups.iter().any(|(_, slices)| slices.len() >= 3);
-    let (missing_numbers, missing_total, duplicates) = numbering(stack);
-
-    if !gaps.is_empty() {
-        let mut descriptions = Vec::new();
-        let mut paths = Vec::new();
-        let mut total: u64 = 0;
-        for (gap, &axis) in gaps.iter().zip(&axis_of_gap) {
-            let name = ["x", "y", "z"].get(axis).copied().unwrap_or("z");
+    let mut uneven = false;
+    let mut judged_index = 0usize;
+    for stack in &stacks {
+        let group = (stack.positions.len() >= 3).then(|| {
+            judged_index += 1;
+            (judged > 1).then(|| wording::slice_group(judged_index, judged))
+        });
+        let group = group.flatten();
+        let axis = stacks::main_axis(stack.normal);
+        let name = ["x", "y", "z"].get(axis).copied().unwrap_or("z");
+        let mut gaps = Vec::new();
+        irregular |= stacks::judge_stack(stack, &mut gaps);
+        for gap in &gaps {
             let (low, high) = (gap.below.position[axis], gap.above.position[axis]);
-            total = total.saturating_add(gap.missing);
-            if descriptions.len() < 5 {
-                descriptions.push(wording::gap(gap.missing, name, &mm(low), &mm(high)));
+            gap_total = gap_total.saturating_add(gap.missing);
+            problem_count += 1;
+            if problems.len() < 5 {
+                let text = wording::gap(gap.missing, name, &mm(low), &mm(high));
+                problems.push(wording::in_group(group.as_deref(), text));
             }
             for k in 1..=gap.missing.min(MAX_LISTED as u64) {
                 if out.missing.len() < MAX_LISTED {
@@ -696,8 +484,34 @@ fn check_stack(
             paths.push(path_of(gap.below.record));
             paths.push(path_of(gap.above.record));
         }
-        let numbers =
-            (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
+        let counts = volumes::count(stack);
+        uneven |= counts.uneven;
+        for short in &counts.short {
+            short_total += short.missing;
+            problem_count += 1;
+            let at = mm(short.slice.position[axis]);
+            if problems.len() < 5 {
+                let text = wording::short_position(
+                    short.missing,
+                    name,
+                    &at,
+                    short.index + 1,
+                    stack.positions.len(),
+                    counts.per_position,
+                    &short.volumes,
+                );
+                problems.push(wording::in_group(group.as_deref(), text));
+            }
+            if out.missing.len() < MAX_LISTED {
+                out.missing.push(format!("{name}={at}"));
+            }
+            paths.push(path_of(short.slice.record));
+        }
+    }
+    let (missing_numbers, missing_total, duplicates) = numbering(images, |r| r.instance_number);
+    let numbers = (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
+
+    if !problems.is_empty() {
         paths.dedup();
         out.findings.push(
             finding(
@@ -705,15 +519,42 @@ fn check_stack(
                 wording::gaps(
                     label,
                     zh,
-                    &descriptions,
-                    gaps.len(),
-                    total,
+                    &problems,
+                    problem_count,
+                    gap_total + short_total as u64,
                     numbers.as_deref(),
                 ),
             )
             .paths(paths),
         );
         return;
+    }
+    if images.iter().all(|r| is_mosaic(r)) && missing_total > 0 {
+        // Each file is a whole volume: a number missing both from the images and from the volumes' acquisition
+        // (or time point) numbers is a volume lost, not a scanner's numbering habit.
+        let (_, acquisitions_missing, _) = numbering(images, |r| r.acquisition_number);
+        let (_, times_missing, _) = numbering(images, |r| {
+            r.volume
+                .as_deref()
+                .and_then(|v| v.temporal_position)
+                .map(i64::from)
+        });
+        if acquisitions_missing > 0 || times_missing > 0 {
+            if out.missing.len() < MAX_LISTED {
+                out.missing
+                    .extend(missing_numbers.iter().map(|n| format!("#{n}")));
+            }
+            out.findings.push(finding(
+                Severity::Fail,
+                wording::mosaic_volumes_missing(
+                    label,
+                    zh,
+                    numbers.as_deref().unwrap_or_default(),
+                    missing_total,
+                ),
+            ));
+            return;
+        }
     }
 
     if irregular {
@@ -722,15 +563,16 @@ fn check_stack(
             wording::irregular_spacing(label, zh),
         ));
     }
-
+    if uneven {
+        out.findings
+            .push(finding(Severity::Warn, wording::uneven_repeats(label, zh)));
+    }
+    let has_geometry = stacks.iter().any(|s| s.positions.len() >= 3);
     if missing_total > 0 || !duplicates.is_empty() {
         let missing = (missing_total > 0).then(|| {
             out.missing
                 .extend(missing_numbers.iter().map(|n| format!("#{n}")));
-            (
-                wording::numbers(&missing_numbers, missing_total),
-                missing_total,
-            )
+            (numbers.clone().unwrap_or_default(), missing_total)
         });
         let duplicated = (!duplicates.is_empty()).then(|| {
             let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
@@ -741,7 +583,7 @@ fn check_stack(
         });
         let evidence = if !has_geometry {
             PositionEvidence::None
-        } else if irregular {
+        } else if irregular || uneven {
             PositionEvidence::Irregular
         } else {
             PositionEvidence::NoGap
@@ -761,6 +603,7 @@ fn check_stack(
 
 #[cfg(test)]
 mod tests {
+    use super::stacks::unit_normal;
     use super::*;
     use crate::charset::DecodedText;
     use crate::read_header::{DefectKind, FileDefect, FrameGeometry, PixelDataInfo};
@@ -1299,16 +1142,26 @@ mod tests {
     }
 
     #[test]
-    fn separate_blocks_only_warn() {
+    fn separate_blocks_are_two_stacks() {
         let mut records = axial(20, 5.0);
         for record in records.iter_mut().skip(10) {
             for p in record.image_position.iter_mut() {
                 p[2] -= 400.0;
             }
         }
+        assert_eq!(assess(&records).findings, vec![]);
+        // A gap inside one of the blocks is still found, and named by its group.
+        records.remove(14);
         let a = assess(&records);
-        no_fail(&a);
-        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains(
+                "in slice group 2 of 2, about 1 slice missing between z = -475.0 and -465.0"
+            ),
+            "{}",
+            fails[0].message
+        );
 
         let mut lost = axial(100, 1.25);
         lost.drain(40..48);

@@ -1,0 +1,217 @@
+//! Volumes: a stack whose positions repeat (diffusion directions, fMRI time points, echoes, cardiac phases) is
+//! complete when every position holds as many images as the others. A position with fewer is a missing image,
+//! named by its position and, where the header tells the volumes apart, by the volume it lacks.
+
+use std::collections::BTreeSet;
+
+use super::stacks::{Slice, Stack};
+use crate::read_header::InstanceRecord;
+
+/// A position of a 4D stack that holds fewer images than the others.
+#[derive(Debug, Clone)]
+pub(super) struct ShortPosition<'a> {
+    /// Index of the position along the stack (0 = first).
+    pub index: usize,
+    /// A slice at that position (for its coordinates and path).
+    pub slice: Slice<'a>,
+    /// Images missing there.
+    pub missing: usize,
+    /// The volumes missing there, in words (`b-value 1000, direction (0.71, 0.71, 0)`), when the header says.
+    pub volumes: Vec<String>,
+}
+
+/// What one 4D stack's counts per position say.
+#[derive(Debug, Default)]
+pub(super) struct Counts<'a> {
+    /// Images per position in the complete positions (1 for a plain 3D stack).
+    pub per_position: usize,
+    /// Positions with fewer images: missing images.
+    pub short: Vec<ShortPosition<'a>>,
+    /// Positions hold uneven numbers of images that do not look like lost files (a second reconstruction over
+    /// part of the range, many short positions).
+    pub uneven: bool,
+}
+
+/// What tells one image's volume apart from the others at its position.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+struct VolumeKey {
+    acquisition: Option<i64>,
+    temporal: Option<i32>,
+    echo: Option<i32>,
+    trigger_ms: Option<i64>,
+    b_value: Option<i64>,
+    gradient: Option<[i64; 3]>,
+}
+
+impl VolumeKey {
+    fn of(record: &InstanceRecord) -> Self {
+        let v = record.volume.as_deref().copied().unwrap_or_default();
+        // Rounded so that equal values written with different noise compare equal.
+        let round = |x: f32, scale: f32| (x * scale).round() as i64;
+        Self {
+            acquisition: record.acquisition_number,
+            temporal: v.temporal_position,
+            echo: v.echo,
+            trigger_ms: v
+                .trigger_time
+                .filter(|t| t.is_finite())
+                .map(|t| round(t, 1.0)),
+            b_value: v.b_value.filter(|b| b.is_finite()).map(|b| round(b, 1.0)),
+            gradient: v
+                .gradient
+                .filter(|g| g.iter().all(|c| c.is_finite()))
+                .map(|g| g.map(|c| round(c, 100.0))),
+        }
+    }
+
+    /// Only the attributes that `varying` says differ between the stack's volumes, in words.
+    fn words(&self, varying: &VolumeKey) -> Option<String> {
+        let mut parts = Vec::new();
+        if varying.b_value.is_some()
+            && let Some(b) = self.b_value
+        {
+            parts.push(format!("b-value {b}"));
+        }
+        if varying.gradient.is_some()
+            && let Some(g) = self.gradient
+        {
+            let c = g.map(|c| format!("{}", c as f64 / 100.0));
+            parts.push(format!("direction ({}, {}, {})", c[0], c[1], c[2]));
+        }
+        if varying.echo.is_some()
+            && let Some(e) = self.echo
+        {
+            parts.push(format!("echo {e}"));
+        }
+        if varying.temporal.is_some()
+            && let Some(t) = self.temporal
+        {
+            parts.push(format!("time point {t}"));
+        }
+        if varying.trigger_ms.is_some()
+            && let Some(t) = self.trigger_ms
+        {
+            parts.push(format!("phase at {t} ms"));
+        }
+        if parts.is_empty()
+            && varying.acquisition.is_some()
+            && let Some(a) = self.acquisition
+        {
+            parts.push(format!("acquisition {a}"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// Which attributes differ between the images of the stack (`Some` marks a varying one).
+fn varying(keys: &[VolumeKey]) -> VolumeKey {
+    fn differs<T: PartialEq>(keys: &[VolumeKey], get: impl Fn(&VolumeKey) -> &Option<T>) -> bool {
+        keys.windows(2).any(|w| get(&w[0]) != get(&w[1]))
+    }
+    let mark = |d: bool| d.then_some(());
+    VolumeKey {
+        acquisition: mark(differs(keys, |k| &k.acquisition)).map(|()| 0),
+        temporal: mark(differs(keys, |k| &k.temporal)).map(|()| 0),
+        echo: mark(differs(keys, |k| &k.echo)).map(|()| 0),
+        trigger_ms: mark(differs(keys, |k| &k.trigger_ms)).map(|()| 0),
+        b_value: mark(differs(keys, |k| &k.b_value)).map(|()| 0),
+        gradient: mark(differs(keys, |k| &k.gradient)).map(|()| [0; 3]),
+    }
+}
+
+/// The most common number of images per position (the larger on a tie).
+fn usual_count(counts: &[usize]) -> usize {
+    let mut tally: Vec<(usize, usize)> = Vec::new();
+    for &c in counts {
+        match tally.iter_mut().find(|(n, _)| *n == c) {
+            Some((_, times)) => *times += 1,
+            None => tally.push((c, 1)),
+        }
+    }
+    tally
+        .into_iter()
+        .max_by_key(|&(n, times)| (times, n))
+        .map_or(0, |(n, _)| n)
+}
+
+/// Counts the images per position of one stack. A position holding fewer than the usual count is a missing
+/// image when it lies inside the stack, or at an end alone where the volume attributes show which volume lacks it;
+/// a run of short positions at an end is a second series' shorter range, and more than half the positions short
+/// is no regular 4D series: both only make the stack `uneven`.
+pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
+    let counts: Vec<usize> = stack.positions.iter().map(Vec::len).collect();
+    let usual = usual_count(&counts);
+    let mut out = Counts {
+        per_position: usual,
+        ..Counts::default()
+    };
+    if usual < 2 {
+        return out;
+    }
+    let short: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] < usual).collect();
+    if short.is_empty() {
+        return out;
+    }
+    if short.len() * 2 > counts.len() {
+        out.uneven = true;
+        return out;
+    }
+    let keys: Vec<Vec<VolumeKey>> = stack
+        .positions
+        .iter()
+        .map(|p| p.iter().map(|s| VolumeKey::of(s.record)).collect())
+        .collect();
+    let all: Vec<VolumeKey> = keys.iter().flatten().cloned().collect();
+    let varying = varying(&all);
+    // The volumes every complete position holds.
+    let full: Vec<&Vec<VolumeKey>> = keys
+        .iter()
+        .zip(&counts)
+        .filter(|&(_, &c)| c == usual)
+        .map(|(k, _)| k)
+        .collect();
+    let expected: Vec<&VolumeKey> = full
+        .first()
+        .map(|first| {
+            first
+                .iter()
+                .filter(|k| full.iter().all(|other| other.contains(k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Short positions running from either end of the stack: a shorter range, unless one alone lacks a volume.
+    let leading = counts.iter().take_while(|&&c| c < usual).count();
+    let trailing = counts.iter().rev().take_while(|&&c| c < usual).count();
+    for &i in &short {
+        let volumes: Vec<String> = expected
+            .iter()
+            .filter(|k| !keys[i].contains(k))
+            .filter_map(|k| k.words(&varying))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let end_run = if i < leading {
+            Some(leading)
+        } else if i >= counts.len() - trailing {
+            Some(trailing)
+        } else {
+            None
+        };
+        match end_run {
+            // Nothing tells the images at a position apart (two reconstructions of one range): a shorter range.
+            Some(_) if volumes.is_empty() => continue,
+            Some(run) if run > 1 => {
+                out.uneven = true;
+                continue;
+            }
+            _ => {}
+        }
+        out.short.push(ShortPosition {
+            index: i,
+            slice: stack.positions[i][0],
+            missing: usual - counts[i],
+            volumes,
+        });
+    }
+    out
+}
