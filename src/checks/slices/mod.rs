@@ -495,7 +495,7 @@ fn check_stack(
                     short.missing,
                     name,
                     &at,
-                    short.index + 1,
+                    stack.slice_number(short.index),
                     stack.positions.len(),
                     counts.per_position,
                     &short.volumes,
@@ -1294,5 +1294,262 @@ mod tests {
                 "2.5".into()
             )
         );
+    }
+
+    /// A sagittal-ish orientation tilted by `degrees` about the left-right axis (the lumbar disc angle).
+    fn tilted(degrees: f64) -> [f64; 6] {
+        let a = degrees.to_radians();
+        [1.0, 0.0, 0.0, 0.0, a.cos(), -a.sin()]
+    }
+
+    /// Lumbar-spine style: groups of `sizes` slices, 4 mm apart, one per disc level, each angled `angles[i]`
+    /// degrees and centred 35 mm further down the spine (and `forward` mm forward) than the previous.
+    fn angled_groups(sizes: &[usize], angles: &[f64], forward: f64) -> Vec<InstanceRecord> {
+        let mut records = Vec::new();
+        for (g, (&size, &angle)) in sizes.iter().zip(angles).enumerate() {
+            let orientation = [
+                1.0,
+                0.0,
+                0.0,
+                0.0,
+                angle.to_radians().cos(),
+                -angle.to_radians().sin(),
+            ];
+            let normal = unit_normal(&orientation).unwrap();
+            for k in 0..size {
+                let t = (k as f64 - size as f64 / 2.0) * 4.0;
+                let centre = [-120.0, -100.0 + g as f64 * forward, 60.0 - g as f64 * 35.0];
+                let position = [
+                    centre[0] + t * normal[0],
+                    centre[1] + t * normal[1],
+                    centre[2] + t * normal[2],
+                ];
+                let n = records.len() as i64 + 1;
+                let mut r = image(n, position, orientation);
+                r.modality = Some("MR".into());
+                r.slice_thickness = Some(3.0);
+                records.push(r);
+            }
+        }
+        records
+    }
+
+    #[test]
+    fn angled_lumbar_groups_are_stacks_not_gaps() {
+        let records = angled_groups(&[3, 3, 3, 4, 4], &[-8.0, -3.0, 2.0, 9.0, 18.0], 6.0);
+        assert_eq!(assess(&records).findings, vec![]);
+        // Angles only 1° apart, and groups at one angle but forward of each other: still separate stacks.
+        let close = angled_groups(&[3, 3, 3, 4, 4], &[0.0, 1.0, 2.0, 3.0, 4.0], 6.0);
+        assert_eq!(assess(&close).findings, vec![]);
+        let parallel = angled_groups(&[3, 3, 3, 4, 4], &[5.0; 5], 6.0);
+        assert_eq!(assess(&parallel).findings, vec![]);
+        // A slice lost from the middle of a 4-slice group fails, naming the group.
+        let mut lost = angled_groups(&[3, 3, 3, 5, 4], &[-8.0, -3.0, 2.0, 9.0, 18.0], 6.0);
+        lost.remove(11);
+        let a = assess(&lost);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("in slice group 4 of 5, about 1 slice missing"),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn orientation_tolerance_edges() {
+        // 0.05° apart (well above print noise, under the 0.1° tolerance): one stack, so a lost slice is found.
+        let mut records = stack(20, 3.0, tilted(0.0), [0.0; 3]);
+        let turned = stack(20, 3.0, tilted(0.05), [0.0; 3]);
+        records.truncate(10);
+        records.extend(turned.into_iter().skip(11));
+        renumber(&mut records);
+        let a = assess(&records);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+
+        // 0.2° apart: two stacks; the step between them is not judged.
+        let mut records = stack(20, 3.0, tilted(0.0), [0.0; 3]);
+        let turned = stack(20, 3.0, tilted(0.2), [0.0; 3]);
+        records.truncate(10);
+        records.extend(turned.into_iter().skip(11));
+        renumber(&mut records);
+        no_fail(&assess(&records));
+        let groups = stacks::stacks(&records.iter().collect::<Vec<_>>());
+        assert_eq!(groups.len(), 2);
+    }
+
+    #[test]
+    fn in_plane_offset_tolerance_edges() {
+        // Same angle; the second half moved 0.5 mm in plane (under 1 mm: one row) or 3 mm (two rows).
+        let shifted = |mm: f64| {
+            let mut records = axial(30, 2.0);
+            for record in records.iter_mut().skip(15) {
+                if let Some(p) = record.image_position.as_mut() {
+                    p[0] += mm;
+                }
+            }
+            records.remove(20);
+            renumber(&mut records);
+            stacks::stacks(&records.iter().collect::<Vec<_>>()).len()
+        };
+        assert_eq!(shifted(0.5), 1);
+        assert_eq!(shifted(3.0), 2);
+    }
+
+    /// `positions` slices × `volumes` volumes, the volumes told apart by `tag`, numbered volume by volume.
+    fn four_d(
+        positions: usize,
+        volumes: usize,
+        tag: impl Fn(usize) -> crate::read_header::VolumeTags,
+    ) -> Vec<InstanceRecord> {
+        let mut records = Vec::new();
+        for v in 0..volumes {
+            for p in 0..positions {
+                let n = (v * positions + p + 1) as i64;
+                let mut r = image(n, [0.0, 0.0, -(p as f64) * 3.0], AXIAL);
+                r.modality = Some("MR".into());
+                r.acquisition_number = Some(v as i64 + 1);
+                r.volume = Some(Box::new(tag(v)));
+                records.push(r);
+            }
+        }
+        records
+    }
+
+    fn diffusion(v: usize) -> crate::read_header::VolumeTags {
+        crate::read_header::VolumeTags {
+            b_value: Some(if v == 0 { 0.0 } else { 1000.0 }),
+            gradient: (v > 0).then(|| {
+                let a = v as f32;
+                [a.cos(), a.sin(), 0.0]
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn complete_4d_series_pass() {
+        assert_eq!(assess(&four_d(30, 7, diffusion)).findings, vec![]);
+        let echoes = four_d(24, 3, |v| crate::read_header::VolumeTags {
+            echo: Some(v as i32 + 1),
+            ..Default::default()
+        });
+        assert_eq!(assess(&echoes).findings, vec![]);
+        let phases = four_d(12, 20, |v| crate::read_header::VolumeTags {
+            trigger_time: Some(v as f32 * 45.5),
+            ..Default::default()
+        });
+        assert_eq!(assess(&phases).findings, vec![]);
+    }
+
+    #[test]
+    fn an_image_lost_from_a_4d_series_fails_naming_position_and_volume() {
+        let mut records = four_d(30, 7, diffusion);
+        // Volume 4 (b=1000, direction 3), slice position 12 of 30.
+        let lost = 3 * 30 + 11;
+        let path = records[lost - 1].path.clone();
+        records.remove(lost);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        let message = &fails[0].message;
+        assert!(
+            message.contains(
+                "1 image missing at z = -33.0 (slice position 12 of 30, where the others hold 7 images each): \
+                 the one with b-value 1000, direction (-0.99, 0.14, 0)"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("Image numbers missing: #102."),
+            "{message}"
+        );
+        assert_eq!(a.missing, vec!["z=-33.0"]);
+        assert_eq!(fails[0].paths.len(), 1);
+        assert_ne!(fails[0].paths[0], path.to_string_lossy());
+
+        // Renumbered (no numbering gap left): still a failure.
+        renumber(&mut records);
+        assert_eq!(with(&assess(&records), Severity::Fail).len(), 1);
+
+        // The first time point's edge slice of an fMRI series: at an end, but the time point names it.
+        let mut fmri = four_d(20, 10, |v| crate::read_header::VolumeTags {
+            temporal_position: Some(v as i32 + 1),
+            ..Default::default()
+        });
+        fmri.remove(0);
+        let a = assess(&fmri);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("the one with time point 1"),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn uneven_coverage_is_not_a_lost_image() {
+        // The last volume covers 26 of 30 positions: a run at the end, warned, not failed.
+        let mut records = four_d(30, 4, diffusion);
+        records.truncate(4 * 30 - 4);
+        let a = assess(&records);
+        no_fail(&a);
+        assert!(
+            with(&a, Severity::Warn)
+                .iter()
+                .any(|f| f.message.contains("uneven numbers of images")),
+            "{:#?}",
+            a.findings
+        );
+    }
+
+    #[test]
+    fn mosaic_volumes() {
+        let mosaic = |n: i64| {
+            let mut r = image(n, [-805.0, -825.0, -75.1], AXIAL);
+            r.image_type = Some("ORIGINAL\\PRIMARY\\DIFFUSION\\NONE\\ND\\MOSAIC".into());
+            r.acquisition_number = Some(n);
+            r
+        };
+        let records: Vec<InstanceRecord> = (1..=5).map(mosaic).collect();
+        assert_eq!(assess(&records).findings, vec![]);
+        let mut lost = records.clone();
+        lost.remove(2);
+        let a = assess(&lost);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("image #3 is missing") && fails[0].message.contains("mosaic"),
+            "{}",
+            fails[0].message
+        );
+        // Only the image numbers skip (the volume numbers run on): the scanner's numbering, a warning.
+        for (i, record) in lost.iter_mut().enumerate() {
+            record.acquisition_number = Some(i as i64 + 1);
+        }
+        let a = assess(&lost);
+        no_fail(&a);
+        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn three_plane_scout_without_localizer_type_passes() {
+        // Siemens writes its scouts as ORIGINAL\PRIMARY\M\ND\NORM: three planes of three slices each.
+        let mut records = Vec::new();
+        for (plane, orientation) in [AXIAL, SAGITTAL, [1.0, 0.0, 0.0, 0.0, 0.0, -1.0]]
+            .into_iter()
+            .enumerate()
+        {
+            let normal = unit_normal(&orientation).unwrap();
+            for k in 0..3 {
+                let t = (k as f64 - 1.0) * 7.5;
+                let n = (plane * 3 + k + 1) as i64;
+                records.push(image(n, normal.map(|c| c * t), orientation));
+            }
+        }
+        assert_eq!(assess(&records).findings, vec![]);
     }
 }

@@ -58,6 +58,23 @@ pub(super) struct Stack<'a> {
     pub positions: Vec<Vec<Slice<'a>>>,
 }
 
+impl Stack<'_> {
+    /// The 1-based number of the position at `index` in the scanner's order: counted from the end where the
+    /// lowest image number lies, as a viewer scrolls the stack.
+    pub fn slice_number(&self, index: usize) -> usize {
+        let first_number =
+            |p: &Vec<Slice<'_>>| p.iter().filter_map(|s| s.record.instance_number).min();
+        let (first, last) = (
+            self.positions.first().and_then(first_number),
+            self.positions.last().and_then(first_number),
+        );
+        match (first, last) {
+            (Some(first), Some(last)) if last < first => self.positions.len() - index,
+            _ => index + 1,
+        }
+    }
+}
+
 /// How one set of slices lies along its normal.
 #[derive(Debug)]
 enum Spacing<'a> {
@@ -277,7 +294,9 @@ fn spacing<'a>(distinct: &[Slice<'a>]) -> Spacing<'a> {
             return Spacing::Irregular;
         }
     }
-    if regular * 4 < steps.len() * 3 {
+    // Evenly spaced means at least two steps agree, and gaps are the exception (one gap is allowed in a stack of
+    // any size: a 5-slice group missing its middle slice has steps 4, 8, 4).
+    if regular < 2 || gaps.len() > 1.max(steps.len() / 4) {
         Spacing::Irregular
     } else if gaps.is_empty() {
         Spacing::Regular
