@@ -981,7 +981,12 @@ fn build_instance(
     );
     put_str(&mut obj, tags::INSTANCE_NUMBER, VR::IS, &number.to_string());
     if spec.echoes > 1 {
-        put_str(&mut obj, tags::ECHO_NUMBERS, VR::IS, &(echo + 1).to_string());
+        put_str(
+            &mut obj,
+            tags::ECHO_NUMBERS,
+            VR::IS,
+            &(echo + 1).to_string(),
+        );
     }
     put_str(
         &mut obj,

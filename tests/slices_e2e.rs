@@ -356,7 +356,12 @@ fn an_image_lost_from_one_echo_fails_naming_position_and_echo() {
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     let (_, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
-    assert_eq!(worst(&report, "slices"), Some("fail"), "{}", problems(&report));
+    assert_eq!(
+        worst(&report, "slices"),
+        Some("fail"),
+        "{}",
+        problems(&report)
+    );
     let text = messages(&report, "slices");
     assert!(
         text.contains(&format!(
@@ -365,7 +370,10 @@ fn an_image_lost_from_one_echo_fails_naming_position_and_echo() {
         )),
         "{text}"
     );
-    assert_eq!(only_series(&report)["missing"], serde_json::json!([format!("z={z:.1}")]));
+    assert_eq!(
+        only_series(&report)["missing"],
+        serde_json::json!([format!("z={z:.1}")])
+    );
 }
 
 #[test]

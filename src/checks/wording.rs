@@ -1170,6 +1170,19 @@ mod tests {
             frame_positions_differ(l, z, 1, 2),
             gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
             irregular_spacing(l, z),
+            uneven_repeats(l, z),
+            mosaic_volumes_missing(l, z, "#2", 1),
+            gaps(
+                l,
+                z,
+                &[in_group(
+                    Some(&slice_group(2, 3)),
+                    short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                )],
+                1,
+                1,
+                None,
+            ),
             odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
             unknown_encoding(2, &["1.2.3", "1.2.4"]),
             unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
@@ -1245,6 +1258,18 @@ mod tests {
             .contains("2 studies on the disc have no date")
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
+        assert!(
+            short_position(2, "z", "1.0", 1, 3, 4, &[]).starts_with("2 images missing at z = 1.0")
+        );
+        assert!(
+            short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
+                .ends_with(": those with echo 2; echo 3")
+        );
+        assert!(
+            mosaic_volumes_missing("series 1", "序列1", "#2, #3", 2)
+                .message
+                .contains("images #2, #3 are missing")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 Every command prints one JSON value on stdout. It only reads its inputs, and writes only under OUT.
 """
 
+import copy
 import gzip
 import importlib.util
 import json
@@ -52,8 +53,9 @@ def derive(src, out, spec):
     os.makedirs(out, exist_ok=True)
     series_uid = generate_uid()
     written = []
+    source = read(src)
     for image in spec["images"]:
-        ds = read(src)
+        ds = copy.deepcopy(source)
         ds.SeriesInstanceUID = series_uid
         ds.SOPInstanceUID = generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID

@@ -1552,4 +1552,19 @@ mod tests {
         }
         assert_eq!(assess(&records).findings, vec![]);
     }
+
+    #[test]
+    fn two_reconstruction_intervals_in_one_stack_are_not_gaps() {
+        // 100 slices 1.25 mm apart, then 5 more 2.5 mm apart (same thickness): a second interval.
+        let mut records = axial(100, 1.25);
+        for k in 1..=5 {
+            let z = -123.75 - 2.5 * k as f64;
+            records.push(image(100 + k, [-250.0, -250.0, z], AXIAL));
+        }
+        assert_eq!(assess(&records).findings, vec![]);
+        // Two wide steps are not a run: lost slices.
+        records.truncate(102);
+        let a = assess(&records);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+    }
 }

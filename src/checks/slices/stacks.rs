@@ -28,6 +28,8 @@ const SAME_POSITION_FRACTION: f64 = 0.1;
 const MAX_GAP_SLICES: usize = 10;
 /// Steps within this fraction of the median step are regular.
 const STEP_TOLERANCE: f64 = 0.2;
+/// This many equal wide steps in a row are a second, coarser interval of the stack rather than gaps.
+const MIN_INTERVAL_RUN: usize = 3;
 /// Steps larger than this multiple of the median step are gaps.
 const GAP_FACTOR: f64 = 1.5;
 
@@ -276,8 +278,12 @@ fn spacing<'a>(distinct: &[Slice<'a>]) -> Spacing<'a> {
     };
     let mut gaps = Vec::new();
     let mut regular = 0usize;
-    for (pair, &s) in distinct.windows(2).zip(&steps) {
-        if (s - step).abs() <= STEP_TOLERANCE * step {
+    let mut in_second_interval = vec![false; steps.len()];
+    for run in second_interval_runs(&steps, step) {
+        in_second_interval[run].fill(true);
+    }
+    for ((pair, &s), &second) in distinct.windows(2).zip(&steps).zip(&in_second_interval) {
+        if (s - step).abs() <= STEP_TOLERANCE * step || second {
             regular += 1;
         } else if s > GAP_FACTOR * step {
             let missing = ((s / step).round() - 1.0).max(1.0);
@@ -303,6 +309,28 @@ fn spacing<'a>(distinct: &[Slice<'a>]) -> Spacing<'a> {
     } else {
         Spacing::Gaps(gaps)
     }
+}
+
+/// Runs of at least [`MIN_INTERVAL_RUN`] consecutive equal steps larger than the usual `step`: a second
+/// reconstruction interval (helical CT reconstructed at 1.25 mm over the chest and 2.5 mm below), not lost files,
+/// which leave one wide step where they were.
+fn second_interval_runs(steps: &[f64], step: f64) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < steps.len() {
+        let first = steps[start];
+        let mut end = start + 1;
+        if first > GAP_FACTOR * step {
+            while end < steps.len() && (steps[end] - first).abs() <= STEP_TOLERANCE * first {
+                end += 1;
+            }
+            if end - start >= MIN_INTERVAL_RUN {
+                runs.push(start..end);
+            }
+        }
+        start = end;
+    }
+    runs
 }
 
 /// Judges the slices of a set sharing a normal (re-sorted and merged into distinct positions).
