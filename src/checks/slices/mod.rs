@@ -448,6 +448,8 @@ fn check_stack(
     out: &mut SeriesAssessment,
 ) {
     let stacks = stacks::stacks(images);
+    let (missing_numbers, missing_total, duplicates) = numbering(images, |r| r.instance_number);
+    let numbers = (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
     let judged = stacks.iter().filter(|s| s.positions.len() >= 3).count();
     let mut problems = Vec::new();
     let mut paths = Vec::new();
@@ -487,6 +489,12 @@ fn check_stack(
         let counts = volumes::count(stack);
         uneven |= counts.uneven;
         for short in &counts.short {
+            // The last phase short at one slice, with no image number missing: a shorter heartbeat at that
+            // slice (prospective cine) as likely as a lost file.
+            if short.last_phase && missing_total == 0 {
+                uneven = true;
+                continue;
+            }
             short_total += short.missing;
             problem_count += 1;
             let at = mm(short.slice.position[axis]);
@@ -508,8 +516,6 @@ fn check_stack(
             paths.push(path_of(short.slice.record));
         }
     }
-    let (missing_numbers, missing_total, duplicates) = numbering(images, |r| r.instance_number);
-    let numbers = (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
 
     if !problems.is_empty() {
         paths.dedup();
@@ -1566,5 +1572,42 @@ mod tests {
         records.truncate(102);
         let a = assess(&records);
         assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn a_cine_slice_short_of_its_last_phase_warns_unless_a_number_is_missing() {
+        let phase = |v: usize| crate::read_header::VolumeTags {
+            trigger_time: Some(v as f32 * 40.0),
+            ..Default::default()
+        };
+        // Slice position 5 of 10 has 19 phases, the others 20; numbered without a gap (the scanner wrote 199).
+        let mut records = four_d(10, 20, phase);
+        records.remove(19 * 10 + 4);
+        renumber(&mut records);
+        let a = assess(&records);
+        no_fail(&a);
+        assert!(
+            with(&a, Severity::Warn)
+                .iter()
+                .any(|f| f.message.contains("uneven numbers of images")),
+            "{:#?}",
+            a.findings
+        );
+        // The same with the image number missing: a lost file.
+        let mut records = four_d(10, 20, phase);
+        records.remove(19 * 10 + 4);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("phase at 760 ms"),
+            "{}",
+            fails[0].message
+        );
+        // A phase other than the last is lost whatever the numbering says.
+        let mut records = four_d(10, 20, phase);
+        records.remove(7 * 10 + 4);
+        renumber(&mut records);
+        assert_eq!(with(&assess(&records), Severity::Fail).len(), 1);
     }
 }

@@ -18,6 +18,9 @@ pub(super) struct ShortPosition<'a> {
     pub missing: usize,
     /// The volumes missing there, in words (`b-value 1000, direction (0.71, 0.71, 0)`), when the header says.
     pub volumes: Vec<String>,
+    /// Every volume missing there is the last time point or cardiac phase of the series: what a scanner that
+    /// fits fewer phases into a shorter heartbeat at one slice writes, as well as a lost file.
+    pub last_phase: bool,
 }
 
 /// What one 4D stack's counts per position say.
@@ -183,9 +186,20 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
     let leading = counts.iter().take_while(|&&c| c < usual).count();
     let trailing = counts.iter().rev().take_while(|&&c| c < usual).count();
     for &i in &short {
-        let volumes: Vec<String> = expected
+        let absent: Vec<&&VolumeKey> = expected.iter().filter(|k| !keys[i].contains(k)).collect();
+        let last_phase = !absent.is_empty()
+            && absent.iter().all(|k| {
+                let latest_trigger = expected.iter().filter_map(|e| e.trigger_ms).max();
+                let latest_time = expected.iter().filter_map(|e| e.temporal).max();
+                (varying.trigger_ms.is_some()
+                    && k.trigger_ms.is_some()
+                    && k.trigger_ms == latest_trigger)
+                    || (varying.temporal.is_some()
+                        && k.temporal.is_some()
+                        && k.temporal == latest_time)
+            });
+        let volumes: Vec<String> = absent
             .iter()
-            .filter(|k| !keys[i].contains(k))
             .filter_map(|k| k.words(&varying))
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -211,6 +225,7 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
             slice: stack.positions[i][0],
             missing: usual - counts[i],
             volumes,
+            last_phase,
         });
     }
     out
