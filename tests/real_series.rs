@@ -267,13 +267,14 @@ fn volumes(positions: usize, volumes: usize, tags: impl Fn(usize) -> Value) -> V
 }
 
 fn diffusion(v: usize) -> Value {
+    const D: f64 = std::f64::consts::FRAC_1_SQRT_2;
     let directions = [
         [1.0, 0.0, 0.0],
         [0.0, 1.0, 0.0],
         [0.0, 0.0, 1.0],
-        [0.707107, 0.707107, 0.0],
-        [0.707107, 0.0, 0.707107],
-        [0.0, 0.707107, 0.707107],
+        [D, D, 0.0],
+        [D, 0.0, D],
+        [0.0, D, D],
     ];
     match v {
         0 => json!({"b": 0}),

@@ -39,12 +39,13 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
     }
 
     let on_media = MediaIndex::new(scan);
-    // Per record (in the scan's order): true until a DICOMDIR lists its path.
-    let mut unlisted = vec![true; scan.records.len()];
+    let mut seen = Seen {
+        unlisted: vec![true; scan.records.len()],
+        missing: HashSet::new(),
+    };
     // The root's directory first: it is the disc's index, and the File-set root of those below it.
     let mut directories: Vec<&Path> = scan.dicomdirs.iter().map(PathBuf::as_path).collect();
     directories.sort_by_key(|d| d.components().count());
-    let mut reported_missing = HashSet::new();
     for &relative in &directories {
         let bases = file_set_bases(relative, &directories);
         let dicomdir = match scan.read_dicomdir(relative) {
@@ -59,17 +60,11 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
             }
         };
         cross_check(
-            scan,
-            &dicomdir,
-            relative,
-            &bases,
-            &on_media,
-            &mut unlisted,
-            &mut reported_missing,
-            &mut index,
+            scan, &dicomdir, relative, &bases, &on_media, &mut seen, &mut index,
         );
     }
 
+    let unlisted = seen.unlisted;
     if unlisted.contains(&true) && index.findings.iter().all(|f| f.severity < Severity::Fail) {
         let mut paths: Vec<String> = scan
             .records
@@ -109,15 +104,21 @@ fn file_set_bases<'p>(relative: &'p Path, directories: &[&'p Path]) -> Vec<&'p P
     bases
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the directory files read so far have listed.
+struct Seen {
+    /// Per record (in the scan's order): true until a directory file lists its path.
+    unlisted: Vec<bool>,
+    /// Listed files found missing (reported once however many directory files list them).
+    missing: HashSet<PathBuf>,
+}
+
 fn cross_check<'s>(
     scan: &'s Scan,
     dicomdir: &DicomDir,
     relative: &Path,
     bases: &[&Path],
     on_media: &MediaIndex<'s>,
-    unlisted: &mut [bool],
-    reported_missing: &mut HashSet<PathBuf>,
+    seen: &mut Seen,
     index: &mut DirectoryIndex<'s>,
 ) {
     let mut missing = Vec::new();
@@ -137,7 +138,7 @@ fn cross_check<'s>(
         // A file two directory files list (the root's and a sub-folder's) counts once.
         let first_listing = match found {
             Some(found) => !index.listed.contains(found),
-            None => reported_missing.insert(wanted.clone()),
+            None => seen.missing.insert(wanted.clone()),
         };
         if first_listing && let Some(uid) = &entry.series_instance_uid {
             match index.series_counts.get_mut(&**uid) {
@@ -155,7 +156,7 @@ fn cross_check<'s>(
         };
         index.listed.insert(found);
         let at = on_media.records_at(found);
-        unlisted
+        seen.unlisted
             .get_mut(at.clone())
             .into_iter()
             .flatten()
