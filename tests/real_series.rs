@@ -345,7 +345,7 @@ fn diffusion_series_complete_passes_and_a_lost_image_names_position_and_volume()
     assert!(
         message.contains(
             "1 image missing at z = 16.0 (slice position 7 of 12, where the others hold 7 images each): \
-             the one with b-value 1000, direction (0.71, 0.71, 0)"
+             the one of volume 5 of 7 (b-value 1000, direction (0.71, 0.71, 0))"
         ),
         "{message}"
     );
@@ -392,7 +392,8 @@ fn multi_echo_and_multi_phase_series_pass_and_a_lost_time_point_image_fails() {
     std::fs::remove_file(&written[8 * 10 + 3]).unwrap();
     let message = slices_failure(&expect(fmri.path(), "fail"));
     assert!(
-        message.contains("slice position 4 of 10") && message.contains("the one with time point 9"),
+        message.contains("slice position 4 of 10")
+            && message.contains("the one of volume 9 of 12 (time point 9)"),
         "{message}"
     );
 }

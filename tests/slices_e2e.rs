@@ -366,7 +366,7 @@ fn an_image_lost_from_one_echo_fails_naming_position_and_echo() {
     assert!(
         text.contains(&format!(
             "1 image missing at z = {z:.1} (slice position 10 of 20, where the others hold 3 images each): the one \
-             with echo 2"
+             of volume 2 of 3 (echo 2)"
         )),
         "{text}"
     );

@@ -972,8 +972,8 @@ pub(crate) fn in_group(group: Option<&str>, problem: String) -> String {
 }
 
 /// A position of a series whose positions repeat holds `missing` images fewer than the others (`per_position`):
-/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one with
-/// b-value 1000, direction (0.71, 0.71, 0)`.
+/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one of
+/// volume 5 of 65 (b-value 1000, direction (0.71, 0.71, 0))`.
 pub(crate) fn short_position(
     missing: usize,
     axis: &str,
@@ -990,10 +990,10 @@ pub(crate) fn short_position(
     );
     match volumes {
         [] => {}
-        [one] => text.push_str(&format!(": the one with {one}")),
+        [one] => text.push_str(&format!(": the one of {one}")),
         many => {
             let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
-            text.push_str(&format!(": those with {}", shown.join("; ")));
+            text.push_str(&format!(": those of {}", shown.join("; ")));
             if many.len() > 3 {
                 text.push_str(&format!(" and {} more", many.len() - 3));
             }
@@ -1263,7 +1263,7 @@ mod tests {
         );
         assert!(
             short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
-                .ends_with(": those with echo 2; echo 3")
+                .ends_with(": those of echo 2; echo 3")
         );
         assert!(
             mosaic_volumes_missing("series 1", "序列1", "#2, #3", 2)

@@ -1464,7 +1464,7 @@ mod tests {
         assert!(
             message.contains(
                 "1 image missing at z = -33.0 (slice position 12 of 30, where the others hold 7 images each): \
-                 the one with b-value 1000, direction (-0.99, 0.14, 0)"
+                 the one of volume 4 of 7 (b-value 1000, direction (-0.99, 0.14, 0))"
             ),
             "{message}"
         );
@@ -1490,7 +1490,9 @@ mod tests {
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(
-            fails[0].message.contains("the one with time point 1"),
+            fails[0]
+                .message
+                .contains("the one of volume 1 of 10 (time point 1)"),
             "{}",
             fails[0].message
         );

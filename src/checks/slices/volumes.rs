@@ -182,6 +182,35 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
                 .collect()
         })
         .unwrap_or_default();
+    // The volumes in the scanner's order (by their first image number), when the keys tell them all apart.
+    let distinct = expected.len() == usual
+        && expected
+            .iter()
+            .enumerate()
+            .all(|(i, k)| !expected[..i].contains(k));
+    let mut ordered: Vec<(Option<i64>, &VolumeKey)> = Vec::new();
+    if distinct {
+        for &key in &expected {
+            let first = stack
+                .positions
+                .iter()
+                .flatten()
+                .zip(keys.iter().flatten())
+                .filter(|&(_, k)| k == key)
+                .filter_map(|(slice, _)| slice.record.instance_number)
+                .min();
+            ordered.push((first, key));
+        }
+        ordered.sort_by_key(|&(first, _)| first.unwrap_or(i64::MAX));
+    }
+    let name = |key: &VolumeKey| {
+        let ordinal = ordered.iter().position(|&(_, k)| k == key);
+        match (ordinal, key.words(&varying)) {
+            (Some(i), Some(words)) => Some(format!("volume {} of {usual} ({words})", i + 1)),
+            (Some(i), None) => Some(format!("volume {} of {usual}", i + 1)),
+            (None, words) => words,
+        }
+    };
     // Short positions running from either end of the stack: a shorter range, unless one alone lacks a volume.
     let leading = counts.iter().take_while(|&&c| c < usual).count();
     let trailing = counts.iter().rev().take_while(|&&c| c < usual).count();
@@ -200,7 +229,7 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
             });
         let volumes: Vec<String> = absent
             .iter()
-            .filter_map(|k| k.words(&varying))
+            .filter_map(|k| name(k))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
