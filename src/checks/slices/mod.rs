@@ -1,11 +1,15 @@
-//! The `slices` check: is every series complete? Decided from the slice geometry, the instance numbers, the
-//! counts other attributes declare (Images in Acquisition, the DICOMDIR) and, for multi-frame objects, the frames.
+//! The `slices` check: is every series complete? Decided from the slice geometry, the images per slice position,
+//! the instance numbers, the counts other attributes declare (Images in Acquisition, the DICOMDIR) and, for
+//! multi-frame objects, the frames.
 //!
-//! Geometry: the slices of each orientation are projected on the plane normal (the cross product of the row and
-//! column directions, so gantry tilt and oblique planes are handled), sorted, and repeated positions merged (echoes,
-//! phases, a second kernel). A stack is *regular* when every step is within 20 % of the median step, apart from
-//! steps over 1.5 × the median, which are gaps. Only gaps in a regular stack fail; a stack that is not regular is
-//! re-judged per slice thickness (two reconstructions in one series), and otherwise only warns.
+//! Geometry (`stacks.rs`): a series is split into stacks by orientation and by row (angled slice groups, scout
+//! planes, separate blocks), each projected on its own normal (so gantry tilt and oblique planes are handled).
+//! A stack is *regular* when its steps agree within 20 % of the median step, apart from steps over 1.5 × the
+//! median, which are gaps. Only gaps in a regular stack fail; a stack that is not regular is re-judged per slice
+//! thickness (two reconstructions in one series), and otherwise only warns. Volumes (`volumes.rs`): where positions
+//! repeat (echoes, time points, diffusion directions), a position with fewer images than the others fails, named
+//! by the volume it lacks. A Siemens mosaic holds a whole volume per file: a number missing from both the images
+//! and the volumes fails.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -460,11 +464,13 @@ fn check_stack(
     let mut uneven = false;
     let mut judged_index = 0usize;
     for stack in &stacks {
-        let group = (stack.positions.len() >= 3).then(|| {
+        // Stacks of one or two positions (scout planes, single reformats) are not counted as slice groups.
+        let group = if stack.positions.len() >= 3 {
             judged_index += 1;
             (judged > 1).then(|| wording::slice_group(judged_index, judged))
-        });
-        let group = group.flatten();
+        } else {
+            None
+        };
         let axis = stacks::main_axis(stack.normal);
         let name = ["x", "y", "z"].get(axis).copied().unwrap_or("z");
         let mut gaps = Vec::new();
