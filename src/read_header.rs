@@ -853,6 +853,88 @@ mod tests {
     }
 
     #[test]
+    fn volume_tags_standard_and_vendor() {
+        let with = |elements: Vec<DataElement<InMemDicomObject>>, ts: &str| {
+            let mut obj = image(true);
+            for element in elements {
+                obj.put(element);
+            }
+            instance(read_bytes(&part10(obj, ts))).volume
+        };
+        let plain = image(true);
+        assert_eq!(
+            instance(read_bytes(&part10(plain, uids::EXPLICIT_VR_LITTLE_ENDIAN))).volume,
+            None,
+            "no volume attribute: no box"
+        );
+        for ts in [uids::EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2.2"] {
+            let standard = with(
+                vec![
+                    DataElement::new(tags::ECHO_NUMBERS, VR::IS, PrimitiveValue::from("2")),
+                    DataElement::new(
+                        tags::TEMPORAL_POSITION_IDENTIFIER,
+                        VR::IS,
+                        PrimitiveValue::from("37"),
+                    ),
+                    DataElement::new(tags::TRIGGER_TIME, VR::DS, PrimitiveValue::from("412.5")),
+                    DataElement::new(
+                        tags::DIFFUSION_B_VALUE,
+                        VR::FD,
+                        PrimitiveValue::from(800.0_f64),
+                    ),
+                    DataElement::new(
+                        tags::DIFFUSION_GRADIENT_ORIENTATION,
+                        VR::FD,
+                        PrimitiveValue::F64([0.6_f64, 0.8, 0.0][..].into()),
+                    ),
+                ],
+                ts,
+            )
+            .expect("volume");
+            assert_eq!(
+                *standard,
+                VolumeTags {
+                    temporal_position: Some(37),
+                    echo: Some(2),
+                    trigger_time: Some(412.5),
+                    b_value: Some(800.0),
+                    gradient: Some([0.6, 0.8, 0.0]),
+                },
+                "{ts}"
+            );
+        }
+        let private = |group: u16, creator: &str, element: DataElement<InMemDicomObject>| {
+            with(
+                vec![
+                    DataElement::new(Tag(group, 0x0010), VR::LO, PrimitiveValue::from(creator)),
+                    element,
+                ],
+                uids::EXPLICIT_VR_LITTLE_ENDIAN,
+            )
+            .and_then(|v| v.b_value)
+        };
+        let ge = DataElement::new(
+            Tag(0x0043, 0x1039),
+            VR::IS,
+            dicom_value!(Strs, ["1000001000", "8", "0", "0"]),
+        );
+        assert_eq!(private(0x0043, "GEMS_PARM_01", ge.clone()), Some(1000.0));
+        assert_eq!(
+            private(0x0043, "OTHER VENDOR", ge),
+            None,
+            "another owner's block"
+        );
+        let philips =
+            DataElement::new(Tag(0x2001, 0x1003), VR::FL, PrimitiveValue::from(500.0_f32));
+        assert_eq!(
+            private(0x2001, "Philips Imaging DD 001", philips),
+            Some(500.0)
+        );
+        let siemens = DataElement::new(Tag(0x0019, 0x100C), VR::IS, PrimitiveValue::from("1500"));
+        assert_eq!(private(0x0019, "SIEMENS MR HEADER", siemens), Some(1500.0));
+    }
+
+    #[test]
     fn big_endian_numbers() {
         let big_endian = "1.2.840.10008.1.2.2";
         let r = instance(read_bytes(&part10(image(true), big_endian)));

@@ -1618,4 +1618,26 @@ mod tests {
         renumber(&mut records);
         assert_eq!(with(&assess(&records), Severity::Fail).len(), 1);
     }
+
+    #[test]
+    fn enhanced_4d_object_counts_frames_per_position() {
+        // One enhanced object: 20 positions, 3 time points, frames ordered time point by time point.
+        let positions: Vec<[f64; 3]> = (0..3).flat_map(|_| frame_positions(20)).collect();
+        assert_eq!(assess(&[enhanced(60, positions.clone())]).findings, vec![]);
+        let mut short = positions;
+        short.remove(20 + 9);
+        let a = assess(&[enhanced(59, short)]);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("1 image missing at z = -5.63 (slice position 10 of 20")
+                && fails[0]
+                    .message
+                    .contains("where the others hold 3 images each)."),
+            "{}",
+            fails[0].message
+        );
+    }
 }

@@ -41,6 +41,8 @@ pub(super) struct Slice<'a> {
     pub record: &'a InstanceRecord,
     /// Distance along the stack normal.
     pub along: f64,
+    /// Where the scanner put the slice: (instance number, frame index).
+    pub order: (i64, usize),
 }
 
 /// A gap between two neighbouring slice positions of a regular stack.
@@ -64,11 +66,10 @@ impl Stack<'_> {
     /// The 1-based number of the position at `index` in the scanner's order: counted from the end where the
     /// lowest image number lies, as a viewer scrolls the stack.
     pub fn slice_number(&self, index: usize) -> usize {
-        let first_number =
-            |p: &Vec<Slice<'_>>| p.iter().filter_map(|s| s.record.instance_number).min();
+        let first_order = |p: &Vec<Slice<'_>>| p.iter().map(|s| s.order).min();
         let (first, last) = (
-            self.positions.first().and_then(first_number),
-            self.positions.last().and_then(first_number),
+            self.positions.first().and_then(first_order),
+            self.positions.last().and_then(first_order),
         );
         match (first, last) {
             (Some(first), Some(last)) if last < first => self.positions.len() - index,
@@ -118,21 +119,23 @@ fn median(values: &mut [f64]) -> Option<f64> {
 fn by_orientation<'a>(images: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec<Slice<'a>>)> {
     let same = SAME_ORIENTATION_DEGREES.to_radians().cos();
     let mut groups: Vec<([f64; 3], Vec<Slice<'a>>)> = Vec::new();
-    let mut add = |normal: [f64; 3], position: [f64; 3], record: &'a InstanceRecord| {
-        if !position.iter().all(|v| v.is_finite()) {
-            return;
-        }
-        let slice = Slice {
-            position,
-            thickness: record.slice_thickness,
-            record,
-            along: dot(position, normal),
+    let mut add =
+        |normal: [f64; 3], position: [f64; 3], record: &'a InstanceRecord, frame: usize| {
+            if !position.iter().all(|v| v.is_finite()) {
+                return;
+            }
+            let slice = Slice {
+                position,
+                thickness: record.slice_thickness,
+                record,
+                along: dot(position, normal),
+                order: (record.instance_number.unwrap_or(i64::MAX), frame),
+            };
+            match groups.iter_mut().find(|(n, _)| dot(*n, normal) > same) {
+                Some((_, slices)) => slices.push(slice),
+                None => groups.push((normal, vec![slice])),
+            }
         };
-        match groups.iter_mut().find(|(n, _)| dot(*n, normal) > same) {
-            Some((_, slices)) => slices.push(slice),
-            None => groups.push((normal, vec![slice])),
-        }
-    };
     for &record in images {
         if !record.frame_positions().is_empty() {
             if let Some(normal) = record
@@ -141,8 +144,8 @@ fn by_orientation<'a>(images: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec<Slice
                 .as_ref()
                 .and_then(unit_normal)
             {
-                for &position in record.frame_positions() {
-                    add(normal, position, record);
+                for (frame, &position) in record.frame_positions().iter().enumerate() {
+                    add(normal, position, record, frame);
                 }
             }
         } else if record.frames() == 1
@@ -151,7 +154,7 @@ fn by_orientation<'a>(images: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec<Slice
                 record.image_orientation.as_ref().and_then(unit_normal),
             )
         {
-            add(normal, position, record);
+            add(normal, position, record, 0);
         }
     }
     groups
@@ -247,20 +250,13 @@ fn split_rows<'a>(normal: [f64; 3], positions: Vec<Vec<Slice<'a>>>) -> Vec<Stack
 }
 
 /// The series' stacks: by orientation, then by row; numbered in the scanner's order (by their first image
-/// number), as a viewer shows them.
+/// number and frame), as a viewer shows them.
 pub(super) fn stacks<'a>(images: &[&'a InstanceRecord]) -> Vec<Stack<'a>> {
     let mut stacks: Vec<Stack<'a>> = by_orientation(images)
         .into_iter()
         .flat_map(|(normal, slices)| split_rows(normal, distinct_positions(slices)))
         .collect();
-    stacks.sort_by_key(|s| {
-        s.positions
-            .iter()
-            .flatten()
-            .filter_map(|slice| slice.record.instance_number)
-            .min()
-            .unwrap_or(i64::MAX)
-    });
+    stacks.sort_by_key(|s| s.positions.iter().flatten().map(|slice| slice.order).min());
     stacks
 }
 
