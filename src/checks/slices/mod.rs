@@ -1640,4 +1640,57 @@ mod tests {
             fails[0].message
         );
     }
+
+    #[test]
+    fn stacks_side_by_side_over_the_same_range_are_judged_apart() {
+        // Whole-spine sagittal: three stations at the same left-right positions, 400 mm apart head to foot, with
+        // 15, 13 and 15 slices.
+        let station = |count: usize, offset: f64, first: i64| {
+            let mut records = stack(count, 4.0, SAGITTAL, [0.0; 3]);
+            for (i, record) in records.iter_mut().enumerate() {
+                if let Some(p) = record.image_position.as_mut() {
+                    p[2] -= offset;
+                    // Centred on the same left-right range as the 15-slice stations.
+                    p[0] += 2.0 * (15 - count) as f64;
+                }
+                record.instance_number = Some(first + i as i64);
+                record.sop_instance_uid = format!("1.2.3.4.{}", first + i as i64);
+            }
+            records
+        };
+        let mut records = station(15, 0.0, 1);
+        records.extend(station(13, 400.0, 16));
+        records.extend(station(15, 800.0, 29));
+        assert_eq!(assess(&records).findings, vec![]);
+        // A slice lost from the middle station fails, naming the station's group.
+        records.remove(15 + 6);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("in slice group 2 of 3, about 1 slice missing"),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn gantry_tilt_with_fine_steps_is_one_stack() {
+        // 1.25 mm table steps under a 20° tilt: the in-plane origin drifts 0.43 mm a slice, never a new row.
+        let tilt = 20f64.to_radians();
+        let orientation = [1.0, 0.0, 0.0, 0.0, tilt.cos(), tilt.sin()];
+        let records: Vec<InstanceRecord> = (0..120)
+            .map(|i| image(i + 1, [-250.0, -180.0, -(i as f64) * 1.25], orientation))
+            .collect();
+        assert_eq!(stacks::stacks(&records.iter().collect::<Vec<_>>()).len(), 1);
+        assert_eq!(assess(&records).findings, vec![]);
+        for at in [3, 50, 97] {
+            let mut lost = records.clone();
+            lost.remove(at);
+            renumber(&mut lost);
+            assert_eq!(with(&assess(&lost), Severity::Fail).len(), 1, "slice {at}");
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! Geometry: a series' slices split into stacks, and each stack judged for gaps along its own normal.
 //!
 //! A series may hold several stacks: angled slice groups (lumbar spine: one small stack per disc level), a
-//! three-plane scout, radial reformats, blocks at two body regions. Slices are grouped by orientation first, then
-//! split where the stack stops being one straight row of slices: where the in-plane origin jumps (two groups at
-//! the same angle but placed apart) or the step along the normal is far larger than any gap of lost files. Gaps
+//! three-plane scout, radial reformats, blocks at two body regions, whole-spine stations. Slices are grouped by
+//! orientation first, then by in-plane origin where that forms rows, then split where the stack stops being one
+//! straight row of slices: where the in-plane origin jumps (two groups at the same angle but placed apart; with
+//! gantry tilt, beyond the tilt's own drift) or the step along the normal is far larger than any gap of lost
+//! files. Gaps
 //! are judged within a stack only; two stacks offset or angled against each other are not a gap.
 
 use std::collections::BTreeMap;
@@ -207,17 +209,12 @@ fn split_rows<'a>(normal: [f64; 3], positions: Vec<Vec<Slice<'a>>>) -> Vec<Stack
         .windows(2)
         .map(|w| w[1][0].along - w[0][0].along)
         .collect();
-    // The drift of the in-plane origin per mm along the normal, as most steps show it.
-    let mut drift = [0.0; 3];
-    for (axis, value) in drift.iter_mut().enumerate() {
-        let mut rates: Vec<f64> = origins
-            .windows(2)
-            .zip(&steps)
-            .filter(|&(_, &s)| s > 0.0)
-            .map(|(w, &s)| (w[1][axis] - w[0][axis]) / s)
-            .collect();
-        *value = median(&mut rates).unwrap_or(0.0);
-    }
+    let sorted: Vec<(f64, [f64; 3])> = positions
+        .iter()
+        .map(|p| p[0].along)
+        .zip(origins.iter().copied())
+        .collect();
+    let drift = origin_drift(&sorted);
     let usual = median(&mut steps.clone()).unwrap_or(0.0);
     let too_far = usual * (positions.len().max(MAX_GAP_SLICES) as f64 + 1.0);
     let mut stacks = Vec::new();
@@ -249,12 +246,108 @@ fn split_rows<'a>(normal: [f64; 3], positions: Vec<Vec<Slice<'a>>>) -> Vec<Stack
     stacks
 }
 
+/// The drift of the in-plane origin per mm along the normal (zero but for gantry tilt), as most steps between
+/// neighbouring positions show it.
+fn origin_drift(sorted: &[(f64, [f64; 3])]) -> [f64; 3] {
+    let mut drift = [0.0; 3];
+    for (axis, value) in drift.iter_mut().enumerate() {
+        let mut rates: Vec<f64> = sorted
+            .windows(2)
+            .filter(|w| w[1].0 - w[0].0 >= SAME_POSITION_MM)
+            .map(|w| (w[1].1[axis] - w[0].1[axis]) / (w[1].0 - w[0].0))
+            .collect();
+        *value = median(&mut rates).unwrap_or(0.0);
+    }
+    drift
+}
+
+/// True when every slice's in-plane origin lies on one straight line along the normal (one stack, tilted or not):
+/// then rows need not be told apart by origin.
+fn on_one_line(normal: [f64; 3], slices: &[Slice<'_>]) -> bool {
+    let mut sorted: Vec<(f64, [f64; 3])> = slices
+        .iter()
+        .map(|s| (s.along, in_plane(s.position, normal)))
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let drift = origin_drift(&sorted);
+    let mut base = [0.0; 3];
+    for (axis, value) in base.iter_mut().enumerate() {
+        let mut at_zero: Vec<f64> = sorted
+            .iter()
+            .map(|(a, o)| o[axis] - drift[axis] * a)
+            .collect();
+        *value = median(&mut at_zero).unwrap_or(0.0);
+    }
+    sorted.iter().all(|(a, o)| {
+        (0..3)
+            .map(|axis| (o[axis] - drift[axis] * a - base[axis]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+            <= SAME_ROW_MM
+    })
+}
+
+/// Most rows [`rows_by_origin`] tells apart before it gives up (every slice with its own origin: gantry tilt).
+const MAX_ROWS: usize = 256;
+
+/// Slices of one orientation grouped by their in-plane origin, when that explains the series: rows of at least
+/// three positions hold at least half the slices. That separates stacks whose ranges along the normal overlap
+/// (whole-spine stations, two knees, parallel slice groups side by side), which a walk along the normal would
+/// take for one stack zig-zagging. `None` when the origins move with the position (gantry tilt) or scatter.
+fn rows_by_origin<'a>(normal: [f64; 3], slices: &[Slice<'a>]) -> Option<Vec<Vec<Slice<'a>>>> {
+    let mut rows: Vec<([f64; 3], Vec<Slice<'a>>)> = Vec::new();
+    for slice in slices {
+        let origin = in_plane(slice.position, normal);
+        let near = |o: &[f64; 3]| {
+            (0..3)
+                .map(|a| (o[a] - origin[a]).powi(2))
+                .sum::<f64>()
+                .sqrt()
+                <= SAME_ROW_MM
+        };
+        if let Some((_, row)) = rows.iter_mut().find(|(o, _)| near(o)) {
+            row.push(*slice);
+        } else if rows.len() < MAX_ROWS {
+            rows.push((origin, vec![*slice]));
+        } else {
+            return None;
+        }
+    }
+    let positions = |row: &[Slice<'_>]| {
+        let mut along: Vec<f64> = row.iter().map(|s| s.along).collect();
+        along.sort_by(f64::total_cmp);
+        1 + along
+            .windows(2)
+            .filter(|w| w[1] - w[0] >= SAME_POSITION_MM)
+            .count()
+    };
+    let held: usize = rows
+        .iter()
+        .filter(|(_, row)| positions(row) >= 3)
+        .map(|(_, row)| row.len())
+        .sum();
+    (held * 2 >= slices.len()).then(|| rows.into_iter().map(|(_, row)| row).collect())
+}
+
 /// The series' stacks: by orientation, then by row; numbered in the scanner's order (by their first image
 /// number and frame), as a viewer shows them.
 pub(super) fn stacks<'a>(images: &[&'a InstanceRecord]) -> Vec<Stack<'a>> {
     let mut stacks: Vec<Stack<'a>> = by_orientation(images)
         .into_iter()
-        .flat_map(|(normal, slices)| split_rows(normal, distinct_positions(slices)))
+        .flat_map(|(normal, slices)| {
+            let rows = if on_one_line(normal, &slices) {
+                None
+            } else {
+                rows_by_origin(normal, &slices)
+            };
+            match rows {
+                Some(rows) => rows
+                    .into_iter()
+                    .flat_map(|row| split_rows(normal, distinct_positions(row)))
+                    .collect::<Vec<_>>(),
+                None => split_rows(normal, distinct_positions(slices)),
+            }
+        })
         .collect();
     stacks.sort_by_key(|s| s.positions.iter().flatten().map(|slice| slice.order).min());
     stacks
