@@ -1693,4 +1693,36 @@ mod tests {
             assert_eq!(with(&assess(&lost), Severity::Fail).len(), 1, "slice {at}");
         }
     }
+
+    #[test]
+    fn a_coarser_reconstruction_laid_over_a_finer_one_is_not_a_4d_series() {
+        // 1.25 mm slices over 100 positions, and 2.5 mm ones at every other position: half the positions hold
+        // two images. Not a loss.
+        let fine = axial(100, 1.25);
+        let mut coarse = axial(50, 2.5);
+        for (i, record) in coarse.iter_mut().enumerate() {
+            record.instance_number = Some(101 + i as i64);
+            record.sop_instance_uid = format!("1.2.3.4.9.{i}");
+        }
+        let records: Vec<InstanceRecord> = fine.into_iter().chain(coarse).collect();
+        no_fail(&assess(&records));
+    }
+
+    #[test]
+    fn hostile_volume_tags_do_not_panic() {
+        let mut records = four_d(8, 4, |v| crate::read_header::VolumeTags {
+            trigger_time: Some([f32::NAN, f32::INFINITY, f32::MAX, -0.0][v]),
+            b_value: Some([f32::MIN, 1e30, f32::NAN, 0.0][v]),
+            gradient: Some([f32::NAN; 3]),
+            temporal_position: Some([i32::MIN, i32::MAX, 0, -1][v]),
+            echo: None,
+        });
+        for record in records.iter_mut().step_by(5) {
+            record.acquisition_number = Some(i64::MIN);
+        }
+        records.remove(13);
+        let a = assess(&records);
+        assert!(a.missing.len() <= MAX_LISTED);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+    }
 }
