@@ -36,7 +36,7 @@ pub(super) struct Counts<'a> {
 }
 
 /// What tells one image's volume apart from the others at its position.
-#[derive(Debug, Clone, PartialEq, PartialOrd)]
+#[derive(Debug, Clone, PartialEq)]
 struct VolumeKey {
     acquisition: Option<i64>,
     temporal: Option<i32>,
@@ -67,37 +67,37 @@ impl VolumeKey {
         }
     }
 
-    /// Only the attributes that `varying` says differ between the stack's volumes, in words.
-    fn words(&self, varying: &VolumeKey) -> Option<String> {
+    /// The attributes that differ between the stack's volumes (`varying`), in words.
+    fn words(&self, varying: &Varying) -> Option<String> {
         let mut parts = Vec::new();
-        if varying.b_value.is_some()
+        if varying.b_value
             && let Some(b) = self.b_value
         {
             parts.push(format!("b-value {b}"));
         }
-        if varying.gradient.is_some()
+        if varying.gradient
             && let Some(g) = self.gradient
         {
             let c = g.map(|c| format!("{}", c as f64 / 100.0));
             parts.push(format!("direction ({}, {}, {})", c[0], c[1], c[2]));
         }
-        if varying.echo.is_some()
+        if varying.echo
             && let Some(e) = self.echo
         {
             parts.push(format!("echo {e}"));
         }
-        if varying.temporal.is_some()
+        if varying.temporal
             && let Some(t) = self.temporal
         {
             parts.push(format!("time point {t}"));
         }
-        if varying.trigger_ms.is_some()
+        if varying.trigger
             && let Some(t) = self.trigger_ms
         {
             parts.push(format!("phase at {t} ms"));
         }
         if parts.is_empty()
-            && varying.acquisition.is_some()
+            && varying.acquisition
             && let Some(a) = self.acquisition
         {
             parts.push(format!("acquisition {a}"));
@@ -106,19 +106,30 @@ impl VolumeKey {
     }
 }
 
-/// Which attributes differ between the images of the stack (`Some` marks a varying one).
-fn varying(keys: &[VolumeKey]) -> VolumeKey {
-    fn differs<T: PartialEq>(keys: &[VolumeKey], get: impl Fn(&VolumeKey) -> &Option<T>) -> bool {
-        keys.windows(2).any(|w| get(&w[0]) != get(&w[1]))
-    }
-    let mark = |d: bool| d.then_some(());
-    VolumeKey {
-        acquisition: mark(differs(keys, |k| &k.acquisition)).map(|()| 0),
-        temporal: mark(differs(keys, |k| &k.temporal)).map(|()| 0),
-        echo: mark(differs(keys, |k| &k.echo)).map(|()| 0),
-        trigger_ms: mark(differs(keys, |k| &k.trigger_ms)).map(|()| 0),
-        b_value: mark(differs(keys, |k| &k.b_value)).map(|()| 0),
-        gradient: mark(differs(keys, |k| &k.gradient)).map(|()| [0; 3]),
+/// Which attributes differ between the images of a stack: those name a volume.
+#[derive(Debug, Clone, Copy)]
+struct Varying {
+    acquisition: bool,
+    temporal: bool,
+    echo: bool,
+    trigger: bool,
+    b_value: bool,
+    gradient: bool,
+}
+
+impl Varying {
+    fn of(keys: &[VolumeKey]) -> Self {
+        fn differs<T: PartialEq>(keys: &[VolumeKey], get: impl Fn(&VolumeKey) -> &T) -> bool {
+            keys.windows(2).any(|w| get(&w[0]) != get(&w[1]))
+        }
+        Self {
+            acquisition: differs(keys, |k| &k.acquisition),
+            temporal: differs(keys, |k| &k.temporal),
+            echo: differs(keys, |k| &k.echo),
+            trigger: differs(keys, |k| &k.trigger_ms),
+            b_value: differs(keys, |k| &k.b_value),
+            gradient: differs(keys, |k| &k.gradient),
+        }
     }
 }
 
@@ -167,7 +178,7 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
         .map(|p| p.iter().map(|s| VolumeKey::of(s.record)).collect())
         .collect();
     let all: Vec<VolumeKey> = keys.iter().flatten().cloned().collect();
-    let varying = varying(&all);
+    let varying = Varying::of(&all);
     // The volumes every complete position holds.
     let full: Vec<&Vec<VolumeKey>> = keys
         .iter()
@@ -213,6 +224,8 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
             (None, words) => words,
         }
     };
+    let latest_trigger = expected.iter().filter_map(|e| e.trigger_ms).max();
+    let latest_time = expected.iter().filter_map(|e| e.temporal).max();
     // Short positions running from either end of the stack: a shorter range, unless one alone lacks a volume.
     let leading = counts.iter().take_while(|&&c| c < usual).count();
     let trailing = counts.iter().rev().take_while(|&&c| c < usual).count();
@@ -220,14 +233,8 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
         let absent: Vec<&&VolumeKey> = expected.iter().filter(|k| !keys[i].contains(k)).collect();
         let last_phase = !absent.is_empty()
             && absent.iter().all(|k| {
-                let latest_trigger = expected.iter().filter_map(|e| e.trigger_ms).max();
-                let latest_time = expected.iter().filter_map(|e| e.temporal).max();
-                (varying.trigger_ms.is_some()
-                    && k.trigger_ms.is_some()
-                    && k.trigger_ms == latest_trigger)
-                    || (varying.temporal.is_some()
-                        && k.temporal.is_some()
-                        && k.temporal == latest_time)
+                (varying.trigger && k.trigger_ms.is_some() && k.trigger_ms == latest_trigger)
+                    || (varying.temporal && k.temporal.is_some() && k.temporal == latest_time)
             });
         let volumes: Vec<String> = absent
             .iter()
