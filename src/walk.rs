@@ -65,13 +65,15 @@ pub enum WalkError {
 }
 
 /// Folders an operating system keeps on removable media (macOS Spotlight, Trash and event logs; Windows restore
-/// points and recycle bin): whatever they hold is the system's, not the disc's content.
-const SYSTEM_FOLDERS: [&str; 5] = [
+/// points and recycle bin) or in the archives it makes (macOS' `__MACOSX` resource forks in a `.zip`): whatever
+/// they hold is the system's, not the disc's content.
+const SYSTEM_FOLDERS: [&str; 6] = [
     ".Spotlight-V100",
     ".Trashes",
     ".fseventsd",
     "System Volume Information",
     "$RECYCLE.BIN",
+    "__MACOSX",
 ];
 
 /// Files an operating system leaves beside the user's files (Finder and Explorer view settings, thumbnails).
@@ -245,6 +247,7 @@ mod tests {
             ".fseventsd/fseventsd-uuid",
             "System Volume Information/IndexerVolumeGuid",
             "$RECYCLE.BIN/S-1-5-21/$I0ABC.dcm",
+            "__MACOSX/DICOM/IM000001",
         ] {
             assert!(is_system_metadata(Path::new(path)), "{path}");
         }

@@ -400,3 +400,42 @@ fn the_sample_disc_opened_on_a_mac_and_a_windows_pc_still_passes() {
     assert_eq!(findings(&report, "integrity"), Vec::<&Value>::new());
     assert_eq!(report["counts"]["unreadable_files"], 0);
 }
+
+#[test]
+fn a_zip_made_on_a_mac_with_its_resource_forks_passes() {
+    use std::io::Write;
+    let (dir, written) = disc(&dicomcheck::fixture::sample_disc());
+    let zip_path = dir.path().join("study.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for relative in written.all_files() {
+        let name = relative.to_str().unwrap().replace('\\', "/");
+        zip.start_file(name.as_str(), options).unwrap();
+        zip.write_all(&std::fs::read(dir.path().join(&relative)).unwrap())
+            .unwrap();
+        // macOS' Archive Utility adds an AppleDouble companion for every file.
+        let parent = relative
+            .parent()
+            .map(|p| p.to_str().unwrap().replace('\\', "/"));
+        let file = relative.file_name().unwrap().to_str().unwrap();
+        let fork = match parent.as_deref() {
+            Some("") | None => format!("__MACOSX/._{file}"),
+            Some(parent) => format!("__MACOSX/{parent}/._{file}"),
+        };
+        zip.start_file(fork.as_str(), options).unwrap();
+        zip.write_all(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+            .unwrap();
+    }
+    zip.finish().unwrap();
+    let (code, report) = check_json(&zip_path, &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "{}", problems(&report));
+    assert_eq!(findings(&report, "integrity"), Vec::<&Value>::new());
+    // The viewer's three files, and one resource fork per file: other files, none of them broken images.
+    assert_eq!(
+        report["counts"]["non_dicom_files"].as_u64(),
+        Some(3 + written.all_files().len() as u64),
+        "{}",
+        report["counts"]
+    );
+    assert_eq!(report["counts"]["unreadable_files"], 0);
+}
