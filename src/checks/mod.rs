@@ -16,6 +16,7 @@ use std::path::Path;
 use crate::catalog::Catalog;
 pub use crate::finding::{CheckId, Finding, Severity};
 use crate::names::PassportName;
+use crate::read_header::NotDicom;
 use crate::scan::Scan;
 use date::{DateRange, StudyDate};
 use name::NameOutcome;
@@ -69,7 +70,9 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     let broken_image_files = scan
         .other_files
         .iter()
-        .filter(|f| integrity::should_be_dicom(&f.path, &listed))
+        .filter(|f| {
+            f.reason != NotDicom::SystemFile && integrity::should_be_dicom(&f.path, &listed)
+        })
         .count();
 
     let mut study_labels = HashMap::new();

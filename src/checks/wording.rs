@@ -1005,6 +1005,81 @@ pub(crate) fn gaps(
     burn_series_complete(message, label, zh)
 }
 
+/// `slice group 2 of 5`: one of several stacks in a series (angled groups, separate blocks).
+pub(crate) fn slice_group(index: usize, of: usize) -> String {
+    format!("slice group {index} of {of}")
+}
+
+/// A problem placed in its slice group, when the series has several.
+pub(crate) fn in_group(group: Option<&str>, problem: String) -> String {
+    match group {
+        Some(group) => format!("in {group}, {problem}"),
+        None => problem,
+    }
+}
+
+/// A position of a series whose positions repeat holds `missing` images fewer than the others (`per_position`):
+/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one of
+/// volume 5 of 65 (b-value 1000, direction (0.71, 0.71, 0))`.
+pub(crate) fn short_position(
+    missing: usize,
+    axis: &str,
+    at: &str,
+    index: usize,
+    positions: usize,
+    per_position: usize,
+    volumes: &[String],
+) -> String {
+    let images = if missing == 1 { "image" } else { "images" };
+    let mut text = format!(
+        "{missing} {images} missing at {axis} = {at} (slice position {index} of {positions}, where the others \
+         hold {per_position} images each)"
+    );
+    match volumes {
+        [] => {}
+        [one] => text.push_str(&format!(": the one of {one}")),
+        many => {
+            let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
+            text.push_str(&format!(": those of {}", shown.join("; ")));
+            if many.len() > 3 {
+                text.push_str(&format!(" and {} more", many.len() - 3));
+            }
+        }
+    }
+    text
+}
+
+/// Whole volumes of a mosaic series (each file one volume) are missing: image numbers `numbers`, `n` in all.
+pub(crate) fn mosaic_volumes_missing(label: &str, zh: &str, numbers: &str, n: u64) -> Texts {
+    let what = if n == 1 {
+        format!("image {numbers} is missing")
+    } else {
+        format!("images {numbers} are missing")
+    };
+    burn_series_complete(
+        format!(
+            "{} is incomplete: {what}. Each image of this series is a whole volume (a mosaic of all its slices), \
+             and the volume numbers skip there too.",
+            capitalized(label)
+        ),
+        label,
+        zh,
+    )
+}
+
+/// The positions of a series that repeats them hold uneven numbers of images, in a way lost files do not explain.
+pub(crate) fn uneven_repeats(label: &str, zh: &str) -> Texts {
+    ask_if_complete(
+        format!(
+            "{}: its slice positions hold uneven numbers of images (several volumes that do not all cover the \
+             same range), so missing images cannot be ruled out.",
+            capitalized(label)
+        ),
+        label,
+        format!("请确认{zh}是否完整（各层面的影像数量不一致）。"),
+    )
+}
+
 /// The series' slice spacing is irregular.
 pub(crate) fn irregular_spacing(label: &str, zh: &str) -> Texts {
     ask_if_complete(
@@ -1142,6 +1217,19 @@ mod tests {
             frame_positions_differ(l, z, 1, 2),
             gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
             irregular_spacing(l, z),
+            uneven_repeats(l, z),
+            mosaic_volumes_missing(l, z, "#2", 1),
+            gaps(
+                l,
+                z,
+                &[in_group(
+                    Some(&slice_group(2, 3)),
+                    short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                )],
+                1,
+                1,
+                None,
+            ),
             odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
             unknown_encoding(2, &["1.2.3", "1.2.4"]),
             unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
@@ -1217,6 +1305,18 @@ mod tests {
             .contains("2 studies on the disc have no date")
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
+        assert!(
+            short_position(2, "z", "1.0", 1, 3, 4, &[]).starts_with("2 images missing at z = 1.0")
+        );
+        assert!(
+            short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
+                .ends_with(": those of echo 2; echo 3")
+        );
+        assert!(
+            mosaic_volumes_missing("series 1", "序列1", "#2, #3", 2)
+                .message
+                .contains("images #2, #3 are missing")
+        );
     }
 
     #[test]
