@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
+use crate::charset::printable;
 use crate::media_order::MediaMode;
 use crate::report::human::{Detail, HumanOptions, StaffNote};
 
@@ -98,7 +99,12 @@ pub struct Args {
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
-pub fn run(args: Args) -> i32 {
+pub fn run(mut args: Args) -> i32 {
+    if !args.verify_copy {
+        for path in &mut args.paths {
+            *path = crate::scan::media_root(path);
+        }
+    }
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json),
@@ -111,7 +117,7 @@ pub fn run(args: Args) -> i32 {
     let options = match crate::CheckOptions::from_args(&args) {
         Ok(options) => options,
         Err(err) => {
-            eprintln!("dicomcheck: {err}");
+            eprintln!("dicomcheck: {}", printable(&err.to_string()));
             return EXIT_ERROR;
         }
     };
@@ -124,7 +130,7 @@ pub fn run(args: Args) -> i32 {
         return match crate::batch::entries(&args) {
             Ok(entries) => crate::batch::run(&entries, &options, &output),
             Err(err) => {
-                eprintln!("dicomcheck: {err}");
+                eprintln!("dicomcheck: {}", printable(&err.to_string()));
                 EXIT_ERROR
             }
         };
@@ -136,7 +142,7 @@ pub fn run(args: Args) -> i32 {
     if let Some(dest) = &args.copy_to
         && let Err(err) = crate::copy::check_destination(path, dest)
     {
-        eprintln!("dicomcheck: {err}");
+        eprintln!("dicomcheck: {}", printable(&err.to_string()));
         return EXIT_ERROR;
     }
     run_one(
@@ -192,13 +198,13 @@ fn run_one(
     if let Some(page) = page
         && let Err(err) = crate::report::html::check_destination(path, page)
     {
-        eprintln!("dicomcheck: {err}");
+        eprintln!("dicomcheck: {}", printable(&err.to_string()));
         return EXIT_ERROR;
     }
     let report = match crate::check(path, options) {
         Ok(report) => report,
         Err(err) => {
-            eprintln!("dicomcheck: {err}");
+            eprintln!("dicomcheck: {}", printable(&err.to_string()));
             return EXIT_ERROR;
         }
     };
@@ -218,15 +224,24 @@ fn run_one(
     }
     if let Some(page) = page {
         let html = crate::report::html::render(&report, output.human.staff_note);
-        if let Err(err) = std::fs::write(page, html) {
-            eprintln!("dicomcheck: cannot write {}: {err}", page.display());
+        let guard = crate::write_guard::WriteGuard::for_media(path);
+        if let Err(err) = crate::write_guard::write_replacing(&guard, page, html.as_bytes()) {
+            eprintln!(
+                "dicomcheck: cannot write {}: {}",
+                printable(&page.to_string_lossy()),
+                printable(&err.to_string())
+            );
             return EXIT_ERROR;
         }
     }
     if let Some(dest) = copy
         && let Err(err) = copy_to(path, dest, &report, output.human)
     {
-        eprintln!("dicomcheck: copy to {}: {err}", dest.display());
+        eprintln!(
+            "dicomcheck: copy to {}: {}",
+            printable(&dest.to_string_lossy()),
+            printable(&err.to_string())
+        );
         return EXIT_ERROR;
     }
     exit_code(&report)
@@ -257,24 +272,20 @@ fn copy_to(
             ..human
         },
     );
-    crate::copy::write_reports(dest, &json, &text)?;
+    crate::copy::write_reports(source, dest, &json, &text)?;
+    let dest = printable(&dest.to_string_lossy());
     eprintln!(
-        "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
-         check it later with: dicomcheck --verify-copy {}",
-        dest.display(),
-        summary.files,
-        summary.bytes,
-        summary.copied,
-        summary.already_there,
-        dest.display()
+        "Copied to {dest}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
+         check it later with: dicomcheck --verify-copy {dest}",
+        summary.files, summary.bytes, summary.copied, summary.already_there,
     );
     if !summary.not_copied.is_empty() {
         eprintln!(
-            "Not copied (links, special files or refused archive entries): {}",
+            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses): {}",
             summary
                 .not_copied
                 .iter()
-                .map(|p| p.display().to_string())
+                .map(|p| printable(&p.to_string_lossy()))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -287,34 +298,35 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
     let verification = match crate::copy::verify_copy(copy) {
         Ok(v) => v,
         Err(err) => {
-            eprintln!("dicomcheck: {err}");
+            eprintln!("dicomcheck: {}", printable(&err.to_string()));
             return EXIT_ERROR;
         }
     };
     let ok = verification.ok();
+    let clean = |names: &[String]| names.iter().map(|n| printable(n)).collect::<Vec<_>>();
     let text = if json {
         let value = serde_json::json!({
             "tool": "dicomcheck",
             "version": env!("CARGO_PKG_VERSION"),
-            "copy": copy.to_string_lossy(),
+            "copy": printable(&copy.to_string_lossy()),
             "verdict": if ok { "pass" } else { "fail" },
             "verified": verification.verified,
-            "missing": verification.missing,
-            "changed": verification.changed,
+            "missing": clean(&verification.missing),
+            "changed": clean(&verification.changed),
             "bad_lines": verification.bad_lines,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
     } else {
         let mut text = format!(
             "Copy in {}: {} files match {} (SHA-256).\n",
-            copy.display(),
+            printable(&copy.to_string_lossy()),
             verification.verified,
             crate::copy::MANIFEST
         );
-        for name in &verification.missing {
+        for name in clean(&verification.missing) {
             text += &format!("  missing or unreadable: {name}\n");
         }
-        for name in &verification.changed {
+        for name in clean(&verification.changed) {
             text += &format!("  changed since the copy was made: {name}\n");
         }
         if verification.bad_lines > 0 {

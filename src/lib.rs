@@ -4,7 +4,8 @@
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`report`]. [`cli`] is the command line, [`batch`] checks many discs, [`copy`] makes and
-//! verifies a copy; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
+//! verifies a copy, [`write_guard`] keeps every write off the media; [`fixture`] writes synthetic discs for the
+//! tests, the benchmark and the sample disc.
 
 pub mod archive;
 pub mod batch;
@@ -22,6 +23,7 @@ pub mod read_header;
 pub mod report;
 pub mod scan;
 pub mod walk;
+pub mod write_guard;
 
 use std::path::Path;
 

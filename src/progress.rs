@@ -52,7 +52,7 @@ impl Progress {
                             format!(
                                 "waiting {} s for {} (the disc may be scratched)",
                                 waited.as_secs(),
-                                path.display()
+                                crate::charset::printable(&path.to_string_lossy())
                             )
                         }
                         None => String::new(),

@@ -3,6 +3,7 @@
 //! The reader stops at Pixel Data without reading it, checks every declared length against the bytes left in
 //! the file, bounds sequence nesting, and keeps text as raw bytes that [`crate::charset`] decodes.
 
+mod budget;
 pub(crate) mod scan;
 
 use std::io::{Read, Seek};
@@ -14,6 +15,7 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
+pub use budget::InflateBudget;
 use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
 
 /// What reading one file's header gave.
@@ -211,6 +213,19 @@ pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
             detail: e.to_string(),
         }),
     }
+}
+
+/// [`read_header`] of an open media file or archive member, drawing every inflated byte from the scan's `budget`.
+pub fn read_header_budgeted<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    budget: Arc<InflateBudget>,
+) -> HeaderOutcome {
+    read_source(
+        Source::new(Box::new(source), size).with_budget(budget),
+        relative,
+    )
 }
 
 /// [`read_header`] over any seekable byte source positioned at its start and holding `size` bytes: the seam

@@ -7,9 +7,9 @@
 //! Data. A deflated data set is inflated through a bounded, forward-only reader ([`Source::data_set_syntax`]).
 
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use dicom_core::Tag;
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
@@ -26,7 +26,7 @@ use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode, Statefu
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use flate2::read::DeflateDecoder;
 
-use super::{DefectKind, FileDefect};
+use super::{DefectKind, FileDefect, InflateBudget};
 
 /// Read buffer size: one read covers a usual header, a second one a long vendor header.
 const BUF_CAPACITY: usize = 8 * 1024;
@@ -96,6 +96,8 @@ pub(crate) struct Source {
     skipped: u64,
     /// For a deflated data set: how its compressed stream ended, found while measuring it.
     inflated: Option<Inflation>,
+    /// The scan's inflation budget; without one, only [`MAX_INFLATED`] bounds a deflated data set.
+    budget: Option<Arc<InflateBudget>>,
 }
 
 /// How the compressed stream of a deflated data set ended.
@@ -111,10 +113,10 @@ struct Inflation {
 }
 
 impl Source {
-    /// Opens `path` read-only and takes its size from the open handle.
+    /// Opens `path` read-only (a regular file only, no link followed, never blocking) and takes its size from the
+    /// open handle.
     pub(crate) fn open(path: &Path) -> io::Result<Self> {
-        let file = File::open(path)?;
-        let size = file.metadata()?.len();
+        let (file, size) = crate::walk::open_media_file(path)?;
         Ok(Self::new(Box::new(file), size))
     }
 
@@ -126,7 +128,14 @@ impl Source {
             pos: Cell::new(0),
             skipped: 0,
             inflated: None,
+            budget: None,
         }
+    }
+
+    /// Draws every inflated byte from `budget`.
+    pub(crate) fn with_budget(mut self, budget: Arc<InflateBudget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// File size in bytes; for a deflated data set, once inflated, the offset where the inflated data ends.
@@ -397,6 +406,13 @@ impl Source {
             match decoder.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => {
+                    if self.budget.as_ref().is_some_and(|b| !b.take(n as u64)) {
+                        inflation.defect = Some(defect(
+                            DefectKind::Malformed,
+                            format!("{} (after {total} inflated bytes)", InflateBudget::spent()),
+                        ));
+                        break;
+                    }
                     total += n as u64;
                     if total > MAX_INFLATED {
                         total = MAX_INFLATED;
