@@ -81,7 +81,7 @@ pub fn create_new(path: &Path) -> io::Result<File> {
 /// place: a link at `path` is replaced, never followed, and a cut write never looks complete.
 pub fn write_replacing(guard: &WriteGuard, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let target = guard.resolve(path)?;
-    let (partial, mut file) = create_partial(&target, |p| create_new(p))?;
+    let (partial, mut file) = create_partial(&target, create_new)?;
     let result = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
@@ -132,7 +132,10 @@ mod tests {
         let guard = WriteGuard::for_media(&media);
         let page = out.join("report.html");
         std::os::unix::fs::symlink(media.join("planted.html"), &page).unwrap();
-        assert!(create_new(&page).is_err(), "a dangling link is not followed");
+        assert!(
+            create_new(&page).is_err(),
+            "a dangling link is not followed"
+        );
         write_replacing(&guard, &page, b"report").unwrap();
         assert!(!media.join("planted.html").exists());
         assert_eq!(fs::read(&page).unwrap(), b"report");

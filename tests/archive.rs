@@ -419,3 +419,52 @@ fn a_link_to_a_zip_given_as_the_root_is_read_as_the_zip() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["counts"]["dicom_files"], 51);
 }
+
+/// Lists an archive held in memory through the read-at seam and reads its members the way the fuzz targets do
+/// (`fuzz/fuzz_targets/iso9660.rs` and `zip.rs`), with the same invariants.
+fn exercise(bytes: &[u8], kind: dicomcheck::archive::Kind) -> usize {
+    use dicomcheck::archive::{Archive, Kind};
+    use std::io::Read;
+    let name = Path::new("media");
+    let size = bytes.len() as u64;
+    let (archive, walk) =
+        Archive::from_source(std::sync::Arc::new(bytes.to_vec()), size, kind, name, name);
+    assert!(walk.skipped.len() <= 1001, "skipped entries are capped");
+    if kind == Kind::Iso {
+        let listed: u64 = walk.files.iter().map(|f| f.size).sum();
+        assert!(
+            listed <= size,
+            "{listed} bytes listed in a {size}-byte image"
+        );
+        for file in &walk.files {
+            let (mut reader, member_size) = archive.open_member(&file.relative).unwrap();
+            let mut all = Vec::new();
+            reader.read_to_end(&mut all).unwrap();
+            assert_eq!(all.len() as u64, member_size);
+        }
+    }
+    for file in walk.files.iter().take(4) {
+        let _ = archive.read_header(&file.relative);
+    }
+    walk.files.len()
+}
+
+#[test]
+fn the_fuzz_seed_corpora_replay_without_a_panic() {
+    use dicomcheck::archive::Kind;
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for (target, kind) in [("iso9660", Kind::Iso), ("zip", Kind::Zip)] {
+        let mut replayed = 0;
+        for entry in fs::read_dir(seeds.join(target)).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = fs::read(&path).unwrap();
+            let files = exercise(&bytes, kind);
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("seed-") {
+                assert_eq!(files, 3, "{name}: the seed disc's three files");
+            }
+            replayed += 1;
+        }
+        assert!(replayed >= 2, "{target}: {replayed} inputs");
+    }
+}

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use super::reader::{ReadAt, read_full_at};
 use super::{Entry, Listing, safe_relative};
-use crate::walk::{SkipReason, Skipped};
+use crate::walk::SkipReason;
 
 /// Size of an ISO 9660 sector; the volume descriptors start at sector 16.
 pub(super) const SECTOR: u64 = 2048;
@@ -178,7 +178,9 @@ impl Lister<'_> {
                 ));
             }
             Place::OutsideVolume => {
-                return Err(refusal("a folder outside the disc image's volume: not read"));
+                return Err(refusal(
+                    "a folder outside the disc image's volume: not read",
+                ));
             }
         };
         let mut data = vec![0u8; usize::try_from(extent.length).unwrap_or(0)];
@@ -363,7 +365,10 @@ impl Lister<'_> {
         shared.sort_unstable_by_key(|(index, _)| *index);
         let mut shared = shared.into_iter().peekable();
         let mut kept = Vec::with_capacity(entries.len());
-        for (i, entry) in std::mem::take(&mut self.listing.entries).into_iter().enumerate() {
+        for (i, entry) in std::mem::take(&mut self.listing.entries)
+            .into_iter()
+            .enumerate()
+        {
             match shared.next_if(|(index, _)| *index == i) {
                 Some((_, owner)) => self.skip(
                     entry.relative,
@@ -389,7 +394,7 @@ impl Lister<'_> {
     }
 
     fn skip(&mut self, relative: PathBuf, reason: SkipReason) {
-        self.listing.skipped.push(Skipped { relative, reason });
+        self.listing.skip(relative, reason);
     }
 }
 

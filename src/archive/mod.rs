@@ -90,6 +90,19 @@ pub(crate) struct Listing {
     pub skipped: Vec<Skipped>,
     /// Damage to the archive as a whole (cut short, limits reached), reported under the archive's name.
     pub damage: Vec<SkipReason>,
+    /// Members not read beyond [`MAX_NAMED_SKIPS`], counted instead of named.
+    pub unnamed_skips: usize,
+}
+
+impl Listing {
+    /// Records a member not read: named while fewer than [`MAX_NAMED_SKIPS`] are, counted after.
+    pub fn skip(&mut self, relative: PathBuf, reason: SkipReason) {
+        if self.skipped.len() < MAX_NAMED_SKIPS {
+            self.skipped.push(Skipped { relative, reason });
+        } else {
+            self.unnamed_skips += 1;
+        }
+    }
 }
 
 /// Opens the archive file the user named (a link they named is followed) without blocking, and only when it is
@@ -154,6 +167,7 @@ impl Archive {
             mut entries,
             mut skipped,
             damage,
+            unnamed_skips,
         } = listed.unwrap_or_else(|reason| Listing {
             damage: vec![SkipReason::Archive(reason)],
             ..Listing::default()
@@ -176,8 +190,8 @@ impl Archive {
                 unique.push(entry);
             }
         }
-        if skipped.len() > MAX_NAMED_SKIPS {
-            let more = skipped.len() - MAX_NAMED_SKIPS;
+        let more = skipped.len().saturating_sub(MAX_NAMED_SKIPS) + unnamed_skips;
+        if more > 0 {
             skipped.truncate(MAX_NAMED_SKIPS);
             skipped.push(Skipped {
                 relative: name.to_path_buf(),

@@ -31,7 +31,9 @@ impl ReadAt for File {
 
 impl ReadAt for Vec<u8> {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.len());
         let src = self.get(start..).unwrap_or_default();
         let n = src.len().min(buf.len());
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {
@@ -286,7 +288,11 @@ mod tests {
         let len = compressed.len() as u64;
         let file = file_with(&compressed);
         let budget = Arc::new(InflateBudget::new(1_500_000));
-        let mut first = Inflating::new(RangeReader::new(file.clone(), 0, len), 1 << 20, budget.clone());
+        let mut first = Inflating::new(
+            RangeReader::new(file.clone(), 0, len),
+            1 << 20,
+            budget.clone(),
+        );
         assert_eq!(io::copy(&mut first, &mut io::sink()).unwrap(), 1 << 20);
         let mut second = Inflating::new(RangeReader::new(file, 0, len), 1 << 20, budget);
         let err = io::copy(&mut second, &mut io::sink()).unwrap_err();

@@ -157,7 +157,7 @@ pub(super) fn list(file: &Arc<dyn ReadAt>, size: u64) -> Result<Listing, String>
     Ok(Listing {
         entries,
         skipped,
-        damage: Vec::new(),
+        ..Listing::default()
     })
 }
 

@@ -226,7 +226,9 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
             wording::archive_incomplete(lost)
                 .finding(CheckId::Integrity, Severity::Fail)
                 .paths(incomplete.iter().map(|s| match &s.reason {
-                    SkipReason::Incomplete(detail) => format!("{} ({detail})", display(&s.relative)),
+                    SkipReason::Incomplete(detail) => {
+                        format!("{} ({detail})", display(&s.relative))
+                    }
                     _ => display(&s.relative),
                 })),
         );

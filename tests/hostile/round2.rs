@@ -61,7 +61,11 @@ fn findings_saying<'a>(report: &'a Value, words: &str) -> Vec<&'a Value> {
 fn paths_of(finding: &Value) -> Vec<String> {
     finding["paths"]
         .as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -76,7 +80,11 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if meta.is_dir() {
                 stack.push(path);
             } else {
-                let bytes = if meta.is_file() { fs::read(&path).expect("read") } else { Vec::new() };
+                let bytes = if meta.is_file() {
+                    fs::read(&path).expect("read")
+                } else {
+                    Vec::new()
+                };
                 out.push((path.strip_prefix(dir).expect("inside").to_path_buf(), bytes));
             }
         }
@@ -113,12 +121,20 @@ fn dir_record(name: &[u8], block: u32, length: u32, flags: u8) -> Vec<u8> {
 
 /// An image whose primary volume descriptor declares `volume_blocks`, with a root folder at [`ROOT_BLOCK`]
 /// holding `records` (after `.` and `..`) over `root_blocks` blocks, and `data` written at its blocks.
-fn iso(volume_blocks: u32, root_blocks: u32, records: &[Vec<u8>], data: &[(u32, &[u8])]) -> Vec<u8> {
+fn iso(
+    volume_blocks: u32,
+    root_blocks: u32,
+    records: &[Vec<u8>],
+    data: &[(u32, &[u8])],
+) -> Vec<u8> {
     let root_len = root_blocks * SECTOR as u32;
     let mut folder = Vec::new();
-    for record in [dir_record(&[0], ROOT_BLOCK, root_len, 2), dir_record(&[1], ROOT_BLOCK, root_len, 2)]
-        .iter()
-        .chain(records)
+    for record in [
+        dir_record(&[0], ROOT_BLOCK, root_len, 2),
+        dir_record(&[1], ROOT_BLOCK, root_len, 2),
+    ]
+    .iter()
+    .chain(records)
     {
         let room = SECTOR - folder.len() % SECTOR;
         if record.len() > room {
@@ -126,7 +142,10 @@ fn iso(volume_blocks: u32, root_blocks: u32, records: &[Vec<u8>], data: &[(u32, 
         }
         folder.extend_from_slice(record);
     }
-    assert!(folder.len() <= root_len as usize, "root folder overflows its blocks");
+    assert!(
+        folder.len() <= root_len as usize,
+        "root folder overflows its blocks"
+    );
     let mut image = vec![0u8; (ROOT_BLOCK as usize + root_blocks as usize) * SECTOR];
     let pvd = &mut image[16 * SECTOR..17 * SECTOR];
     pvd[0] = 1;
@@ -187,13 +206,23 @@ fn a_disc_image_cut_short_fails_once_as_incomplete_and_its_copy_holds_only_whole
         let cut_path = tmp.path().join(format!("cut{percent}.iso"));
         fs::write(&cut_path, &full[..full.len() * percent / 100]).expect("write");
         let (code, report, _) = check(&cut_path);
-        assert_eq!((code, report["verdict"].as_str()), (1, Some("fail")), "cut at {percent}%");
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("fail")),
+            "cut at {percent}%"
+        );
         let incomplete = findings_saying(&report, "incomplete: it was cut short");
-        assert_eq!(incomplete.len(), 1, "one incomplete finding at {percent}%: {report:#}");
+        assert_eq!(
+            incomplete.len(),
+            1,
+            "one incomplete finding at {percent}%: {report:#}"
+        );
         assert_eq!(incomplete[0]["severity"], "fail");
         let named = paths_of(incomplete[0]);
         assert!(
-            named.iter().any(|p| p.starts_with(&format!("cut{percent}.iso ("))),
+            named
+                .iter()
+                .any(|p| p.starts_with(&format!("cut{percent}.iso ("))),
             "the image itself is named: {named:?}"
         );
         for wrong in ["not DICOM images at all", "empty (zero bytes)"] {
@@ -223,10 +252,20 @@ fn a_disc_image_cut_short_fails_once_as_incomplete_and_its_copy_holds_only_whole
         assert!(!copied.is_empty() || percent <= 40);
         for (relative, bytes) in &copied {
             let original = fs::read(sample_disc_dir().join(relative)).expect("original");
-            assert_eq!(bytes, &original, "{} is not whole in the copy", relative.display());
+            assert_eq!(
+                bytes,
+                &original,
+                "{} is not whole in the copy",
+                relative.display()
+            );
         }
         let (code, verify) = capped(&["--verify-copy".as_ref(), copy.as_os_str()]);
-        assert_eq!(code, if copied.is_empty() { 1 } else { 0 }, "{:?}", String::from_utf8_lossy(&verify.stdout));
+        assert_eq!(
+            code,
+            if copied.is_empty() { 1 } else { 0 },
+            "{:?}",
+            String::from_utf8_lossy(&verify.stdout)
+        );
     }
 }
 
@@ -249,14 +288,19 @@ fn a_record_claiming_4_gb_in_a_10_kb_image_fails() {
     assert_eq!(report["verdict"], "fail");
     let all: Vec<String> = findings(&report).iter().flat_map(paths_of).collect();
     assert!(
-        all.iter().any(|p| p.starts_with("IM000001 (") && p.contains("outside the disc image's volume")),
+        all.iter()
+            .any(|p| p.starts_with("IM000001 (") && p.contains("outside the disc image's volume")),
         "{all:?}"
     );
     assert!(
-        all.iter().any(|p| p.starts_with("IM000002 (") && p.contains("not all in the image")),
+        all.iter()
+            .any(|p| p.starts_with("IM000002 (") && p.contains("not all in the image")),
         "{all:?}"
     );
-    assert_eq!(findings_saying(&report, "incomplete: it was cut short").len(), 1);
+    assert_eq!(
+        findings_saying(&report, "incomplete: it was cut short").len(),
+        1
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -272,7 +316,12 @@ fn folder_record_bomb(size: usize) -> Vec<u8> {
     for i in 0..(blocks as usize - 1) * per_block {
         let block = ROOT_BLOCK + 1 + (i / per_block) as u32;
         let name = format!("D{i:07}");
-        records.push(dir_record(name.as_bytes(), block, (blocks - 1) * SECTOR as u32, 2));
+        records.push(dir_record(
+            name.as_bytes(),
+            block,
+            (blocks - 1) * SECTOR as u32,
+            2,
+        ));
     }
     iso(ROOT_BLOCK + blocks, blocks, &records, &[])
 }
@@ -284,9 +333,21 @@ fn file_record_bomb(size: usize, extent: &[u8]) -> Vec<u8> {
     let data_block = ROOT_BLOCK + root_blocks;
     let per_block = SECTOR / dir_record(b"IM0000000.;1", 0, 0, 0).len();
     let records: Vec<_> = (0..root_blocks as usize * per_block - 2)
-        .map(|i| dir_record(format!("IM{i:07}.;1").as_bytes(), data_block, extent.len() as u32, 0))
+        .map(|i| {
+            dir_record(
+                format!("IM{i:07}.;1").as_bytes(),
+                data_block,
+                extent.len() as u32,
+                0,
+            )
+        })
         .collect();
-    iso(data_block + data_blocks, root_blocks, &records, &[(data_block, extent)])
+    iso(
+        data_block + data_blocks,
+        root_blocks,
+        &records,
+        &[(data_block, extent)],
+    )
 }
 
 #[test]
@@ -300,13 +361,33 @@ fn directory_record_bombs_are_capped_with_a_finding() {
         let path = tmp.path().join(format!("{label}.iso"));
         fs::write(&path, &image).expect("write");
         let (code, report, run) = check(&path);
-        println!("{label}: {} bytes of JSON, peak RSS {} KiB", run.stdout.len(), run.peak_rss_kb());
-        assert_eq!((code, report["verdict"].as_str()), (1, Some("fail")), "{label}");
-        assert!(run.stdout.len() < 1 << 20, "{label}: {} bytes of JSON", run.stdout.len());
+        println!(
+            "{label}: {} bytes of JSON, peak RSS {} KiB",
+            run.stdout.len(),
+            run.peak_rss_kb()
+        );
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("fail")),
+            "{label}"
+        );
+        assert!(
+            run.stdout.len() < 1 << 20,
+            "{label}: {} bytes of JSON",
+            run.stdout.len()
+        );
         let all: Vec<String> = findings(&report).iter().flat_map(paths_of).collect();
-        let reason = if label.starts_with("folders") { "loops back or overlaps" } else { "shares its bytes" };
+        let reason = if label.starts_with("folders") {
+            "loops back or overlaps"
+        } else {
+            "shares its bytes"
+        };
         assert!(all.iter().any(|p| p.contains(reason)), "{label}: {all:?}");
-        assert!(all.iter().any(|p| p.contains("more entries refused or damaged")), "{label}: capped");
+        assert!(
+            all.iter()
+                .any(|p| p.contains("more entries refused or damaged")),
+            "{label}: capped"
+        );
     }
 }
 
@@ -319,7 +400,7 @@ struct Bits {
 
 impl Bits {
     fn bit(&mut self, bit: u32) {
-        if self.used % 8 == 0 {
+        if self.used.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if bit != 0 {
@@ -387,11 +468,29 @@ fn deflated_dicom(runs: usize, uid: &str) -> Vec<u8> {
     };
     let mut meta = Vec::new();
     element(&mut meta, 0x0002, 0x0001, b"OB", &[0, 1]);
-    element(&mut meta, 0x0002, 0x0002, b"UI", &even("1.2.840.10008.5.1.4.1.1.7"));
+    element(
+        &mut meta,
+        0x0002,
+        0x0002,
+        b"UI",
+        &even("1.2.840.10008.5.1.4.1.1.7"),
+    );
     element(&mut meta, 0x0002, 0x0003, b"UI", &even(uid));
-    element(&mut meta, 0x0002, 0x0010, b"UI", &even("1.2.840.10008.1.2.1.99"));
+    element(
+        &mut meta,
+        0x0002,
+        0x0010,
+        b"UI",
+        &even("1.2.840.10008.1.2.1.99"),
+    );
     let mut data = Vec::new();
-    element(&mut data, 0x0008, 0x0016, b"UI", &even("1.2.840.10008.5.1.4.1.1.7"));
+    element(
+        &mut data,
+        0x0008,
+        0x0016,
+        b"UI",
+        &even("1.2.840.10008.5.1.4.1.1.7"),
+    );
     element(&mut data, 0x0008, 0x0018, b"UI", &even(uid));
     element(&mut data, 0x0010, 0x0010, b"PN", &even("SMITH^JOHN"));
     element(&mut data, 0x0020, 0x000D, b"UI", &even("1.2.3.4"));
@@ -402,7 +501,13 @@ fn deflated_dicom(runs: usize, uid: &str) -> Vec<u8> {
     data.extend(zeros.to_le_bytes());
     let mut out = vec![0u8; 128];
     out.extend(b"DICM");
-    element(&mut out, 0x0002, 0x0000, b"UL", &(meta.len() as u32).to_le_bytes());
+    element(
+        &mut out,
+        0x0002,
+        0x0000,
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    );
     out.extend(meta);
     out.extend(deflate_with_zeros(&data, runs));
     out
@@ -418,13 +523,20 @@ fn inflation_is_budgeted_per_scan_and_shared_extents_are_read_and_copied_once() 
     assert!(bomb.len() < 512 << 10, "{} bytes", bomb.len());
 
     // 2,000 ISO records sharing the extent of one deflated data set of 60 MB.
-    let image = file_record_bomb(ROOT_BLOCK as usize * SECTOR + 100 * SECTOR + bomb.len().next_multiple_of(SECTOR), &bomb);
+    let image = file_record_bomb(
+        ROOT_BLOCK as usize * SECTOR + 100 * SECTOR + bomb.len().next_multiple_of(SECTOR),
+        &bomb,
+    );
     let path = tmp.path().join("shared.iso");
     fs::write(&path, &image).expect("write");
     let (_, report, _) = check(&path);
     assert_eq!(report["verdict"], "fail");
     let all: Vec<String> = findings(&report).iter().flat_map(paths_of).collect();
-    assert!(all.iter().any(|p| p.contains("shares its bytes with IM0000000")), "{all:?}");
+    assert!(
+        all.iter()
+            .any(|p| p.contains("shares its bytes with IM0000000")),
+        "{all:?}"
+    );
     let copy = tmp.path().join("copy");
     let (code, run) = capped(&[
         path.as_os_str(),
@@ -435,7 +547,10 @@ fn inflation_is_budgeted_per_scan_and_shared_extents_are_read_and_copied_once() 
     ]);
     assert!(code == 0 || code == 1, "{}", run.stderr);
     let copied: u64 = tree(&copy).iter().map(|(_, b)| b.len() as u64).sum();
-    assert!(copied < 4 * image.len() as u64, "the copy multiplied shared bytes: {copied} bytes");
+    assert!(
+        copied < 4 * image.len() as u64,
+        "the copy multiplied shared bytes: {copied} bytes"
+    );
 
     // A zip of 300 members, each a 60 MB deflate bomb deflated again (each under the ratio check's floor).
     let zip_path = tmp.path().join("bombs.zip");
@@ -443,14 +558,18 @@ fn inflation_is_budgeted_per_scan_and_shared_extents_are_read_and_copied_once() 
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..300 {
-        zip.start_file(format!("DICOM/IM{i:06}"), options).expect("member");
+        zip.start_file(format!("DICOM/IM{i:06}"), options)
+            .expect("member");
         zip.write_all(&bomb).expect("member bytes");
     }
     zip.finish().expect("zip");
     let (_, report, _) = check(&zip_path);
     assert_eq!(report["verdict"], "fail");
     let all: Vec<String> = findings(&report).iter().flat_map(paths_of).collect();
-    assert!(all.iter().any(|p| p.contains("decompression bomb")), "{all:?}");
+    assert!(
+        all.iter().any(|p| p.contains("decompression bomb")),
+        "{all:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -500,13 +619,20 @@ fn verify_copy_never_opens_pipes_devices_or_links() {
     let fifo = |p: &Path| mkfifo(p);
     let zero = |p: &Path| std::os::unix::fs::symlink("/dev/zero", p).expect("symlink");
     let out = |p: &Path| std::os::unix::fs::symlink(outside.join("IM000001"), p).expect("symlink");
-    for (label, replace) in [("fifo", &fifo as &dyn Fn(&Path)), ("dev/zero", &zero), ("link out", &out)] {
+    for (label, replace) in [
+        ("fifo", &fifo as &dyn Fn(&Path)),
+        ("dev/zero", &zero),
+        ("link out", &out),
+    ] {
         fs::remove_file(&target).expect("rm");
         replace(&target);
         let (code, run) = verify(&copy);
         let text = String::from_utf8_lossy(&run.stdout);
         assert_eq!(code, 1, "{label}: {text}");
-        assert!(text.contains(&format!("missing or unreadable: {listed}")), "{label}: {text}");
+        assert!(
+            text.contains(&format!("missing or unreadable: {listed}")),
+            "{label}: {text}"
+        );
         fs::remove_file(&target).expect("rm");
         fs::write(&target, &original).expect("restore");
     }
@@ -515,20 +641,25 @@ fn verify_copy_never_opens_pipes_devices_or_links() {
     let moved = outside.join("SE000001");
     fs::rename(&series, &moved).expect("move");
     std::os::unix::fs::symlink(&moved, &series).expect("symlink");
-    assert_eq!(verify(&copy).0, 1, "a folder link out of the copy is not followed");
+    assert_eq!(
+        verify(&copy).0,
+        1,
+        "a folder link out of the copy is not followed"
+    );
 }
 
 #[test]
 fn files_turned_into_pipes_while_the_disc_is_read_never_hang_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let disc = tmp.path().join("disc");
-    let spec = dicomcheck::fixture::DiscSpec::new(dicomcheck::fixture::PatientSpec::new("SMITH^JOHN"))
-        .study(
-            dicomcheck::fixture::StudySpec::new("CT")
-                .date("20260101")
-                .series(dicomcheck::fixture::SeriesSpec::ct(400)),
-        )
-        .viewer_files(false);
+    let spec =
+        dicomcheck::fixture::DiscSpec::new(dicomcheck::fixture::PatientSpec::new("SMITH^JOHN"))
+            .study(
+                dicomcheck::fixture::StudySpec::new("CT")
+                    .date("20260101")
+                    .series(dicomcheck::fixture::SeriesSpec::ct(400)),
+            )
+            .viewer_files(false);
     dicomcheck::fixture::write_disc(&disc, &spec).expect("disc");
     let mut files: Vec<PathBuf> = tree(&disc).into_iter().map(|(p, _)| disc.join(p)).collect();
     files.sort_by_key(|p| !p.ends_with("DICOMDIR"));
@@ -552,7 +683,7 @@ fn files_turned_into_pipes_while_the_disc_is_read_never_hang_it() {
         let (code, _) = capped(&[
             disc.as_os_str(),
             "--name".as_ref(),
-        "SMITH^JOHN".as_ref(),
+            "SMITH^JOHN".as_ref(),
             "--json".as_ref(),
             "--media".as_ref(),
             media.as_ref(),
@@ -579,7 +710,11 @@ fn names_from_the_media_or_a_manifest_never_reach_stderr_or_stdout_raw() {
     let hostile = "IM\x1b]0;pwned\x07\x1b[2J\u{9b}31m";
     std::os::unix::fs::symlink("nowhere", disc.join(format!("{hostile}-link"))).expect("symlink");
     mkfifo(&disc.join(format!("{hostile}-fifo")));
-    fs::write(disc.join("NOTES.TXT.dicomcheck-partial"), b"a file named like a partial copy").expect("write");
+    fs::write(
+        disc.join("NOTES.TXT.dicomcheck-partial"),
+        b"a file named like a partial copy",
+    )
+    .expect("write");
     let copy = tmp.path().join("copy");
     let (code, run) = capped(&[
         disc.as_os_str(),
@@ -588,9 +723,18 @@ fn names_from_the_media_or_a_manifest_never_reach_stderr_or_stdout_raw() {
         "--copy-to".as_ref(),
         copy.as_os_str(),
     ]);
-    assert!(code == 0 || code == 1, "the partial-named file does not abort the copy: {}", run.stderr);
+    assert!(
+        code == 0 || code == 1,
+        "the partial-named file does not abort the copy: {}",
+        run.stderr
+    );
     assert!(run.stderr.contains("Not copied"), "{}", run.stderr);
-    assert_eq!(control_chars(&run.stderr), Default::default(), "{:?}", run.stderr);
+    assert_eq!(
+        control_chars(&run.stderr),
+        Default::default(),
+        "{:?}",
+        run.stderr
+    );
     assert_eq!(
         fs::read(copy.join("NOTES.TXT.dicomcheck-partial")).expect("copied"),
         b"a file named like a partial copy"
@@ -608,8 +752,17 @@ fn names_from_the_media_or_a_manifest_never_reach_stderr_or_stdout_raw() {
         copy.as_os_str(),
     ]);
     assert_eq!(code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("differs from the original"), "{}", run.stderr);
-    assert_eq!(control_chars(&run.stderr), Default::default(), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains("differs from the original"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        control_chars(&run.stderr),
+        Default::default(),
+        "{:?}",
+        run.stderr
+    );
 
     // --verify-copy printing manifest names, as text and as JSON.
     let manifest = copy.join("MANIFEST.sha256");
@@ -654,7 +807,10 @@ fn dangling_links_into_the_media_never_make_a_write_land_there() {
         page.as_os_str(),
     ]);
     assert!(code == 0 || code == 1 || code == 2, "{}", run.stderr);
-    assert!(!disc.join("planted.html").exists(), "the report was written onto the media");
+    assert!(
+        !disc.join("planted.html").exists(),
+        "the report was written onto the media"
+    );
 
     // Copy destinations with dangling links into the media: as the partial name of a file, as a folder.
     let copy = out.join("copy");
@@ -663,8 +819,11 @@ fn dangling_links_into_the_media_never_make_a_write_land_there() {
     let partial = copy.join(format!("{}.dicomcheck-partial", first.display()));
     fs::create_dir_all(partial.parent().expect("parent")).expect("mkdir");
     std::os::unix::fs::symlink(disc.join("planted-partial"), &partial).expect("symlink");
-    std::os::unix::fs::symlink(disc.join("planted-manifest"), copy.join("MANIFEST.sha256.dicomcheck-partial"))
-        .expect("symlink");
+    std::os::unix::fs::symlink(
+        disc.join("planted-manifest"),
+        copy.join("MANIFEST.sha256.dicomcheck-partial"),
+    )
+    .expect("symlink");
     let (code, run) = capped(&[
         disc.as_os_str(),
         "--name".as_ref(),
@@ -673,7 +832,10 @@ fn dangling_links_into_the_media_never_make_a_write_land_there() {
         copy.as_os_str(),
     ]);
     assert!(code == 0 || code == 1, "{}", run.stderr);
-    assert_eq!(fs::read(copy.join(&first)).expect("copied"), fs::read(disc.join(&first)).expect("orig"));
+    assert_eq!(
+        fs::read(copy.join(&first)).expect("copied"),
+        fs::read(disc.join(&first)).expect("orig")
+    );
 
     let copy2 = out.join("copy2");
     fs::create_dir_all(&copy2).expect("mkdir");
@@ -686,7 +848,11 @@ fn dangling_links_into_the_media_never_make_a_write_land_there() {
         copy2.as_os_str(),
     ]);
     assert_eq!(code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("nothing is ever written there"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing is ever written there"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(tree(&disc), before, "the media changed");
 }
 
