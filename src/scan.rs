@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::archive::{self, Archive};
 use crate::charset::DecodedText;
-use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
+use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir_budgeted};
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
@@ -81,21 +81,27 @@ pub struct Scan {
     pub elapsed: Duration,
     /// The `.zip` or `.iso` the files were read from, when the root is one.
     pub archive: Option<Arc<Archive>>,
+    /// What is left of the scan's inflation budget, for the DICOMDIR reads that follow it.
+    pub inflate_budget: Arc<InflateBudget>,
 }
 
 impl Scan {
     /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
     pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
-        match &self.archive {
-            None => read_dicomdir(&self.root.join(relative)),
-            Some(archive) => match archive.open_member(relative) {
-                Ok((reader, size)) => read_dicomdir_from(reader, size),
-                Err(e) => Err(DicomDirError::Damaged(FileDefect {
-                    kind: DefectKind::Io,
-                    detail: e.to_string(),
-                })),
-            },
-        }
+        let budget = self.inflate_budget.clone();
+        let opened = match &self.archive {
+            None => open_media_file(&self.root.join(relative))
+                .map(|(file, size)| read_dicomdir_budgeted(file, size, budget)),
+            Some(archive) => archive
+                .open_member(relative)
+                .map(|(reader, size)| read_dicomdir_budgeted(reader, size, budget)),
+        };
+        opened.unwrap_or_else(|e| {
+            Err(DicomDirError::Damaged(FileDefect {
+                kind: DefectKind::Io,
+                detail: e.to_string(),
+            }))
+        })
     }
 }
 
@@ -129,17 +135,21 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         archive,
         ..Scan::default()
     };
+    scan.inflate_budget = match &scan.archive {
+        Some(archive) => archive.budget(),
+        None => Arc::new(InflateBudget::for_media(scan.bytes)),
+    };
     let pool = build_pool(options.jobs);
     let threads = pool
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let progress = Progress::new(options.progress, files.len() as u64, threads);
-    let budget = Arc::new(InflateBudget::for_media(scan.bytes));
+    let budget = &scan.inflate_budget;
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
         let outcome = match &scan.archive {
-            None => read_file(&base.join(&file.relative), &file.relative, &budget),
+            None => read_file(&base.join(&file.relative), &file.relative, budget),
             Some(archive) => archive.read_header(&file.relative),
         };
         drop(reading);

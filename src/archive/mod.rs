@@ -219,6 +219,11 @@ impl Archive {
         (archive, walk)
     }
 
+    /// The inflation budget every read of this archive draws on (the scan's budget).
+    pub fn budget(&self) -> Arc<InflateBudget> {
+        self.budget.clone()
+    }
+
     fn entry(&self, relative: &Path) -> Option<&Entry> {
         self.entries
             .binary_search_by(|e| e.relative.as_path().cmp(relative))

@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const FLOOR: u64 = 256 << 20;
 /// Inflated bytes allowed per byte of media: the zip listing's bomb ratio, so no real archive runs out.
 const PER_MEDIA_BYTE: u64 = 200;
+/// Bytes no scan inflates beyond, however large its media (sparse files can declare any size): what the zip
+/// listing lets all members of an archive declare, about a minute of inflating.
+const CEILING: u64 = 64 << 30;
 
 /// Bytes left to inflate in one scan, shared by every reader thread.
 #[derive(Debug)]
@@ -29,6 +32,13 @@ impl std::fmt::Display for Spent {
 
 impl std::error::Error for Spent {}
 
+impl Default for InflateBudget {
+    /// The budget of empty media.
+    fn default() -> Self {
+        Self::for_media(0)
+    }
+}
+
 impl InflateBudget {
     /// A budget of exactly `bytes`.
     pub fn new(bytes: u64) -> Self {
@@ -39,7 +49,11 @@ impl InflateBudget {
 
     /// The budget for a scan of media holding `media_bytes` bytes.
     pub fn for_media(media_bytes: u64) -> Self {
-        Self::new(FLOOR.saturating_add(media_bytes.saturating_mul(PER_MEDIA_BYTE)))
+        Self::new(
+            FLOOR
+                .saturating_add(media_bytes.saturating_mul(PER_MEDIA_BYTE))
+                .min(CEILING),
+        )
     }
 
     /// Takes `bytes` from the budget; false (and nothing taken) when fewer are left.
@@ -82,5 +96,6 @@ mod tests {
         assert!(InflateBudget::is_spent(&InflateBudget::spent()));
         assert!(!InflateBudget::is_spent(&io::Error::other("other")));
         assert_eq!(InflateBudget::for_media(1).left(), FLOOR + PER_MEDIA_BYTE);
+        assert_eq!(InflateBudget::for_media(u64::MAX).left(), CEILING);
     }
 }
