@@ -7,6 +7,7 @@
 //! `MANIFEST.sha256` (the `sha256sum -c` format) and the reports are written last, beside the files. Every
 //! write goes through [`crate::write_guard`]: created new, never through a link, never onto the media.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -521,7 +522,7 @@ pub struct Verification {
     pub missing: Vec<String>,
     /// Files whose content changed since the copy was made.
     pub changed: Vec<String>,
-    /// Manifest lines that are not `sha256sum` lines, or name a path outside the copy.
+    /// Manifest lines that are not `sha256sum` lines, name a path outside the copy, or repeat a file.
     pub bad_lines: usize,
 }
 
@@ -544,6 +545,7 @@ pub fn verify_copy(dir: &Path) -> Result<Verification, CopyError> {
         .and_then(|(f, _)| f.take(MAX_MANIFEST_BYTES).read_to_string(&mut text))
         .map_err(|e| CopyError::Media(format!("cannot read {}: {e}", path.display())))?;
     let mut result = Verification::default();
+    let mut seen = HashSet::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let Some((name, digest)) = parse_line(line) else {
             result.bad_lines += 1;
@@ -555,6 +557,11 @@ pub fn verify_copy(dir: &Path) -> Result<Verification, CopyError> {
             result.bad_lines += 1;
             continue;
         };
+        // A file listed again is not read again: a crafted manifest cannot multiply the work.
+        if !seen.insert(relative.clone()) {
+            result.bad_lines += 1;
+            continue;
+        }
         match open_inside(dir, &relative).and_then(|mut f| hash(&mut f)) {
             Ok(found) if hex(&found) == digest => result.verified += 1,
             Ok(_) => result.changed.push(name),

@@ -268,7 +268,7 @@ fn a_cut_download_is_a_finding_not_a_crash() {
         assert!(
             integrity
                 .iter()
-                .any(|(_, _, paths)| paths.contains("study.zip") && paths.contains("damaged")),
+                .any(|(_, _, paths)| paths.contains("study.zip") && paths.contains("cut short")),
             "cut at {cut}: {integrity:#?}"
         );
     }

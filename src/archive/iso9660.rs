@@ -50,9 +50,11 @@ struct Extent {
 pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<Listing, String> {
     let mut primary: Option<(Extent, u64, u64)> = None;
     let mut joliet: Option<Extent> = None;
+    let mut cut_in_descriptors = false;
     for n in 16..16 + MAX_DESCRIPTORS {
         let mut sector = [0u8; SECTOR as usize];
         if read_full_at(file, &mut sector, n * SECTOR) != Some(sector.len()) {
+            cut_in_descriptors = size < (n + 1) * SECTOR;
             break;
         }
         if sector.get(1..6) != Some(b"CD001") {
@@ -82,9 +84,19 @@ pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<Listing, String> {
             _ => {}
         }
     }
-    let (primary_root, block_size, volume) = primary.ok_or_else(|| {
-        "not a readable ISO 9660 disc image (no primary volume descriptor)".to_string()
-    })?;
+    let Some((primary_root, block_size, volume)) = primary else {
+        if cut_in_descriptors {
+            return Ok(Listing {
+                damage: vec![SkipReason::Incomplete(format!(
+                    "only {size} bytes: the disc image ends before its volume descriptors"
+                ))],
+                ..Listing::default()
+            });
+        }
+        return Err(
+            "not a readable ISO 9660 disc image (no primary volume descriptor)".to_string(),
+        );
+    };
     let mut lister = Lister {
         file,
         size,

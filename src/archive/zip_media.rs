@@ -21,8 +21,18 @@ const MAX_RATIO: u64 = 200;
 
 /// Lists the members of the zip archive `file` (`size` bytes long).
 pub(super) fn list(file: &Arc<dyn ReadAt>, size: u64) -> Result<Listing, String> {
-    let mut archive = ZipArchive::new(RangeReader::new(file.clone(), 0, size))
-        .map_err(|e| format!("the zip archive is damaged or incomplete: {e}"))?;
+    let mut archive = match ZipArchive::new(RangeReader::new(file.clone(), 0, size)) {
+        Ok(archive) => archive,
+        // Its directory is at its end: a download cut short loses it first.
+        Err(e) => {
+            return Ok(Listing {
+                damage: vec![SkipReason::Incomplete(format!(
+                    "the zip archive's directory cannot be read (most often a download cut short): {e}"
+                ))],
+                ..Listing::default()
+            });
+        }
+    };
     if archive.len() > MAX_MEMBERS {
         return Err(format!(
             "the zip archive lists {} members, more than any disc holds: not read (a zip bomb?)",
