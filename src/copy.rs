@@ -340,9 +340,9 @@ fn copy_one(
     }
     let mut reader = open(media, file)?;
     let resolved = place.guard.resolve(target).map_err(write_error)?;
-    let (partial, mut writer) =
+    let (partial, writer) =
         create_partial(&resolved, |p| place.storage.create(p)).map_err(write_error)?;
-    let result = (|| {
+    let result = (|mut writer: Box<dyn StoredFile>| {
         let mut hasher = Sha256::new();
         let mut read = 0u64;
         let mut buf = vec![0u8; 256 * 1024];
@@ -371,6 +371,7 @@ fn copy_one(
         }
         writer.flush().map_err(write_error)?;
         writer.sync().map_err(write_error)?;
+        drop(writer);
         let original: [u8; 32] = hasher.finalize().into();
         let written = open_media_file(&partial)
             .and_then(|(mut f, _)| hash(&mut f))
@@ -383,8 +384,7 @@ fn copy_one(
         }
         fs::rename(&partial, &resolved).map_err(write_error)?;
         Ok(original)
-    })();
-    drop(writer);
+    })(writer);
     if result.is_err() {
         let _ = fs::remove_file(&partial);
     }

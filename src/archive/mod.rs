@@ -172,10 +172,14 @@ impl Archive {
             damage: vec![SkipReason::Archive(reason)],
             ..Listing::default()
         });
-        skipped.extend(damage.into_iter().map(|reason| Skipped {
-            relative: name.to_path_buf(),
-            reason,
-        }));
+        // Damage to the whole archive first: it is what a reader of the finding must see.
+        skipped.splice(
+            0..0,
+            damage.into_iter().map(|reason| Skipped {
+                relative: name.to_path_buf(),
+                reason,
+            }),
+        );
         entries.sort_by(|a, b| a.relative.cmp(&b.relative));
         let mut unique: Vec<Entry> = Vec::with_capacity(entries.len());
         for entry in entries {
