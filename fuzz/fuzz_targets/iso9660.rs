@@ -1,5 +1,6 @@
 //! The ISO 9660 listing on arbitrary bytes, through the in-memory read-at seam (no scratch file), then every
-//! listed member read whole and a few headers read.
+//! listed member read whole and a few headers read. Seeds (`seeds/iso9660`): Debian's genisoimage `-no-pad`
+//! images (plain, Joliet, Rock Ridge + Joliet) of two seed files of the header target and a text file.
 #![no_main]
 
 use std::io::Read;

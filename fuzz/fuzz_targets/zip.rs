@@ -1,5 +1,6 @@
 //! The zip listing on arbitrary bytes, through the in-memory read-at seam (no scratch file), then a few members'
-//! headers read (and their CRC-32 checked), all inflation drawn from one budget.
+//! headers read (and their CRC-32 checked), all inflation drawn from one budget. Seeds (`seeds/zip`): Python's
+//! `zipfile`, stored and deflated, of the same three files as the ISO 9660 seeds.
 #![no_main]
 
 use std::path::Path;
