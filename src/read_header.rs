@@ -1295,6 +1295,31 @@ mod tests {
     }
 
     #[test]
+    fn deflated_data_sets_draw_on_the_scan_s_budget_and_stop_when_it_is_spent() {
+        let bytes = deflated(image(true));
+        let read = |budget: &Arc<InflateBudget>| {
+            read_header_budgeted(
+                std::io::Cursor::new(bytes.clone()),
+                bytes.len() as u64,
+                Path::new("IM"),
+                budget.clone(),
+            )
+        };
+        let ample = Arc::new(InflateBudget::new(1 << 20));
+        assert_eq!(instance(read(&ample)).defect, None);
+        let spent_once = (1 << 20) - ample.left();
+        assert!(spent_once > 0, "inflating is charged");
+        let scant = Arc::new(InflateBudget::new(spent_once / 4));
+        let defect = match read(&scant) {
+            HeaderOutcome::Instance(r) => *r.defect.expect("a defect"),
+            HeaderOutcome::Unreadable(defect) => defect,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(defect.kind, DefectKind::Malformed, "{defect:?}");
+        assert!(defect.detail.contains("decompression bomb"), "{defect:?}");
+    }
+
+    #[test]
     fn every_cut_of_a_deflated_file_is_truncated() {
         let bytes = deflated(image(true));
         let data_at = meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN).len();

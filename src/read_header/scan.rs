@@ -446,6 +446,7 @@ impl Source {
         let inflated = Inflated {
             decoder: DeflateDecoder::new(inner).take(total),
             pos: start,
+            budget: self.budget.clone(),
         };
         self.reader = BufReader::with_capacity(BUF_CAPACITY, Box::new(inflated));
         self.size = start + total;
@@ -588,11 +589,23 @@ impl Source {
 struct Inflated {
     decoder: io::Take<DeflateDecoder<Box<dyn ReadSeek>>>,
     pos: u64,
+    /// The scan's budget: inflating again costs as much as measuring did.
+    budget: Option<Arc<InflateBudget>>,
+}
+
+impl Inflated {
+    fn charge(&self, bytes: u64) -> io::Result<()> {
+        match &self.budget {
+            Some(budget) if !budget.take(bytes) => Err(InflateBudget::spent()),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Read for Inflated {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.decoder.read(buf)?;
+        self.charge(n as u64)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -614,6 +627,7 @@ impl Seek for Inflated {
         })?;
         let wanted = target - self.pos;
         let skipped = io::copy(&mut (&mut self.decoder).take(wanted), &mut io::sink())?;
+        self.charge(skipped)?;
         self.pos += skipped;
         if skipped < wanted {
             return Err(io::ErrorKind::UnexpectedEof.into());
@@ -1262,6 +1276,8 @@ pub(crate) fn defect(kind: DefectKind, detail: impl Into<String>) -> FileDefect 
 pub(crate) fn io_defect(err: &io::Error, at: u64, eof_detail: &str) -> FileDefect {
     if err.kind() == io::ErrorKind::UnexpectedEof && !eof_detail.is_empty() {
         defect(DefectKind::Truncated, format!("{eof_detail} (offset {at})"))
+    } else if InflateBudget::is_spent(err) {
+        defect(DefectKind::Malformed, err.to_string())
     } else {
         defect(DefectKind::Io, err.to_string())
     }
@@ -1276,6 +1292,8 @@ fn parser_defect(err: &(dyn std::error::Error + 'static), at: u64) -> FileDefect
         if let Some(io) = e.downcast_ref::<io::Error>() {
             kind = if io.kind() == io::ErrorKind::UnexpectedEof {
                 DefectKind::Truncated
+            } else if InflateBudget::is_spent(io) {
+                DefectKind::Malformed
             } else {
                 DefectKind::Io
             };
