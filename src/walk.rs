@@ -41,6 +41,9 @@ pub enum SkipReason {
     /// A member of a `.zip` or `.iso` cut short or lost by an incomplete download or copy (or, named after the
     /// archive, the archive itself cut short), and the detail.
     Incomplete(String),
+    /// A file of a disc image stored once under several names: it shares its bytes exactly with the member
+    /// named here, which is read (and copied) once for all of them.
+    SharedWith(PathBuf),
 }
 
 /// Everything the walk found.

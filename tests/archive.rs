@@ -296,6 +296,41 @@ fn iso_image(tool: &str, args: &[&str], dir: &Path, iso: &Path) -> Option<()> {
 }
 
 #[test]
+fn files_a_real_iso_writer_stores_once_pass_with_a_warning_and_are_copied_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let disc = tmp.path().join("disc");
+    copy_tree(&sample_disc_dir(), &disc, &|_| false);
+    fs::hard_link(disc.join("README.TXT"), disc.join("README2.TXT")).unwrap();
+    let iso = tmp.path().join("disc.iso");
+    // genisoimage stores hard-linked files once (-cache-inodes): two directory records, one extent.
+    let args = ["-quiet", "-J", "-R", "-cache-inodes"];
+    if iso_image("genisoimage", &args, &disc, &iso).is_none() {
+        return;
+    }
+    let (code, report) = check_json_smith(&iso);
+    assert_eq!((code, &report["verdict"]), (0, &Value::from("pass")));
+    let shared: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("several names"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{report:#}");
+    assert_eq!(shared[0]["severity"], "warn");
+    assert_eq!(
+        shared[0]["paths"],
+        serde_json::json!(["README2.TXT (the same bytes as README.TXT)"])
+    );
+    let copy = tmp.path().join("copy");
+    let summary = dicomcheck::copy::copy_media(&iso, &copy, false).unwrap();
+    assert_eq!(summary.not_copied, [PathBuf::from("README2.TXT")]);
+    assert_eq!(
+        fs::read(copy.join("README.TXT")).unwrap(),
+        fs::read(disc.join("README.TXT")).unwrap()
+    );
+}
+
+#[test]
 fn an_iso_image_gives_the_same_report_as_its_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, folder) = check_json_smith(&sample_disc_dir());

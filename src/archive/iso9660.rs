@@ -349,8 +349,9 @@ impl Lister<'_> {
         Ok(())
     }
 
-    /// Refuses every file whose bytes lie inside another file's: the first of each group is read, the others
-    /// would read (and copy) the same bytes again under other names.
+    /// Reads every stored file once: a file whose bytes are exactly another's (a writer storing identical files
+    /// once, or records crafted to multiply one extent) is listed as shared and not read again; one whose bytes
+    /// overlap another's otherwise is a damaged record and refused. The first of each group is read.
     fn refuse_shared_extents(&mut self) {
         let entries = &self.listing.entries;
         let mut spans: Vec<(u64, u64, usize)> = entries
@@ -360,15 +361,26 @@ impl Lister<'_> {
             .map(|(i, e)| (e.offset, e.offset.saturating_add(e.size), i))
             .collect();
         spans.sort_unstable();
-        let mut shared: Vec<(usize, String)> = Vec::new();
-        let mut reach: Option<(u64, usize)> = None;
+        let mut shared: Vec<(usize, SkipReason)> = Vec::new();
+        let mut reach: Option<(u64, u64, usize)> = None;
         for &(start, end, index) in &spans {
             match reach {
-                Some((far, owner)) if start < far => {
-                    let owner = entries.get(owner).map(|e| e.relative.display().to_string());
-                    shared.push((index, owner.unwrap_or_default()));
+                Some((first, far, owner)) if start < far => {
+                    let owner = entries
+                        .get(owner)
+                        .map(|e| e.relative.clone())
+                        .unwrap_or_default();
+                    let reason = if (start, end) == (first, far) {
+                        SkipReason::SharedWith(owner)
+                    } else {
+                        refusal(&format!(
+                            "its bytes overlap those of {} (a damaged directory record): not read",
+                            owner.display()
+                        ))
+                    };
+                    shared.push((index, reason));
                 }
-                _ => reach = Some((end, index)),
+                _ => reach = Some((start, end, index)),
             }
         }
         if shared.is_empty() {
@@ -382,12 +394,7 @@ impl Lister<'_> {
             .enumerate()
         {
             match shared.next_if(|(index, _)| *index == i) {
-                Some((_, owner)) => self.skip(
-                    entry.relative,
-                    refusal(&format!(
-                        "shares its bytes with {owner} (one stored file listed under several names): not read"
-                    )),
-                ),
+                Some((_, reason)) => self.skip(entry.relative, reason),
                 None => kept.push(entry),
             }
         }

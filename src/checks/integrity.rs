@@ -233,6 +233,25 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
                 })),
         );
     }
+    let shared: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::SharedWith(owner) => Some(format!(
+                "{} (the same bytes as {})",
+                display(&s.relative),
+                display(owner)
+            )),
+            _ => None,
+        })
+        .collect();
+    if !shared.is_empty() {
+        findings.push(
+            wording::shared_files(shared.len())
+                .finding(CheckId::Integrity, Severity::Warn)
+                .paths(shared),
+        );
+    }
     let special: Vec<String> = scan
         .skipped
         .iter()

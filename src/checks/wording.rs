@@ -321,6 +321,16 @@ pub(crate) fn archive_incomplete(n: usize) -> Texts {
     )
 }
 
+/// `n` files of a disc image are stored once under several names.
+pub(crate) fn shared_files(n: usize) -> Texts {
+    note(format!(
+        "{} of the disc image {} stored once under several names (sharing their bytes with another file): \
+         each stored file was read once, and a copy holds it once.",
+        capitalized(&files(n)),
+        are(n)
+    ))
+}
+
 /// `n` entries are device nodes or pipes.
 pub(crate) fn special_entries(n: usize) -> Texts {
     note(format!(

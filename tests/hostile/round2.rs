@@ -270,16 +270,20 @@ fn a_disc_image_cut_short_fails_once_as_incomplete_and_its_copy_holds_only_whole
 }
 
 #[test]
-fn a_record_claiming_4_gb_in_a_10_kb_image_fails() {
+fn a_record_claiming_4_gb_in_a_10_kb_image_fails_and_shared_or_overlapping_extents_are_found() {
     let tmp = tempfile::tempdir().expect("tempdir");
+    let two_blocks = 2 * SECTOR as u32;
     let image = iso(
         60,
         1,
         &[
             dir_record(b"IM000001.;1", 19, u32::MAX, 0),
             dir_record(b"IM000002.;1", 19, 40 * SECTOR as u32, 0),
+            dir_record(b"README.TXT;1", 19, two_blocks, 0),
+            dir_record(b"README2.TXT;1", 19, two_blocks, 0),
+            dir_record(b"README3.TXT;1", 20, SECTOR as u32, 0),
         ],
-        &[(19, b"DICM")],
+        &[(19, &[b'x'; 3 * SECTOR])],
     );
     assert!(image.len() < 64 << 10);
     let path = tmp.path().join("tiny.iso");
@@ -300,6 +304,19 @@ fn a_record_claiming_4_gb_in_a_10_kb_image_fails() {
     assert_eq!(
         findings_saying(&report, "incomplete: it was cut short").len(),
         1
+    );
+    // One stored file under two names is read once (a warning); bytes inside another file's are refused.
+    let shared = findings_saying(&report, "stored once under several names");
+    assert_eq!(shared.len(), 1, "{all:?}");
+    assert_eq!(shared[0]["severity"], "warn");
+    assert_eq!(
+        paths_of(shared[0]),
+        ["README2.TXT (the same bytes as README.TXT)"]
+    );
+    assert!(
+        all.iter()
+            .any(|p| p.starts_with("README3.TXT (") && p.contains("overlap those of README.TXT")),
+        "{all:?}"
     );
 }
 
@@ -380,7 +397,7 @@ fn directory_record_bombs_are_capped_with_a_finding() {
         let reason = if label.starts_with("folders") {
             "loops back or overlaps"
         } else {
-            "shares its bytes"
+            "(the same bytes as IM0000000)"
         };
         assert!(all.iter().any(|p| p.contains(reason)), "{label}: {all:?}");
         assert!(
@@ -534,7 +551,7 @@ fn inflation_is_budgeted_per_scan_and_shared_extents_are_read_and_copied_once() 
     let all: Vec<String> = findings(&report).iter().flat_map(paths_of).collect();
     assert!(
         all.iter()
-            .any(|p| p.contains("shares its bytes with IM0000000")),
+            .any(|p| p.contains("(the same bytes as IM0000000)")),
         "{all:?}"
     );
     let copy = tmp.path().join("copy");
