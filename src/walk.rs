@@ -235,6 +235,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn media_files_open_only_as_regular_files_never_through_links_or_pipes() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

@@ -123,6 +123,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)]
     fn a_dangling_link_into_the_media_is_replaced_never_followed() {
         let tmp = tempfile::tempdir().unwrap();
         let media = tmp.path().join("media");
