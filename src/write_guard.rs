@@ -49,9 +49,7 @@ impl WriteGuard {
             _ => Ok(real),
         }
     }
-}
 
-impl WriteGuard {
     /// Creates `folder` and its missing parents, after checking that the deepest existing one (links resolved)
     /// lies outside the media: a link in the destination cannot make the folders appear on the media.
     pub fn create_folders(&self, folder: &Path) -> io::Result<()> {
@@ -82,10 +80,9 @@ pub fn create_new(path: &Path) -> io::Result<File> {
 pub fn write_replacing(guard: &WriteGuard, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let target = guard.resolve(path)?;
     let (partial, mut file) = create_partial(&target, create_new)?;
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| fs::rename(&partial, &target));
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    let result = written.and_then(|()| fs::rename(&partial, &target));
     if result.is_err() {
         let _ = fs::remove_file(&partial);
     }
