@@ -225,6 +225,11 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
 pub fn run(mut args: Args) -> i32 {
+    if !args.verify_copy {
+        for path in &mut args.paths {
+            *path = crate::scan::media_root(path);
+        }
+    }
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json),
@@ -479,7 +484,8 @@ fn run_one(
     }
     if let Some(page) = page {
         let html = crate::report::html::render(&report, output.human.staff_note);
-        if let Err(err) = std::fs::write(page, html) {
+        let guard = crate::write_guard::WriteGuard::for_media(path);
+        if let Err(err) = crate::write_guard::write_replacing(&guard, page, html.as_bytes()) {
             return error(format!("cannot write {}: {err}", page.display()));
         }
     }
@@ -520,7 +526,7 @@ fn copy_to(
             ..human
         },
     );
-    crate::copy::write_reports(dest, &json, &text)?;
+    crate::copy::write_reports(source, dest, &json, &text)?;
     say(&format!(
         "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
          check it later with: dicomcheck --verify-copy {}",
@@ -533,11 +539,11 @@ fn copy_to(
     ));
     if !summary.not_copied.is_empty() {
         say(&format!(
-            "Not copied (links, special files or refused archive entries): {}",
+            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses): {}",
             summary
                 .not_copied
                 .iter()
-                .map(|p| p.display().to_string())
+                .map(|p| printable(&p.to_string_lossy()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -552,29 +558,30 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
         Err(err) => return error(err),
     };
     let ok = verification.ok();
+    let clean = |names: &[String]| names.iter().map(|n| printable(n)).collect::<Vec<_>>();
     let text = if json {
         let value = serde_json::json!({
             "tool": "dicomcheck",
             "version": env!("CARGO_PKG_VERSION"),
-            "copy": copy.to_string_lossy(),
+            "copy": printable(&copy.to_string_lossy()),
             "verdict": if ok { "pass" } else { "fail" },
             "verified": verification.verified,
-            "missing": verification.missing,
-            "changed": verification.changed,
+            "missing": clean(&verification.missing),
+            "changed": clean(&verification.changed),
             "bad_lines": verification.bad_lines,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
     } else {
         let mut text = format!(
             "Copy in {}: {} files match {} (SHA-256).\n",
-            copy.display(),
+            printable(&copy.to_string_lossy()),
             verification.verified,
             crate::copy::MANIFEST
         );
-        for name in &verification.missing {
+        for name in clean(&verification.missing) {
             text += &format!("  missing or unreadable: {name}\n");
         }
-        for name in &verification.changed {
+        for name in clean(&verification.changed) {
             text += &format!("  changed since the copy was made: {name}\n");
         }
         if verification.bad_lines > 0 {

@@ -110,6 +110,15 @@ pub fn read_dicomdir_from<R: Read + Seek + 'static>(
     read_source(Source::new(Box::new(reader), size))
 }
 
+/// [`read_dicomdir_from`] drawing every inflated byte from the scan's `budget`.
+pub fn read_dicomdir_budgeted<R: Read + Seek + 'static>(
+    reader: R,
+    size: u64,
+    budget: std::sync::Arc<crate::read_header::InflateBudget>,
+) -> Result<DicomDir, DicomDirError> {
+    read_source(Source::new(Box::new(reader), size).with_budget(budget))
+}
+
 fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
     let (root, mut records) = scan_records(&mut source)?;
     drop(source);

@@ -5,8 +5,9 @@
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`report`]. [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the
 //! leaves [`finding`] and [`date`] hold the values every layer shares. Front ends sit on top: [`cli`] is the
-//! command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy; [`fixture`] writes synthetic
-//! discs for the tests, the benchmark and the sample disc. `docs/architecture.md` explains the layers.
+//! command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy, [`write_guard`] keeps every
+//! write off the media; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
+//! `docs/architecture.md` explains the layers.
 
 pub mod archive;
 pub mod batch;
@@ -28,6 +29,7 @@ pub mod read_header;
 pub mod report;
 pub mod scan;
 pub mod walk;
+pub mod write_guard;
 
 use std::path::Path;
 

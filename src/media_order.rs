@@ -212,7 +212,7 @@ pub fn physical_offset(path: &Path) -> Location {
     const FIEMAP_EXTENT_DATA_INLINE: u32 = 0x200;
 
     use std::os::fd::AsRawFd;
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok((file, _)) = crate::walk::open_media_file(path) else {
         return Location::Unknown;
     };
     let mut map = Fiemap {

@@ -3,6 +3,7 @@
 //! The reader stops at Pixel Data without reading it, checks every declared length against the bytes left in
 //! the file, bounds sequence nesting, and keeps text as raw bytes that [`crate::charset`] decodes.
 
+mod budget;
 pub(crate) mod scan;
 
 use std::io::{Read, Seek};
@@ -14,6 +15,7 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
+pub use budget::InflateBudget;
 use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
 
 /// What reading one file's header gave.
@@ -234,6 +236,19 @@ pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
             detail: e.to_string(),
         }),
     }
+}
+
+/// [`read_header`] of an open media file or archive member, drawing every inflated byte from the scan's `budget`.
+pub fn read_header_budgeted<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    budget: Arc<InflateBudget>,
+) -> HeaderOutcome {
+    read_source(
+        Source::new(Box::new(source), size).with_budget(budget),
+        relative,
+    )
 }
 
 /// [`read_header`] over any seekable byte source positioned at its start and holding `size` bytes: the seam
@@ -1439,6 +1454,31 @@ mod tests {
         let r = instance(read_bytes(&deflated(enhanced(3))));
         assert_eq!(r.frame_positions().len(), 3);
         assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn deflated_data_sets_draw_on_the_scan_s_budget_and_stop_when_it_is_spent() {
+        let bytes = deflated(image(true));
+        let read = |budget: &Arc<InflateBudget>| {
+            read_header_budgeted(
+                std::io::Cursor::new(bytes.clone()),
+                bytes.len() as u64,
+                Path::new("IM"),
+                budget.clone(),
+            )
+        };
+        let ample = Arc::new(InflateBudget::new(1 << 20));
+        assert_eq!(instance(read(&ample)).defect, None);
+        let spent_once = (1 << 20) - ample.left();
+        assert!(spent_once > 0, "inflating is charged");
+        let scant = Arc::new(InflateBudget::new(spent_once / 4));
+        let defect = match read(&scant) {
+            HeaderOutcome::Instance(r) => *r.defect.expect("a defect"),
+            HeaderOutcome::Unreadable(defect) => defect,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(defect.kind, DefectKind::Malformed, "{defect:?}");
+        assert!(defect.detail.contains("decompression bomb"), "{defect:?}");
     }
 
     #[test]

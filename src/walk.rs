@@ -38,6 +38,12 @@ pub enum SkipReason {
     /// A member of a `.zip` or `.iso` not read, and why: unsafe name, encryption, unknown compression, zip-bomb
     /// limits, or a damaged archive (then named after the archive itself).
     Archive(String),
+    /// A member of a `.zip` or `.iso` cut short or lost by an incomplete download or copy (or, named after the
+    /// archive, the archive itself cut short), and the detail.
+    Incomplete(String),
+    /// A file of a disc image stored once under several names: it shares its bytes exactly with the member
+    /// named here, which is read (and copied) once for all of them.
+    SharedWith(PathBuf),
 }
 
 /// Everything the walk found.
@@ -102,6 +108,47 @@ pub fn is_system_metadata(relative: &Path) -> bool {
         }
     }
     false
+}
+
+/// Opens a media file for reading without following a symbolic link and without blocking, and only when the
+/// handle is a regular file. Between the walk and the open a file can be replaced by a FIFO (an open that would
+/// block forever), a device (endless bytes) or a link out of the media; the type is checked on the open handle
+/// (`fstat`), so nothing can swap it after the check. Gives the handle and its size.
+pub fn open_media_file(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        /// `FILE_FLAG_OPEN_REPARSE_POINT`: open a link itself, not its target.
+        const OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+        options.custom_flags(OPEN_REPARSE_POINT);
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return not_regular();
+        }
+        e
+    })?;
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        Ok((file, meta.len()))
+    } else {
+        Err(not_regular())
+    }
+}
+
+fn not_regular() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "not a regular file (a link, pipe or device): not opened",
+    )
 }
 
 /// Walks `root` (a directory, or a single file) and lists what is on it.
@@ -226,6 +273,29 @@ mod tests {
         assert_eq!(walk.files.len(), 1);
         assert_eq!(walk.files[0].relative, PathBuf::from("one.dcm"));
         assert_eq!(walk.base.join(&walk.files[0].relative), file);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn media_files_open_only_as_regular_files_never_through_links_or_pipes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let file = root.join("IM1");
+        std::fs::write(&file, b"x").unwrap();
+        std::os::unix::fs::symlink(&file, root.join("link")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(root.join("fifo"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(open_media_file(&file).is_ok());
+        for bad in ["link", "zero", "fifo"] {
+            let err = open_media_file(&root.join(bad)).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{bad}: {err}");
+        }
+        assert!(open_media_file(Path::new("/dev/null")).is_err());
+        assert!(open_media_file(root).is_err(), "a folder");
     }
 
     #[test]

@@ -294,6 +294,43 @@ pub(crate) fn archive_refused(n: usize) -> Texts {
     )
 }
 
+/// A `.zip` or `.iso` was cut short (an interrupted download or copy); `n` files in it are lost or partial.
+pub(crate) fn archive_incomplete(n: usize) -> Texts {
+    let lost = if n == 0 {
+        String::new()
+    } else {
+        format!(
+            " {} {} missing or only partly there.",
+            capitalized(&files(n)),
+            are(n)
+        )
+    };
+    t(
+        format!(
+            "The download or disc image is incomplete: it was cut short while it was downloaded or copied.{lost}"
+        ),
+        "Ask for the download (or the disc image) again, then check the new copy before you rely on it.",
+        format!(
+            "下载的压缩包或光盘镜像不完整（下载或拷贝中断）{}。请重新提供完整的下载文件。",
+            if n == 0 {
+                String::new()
+            } else {
+                format!("，其中有{n}个文件缺失或不完整")
+            }
+        ),
+    )
+}
+
+/// `n` files of a disc image are stored once under several names.
+pub(crate) fn shared_files(n: usize) -> Texts {
+    note(format!(
+        "{} of the disc image {} stored once under several names (sharing their bytes with another file): \
+         each stored file was read once, and a copy holds it once.",
+        capitalized(&files(n)),
+        are(n)
+    ))
+}
+
 /// `n` entries are device nodes or pipes.
 pub(crate) fn special_entries(n: usize) -> Texts {
     note(format!(
@@ -1234,6 +1271,8 @@ mod tests {
             unknown_encoding(2, &["1.2.3", "1.2.4"]),
             unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
             archive_refused(2),
+            archive_incomplete(0),
+            archive_incomplete(3),
         ];
         for n in [1, 2] {
             texts.extend([
