@@ -92,6 +92,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
 
+    /// Read headers only: skip opening every image (faster; the summary then says the images were not opened).
+    #[arg(long)]
+    pub quick: bool,
+
     /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
     pub verify_copy: bool,

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod copy;
 pub mod dicomdir;
 pub mod fixture;
+pub mod images;
 pub mod media_order;
 pub mod names;
 pub mod progress;
@@ -55,6 +56,8 @@ pub struct CheckOptions {
     pub strict: bool,
     /// How to scan.
     pub scan: ScanOptions,
+    /// Open every image after the header scan; `None` with `--quick`.
+    pub images: Option<images::ImageOptions>,
 }
 
 impl CheckOptions {
@@ -90,6 +93,13 @@ impl CheckOptions {
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
                 media: args.media,
             },
+            images: if args.quick {
+                None
+            } else {
+                let worker = std::env::current_exe()
+                    .map_err(|e| Error::Usage(format!("cannot find this program to decode images: {e}")))?;
+                Some(images::ImageOptions { worker })
+            },
         })
     }
 }
@@ -98,12 +108,24 @@ impl CheckOptions {
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
     let scan = scan::scan(root, &options.scan)?;
     let catalog = catalog::Catalog::build(&scan.records);
-    let outcome = checks::run(&scan, &catalog, &options.expect);
-    Ok(report::build(
+    let opened = options
+        .images
+        .as_ref()
+        .map(|images| images::verify(&scan, &catalog, images, &options.scan));
+    let mut outcome = checks::run(&scan, &catalog, &options.expect);
+    if let Some(opened) = &opened {
+        outcome.findings.extend(checks::images::check(&scan, &catalog, opened));
+        outcome
+            .findings
+            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    }
+    let mut report = report::build(
         &scan,
         &catalog,
         &outcome,
         options.name_input.as_deref(),
         options.strict,
-    ))
+    );
+    report::add_images(&mut report, &catalog, opened.as_ref());
+    Ok(report)
 }

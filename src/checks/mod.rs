@@ -3,6 +3,7 @@
 pub mod date;
 pub mod dicomdir;
 pub mod dob;
+pub mod images;
 pub mod integrity;
 pub mod media;
 pub mod name;
@@ -143,6 +144,8 @@ pub enum CheckId {
     Date,
     /// Is every series complete?
     Slices,
+    /// Does every image open (read whole, every frame decoded)?
+    Images,
 }
 
 impl CheckId {
@@ -157,6 +160,7 @@ impl CheckId {
             CheckId::Dob => "dob",
             CheckId::Date => "date",
             CheckId::Slices => "slices",
+            CheckId::Images => "images",
         }
     }
 }
