@@ -12,7 +12,8 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use dicom_encoding::TransferSyntaxIndex;
 use serde::{Deserialize, Serialize};
 
-use super::codestream::{self, StreamGeometry};
+use super::codestream;
+use super::entropy;
 use super::thumbnail::{self, Pixels};
 
 /// Largest decoded frame accepted (rows × columns × samples × bytes per sample), checked before any decoder
@@ -143,10 +144,14 @@ pub fn decode(bytes: &[u8], thumbnail: bool) -> Decoded {
     let obj = match OpenFileOptions::new().from_reader(bytes) {
         Ok(obj) => obj,
         Err(err) => {
+            // The hardened header scan accepted this file, walking its fragments; what dicom-object still
+            // rejects is a liberty the file takes (e.g. implicit VR written under an explicit VR syntax).
             decoded.frames_declared = 1;
-            decoded
-                .problems
-                .push(Problem::new(ProblemKind::Corrupt, None, err.to_string()));
+            decoded.problems.push(Problem::new(
+                ProblemKind::Unsupported,
+                None,
+                format!("its data set, which this tool cannot read ({err})"),
+            ));
             return decoded;
         }
     };
@@ -156,9 +161,9 @@ pub fn decode(bytes: &[u8], thumbnail: bool) -> Decoded {
     let Some(layout) = Layout::of(&obj) else {
         decoded.frames_declared = 1;
         decoded.problems.push(Problem::new(
-            ProblemKind::Corrupt,
+            ProblemKind::Unsupported,
             None,
-            "Pixel Data without Rows, Columns or Bits Allocated",
+            "image data without Rows, Columns or Bits Allocated",
         ));
         return decoded;
     };
@@ -305,7 +310,15 @@ fn decode_encapsulated(
                 Some(frame),
                 format!("decodes to {} bytes, the header declares {frame_bytes}", out.len()),
             )),
-            Ok(Err(err)) => Some(Problem::new(ProblemKind::Corrupt, Some(frame), err.to_string())),
+            Ok(Err(err)) => {
+                let text = err.to_string();
+                let kind = if text.to_lowercase().contains("support") {
+                    ProblemKind::Unsupported
+                } else {
+                    ProblemKind::Corrupt
+                };
+                Some(Problem::new(kind, Some(frame), format!("{name}: {text}")))
+            }
             Err(panic) => Some(Problem::new(
                 ProblemKind::DecoderCrashed,
                 Some(frame),
@@ -348,6 +361,15 @@ fn inspect_stream(uid: &str, name: &str, data: &[u8], layout: &Layout) -> Option
             ),
         ));
     }
+    if JPEG_FAMILY[..4].contains(&uid)
+        && let Err(corruption) = entropy::check(data)
+    {
+        return Some(Problem::new(
+            ProblemKind::Corrupt,
+            None,
+            format!("corrupt JPEG data: {corruption}"),
+        ));
+    }
     let is_dct = JPEG_FAMILY[..2].contains(&uid) && !geometry.lossless;
     if is_dct && geometry.precision > 8 {
         return Some(Problem::new(
@@ -356,35 +378,7 @@ fn inspect_stream(uid: &str, name: &str, data: &[u8], layout: &Layout) -> Option
             format!("{name} with {}-bit samples", geometry.precision),
         ));
     }
-    if is_dct {
-        return strict_jpeg_problem(data, geometry);
-    }
     None
-}
-
-/// Decodes an 8-bit DCT JPEG with zune-jpeg in strict mode, which rejects the damaged entropy-coded data that
-/// other decoders fill in without a word.
-fn strict_jpeg_problem(data: &[u8], geometry: StreamGeometry) -> Option<Problem> {
-    use zune_jpeg::zune_core::bytestream::ZCursor;
-    use zune_jpeg::zune_core::options::DecoderOptions;
-    let options = DecoderOptions::default()
-        .set_strict_mode(true)
-        .set_max_width(geometry.columns as usize)
-        .set_max_height(geometry.rows as usize);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(data), options);
-    match catch_unwind(AssertUnwindSafe(|| decoder.decode())) {
-        Ok(Ok(_)) => None,
-        Ok(Err(err)) => Some(Problem::new(
-            ProblemKind::Corrupt,
-            None,
-            format!("corrupt JPEG data: {err:?}"),
-        )),
-        Err(panic) => Some(Problem::new(
-            ProblemKind::DecoderCrashed,
-            None,
-            format!("the JPEG decoder panicked: {}", panic_text(&*panic)),
-        )),
-    }
 }
 
 /// The message of a caught panic.

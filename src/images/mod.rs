@@ -4,6 +4,7 @@
 
 pub mod codestream;
 pub mod decode;
+pub mod entropy;
 #[cfg(feature = "test-hooks")]
 pub mod hooks;
 pub mod thumbnail;
