@@ -148,6 +148,21 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
     })
 }
 
+/// What the images phase did, or that it did not run.
+pub fn images_line(report: &Report) -> String {
+    match &report.images {
+        Some(images) => format!(
+            "Opened every image: {} frames decoded from {} files ({:.1} MB read) in {:.1} s.",
+            images.frames_decoded,
+            images.files,
+            images.bytes as f64 / 1e6,
+            images.elapsed_seconds
+        ),
+        None => "Images NOT opened (--quick): only the headers were read, so damaged image data would not show."
+            .to_string(),
+    }
+}
+
 /// Renders the report as the plain-text summary.
 pub fn render(report: &Report, options: HumanOptions) -> String {
     let style = Style(options.color);
@@ -173,6 +188,7 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
         "Read {} files in {:.1} s: {} DICOM images, {} other files, {} unreadable.",
         c.files, report.elapsed_seconds, c.dicom_files, c.non_dicom_files, c.unreadable_files
     );
+    let _ = writeln!(out, "{}", images_line(report));
     out.push('\n');
 
     for patient in &report.patients {
