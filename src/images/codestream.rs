@@ -78,6 +78,36 @@ pub fn jpeg2000(data: &[u8]) -> Option<StreamGeometry> {
     })
 }
 
+/// Zero bytes in a row that a JPEG 2000 tile body cannot hold undamaged: an empty packet is one zero byte, and
+/// MQ-coded data has no long zero runs, so a run this long is a zeroed sector, not a picture.
+const J2K_ZERO_RUN: usize = 1024;
+
+/// Damage visible in the tile data of a JPEG 2000 codestream, which OpenJPEG decodes without complaint: a long
+/// run of zero bytes, or a byte pair that neither MQ coding nor packet headers can produce (0xFF is always
+/// followed by a byte below 0x90 there; SOT, SOP, EPH, SOD and EOC markers excepted).
+pub fn jpeg2000_tile_data_problem(data: &[u8]) -> Option<String> {
+    let start = data.windows(2).position(|w| w == [0xFF, 0x93])? + 2;
+    let body = &data[start..];
+    let mut zeros = 0;
+    for (i, pair) in body.windows(2).enumerate() {
+        zeros = if pair[0] == 0 { zeros + 1 } else { 0 };
+        if zeros == J2K_ZERO_RUN {
+            return Some(format!(
+                "{J2K_ZERO_RUN} zero bytes in a row inside the compressed tile data (byte {})",
+                start + i + 1 - J2K_ZERO_RUN
+            ));
+        }
+        if pair[0] == 0xFF && pair[1] >= 0x94 && pair[1] != 0xD9 {
+            return Some(format!(
+                "invalid byte pair FF {:02X} inside the compressed tile data (byte {})",
+                pair[1],
+                start + i
+            ));
+        }
+    }
+    None
+}
+
 /// Why an RLE fragment's segment table is unusable, if it is: PS3.5 G.4 wants one segment per byte of each
 /// sample, each starting inside the fragment, in increasing order.
 pub fn rle_table_problem(data: &[u8], segments_expected: u32) -> Option<String> {

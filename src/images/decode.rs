@@ -361,6 +361,11 @@ fn inspect_stream(uid: &str, name: &str, data: &[u8], layout: &Layout) -> Option
             ),
         ));
     }
+    if JPEG2000_FAMILY.contains(&uid)
+        && let Some(damage) = codestream::jpeg2000_tile_data_problem(data)
+    {
+        return Some(Problem::new(ProblemKind::Corrupt, None, damage));
+    }
     if JPEG_FAMILY[..4].contains(&uid)
         && let Err(corruption) = entropy::check(data)
     {
