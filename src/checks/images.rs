@@ -9,7 +9,7 @@ use crate::images::decode::{Decoded, Problem, ProblemKind};
 use crate::scan::Scan;
 
 /// Files named in a message; the finding's paths list them all.
-const NAMED: usize = 3;
+const NAMED: usize = 5;
 
 /// Runs the check on what the images phase found.
 pub fn check(scan: &Scan, catalog: &Catalog, images: &ImagesOutcome) -> Vec<Finding> {

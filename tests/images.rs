@@ -1,0 +1,243 @@
+//! The images phase through the binary: real compressed files from pydicom and pydicom-data (PyPI; MIT and
+//! other permissive licences, see their packages), damaged in the ways a bad burn or a scratched disc damages
+//! them; each damaged file gets its `images` finding by name, the intact files beside it decode, exit 1.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::check_json;
+
+/// Where pydicom (or pydicom-data) keeps a test file, found by pydicom itself.
+pub fn testdata(name: &str) -> PathBuf {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from pydicom.data import get_testdata_file as g; print(g(sys.argv[1]))",
+            name,
+        ])
+        .output()
+        .expect("python3 with pydicom and pydicom-data (scripts/test.sh installs them)");
+    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    assert!(path.is_file(), "{name} not found: {}", String::from_utf8_lossy(&output.stderr));
+    path
+}
+
+/// The encapsulated fragments (offset, length) after the Basic Offset Table.
+fn fragments(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let pixel_data = bytes.windows(4).rposition(|w| w == [0xE0, 0x7F, 0x10, 0x00]).unwrap();
+    let mut at = pixel_data + bytes[pixel_data..].windows(4).position(|w| w == [0xFE, 0xFF, 0x00, 0xE0]).unwrap();
+    let mut out = Vec::new();
+    while bytes.get(at..at + 4) == Some(&[0xFE, 0xFF, 0x00, 0xE0][..]) {
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        out.push((at + 8, len));
+        at += 8 + len;
+    }
+    out.remove(0);
+    out
+}
+
+/// The range of compressed data of fragment `which` after its marker (`FF DA` with a length, `FF 93` without).
+fn entropy_range(bytes: &[u8], which: usize, marker: [u8; 2]) -> (usize, usize) {
+    let (start, len) = fragments(bytes)[which];
+    let at = start + bytes[start..].windows(2).position(|w| w == marker).unwrap() + 2;
+    let data = if marker == [0xFF, 0xDA] {
+        at + usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]))
+    } else {
+        at
+    };
+    (data, start + len - 2)
+}
+
+enum Damage {
+    /// Zero `n` bytes in the middle of fragment `frame`'s compressed data after `marker`.
+    Zero { frame: usize, marker: [u8; 2], n: usize },
+    /// XOR `n` bytes there with 0x5A.
+    Flip { frame: usize, marker: [u8; 2], n: usize },
+    /// Zero a whole fragment's content, its item header kept.
+    ZeroFragment(usize),
+    /// The RLE header's first segment offset far past the fragment.
+    RleSegmentOutside,
+    /// Rows and Columns (explicit VR little endian, 64) set to 128.
+    DeclareLarger,
+}
+
+const SOS: [u8; 2] = [0xFF, 0xDA];
+const SOD: [u8; 2] = [0xFF, 0x93];
+
+fn damage(bytes: &mut [u8], how: &Damage) {
+    match *how {
+        Damage::Zero { frame, marker, n } | Damage::Flip { frame, marker, n } => {
+            let (start, end) = entropy_range(bytes, frame, marker);
+            let n = n.min((end - start) / 2);
+            let from = start + (end - start - n) / 2;
+            for b in &mut bytes[from..from + n] {
+                *b = if matches!(how, Damage::Zero { .. }) { 0 } else { *b ^ 0x5A };
+            }
+        }
+        Damage::ZeroFragment(frame) => {
+            let (start, len) = fragments(bytes)[frame];
+            bytes[start..start + len].fill(0);
+        }
+        Damage::RleSegmentOutside => {
+            let (start, _) = fragments(bytes)[0];
+            bytes[start + 4..start + 8].copy_from_slice(&60_000u32.to_le_bytes());
+        }
+        Damage::DeclareLarger => {
+            for tag in [[0x28, 0x00, 0x10, 0x00], [0x28, 0x00, 0x11, 0x00]] {
+                let mut pattern = tag.to_vec();
+                pattern.extend(b"US\x02\x00\x40\x00");
+                let at = bytes.windows(10).position(|w| w == pattern).unwrap();
+                bytes[at + 8] = 0x80;
+            }
+        }
+    }
+}
+
+/// The damaged copies: (file name on the disc, pydicom source, damage).
+fn damaged_cases() -> Vec<(&'static str, &'static str, Damage)> {
+    use Damage::*;
+    vec![
+        ("jpeg_lossless_zeroed.dcm", "JPEG-LL.dcm", Zero { frame: 0, marker: SOS, n: 64 }),
+        ("jpeg_sv1_sector_zeroed.dcm", "JPGLosslessP14SV1_1s_1f_8b.dcm", Zero { frame: 0, marker: SOS, n: 2048 }),
+        ("jpeg_baseline_sector_zeroed.dcm", "examples_ybr_color.dcm", Zero { frame: 0, marker: SOS, n: 2048 }),
+        ("jpeg_baseline_flipped.dcm", "SC_rgb_jpeg_dcmtk.dcm", Flip { frame: 0, marker: SOS, n: 16 }),
+        ("jpegls_flipped.dcm", "MR_small_jpeg_ls_lossless.dcm", Flip { frame: 0, marker: SOS, n: 16 }),
+        ("jpegls_zeroed.dcm", "MR_small_jpeg_ls_lossless.dcm", Zero { frame: 0, marker: SOS, n: 64 }),
+        ("j2k_sector_zeroed.dcm", "US1_J2KR.dcm", Zero { frame: 0, marker: SOD, n: 2048 }),
+        ("j2k_flipped.dcm", "US1_J2KR.dcm", Flip { frame: 0, marker: SOD, n: 2048 }),
+        ("rle_segment_outside.dcm", "MR_small_RLE.dcm", RleSegmentOutside),
+        ("smaller_image_than_declared.dcm", "MR_small_jp2klossless.dcm", DeclareLarger),
+        ("multiframe_one_frame_zeroed.dcm", "emri_small_jpeg_2k_lossless.dcm", ZeroFragment(4)),
+    ]
+}
+
+/// Intact files beside them: (name, source).
+const INTACT: &[(&str, &str)] = &[
+    ("ok_native.dcm", "CT_small.dcm"),
+    ("ok_rle.dcm", "MR_small_RLE.dcm"),
+    ("ok_jpeg_lossless.dcm", "JPEG-LL.dcm"),
+    ("ok_jpeg_baseline.dcm", "SC_rgb_jpeg_dcmtk.dcm"),
+    ("ok_jpegls.dcm", "MR_small_jpeg_ls_lossless.dcm"),
+    ("ok_j2k_multiframe.dcm", "emri_small_jpeg_2k_lossless.dcm"),
+    ("ok_j2k.dcm", "US1_J2KR.dcm"),
+];
+
+/// `images` findings by severity: each file named to its finding's message.
+fn images_findings(report: &Value) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    for finding in report["findings"].as_array().unwrap() {
+        if finding["check"] != "images" {
+            continue;
+        }
+        for path in finding["paths"].as_array().unwrap() {
+            out.insert(
+                path.as_str().unwrap().to_string(),
+                (
+                    finding["severity"].as_str().unwrap().to_string(),
+                    finding["message"].as_str().unwrap().to_string(),
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn copy(dir: &Path, name: &str, source: &str) -> Vec<u8> {
+    let bytes = fs::read(testdata(source)).unwrap();
+    fs::write(dir.join(name), &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn damaged_frames_fail_by_name_and_the_intact_files_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, source) in INTACT {
+        copy(dir.path(), name, source);
+    }
+    let cases = damaged_cases();
+    for (name, source, how) in &cases {
+        let mut bytes = fs::read(testdata(source)).unwrap();
+        damage(&mut bytes, how);
+        fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{report}");
+    let found = images_findings(&report);
+    for (name, _, _) in &cases {
+        let (severity, message) = found
+            .get(*name)
+            .unwrap_or_else(|| panic!("{name}: no images finding in {found:#?}"));
+        assert_eq!(severity, "fail", "{name}: {message}");
+        assert!(message.contains(name), "{name} named in: {message}");
+    }
+    for (name, _) in INTACT {
+        assert!(!found.contains_key(*name), "{name} is intact: {:?}", found[*name]);
+    }
+    let images = &report["images"];
+    assert_eq!(images["files"], INTACT.len() + cases.len(), "{images}");
+    // The intact files' frames all decode: 1 each, 10 in the multi-frame; 9 of 10 in the damaged multi-frame.
+    assert!(images["frames_decoded"].as_u64().unwrap() >= 6 + 10 + 9, "{images}");
+    println!("{} damaged files, each failed by name; {} intact files decoded", cases.len(), INTACT.len());
+}
+
+#[test]
+fn a_fragment_with_a_smaller_image_names_both_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = fs::read(testdata("MR_small_jp2klossless.dcm")).unwrap();
+    damage(&mut bytes, &Damage::DeclareLarger);
+    fs::write(dir.path().join("small.dcm"), bytes).unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let (_, message) = &images_findings(&report)["small.dcm"];
+    assert!(message.contains("64 x 64") && message.contains("128 x 128"), "{message}");
+}
+
+#[test]
+fn twelve_bit_jpeg_is_a_warning_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path(), "extended.dcm", "JPGExtended.dcm");
+    let (_, report) = check_json(dir.path(), &[]);
+    let (severity, message) = &images_findings(&report)["extended.dcm"];
+    assert_eq!(severity, "warn", "{message}");
+    assert!(message.contains("12-bit"), "{message}");
+}
+
+#[test]
+fn a_blank_frame_among_others_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = copy(dir.path(), "a.dcm", "CT_small.dcm");
+    // CT_small: 128 x 128 x 16 bit native, explicit VR: (7FE0,0010) OW, 2 reserved bytes, 4-byte length.
+    let mut blank = bytes.clone();
+    let at = bytes.windows(6).rposition(|w| w == b"\xE0\x7F\x10\x00OW").unwrap() + 12;
+    blank[at..at + 32768].fill(0);
+    fs::write(dir.path().join("b.dcm"), &blank).unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    let found = images_findings(&report);
+    let (severity, message) = &found["b.dcm"];
+    assert_eq!(severity, "warn", "{message}");
+    assert!(message.contains("blank"), "{message}");
+    assert!(!found.contains_key("a.dcm"));
+}
+
+#[test]
+fn quick_skips_the_images_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = fs::read(testdata("JPEG-LL.dcm")).unwrap();
+    damage(&mut bytes, &Damage::Zero { frame: 0, marker: SOS, n: 64 });
+    fs::write(dir.path().join("damaged.dcm"), bytes).unwrap();
+    let (_, report) = check_json(dir.path(), &["--quick"]);
+    assert!(report["images"].is_null(), "{}", report["images"]);
+    assert!(images_findings(&report).is_empty());
+    assert!(report["studies"][0]["series"][0]["decoded"].is_null());
+    let text = common::check(dir.path(), &["--quick"]).stdout;
+    assert!(text.contains("Images NOT opened (--quick)"), "{text}");
+    let full = common::check(dir.path(), &[]).stdout;
+    assert!(full.contains("Opened every image"), "{full}");
+    assert!(full.contains("damaged.dcm"), "{full}");
+}
