@@ -6,27 +6,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 
 use common::check_json;
-
-/// Where pydicom (or pydicom-data) keeps a test file, found by pydicom itself.
-pub fn testdata(name: &str) -> PathBuf {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sys; from pydicom.data import get_testdata_file as g; print(g(sys.argv[1]))",
-            name,
-        ])
-        .output()
-        .expect("python3 with pydicom and pydicom-data (scripts/test.sh installs them)");
-    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    assert!(path.is_file(), "{name} not found: {}", String::from_utf8_lossy(&output.stderr));
-    path
-}
 
 /// The encapsulated fragments (offset, length) after the Basic Offset Table.
 fn fragments(bytes: &[u8]) -> Vec<(usize, usize)> {
@@ -149,7 +133,7 @@ fn images_findings(report: &Value) -> BTreeMap<String, (String, String)> {
 }
 
 fn copy(dir: &Path, name: &str, source: &str) -> Vec<u8> {
-    let bytes = fs::read(testdata(source)).unwrap();
+    let bytes = fs::read(common::pydicom_testdata(source)).unwrap();
     fs::write(dir.join(name), &bytes).unwrap();
     bytes
 }
@@ -162,7 +146,7 @@ fn damaged_frames_fail_by_name_and_the_intact_files_decode() {
     }
     let cases = damaged_cases();
     for (name, source, how) in &cases {
-        let mut bytes = fs::read(testdata(source)).unwrap();
+        let mut bytes = fs::read(common::pydicom_testdata(source)).unwrap();
         damage(&mut bytes, how);
         fs::write(dir.path().join(name), bytes).unwrap();
     }
@@ -189,7 +173,7 @@ fn damaged_frames_fail_by_name_and_the_intact_files_decode() {
 #[test]
 fn a_fragment_with_a_smaller_image_names_both_sizes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bytes = fs::read(testdata("MR_small_jp2klossless.dcm")).unwrap();
+    let mut bytes = fs::read(common::pydicom_testdata("MR_small_jp2klossless.dcm")).unwrap();
     damage(&mut bytes, &Damage::DeclareLarger);
     fs::write(dir.path().join("small.dcm"), bytes).unwrap();
     let (code, report) = check_json(dir.path(), &[]);
@@ -228,7 +212,7 @@ fn a_blank_frame_among_others_is_a_warning() {
 #[test]
 fn quick_skips_the_images_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bytes = fs::read(testdata("JPEG-LL.dcm")).unwrap();
+    let mut bytes = fs::read(common::pydicom_testdata("JPEG-LL.dcm")).unwrap();
     damage(&mut bytes, &Damage::Zero { frame: 0, marker: SOS, n: 64 });
     fs::write(dir.path().join("damaged.dcm"), bytes).unwrap();
     let (_, report) = check_json(dir.path(), &["--quick"]);
