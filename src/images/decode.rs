@@ -140,6 +140,12 @@ const RLE: &str = "1.2.840.10008.1.2.5";
 
 /// Decodes every frame of the DICOM file in `bytes`; makes the middle frame's thumbnail if `thumbnail`.
 pub fn decode(bytes: &[u8], thumbnail: bool) -> Decoded {
+    decode_frames(bytes, thumbnail, &mut |_, _| {})
+}
+
+/// [`decode`], handing each frame that decodes to the declared size to `sink` (frame number, samples
+/// little endian, pixel-interleaved as the decoder gives them): how the tests compare pixels with other toolkits.
+pub fn decode_frames(bytes: &[u8], thumbnail: bool, sink: &mut dyn FnMut(u32, &[u8])) -> Decoded {
     let mut decoded = Decoded::default();
     let obj = match OpenFileOptions::new().from_reader(bytes) {
         Ok(obj) => obj,
@@ -185,6 +191,7 @@ pub fn decode(bytes: &[u8], thumbnail: bool) -> Decoded {
     let window = thumbnail::Window::of(&obj);
     let mut on_frame = |decoded: &mut Decoded, frame: u32, data: &[u8]| {
         decoded.frames_decoded += 1;
+        sink(frame, data);
         if is_blank(data, layout.bits_allocated) && decoded.blank_frames.len() < 16 {
             decoded.blank_frames.push(frame);
         }
