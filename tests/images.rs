@@ -225,3 +225,68 @@ fn quick_skips_the_images_and_says_so() {
     assert!(full.contains("Opened every image"), "{full}");
     assert!(full.contains("damaged.dcm"), "{full}");
 }
+
+/// Renders `page` with headless Chromium into a PNG screenshot and returns its RGB pixels.
+fn screenshot(page: &Path, png_path: &Path) -> Vec<[u8; 3]> {
+    let profile = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("timeout")
+        .arg("180")
+        .arg("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", png_path.display()))
+        .arg("--window-size=900,1000")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium (scripts/test.sh installs it)");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(png_path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    buf[..info.buffer_size()]
+        .chunks_exact(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+#[test]
+fn html_report_shows_each_series_middle_image_and_marks_a_damaged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path(), "ct.dcm", "CT_small.dcm");
+    copy(dir.path(), "us.dcm", "US1_J2KR.dcm");
+    let mut bytes = fs::read(common::pydicom_testdata("JPEG-LL.dcm")).unwrap();
+    damage(&mut bytes, &Damage::Zero { frame: 0, marker: SOS, n: 64 });
+    fs::write(dir.path().join("damaged.dcm"), bytes).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut pixels = Vec::new();
+    for (label, extra) in [("full", None), ("quick", Some("--quick"))] {
+        let page = out.path().join(format!("{label}.html"));
+        let mut args = vec!["--report", page.to_str().unwrap()];
+        args.extend(extra);
+        let run = common::check(dir.path(), &args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let html = fs::read_to_string(&page).unwrap();
+        let thumbnails = html.matches("src=\"data:image/png;base64,").count();
+        let placeholders = html.matches("damaged image</div>").count();
+        if extra.is_none() {
+            assert_eq!((thumbnails, placeholders), (2, 1), "CT and US drawn, the JPEG marked");
+        } else {
+            assert_eq!((thumbnails, placeholders), (0, 0));
+        }
+        pixels.push(screenshot(&page, &out.path().join(format!("{label}.png"))));
+    }
+    // Only the picture column (x 750..850 of the 900-pixel-wide page) is looked at: there, the full report shows
+    // the CT and ultrasound pictures (mostly dark) and the placeholder's red border and text; the quick one nothing.
+    let column = |p: &[[u8; 3]]| -> Vec<[u8; 3]> {
+        p.chunks_exact(900).flat_map(|row| row[750..850].to_vec()).collect()
+    };
+    let dark = |p: &[[u8; 3]]| column(p).iter().filter(|c| c.iter().all(|&v| v < 60)).count();
+    let red = |p: &[[u8; 3]]| column(p).iter().filter(|c| c[0] > 150 && c[1] < 90 && c[2] < 90).count();
+    if let Ok(keep) = std::env::var("DICOMCHECK_KEEP_SCREENSHOT") {
+        fs::copy(out.path().join("full.png"), keep).unwrap();
+    }
+    assert!(dark(&pixels[0]) > dark(&pixels[1]) + 3000, "{} vs {}", dark(&pixels[0]), dark(&pixels[1]));
+    assert!(red(&pixels[0]) > red(&pixels[1]) + 200, "{} vs {}", red(&pixels[0]), red(&pixels[1]));
+}
