@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`]) → [`read_header`] of each
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
-//! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
+//! [`progress`]) → [`catalog`] into studies and series → [`images`]: every byte read, every frame decoded in
+//! isolated worker processes → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`report`]. [`cli`] is the command line, [`batch`] checks many discs, [`copy`] makes and
 //! verifies a copy; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
 
