@@ -199,7 +199,12 @@ fn run_one(
         eprintln!("dicomcheck: {err}");
         return EXIT_ERROR;
     }
-    let report = match crate::check(path, options) {
+    let mut inventory = |headers: &crate::report::Report| {
+        if options.scan.progress && !output.json {
+            eprint!("{}", crate::report::human::inventory(headers));
+        }
+    };
+    let report = match crate::check_with(path, options, &mut inventory) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("dicomcheck: {err}");

@@ -105,15 +105,38 @@ impl CheckOptions {
     }
 }
 
-/// Checks the media at `root`: scan, catalog, checks, report.
+/// Checks the media at `root`: scan, catalog, open the images, checks, report.
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
+    check_with(root, options, &mut |_| {})
+}
+
+/// [`check`], handing the report of the header phase to `headers_done` before the images are opened, so a
+/// front end can show the inventory (names, dates) while the slower phase runs.
+pub fn check_with(
+    root: &Path,
+    options: &CheckOptions,
+    headers_done: &mut dyn FnMut(&Report),
+) -> Result<Report, Error> {
     let scan = scan::scan(root, &options.scan)?;
     let catalog = catalog::Catalog::build(&scan.records);
-    let opened = options
-        .images
-        .as_ref()
-        .map(|images| images::verify(&scan, &catalog, images, &options.scan));
     let mut outcome = checks::run(&scan, &catalog, &options.expect);
+    let Some(image_options) = &options.images else {
+        return Ok(report::build(
+            &scan,
+            &catalog,
+            &outcome,
+            options.name_input.as_deref(),
+            options.strict,
+        ));
+    };
+    headers_done(&report::build(
+        &scan,
+        &catalog,
+        &outcome,
+        options.name_input.as_deref(),
+        options.strict,
+    ));
+    let opened = Some(images::verify(&scan, &catalog, image_options, &options.scan));
     if let Some(opened) = &opened {
         outcome.findings.extend(checks::images::check(&scan, &catalog, opened));
         outcome

@@ -148,6 +148,26 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
     })
 }
 
+/// The header phase's inventory in a few lines (who, which studies), shown on stderr while the images are opened.
+pub fn inventory(report: &Report) -> String {
+    let mut out = String::new();
+    for patient in &report.patients {
+        let _ = writeln!(out, "On the disc: {}", clean(&patient.name));
+    }
+    for study in &report.studies {
+        let images: u64 = study.series.iter().map(|s| s.frames).sum();
+        let _ = writeln!(
+            out,
+            "  study {}  {}  {} ({} series, {images} images)",
+            clean(study.date.as_deref().unwrap_or("(no date)")),
+            clean(&study.modalities.join("/")),
+            clean(study.description.as_deref().unwrap_or("")),
+            study.series.len()
+        );
+    }
+    out + "Now opening every image (--quick skips this)...\n"
+}
+
 /// What the images phase did, or that it did not run.
 pub fn images_line(report: &Report) -> String {
     match &report.images {
