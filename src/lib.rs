@@ -97,8 +97,9 @@ impl CheckOptions {
             images: if args.quick {
                 None
             } else {
-                let worker = std::env::current_exe()
-                    .map_err(|e| Error::Usage(format!("cannot find this program to decode images: {e}")))?;
+                let worker = std::env::current_exe().map_err(|e| {
+                    Error::Usage(format!("cannot find this program to decode images: {e}"))
+                })?;
                 Some(images::ImageOptions { worker })
             },
         })
@@ -136,13 +137,15 @@ pub fn check_with(
         options.name_input.as_deref(),
         options.strict,
     ));
-    let opened = Some(images::verify(&scan, &catalog, image_options, &options.scan));
-    if let Some(opened) = &opened {
-        outcome.findings.extend(checks::images::check(&scan, &catalog, opened));
-        outcome
-            .findings
-            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
-    }
+    let opened = images::verify(&scan, &catalog, image_options, &options.scan, &|record| {
+        checks::integrity::pixel_defect(record).is_some()
+    });
+    outcome
+        .findings
+        .extend(checks::images::check(&scan, &catalog, &opened));
+    outcome
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
     let mut report = report::build(
         &scan,
         &catalog,
@@ -150,6 +153,6 @@ pub fn check_with(
         options.name_input.as_deref(),
         options.strict,
     );
-    report::add_images(&mut report, &catalog, opened.as_ref());
+    report::add_images(&mut report, &catalog, &opened);
     Ok(report)
 }

@@ -47,7 +47,10 @@ for f in sorted(set(get_testdata_files('*'))):
     except Exception:
         pass
 ";
-    let out = Command::new("python3").args(["-c", script]).output().expect("python3 with pydicom");
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .expect("python3 with pydicom");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once('\t'))
@@ -68,7 +71,9 @@ fn dcmtk_tool(ts: &str) -> Option<&'static str> {
     match ts {
         "1.2.840.10008.1.2.5" => Some("dcmdrle"),
         "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81" => Some("dcmdjpls"),
-        t if t.starts_with("1.2.840.10008.1.2.4.5") || t.starts_with("1.2.840.10008.1.2.4.7") => Some("dcmdjpeg"),
+        t if t.starts_with("1.2.840.10008.1.2.4.5") || t.starts_with("1.2.840.10008.1.2.4.7") => {
+            Some("dcmdjpeg")
+        }
         _ => None,
     }
 }
@@ -88,7 +93,11 @@ fn reference_frames(tool: &[&str], path: &Path, out: &Path) -> Option<(Vec<Vec<u
     let bytes = std::fs::read(out).ok()?;
     let (_, mut frames) = frames(&bytes);
     let obj = dicom_object::open_file(out).ok()?;
-    let uint = |tag| obj.get(tag).and_then(|e| e.to_int::<u16>().ok()).unwrap_or(0);
+    let uint = |tag| {
+        obj.get(tag)
+            .and_then(|e| e.to_int::<u16>().ok())
+            .unwrap_or(0)
+    };
     let photometric = obj
         .get(tags::PHOTOMETRIC_INTERPRETATION)
         .and_then(|e| e.to_str().ok())
@@ -118,15 +127,25 @@ fn max_difference(a: &[u8], b: &[u8], bits: u16) -> u32 {
     if bits == 16 {
         a.chunks_exact(2)
             .zip(b.chunks_exact(2))
-            .map(|(x, y)| u16::from_le_bytes([x[0], x[1]]).abs_diff(u16::from_le_bytes([y[0], y[1]])) as u32)
+            .map(|(x, y)| {
+                u16::from_le_bytes([x[0], x[1]]).abs_diff(u16::from_le_bytes([y[0], y[1]])) as u32
+            })
             .max()
             .unwrap_or(0)
     } else {
-        a.iter().zip(b).map(|(x, y)| x.abs_diff(*y) as u32).max().unwrap_or(0)
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.abs_diff(*y) as u32)
+            .max()
+            .unwrap_or(0)
     }
 }
 
-fn agrees(ours: &[Vec<u8>], (theirs, bits, _): &(Vec<Vec<u8>>, u16, String), tolerance: u32) -> bool {
+fn agrees(
+    ours: &[Vec<u8>],
+    (theirs, bits, _): &(Vec<Vec<u8>>, u16, String),
+    tolerance: u32,
+) -> bool {
     ours.len() == theirs.len()
         && ours
             .iter()
@@ -137,7 +156,11 @@ fn agrees(ours: &[Vec<u8>], (theirs, bits, _): &(Vec<Vec<u8>>, u16, String), tol
 #[test]
 fn pydicom_compressed_files_decode_to_the_pixels_gdcm_gives() {
     let files = compressed_files();
-    assert!(files.len() >= 35, "pydicom-data is installed (scripts/test.sh): {} files", files.len());
+    assert!(
+        files.len() >= 35,
+        "pydicom-data is installed (scripts/test.sh): {} files",
+        files.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
     let mut mismatches = Vec::new();
@@ -151,7 +174,8 @@ fn pydicom_compressed_files_decode_to_the_pixels_gdcm_gives() {
         // which converts to RGB, is the second reference when GDCM differs.
         let reference = match (gdcm, dcmtk_tool(ts)) {
             (Some(g), Some(tool)) if !agrees(&ours, &g, tolerance) => {
-                reference_frames(&[tool], path, &dir.path().join(format!("dcmtk-{name}"))).or(Some(g))
+                reference_frames(&[tool], path, &dir.path().join(format!("dcmtk-{name}")))
+                    .or(Some(g))
             }
             (g, _) => g,
         };
@@ -169,11 +193,20 @@ fn pydicom_compressed_files_decode_to_the_pixels_gdcm_gives() {
                 let worst = ours
                     .iter()
                     .zip(&theirs)
-                    .map(|(a, b)| if a.len() == b.len() { max_difference(a, b, bits) } else { u32::MAX })
+                    .map(|(a, b)| {
+                        if a.len() == b.len() {
+                            max_difference(a, b, bits)
+                        } else {
+                            u32::MAX
+                        }
+                    })
                     .max()
                     .unwrap_or(u32::MAX);
                 if KNOWN_DIFFERENCES.contains(&name.as_str()) {
-                    assert!(worst > tolerance, "{name} now agrees: remove it from KNOWN_DIFFERENCES");
+                    assert!(
+                        worst > tolerance,
+                        "{name} now agrees: remove it from KNOWN_DIFFERENCES"
+                    );
                     "known difference"
                 } else if ours.len() != theirs.len() || worst > tolerance {
                     mismatches.push(format!(
@@ -194,5 +227,8 @@ fn pydicom_compressed_files_decode_to_the_pixels_gdcm_gives() {
     }
     println!("{} compressed files: {tally:?}", files.len());
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    assert!(tally.get("identical").copied().unwrap_or(0) >= 20, "{tally:?}");
+    assert!(
+        tally.get("identical").copied().unwrap_or(0) >= 20,
+        "{tally:?}"
+    );
 }

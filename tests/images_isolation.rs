@@ -52,7 +52,10 @@ fn panic_abort_hang_alloc_and_eio_are_each_one_files_finding() {
         assert!(line.contains(says), "{file}: expected {says:?} in {line}");
     }
     assert!(all.contains("the disc itself is damaged"), "{all}");
-    assert!(!all.contains("ok1.dcm") && !all.contains("ok2.dcm"), "{all}");
+    assert!(
+        !all.contains("ok1.dcm") && !all.contains("ok2.dcm"),
+        "{all}"
+    );
     // Every file was handed to the phase; the two intact copies decoded, one frame each.
     assert_eq!(report["images"]["files"], 7);
     assert_eq!(report["images"]["frames_decoded"], 2);

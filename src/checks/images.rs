@@ -56,7 +56,8 @@ pub fn check(scan: &Scan, catalog: &Catalog, images: &ImagesOutcome) -> Vec<Find
                     ProblemKind::ReadError => wording::images_read_error(n, &label, &zh),
                     kind if kind.is_damage() => wording::images_damaged(n, &label, &zh),
                     _ => {
-                        let mut names: Vec<&str> = group.iter().map(|(_, p)| p.detail.as_str()).collect();
+                        let mut names: Vec<&str> =
+                            group.iter().map(|(_, p)| p.detail.as_str()).collect();
                         names.sort_unstable();
                         names.dedup();
                         wording::images_not_decoded(n, &label, &zh, &names)
@@ -79,17 +80,27 @@ pub fn check(scan: &Scan, catalog: &Catalog, images: &ImagesOutcome) -> Vec<Find
                         .series(series.uid.clone()),
                 );
             }
-            let decoded: u64 = opened.iter().map(|(_, d)| u64::from(d.frames_decoded)).sum();
+            let decoded: u64 = opened
+                .iter()
+                .map(|(_, d)| u64::from(d.frames_decoded))
+                .sum();
             let blank: Vec<usize> = opened
                 .iter()
                 .filter(|(_, d)| !d.blank_frames.is_empty())
                 .map(|&(i, _)| i)
                 .collect();
-            let blank_frames: u64 = opened.iter().map(|(_, d)| d.blank_frames.len() as u64).sum();
+            let blank_frames: u64 = opened
+                .iter()
+                .map(|(_, d)| d.blank_frames.len() as u64)
+                .sum();
             if !blank.is_empty() && blank_frames < decoded {
                 let mut finding = wording::images_blank(blank.len(), &label, &zh)
                     .finding(CheckId::Images, Severity::Warn);
-                let named: Vec<String> = blank.iter().take(NAMED).map(|&i| display(&records[i].path)).collect();
+                let named: Vec<String> = blank
+                    .iter()
+                    .take(NAMED)
+                    .map(|&i| display(&records[i].path))
+                    .collect();
                 finding.message = format!("{} {}", finding.message, named.join(", "));
                 findings.push(
                     finding

@@ -1219,7 +1219,9 @@ pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
             capitalized(&files(n))
         ),
         NEW_DISC,
-        format!("{zh}有{n}个文件读到中途出错（读盘错误），光盘本身已损坏（划痕或刻录不良）。{NEW_DISC_ZH}"),
+        format!(
+            "{zh}有{n}个文件读到中途出错（读盘错误），光盘本身已损坏（划痕或刻录不良）。{NEW_DISC_ZH}"
+        ),
     )
 }
 
@@ -1232,7 +1234,9 @@ pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
             if n == 1 { "has" } else { "have" }
         ),
         "Ask them to open this series and check that no image is empty; burn the disc again if one is.",
-        format!("{zh}有{n}个文件的影像是空白的（所有像素相同），而同序列其他影像正常。请打开该序列确认，如有空白影像请重新刻录光盘。"),
+        format!(
+            "{zh}有{n}个文件的影像是空白的（所有像素相同），而同序列其他影像正常。请打开该序列确认，如有空白影像请重新刻录光盘。"
+        ),
     )
 }
 
@@ -1246,6 +1250,8 @@ pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]
             them(n)
         ),
         "Ask them to open this series on their workstation to confirm it displays, or to export it uncompressed.",
-        format!("{zh}有{n}个文件的压缩格式本工具无法解码，部分看图软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"),
+        format!(
+            "{zh}有{n}个文件的压缩格式本工具无法解码，部分看图软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
+        ),
     )
 }

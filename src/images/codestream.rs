@@ -117,7 +117,8 @@ pub fn rle_table_problem(data: &[u8], segments_expected: u32) -> Option<String> 
             data.len()
         ));
     };
-    let word = |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+    let word =
+        |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
     let count = word(0);
     if count != segments_expected {
         return Some(format!(
@@ -143,7 +144,9 @@ mod tests {
     use super::*;
 
     fn sof(marker: u8, precision: u8, rows: u16, columns: u16, components: u8) -> Vec<u8> {
-        let mut data = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, marker, 0x00, 0x0B];
+        let mut data = vec![
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, marker, 0x00, 0x0B,
+        ];
         data.push(precision);
         data.extend(rows.to_be_bytes());
         data.extend(columns.to_be_bytes());
@@ -154,10 +157,16 @@ mod tests {
     #[test]
     fn jpeg_sof_after_other_segments() {
         let g = jpeg(&sof(0xC3, 16, 128, 64, 1)).unwrap();
-        assert_eq!((g.rows, g.columns, g.components, g.precision), (128, 64, 1, 16));
+        assert_eq!(
+            (g.rows, g.columns, g.components, g.precision),
+            (128, 64, 1, 16)
+        );
         assert!(g.lossless);
         let ls = jpeg(&sof(0xF7, 8, 10, 20, 3)).unwrap();
-        assert_eq!((ls.rows, ls.columns, ls.components, ls.lossless), (10, 20, 3, false));
+        assert_eq!(
+            (ls.rows, ls.columns, ls.components, ls.lossless),
+            (10, 20, 3, false)
+        );
         assert_eq!(jpeg(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2]), None);
         assert_eq!(jpeg(&sof(0xC0, 8, 1, 1, 1)[..14]), None);
     }
@@ -170,7 +179,10 @@ mod tests {
         }
         siz.extend([0, 3, 7, 1, 1]);
         let g = jpeg2000(&siz).unwrap();
-        assert_eq!((g.rows, g.columns, g.components, g.precision), (200, 290, 3, 8));
+        assert_eq!(
+            (g.rows, g.columns, g.components, g.precision),
+            (200, 290, 3, 8)
+        );
         let mut boxed = b"\0\0\0\x0cjP  \r\n\x87\n....jp2c".to_vec();
         boxed.extend(&siz);
         assert_eq!(jpeg2000(&boxed), Some(g));

@@ -6,10 +6,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use dicom_core::value::Value;
 use dicom_dictionary_std::tags;
+use dicom_encoding::TransferSyntaxIndex;
 use dicom_encoding::adapters::PixelDataObject;
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
-use dicom_encoding::TransferSyntaxIndex;
 use serde::{Deserialize, Serialize};
 
 use super::codestream;
@@ -105,7 +105,10 @@ impl Layout {
             samples: obj.samples_per_pixel().unwrap_or(1),
             bits_allocated: obj.bits_allocated()?,
             frames: uint(tags::NUMBER_OF_FRAMES).filter(|&n| n > 0).unwrap_or(1),
-            photometric: obj.photometric_interpretation().unwrap_or("").to_uppercase(),
+            photometric: obj
+                .photometric_interpretation()
+                .unwrap_or("")
+                .to_uppercase(),
         })
     }
 
@@ -238,7 +241,10 @@ fn decode_native(
             decoded.problems.push(Problem::new(
                 ProblemKind::FramesMissing,
                 None,
-                format!("{} bytes of pixel data where {needed} are declared", data.len()),
+                format!(
+                    "{} bytes of pixel data where {needed} are declared",
+                    data.len()
+                ),
             ));
         } else {
             decoded.frames_decoded = layout.frames;
@@ -306,7 +312,9 @@ fn decode_encapsulated(
             continue;
         }
         let mut out = Vec::new();
-        let result = catch_unwind(AssertUnwindSafe(|| reader.decode_frame(obj, frame, &mut out)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            reader.decode_frame(obj, frame, &mut out)
+        }));
         let problem = match result {
             Ok(Ok(())) if out.len() as u64 == frame_bytes => {
                 on_frame(decoded, frame, &out);
@@ -315,7 +323,10 @@ fn decode_encapsulated(
             Ok(Ok(())) => Some(Problem::new(
                 ProblemKind::WrongSize,
                 Some(frame),
-                format!("decodes to {} bytes, the header declares {frame_bytes}", out.len()),
+                format!(
+                    "decodes to {} bytes, the header declares {frame_bytes}",
+                    out.len()
+                ),
             )),
             Ok(Err(err)) => {
                 let text = err.to_string();
@@ -357,14 +368,23 @@ fn inspect_stream(uid: &str, name: &str, data: &[u8], layout: &Layout) -> Option
             format!("no {name} image header in the frame's data"),
         ));
     };
-    let declared = (u32::from(layout.rows), u32::from(layout.columns), u32::from(layout.samples));
+    let declared = (
+        u32::from(layout.rows),
+        u32::from(layout.columns),
+        u32::from(layout.samples),
+    );
     if (geometry.rows, geometry.columns, geometry.components) != declared {
         return Some(Problem::new(
             ProblemKind::WrongSize,
             None,
             format!(
                 "the compressed image is {} x {} with {} samples, the header declares {} x {} with {}",
-                geometry.rows, geometry.columns, geometry.components, declared.0, declared.1, declared.2
+                geometry.rows,
+                geometry.columns,
+                geometry.components,
+                declared.0,
+                declared.1,
+                declared.2
             ),
         ));
     }
@@ -424,8 +444,8 @@ mod tests {
     }
 
     #[test]
-    fn not_dicom_is_corrupt() {
+    fn unreadable_data_set_is_not_decoded() {
         let d = decode(b"not a dicom file at all", false);
-        assert_eq!(d.problems[0].kind, ProblemKind::Corrupt);
+        assert_eq!(d.problems[0].kind, ProblemKind::Unsupported);
     }
 }

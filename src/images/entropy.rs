@@ -115,7 +115,12 @@ pub fn check(data: &[u8]) -> Result<(), String> {
     let mut frame: Option<(u32, u32, Vec<Component>, bool)> = None;
     let mut restart = 0u32;
     let mut at = 2;
-    let u16_at = |i: usize| -> Option<usize> { Some(usize::from(u16::from_be_bytes([*data.get(i)?, *data.get(i + 1)?]))) };
+    let u16_at = |i: usize| -> Option<usize> {
+        Some(usize::from(u16::from_be_bytes([
+            *data.get(i)?,
+            *data.get(i + 1)?,
+        ])))
+    };
     while at + 2 <= data.len() {
         if data[at] != 0xFF {
             return Err(format!("data where a marker should be, at byte {at}"));
@@ -129,7 +134,9 @@ pub fn check(data: &[u8]) -> Result<(), String> {
             return Ok(());
         }
         let length = u16_at(at + 2).ok_or("cut marker segment")?;
-        let segment = data.get(at + 4..at + 2 + length).ok_or("cut marker segment")?;
+        let segment = data
+            .get(at + 4..at + 2 + length)
+            .ok_or("cut marker segment")?;
         match marker {
             0xC0 | 0xC1 | 0xC3 => {
                 let rows = u16_at(at + 5).ok_or("short SOF")? as u32;
@@ -206,9 +213,17 @@ fn walk_scan(
     let n = usize::from(*header.first().ok_or("short SOS")?);
     let mut scan = Vec::with_capacity(n);
     for i in 0..n {
-        let (id, tables) = (*header.get(1 + 2 * i).ok_or("short SOS")?, *header.get(2 + 2 * i).ok_or("short SOS")?);
-        let component = *components.iter().find(|c| c.id == id).ok_or("scan of an unknown component")?;
-        let dc_table = dc[usize::from(tables >> 4 & 3)].as_ref().ok_or("missing Huffman table")?;
+        let (id, tables) = (
+            *header.get(1 + 2 * i).ok_or("short SOS")?,
+            *header.get(2 + 2 * i).ok_or("short SOS")?,
+        );
+        let component = *components
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or("scan of an unknown component")?;
+        let dc_table = dc[usize::from(tables >> 4 & 3)]
+            .as_ref()
+            .ok_or("missing Huffman table")?;
         let ac_table = ac[usize::from(tables & 3)].as_ref();
         if !lossless && ac_table.is_none() {
             return Err("missing Huffman table".into());
@@ -229,7 +244,9 @@ fn walk_scan(
         let height = rows.div_ceil(unit * v_max);
         (
             u64::from(width) * u64::from(height),
-            scan.iter().map(|(c, ..)| u32::from(c.h) * u32::from(c.v)).collect(),
+            scan.iter()
+                .map(|(c, ..)| u32::from(c.h) * u32::from(c.v))
+                .collect(),
         )
     };
     let mut bits = Bits {
@@ -244,7 +261,9 @@ fn walk_scan(
         if restart > 0 && mcu > 0 && mcu % u64::from(restart) == 0 {
             bits.align();
             if data.get(bits.at..bits.at + 2) != Some(&[0xFF, 0xD0 + next_rst][..]) {
-                return Err(format!("restart marker {next_rst} missing at MCU {mcu} of {mcus}"));
+                return Err(format!(
+                    "restart marker {next_rst} missing at MCU {mcu} of {mcus}"
+                ));
             }
             bits.at += 2;
             next_rst = (next_rst + 1) % 8;

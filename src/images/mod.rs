@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::Catalog;
 use crate::media_order::{disc_order, physical_offset};
+use crate::read_header::InstanceRecord;
 use crate::scan::{Scan, ScanOptions};
 use decode::{Decoded, Problem, ProblemKind};
 use worker::{MAX_FILE_BYTES, Slot};
@@ -63,18 +64,20 @@ impl ImagesOutcome {
     }
 }
 
-/// Reads and decodes every intact DICOM file of the scan (files the header phase found damaged already have
-/// their finding). The middle file of each series is drawn as a thumbnail.
+/// Reads and decodes every intact DICOM file of the scan: files the header phase found damaged, and those
+/// `known_damaged` says already have their finding, are left out. The middle file of each series is drawn as a
+/// thumbnail.
 pub fn verify(
     scan: &Scan,
     catalog: &Catalog,
     options: &ImageOptions,
     scan_options: &ScanOptions,
+    known_damaged: &dyn Fn(&InstanceRecord) -> bool,
 ) -> ImagesOutcome {
     let started = Instant::now();
     let records = &scan.records;
     let mut wanted: Vec<usize> = (0..records.len())
-        .filter(|&i| records[i].defect.is_none())
+        .filter(|&i| records[i].defect.is_none() && !known_damaged(&records[i]))
         .collect();
     let middles: HashSet<usize> = catalog
         .studies
@@ -276,7 +279,11 @@ mod tests {
     fn read_error_names_the_offset() {
         let problem = read_all(Eio(2500), 10_000).unwrap_err();
         assert_eq!(problem.kind, ProblemKind::ReadError);
-        assert!(problem.detail.starts_with("at byte 2500"), "{}", problem.detail);
+        assert!(
+            problem.detail.starts_with("at byte 2500"),
+            "{}",
+            problem.detail
+        );
         assert_eq!(read_all(&b"abc"[..], 3).unwrap(), b"abc");
     }
 }

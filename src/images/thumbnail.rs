@@ -51,7 +51,9 @@ impl Window {
         };
         Self {
             center_width,
-            slope: first(tags::RESCALE_SLOPE).filter(|&s| s != 0.0).unwrap_or(1.0),
+            slope: first(tags::RESCALE_SLOPE)
+                .filter(|&s| s != 0.0)
+                .unwrap_or(1.0),
             intercept: first(tags::RESCALE_INTERCEPT).unwrap_or(0.0),
         }
     }
@@ -144,7 +146,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -189,6 +195,15 @@ mod tests {
         let inverted = render(&pixels("MONOCHROME1"), &window).unwrap();
         assert!(plain.starts_with("data:image/png;base64,"));
         assert_ne!(plain, inverted);
-        assert_eq!(render(&Pixels { bits_allocated: 12, ..pixels("MONOCHROME2") }, &window), None);
+        assert_eq!(
+            render(
+                &Pixels {
+                    bits_allocated: 12,
+                    ..pixels("MONOCHROME2")
+                },
+                &window
+            ),
+            None
+        );
     }
 }

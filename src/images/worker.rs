@@ -45,10 +45,12 @@ pub fn run_if_worker() -> Option<i32> {
     std::panic::set_hook(Box::new(|_| {}));
     limit(libc::RLIMIT_AS, ADDRESS_SPACE);
     limit(libc::RLIMIT_CORE, 0);
-    Some(match serve(&mut io::stdin().lock(), &mut io::stdout().lock()) {
-        Ok(()) => 0,
-        Err(_) => 1,
-    })
+    Some(
+        match serve(&mut io::stdin().lock(), &mut io::stdout().lock()) {
+            Ok(()) => 0,
+            Err(_) => 1,
+        },
+    )
 }
 
 fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
@@ -70,7 +72,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
             super::hooks::on_decode(&request.name);
             decode(&bytes, request.thumbnail)
         })
-            .unwrap_or_else(|panic| crashed(format!("the decoder panicked: {}", panic_text(&*panic))));
+        .unwrap_or_else(|panic| crashed(format!("the decoder panicked: {}", panic_text(&*panic))));
         serde_json::to_writer(&mut *output, &decoded).map_err(io::Error::other)?;
         output.write_all(b"\n")?;
         output.flush()?;
@@ -133,8 +135,14 @@ impl Worker {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| io::Error::other("no stdin"))?;
-        let stdout = child.stdout.take().ok_or_else(|| io::Error::other("no stdout"))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io::Error::other("no stdout"))?;
         let (sender, replies) = channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {

@@ -228,7 +228,11 @@ fn write_studies(out: &mut String, report: &Report) {
             out,
             "<div class=\"wrap\"><table class=\"series\">\n<tr><th class=\"n\">Series</th><th>Modality</th>\
              <th class=\"n\">Images</th><th>Description</th>{}</tr>",
-            if report.images.is_some() { "<th class=\"thumb\">Middle image</th>" } else { "" }
+            if report.images.is_some() {
+                "<th class=\"thumb\">Middle image</th>"
+            } else {
+                ""
+            }
         );
         for series in &study.series {
             let missing = if series.missing.is_empty() {
@@ -247,7 +251,8 @@ fn write_studies(out: &mut String, report: &Report) {
                     escape(uri)
                 ),
                 (Some(_), Thumbnail::Damaged) => {
-                    "<td class=\"thumb\"><div class=\"damaged\">✗ damaged image</div></td>".to_string()
+                    "<td class=\"thumb\"><div class=\"damaged\">✗ damaged image</div></td>"
+                        .to_string()
                 }
                 (Some(_), Thumbnail::None) => "<td class=\"thumb\"></td>".to_string(),
             };

@@ -288,10 +288,7 @@ pub fn build(
 
 /// Adds what the images phase found: frames decoded and a picture per series, and the phase's totals. The
 /// report's studies and series are in the catalog's order.
-pub fn add_images(report: &mut Report, catalog: &Catalog, opened: Option<&ImagesOutcome>) {
-    let Some(opened) = opened else {
-        return;
-    };
+pub fn add_images(report: &mut Report, catalog: &Catalog, opened: &ImagesOutcome) {
     for (study, reported) in catalog.studies.iter().zip(&mut report.studies) {
         for (series, out) in study.series.iter().zip(&mut reported.series) {
             out.decoded = Some(
@@ -305,7 +302,10 @@ pub fn add_images(report: &mut Report, catalog: &Catalog, opened: Option<&Images
             let middle = series.instances.get(series.instances.len() / 2);
             out.thumbnail = match middle.and_then(|&i| opened.of(i)) {
                 Some(d) if d.problems.iter().any(|p| p.kind.is_damage()) => Thumbnail::Damaged,
-                Some(d) => d.thumbnail.clone().map_or(Thumbnail::None, Thumbnail::Picture),
+                Some(d) => d
+                    .thumbnail
+                    .clone()
+                    .map_or(Thumbnail::None, Thumbnail::Picture),
                 None => Thumbnail::None,
             };
         }
@@ -313,7 +313,11 @@ pub fn add_images(report: &mut Report, catalog: &Catalog, opened: Option<&Images
     report.images = Some(ImagesPhase {
         files: opened.files.len(),
         bytes: opened.bytes,
-        frames_decoded: opened.files.iter().map(|f| u64::from(f.decoded.frames_decoded)).sum(),
+        frames_decoded: opened
+            .files
+            .iter()
+            .map(|f| u64::from(f.decoded.frames_decoded))
+            .sum(),
         elapsed_seconds: opened.elapsed.as_secs_f64(),
     });
 }
