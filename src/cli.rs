@@ -109,6 +109,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
 
+    /// Read headers only: skip opening every image (faster; the summary then says the images were not opened).
+    #[arg(long)]
+    pub quick: bool,
+
     /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
     pub verify_copy: bool,
@@ -219,6 +223,13 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
             jobs: args.jobs,
             progress: std::io::stderr().is_terminal(),
             media: args.media.into(),
+        },
+        images: if args.quick {
+            None
+        } else {
+            Some(crate::images::ImageOptions {
+                worker: std::env::current_exe().map_err(InputError::Worker)?,
+            })
         },
     })
 }
@@ -463,7 +474,12 @@ fn run_one(
     {
         return error(err);
     }
-    let report = match crate::check(path, options) {
+    let mut inventory = |headers: &crate::report::Report| {
+        if options.scan.progress && !output.json {
+            eprint!("{}", crate::report::human::inventory(headers));
+        }
+    };
+    let report = match crate::check_with(path, options, &mut inventory) {
         Ok(report) => report,
         Err(err) => return error(err),
     };

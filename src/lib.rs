@@ -3,11 +3,11 @@
 //! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`]) → [`read_header`] of each
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
-//! [`dicomdir`]) → [`report`]. [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the
-//! leaves [`finding`] and [`date`] hold the values every layer shares. Front ends sit on top: [`cli`] is the
-//! command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy, [`write_guard`] keeps every
-//! write off the media; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
-//! `docs/architecture.md` explains the layers.
+//! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
+//! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
+//! hold the values every layer shares. Front ends sit on top: [`cli`] is the command line, [`batch`] checks many
+//! discs; [`copy`] makes and verifies a copy, [`write_guard`] keeps every write off the media; [`fixture`] writes
+//! synthetic discs for the tests, the benchmark and the sample disc. `docs/architecture.md` explains the layers.
 
 pub mod archive;
 pub mod batch;
@@ -21,6 +21,7 @@ pub mod dicomdir;
 pub mod discover;
 pub mod finding;
 pub mod fixture;
+pub mod images;
 pub mod media_order;
 pub mod names;
 pub mod options;
@@ -46,17 +47,56 @@ pub enum Error {
     Walk(#[from] walk::WalkError),
 }
 
-/// Checks the media at `root`: scan, catalog, checks, report.
+/// Checks the media at `root`: scan, catalog, open the images, checks, report.
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
+    check_with(root, options, &mut |_| {})
+}
+
+/// [`check`], handing the report of the header phase to `headers_done` before the images are opened, so a
+/// front end can show the inventory (names, dates) while the slower phase runs.
+pub fn check_with(
+    root: &Path,
+    options: &CheckOptions,
+    headers_done: &mut dyn FnMut(&Report),
+) -> Result<Report, Error> {
     let scan = scan::scan(root, &options.scan)?;
     let catalog = catalog::Catalog::build(&scan.records);
-    let outcome = checks::run(&scan, &catalog, &options.expect);
-    Ok(report::build(
+    let mut outcome = checks::run(&scan, &catalog, &options.expect);
+    let Some(image_options) = &options.images else {
+        return Ok(report::build(
+            &scan,
+            &catalog,
+            &outcome,
+            options.name_input.as_deref(),
+            options.expect.name_waived,
+            options.strict,
+        ));
+    };
+    headers_done(&report::build(
         &scan,
         &catalog,
         &outcome,
         options.name_input.as_deref(),
         options.expect.name_waived,
         options.strict,
-    ))
+    ));
+    let opened = images::verify(&scan, &catalog, image_options, &options.scan, &|record| {
+        checks::integrity::pixel_defect(record).is_some()
+    });
+    outcome
+        .findings
+        .extend(checks::images::check(&scan, &catalog, &opened));
+    outcome
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    let mut report = report::build(
+        &scan,
+        &catalog,
+        &outcome,
+        options.name_input.as_deref(),
+        options.expect.name_waived,
+        options.strict,
+    );
+    report::add_images(&mut report, &catalog, &opened);
+    Ok(report)
 }

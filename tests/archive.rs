@@ -39,6 +39,9 @@ fn without_root(mut report: Value) -> Value {
     object.remove("root");
     object.remove("elapsed_seconds");
     object.remove("checked_at");
+    if let Some(images) = object.get_mut("images").and_then(Value::as_object_mut) {
+        images.remove("elapsed_seconds");
+    }
     report
 }
 

@@ -593,6 +593,7 @@ fn check(root: &Path, passport: Option<&str>, waived: bool, dob: Option<&str>) -
         name_input: passport.map(str::to_string),
         strict: false,
         scan: ScanOptions::default(),
+        images: None,
     };
     dicomcheck::check(root, &options).expect("check runs")
 }

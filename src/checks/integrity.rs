@@ -96,7 +96,7 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
 /// A damage the header alone proves in a single-frame image read without error: native Pixel Data shorter than
 /// the image size, or no compressed fragment at all. (Multi-frame images are counted frame by frame by the
 /// slices check.)
-fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
+pub(crate) fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
     if record.frames() > 1 {
         return None;
     }

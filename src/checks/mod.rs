@@ -3,6 +3,7 @@
 pub mod date;
 pub mod dicomdir;
 pub mod dob;
+pub mod images;
 pub mod integrity;
 pub mod media;
 pub mod name;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::checks::date::{self, StudyDate};
 use crate::checks::{Finding, Outcome, Severity};
+use crate::images::ImagesOutcome;
 use crate::names::display_name;
 use crate::scan::Scan;
 
@@ -43,6 +44,33 @@ pub struct Report {
     pub elapsed_seconds: f64,
     /// When the check finished, UTC, RFC 3339 (`2026-11-20T10:15:42Z`).
     pub checked_at: String,
+    /// The images phase (every byte read, every frame decoded), or `null` with `--quick`.
+    pub images: Option<ImagesPhase>,
+}
+
+/// What the images phase did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImagesPhase {
+    /// DICOM files read whole and decoded (files the header scan found damaged are not).
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Frames decoded to the declared size.
+    pub frames_decoded: u64,
+    /// Wall time of the phase in seconds.
+    pub elapsed_seconds: f64,
+}
+
+/// A series' picture in the HTML report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Thumbnail {
+    /// Not drawn (images not opened, or nothing drawable).
+    #[default]
+    None,
+    /// The middle image as a PNG data URI.
+    Picture(String),
+    /// The middle image is damaged.
+    Damaged,
 }
 
 /// The overall verdict.
@@ -137,6 +165,11 @@ pub struct Series {
     pub frames: u64,
     /// Missing slices, as instance numbers (`#57`) or positions (`z=-118.75`).
     pub missing: Vec<String>,
+    /// Frames decoded by the images phase, or `null` when the images were not opened (`--quick`).
+    pub decoded: Option<u64>,
+    /// The middle image, for the HTML report only.
+    #[serde(skip)]
+    pub thumbnail: Thumbnail,
 }
 
 impl Report {
@@ -212,6 +245,8 @@ pub fn build(
                             .map(|a| a.frames)
                             .unwrap_or(series.instances.len() as u64),
                         missing: assessment.map(|a| a.missing.clone()).unwrap_or_default(),
+                        decoded: None,
+                        thumbnail: Thumbnail::None,
                     }
                 })
                 .collect();
@@ -254,7 +289,44 @@ pub fn build(
         strict,
         elapsed_seconds: scan.elapsed.as_secs_f64(),
         checked_at: utc_now(),
+        images: None,
     }
+}
+
+/// Adds what the images phase found: frames decoded and a picture per series, and the phase's totals. The
+/// report's studies and series are in the catalog's order.
+pub fn add_images(report: &mut Report, catalog: &Catalog, opened: &ImagesOutcome) {
+    for (study, reported) in catalog.studies.iter().zip(&mut report.studies) {
+        for (series, out) in study.series.iter().zip(&mut reported.series) {
+            out.decoded = Some(
+                series
+                    .instances
+                    .iter()
+                    .filter_map(|&i| opened.of(i))
+                    .map(|d| u64::from(d.frames_decoded))
+                    .sum(),
+            );
+            let middle = series.instances.get(series.instances.len() / 2);
+            out.thumbnail = match middle.and_then(|&i| opened.of(i)) {
+                Some(d) if d.problems.iter().any(|p| p.kind.is_damage()) => Thumbnail::Damaged,
+                Some(d) => d
+                    .thumbnail
+                    .clone()
+                    .map_or(Thumbnail::None, Thumbnail::Picture),
+                None => Thumbnail::None,
+            };
+        }
+    }
+    report.images = Some(ImagesPhase {
+        files: opened.files.len(),
+        bytes: opened.bytes,
+        frames_decoded: opened
+            .files
+            .iter()
+            .map(|f| u64::from(f.decoded.frames_decoded))
+            .sum(),
+        elapsed_seconds: opened.elapsed.as_secs_f64(),
+    });
 }
 
 /// The current time, UTC, as RFC 3339 to the second.
