@@ -109,7 +109,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
 
-    /// Read headers only: skip opening every image (faster; the summary then says the images were not opened).
+    /// Headers only: do not open the images (faster)
     #[arg(long)]
     pub quick: bool,
 
@@ -555,7 +555,7 @@ fn copy_to(
     ));
     if !summary.not_copied.is_empty() {
         say(&format!(
-            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses): {}",
+            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses or Windows cannot hold): {}",
             summary
                 .not_copied
                 .iter()

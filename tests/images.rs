@@ -245,7 +245,7 @@ fn damaged_frames_fail_by_name_and_the_intact_files_decode() {
         damage(&mut bytes, how);
         fs::write(dir.path().join(name), bytes).unwrap();
     }
-    let (code, report) = check_json(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
     assert_eq!(code, 1, "{report}");
     let found = images_findings(&report);
     for (name, _, _) in &cases {
@@ -282,7 +282,7 @@ fn a_fragment_with_a_smaller_image_names_both_sizes() {
     let mut bytes = fs::read(common::pydicom_testdata("MR_small_jp2klossless.dcm")).unwrap();
     damage(&mut bytes, &Damage::DeclareLarger);
     fs::write(dir.path().join("small.dcm"), bytes).unwrap();
-    let (code, report) = check_json(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
     assert_eq!(code, 1);
     let (_, message) = &images_findings(&report)["small.dcm"];
     assert!(
@@ -295,7 +295,7 @@ fn a_fragment_with_a_smaller_image_names_both_sizes() {
 fn twelve_bit_jpeg_is_a_warning_not_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     copy(dir.path(), "extended.dcm", "JPGExtended.dcm");
-    let (_, report) = check_json(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &["--no-name"]);
     let (severity, message) = &images_findings(&report)["extended.dcm"];
     assert_eq!(severity, "warn", "{message}");
     assert!(message.contains("12-bit"), "{message}");
@@ -314,7 +314,7 @@ fn a_blank_frame_among_others_is_a_warning() {
         + 12;
     blank[at..at + 32768].fill(0);
     fs::write(dir.path().join("b.dcm"), &blank).unwrap();
-    let (_, report) = check_json(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &["--no-name"]);
     let found = images_findings(&report);
     let (severity, message) = &found["b.dcm"];
     assert_eq!(severity, "warn", "{message}");
@@ -335,13 +335,13 @@ fn quick_skips_the_images_and_says_so() {
         },
     );
     fs::write(dir.path().join("damaged.dcm"), bytes).unwrap();
-    let (_, report) = check_json(dir.path(), &["--quick"]);
+    let (_, report) = check_json(dir.path(), &["--no-name", "--quick"]);
     assert!(report["images"].is_null(), "{}", report["images"]);
     assert!(images_findings(&report).is_empty());
     assert!(report["studies"][0]["series"][0]["decoded"].is_null());
-    let text = common::check(dir.path(), &["--quick"]).stdout;
+    let text = common::check(dir.path(), &["--no-name", "--quick"]).stdout;
     assert!(text.contains("Images NOT opened (--quick)"), "{text}");
-    let full = common::check(dir.path(), &[]).stdout;
+    let full = common::check(dir.path(), &["--no-name"]).stdout;
     assert!(full.contains("Opened every image"), "{full}");
     assert!(full.contains("damaged.dcm"), "{full}");
 }
@@ -400,7 +400,7 @@ fn html_report_shows_each_series_middle_image_and_marks_a_damaged_one() {
     let mut pixels = Vec::new();
     for (label, extra) in [("full", None), ("quick", Some("--quick"))] {
         let page = out.path().join(format!("{label}.html"));
-        let mut args = vec!["--report", page.to_str().unwrap()];
+        let mut args = vec!["--no-name", "--report", page.to_str().unwrap()];
         args.extend(extra);
         let run = common::check(dir.path(), &args);
         assert_eq!(run.code, 1, "{}", run.stderr);
@@ -462,8 +462,8 @@ fn on_disc_order_and_parallel_reads_find_the_same() {
     let mut bytes = fs::read(common::pydicom_testdata("MR_small_RLE.dcm")).unwrap();
     damage(&mut bytes, &Damage::RleSegmentOutside);
     fs::write(dir.path().join("c.dcm"), bytes).unwrap();
-    let (_, optical) = check_json(dir.path(), &["--media", "optical"]);
-    let (_, parallel) = check_json(dir.path(), &["--media", "parallel", "-j", "3"]);
+    let (_, optical) = check_json(dir.path(), &["--no-name", "--media", "optical"]);
+    let (_, parallel) = check_json(dir.path(), &["--no-name", "--media", "parallel", "-j", "3"]);
     assert_eq!(optical["findings"], parallel["findings"]);
     assert_eq!(optical["images"]["frames_decoded"], 11);
     assert_eq!(parallel["images"]["frames_decoded"], 11);
