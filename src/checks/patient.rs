@@ -22,7 +22,9 @@ use crate::read_header::InstanceRecord;
 /// Most members of one blocking key compared with every other member: beyond it a key is shared by many
 /// different people (a teaching disc), and the rest are compared with the first ones only. A pair missed this
 /// way stays two persons (a fail, never a wrong pass).
-const BLOCK_CAP: usize = 16;
+const BLOCK_CAP: usize = 8;
+/// Most persons a message lists by name (a teaching disc may hold thousands).
+const MAX_LISTED: usize = 20;
 /// Most distinct names of one person checked pairwise for a conflict; more are treated as a conflict.
 const NAME_CAP: usize = 32;
 
@@ -465,17 +467,21 @@ pub fn check(persons: &[Person], labels: &HashMap<String, String>, yours: &[bool
         wording::person_studies(&p.display(), p.id.as_deref(), &studies)
     };
     if persons.len() > 1 {
-        let described: Vec<String> = persons.iter().map(describe).collect();
+        let mut described: Vec<String> = persons.iter().take(MAX_LISTED).map(describe).collect();
+        if persons.len() > MAX_LISTED {
+            described.push(wording::and_more_people(persons.len() - MAX_LISTED));
+        }
         let others: Option<Vec<String>> = yours.iter().any(|&y| y).then(|| {
             persons
                 .iter()
                 .zip(yours)
                 .filter(|(_, mine)| !**mine)
+                .take(MAX_LISTED)
                 .map(|(p, _)| p.display())
                 .collect()
         });
         findings.push(
-            wording::several_people(&described, others.as_deref())
+            wording::several_people(persons.len(), &described, others.as_deref())
                 .finding(CheckId::Patient, Severity::Fail),
         );
     }

@@ -513,10 +513,13 @@ pub(crate) fn person_studies(name: &str, id: Option<&str>, studies: &[&str]) -> 
 
 /// The disc holds the studies of several people (`described` by [`person_studies`]); `others` are the names
 /// that are not the passport holder's, when one of the people is.
-pub(crate) fn several_people(described: &[String], others: Option<&[String]>) -> Texts {
+pub(crate) fn several_people(
+    count: usize,
+    described: &[String],
+    others: Option<&[String]>,
+) -> Texts {
     let message = format!(
-        "The disc holds scans of {} different people — {}.",
-        described.len(),
+        "The disc holds scans of {count} different people — {}.",
         described.join(" — ")
     );
     match others {
@@ -537,6 +540,11 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
         ),
     }
+}
+
+/// The rest of a capped list of people.
+pub(crate) fn and_more_people(n: usize) -> String {
+    format!("and {} more", plural(n, "person", "people"))
 }
 
 /// A person only the DICOMDIR names (no image on the disc carries that identity).

@@ -710,7 +710,8 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     if cat_eq(df, ps) && cat_eq(dg, pg) {
         return Outcome::of(SpacingOnly);
     }
-    if keys_eq(&cat(df), &cat(ps), u_key) && keys_eq(&cat(dg), &cat(pg), u_key) {
+    let (cdf, cps, cdg, cpg) = (cat(df), cat(ps), cat(dg), cat(pg));
+    if keys_eq(&cdf, &cps, u_key) && keys_eq(&cdg, &cpg, u_key) {
         return Outcome::of(PinyinUVariant);
     }
     let passport_letters: usize = ps.iter().chain(pg).map(|t| t.fold.len()).sum();
@@ -774,7 +775,7 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     if close_or_same(df, ps) && close_or_same(dg, pg) {
         return Outcome::of(MinorSpelling);
     }
-    if keys_eq(&cat(df), &cat(ps), u_collapse) && keys_eq(&cat(dg), &cat(pg), u_collapse) {
+    if keys_eq(&cdf, &cps, u_collapse) && keys_eq(&cdg, &cpg, u_collapse) {
         return Outcome::of(PinyinUAmbiguous);
     }
     if fam_eq && !dg.is_empty() {
@@ -964,20 +965,22 @@ impl NameForm {
             return keys;
         }
         if let Some(l) = &self.latin {
-            let words: Vec<String> = all_words(l).iter().map(|t| u_collapse(&t.fold)).collect();
+            let words: Vec<String> = all_words(l)
+                .iter()
+                .map(|t| u_collapse(&t.fold).into_owned())
+                .collect();
             keys.extend(words.iter().map(|w| format!("W:{w}")));
             let [_, family] = cat(&l.family);
             let [_, given] = cat(&l.given);
-            for run in [format!("{family}{given}"), format!("{given}{family}")] {
-                let run = u_collapse(&run);
-                keys.extend(
-                    (1..=run.len().min(6))
-                        .filter_map(|n| run.get(..n))
-                        .filter(|p| is_pinyin(p))
-                        .map(|p| format!("P:{p}")),
-                );
-                keys.push(format!("W:{run}"));
-            }
+            let run = u_collapse(&format!("{family}{given}")).into_owned();
+            keys.extend(
+                (1..=run.len().min(6))
+                    .filter_map(|n| run.get(..n))
+                    .filter(|p| is_pinyin(p))
+                    .map(|p| format!("P:{p}")),
+            );
+            keys.push(format!("W:{run}"));
+            keys.push(format!("W:{}", u_collapse(&format!("{given}{family}"))));
         }
         if let Some(h) = &self.han {
             keys.push(format!("H:{}", fold_han(&h.han_text(0, 5))));
