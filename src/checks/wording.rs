@@ -469,9 +469,9 @@ pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
              {}.",
             people_on_disc(on_disc)
         ),
-        "Run the check again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or --no-name for an \
-         inventory).",
-        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。",
+        "Ask for the check to be run again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or \
+         --no-name for an inventory).",
+        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。请用护照姓名重新检查。",
     )
 }
 
@@ -1119,8 +1119,11 @@ mod tests {
             dicomdir_links_broken(),
             dicomdir_lists_nothing(),
             name_charset("ZHANG^SAN"),
-            several_people(&["A: x".into(), "B: y".into()], None),
+            name_not_checked(&["SMITH^JOHN".into()]),
+            unattributable("SMITH^JOHN: CT", 3),
+            several_people(2, &["A: x".into(), "B: y".into()], None),
             several_people(
+                2,
                 &["A: x".into(), "B: y".into()],
                 Some(&["B".into(), "C".into()]),
             ),
