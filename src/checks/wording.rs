@@ -542,6 +542,41 @@ pub(crate) fn several_people(
     }
 }
 
+/// Where a passport number was found: Patient ID.
+pub(crate) const PATIENT_ID: &str = "Patient ID";
+/// Where a passport number was found: Other Patient IDs.
+pub(crate) const OTHER_PATIENT_IDS: &str = "Other Patient IDs";
+
+/// `--passport` found on the disc.
+pub(crate) fn passport_found(number: &str, places: &[&str]) -> Texts {
+    note(format!(
+        "The disc records the passport number {number} ({}).",
+        places.join(", ")
+    ))
+}
+
+/// `--passport` not on the disc.
+pub(crate) fn passport_absent(number: &str) -> Texts {
+    note(format!(
+        "The passport number {number} does not appear on the disc (Patient ID, Other Patient IDs); records \
+         abroad are matched by name and birth date instead."
+    ))
+}
+
+/// The disc records another number as a passport number.
+pub(crate) fn other_passport(id: &str, issuer: &str, number: &str) -> Texts {
+    t(
+        format!(
+            "The disc records the passport number {id} (Patient ID, issued by \"{issuer}\"), not your passport \
+             number {number}: these may be another person's scans."
+        ),
+        format!("Ask them whose passport {id} is, and to record your passport number {number}."),
+        format!(
+            "光盘中记录的护照号码为 {id}，与本人护照号码 {number} 不符，可能是他人的影像。请核对并更正。"
+        ),
+    )
+}
+
 /// The rest of a capped list of people.
 pub(crate) fn and_more_people(n: usize) -> String {
     format!("and {} more", plural(n, "person", "people"))
@@ -1121,6 +1156,7 @@ mod tests {
             name_charset("ZHANG^SAN"),
             name_not_checked(&["SMITH^JOHN".into()]),
             unattributable("SMITH^JOHN: CT", 3),
+            other_passport("E1234", "PASSPORT", "G7654"),
             several_people(2, &["A: x".into(), "B: y".into()], None),
             several_people(
                 2,
