@@ -1,4 +1,4 @@
-//! Words of a name and their comparison keys (names.md §8): NFKC, word separators, apostrophes, upper case, and
+//! Words of a name and their comparison keys (docs/names-policy.md): NFKC, word separators, apostrophes, upper case, and
 //! two keys per word, the ICAO 9303 transliteration and a plain diacritics fold.
 
 use std::borrow::Cow;
@@ -225,7 +225,7 @@ pub(crate) fn u_collapse(s: &str) -> Cow<'_, str> {
 /// Longest key compared by edit distance (a PN group holds at most 64 characters; longer input is not a name).
 const MAX_FUZZY: usize = 128;
 
-/// Optimal-string-alignment closeness of names.md §10: the shorter at least 3 letters and the longer at least 4,
+/// Optimal-string-alignment closeness of docs/names-policy.md: the shorter at least 3 letters and the longer at least 4,
 /// and OSA distance ≤ 1 (≤ 2 from 8 letters) or Jaro-Winkler ≥ 0.92. Never used for a pass.
 pub(crate) fn close(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
