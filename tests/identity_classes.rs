@@ -521,7 +521,16 @@ fn homoglyph_and_invisible_names_are_shown_safely() {
 }
 
 /// (disc bytes, declared Specific Character Set, passport, severity, class, what the character set was).
-const CHARSET_CASES: &[(&[u8], &str, &str, Severity, NameClass, &str)] = &[
+type CharsetCase = (
+    &'static [u8],
+    &'static str,
+    &'static str,
+    Severity,
+    NameClass,
+    &'static str,
+);
+
+const CHARSET_CASES: &[CharsetCase] = &[
     (
         b"\xD5\xC5\xC8\xFD",
         "ISO_IR 100",
@@ -793,7 +802,13 @@ fn the_dicomdir_names_a_person_too() {
             .study(StudySpec::new("CT").series(SeriesSpec::ct(3)))
     };
     // (what, DICOMDIR rewrite, patient severity, persons)
-    let cases: &[(&str, (&[u8], &[u8]), Option<Severity>, usize)] = &[
+    type DirCase = (
+        &'static str,
+        (&'static [u8], &'static [u8]),
+        Option<Severity>,
+        usize,
+    );
+    let cases: &[DirCase] = &[
         (
             "another person",
             (b"SMITH^JOHN", b"JONES^MARY"),

@@ -318,8 +318,17 @@ fn group_one_naming_another_person_fails_though_group_three_matches() {
     let (out, report) = both(&dir, &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("RESULT: FAIL"), "{}", out.stdout);
-    assert_eq!(worst(&report, "name"), Some("fail"), "{}", problems(&report));
-    assert!(finding_text(&report, "name").contains("WANG"), "{}", problems(&report));
+    assert_eq!(
+        worst(&report, "name"),
+        Some("fail"),
+        "{}",
+        problems(&report)
+    );
+    assert!(
+        finding_text(&report, "name").contains("WANG"),
+        "{}",
+        problems(&report)
+    );
 }
 
 #[test]
@@ -355,7 +364,10 @@ fn a_dicomdir_naming_another_person_fails_patient() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(worst(&report, "patient"), Some("fail"));
     let text = finding_text(&report, "patient");
-    assert!(text.contains("JONES^MARY") && text.contains("DICOMDIR"), "{text}");
+    assert!(
+        text.contains("JONES^MARY") && text.contains("DICOMDIR"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -375,7 +387,12 @@ fn zero_width_characters_warn_and_are_never_printed_raw() {
     let (dir, _) = name_disc(PatientSpec::new("SMI\u{200B}TH^JOHN\u{200D}").charset("ISO_IR 192"));
     let (out, report) = both(&dir, &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert_eq!(worst(&report, "name"), Some("warn"), "{}", problems(&report));
+    assert_eq!(
+        worst(&report, "name"),
+        Some("warn"),
+        "{}",
+        problems(&report)
+    );
     assert_eq!(person(&report)["name_class"], "INVISIBLE_CHARACTERS");
     assert!(out.stdout.contains("U+200B"), "{}", out.stdout);
     assert!(
@@ -430,7 +447,12 @@ fn traditional_and_simplified_name_zh_are_the_same_characters() {
     for zh in ["张三", "張三"] {
         let (out, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", zh]);
         assert_eq!(out.code, 0, "{zh}: {}", out.stdout);
-        assert_eq!(worst(&report, "name"), Some("info"), "{zh}: {}", problems(&report));
+        assert_eq!(
+            worst(&report, "name"),
+            Some("info"),
+            "{zh}: {}",
+            problems(&report)
+        );
     }
     let (dir, _) = name_disc(PatientSpec::new("張三").charset("GB18030"));
     let (out, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", "张三"]);
@@ -446,8 +468,7 @@ fn traditional_and_simplified_name_zh_are_the_same_characters() {
 #[test]
 fn a_japanese_disc_with_katakana_and_kanji_is_read_as_japanese() {
     // PS3.5 H.3.2 style: JIS X 0201 katakana in G1 after ESC ) I, JIS X 0208 kanji after ESC $ B.
-    let raw: &[u8] =
-        b"\x1b)I\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=";
+    let raw: &[u8] = b"\x1b)I\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=";
     let patient = PatientSpec::new("")
         .raw_name(raw)
         .charset("ISO 2022 IR 13\\ISO 2022 IR 87");
@@ -457,7 +478,30 @@ fn a_japanese_disc_with_katakana_and_kanji_is_read_as_japanese() {
     assert_eq!(person(&report)["name_class"], "TRANSLITERATION_MATCHES");
     let name = shown_name(&report);
     assert!(name.contains("ﾔﾏﾀﾞ") && name.contains("山田^太郎"), "{name}");
-    assert!(!name.contains("shān") && !out.stdout.contains("GB18030"), "{}", out.stdout);
+    assert!(
+        !name.contains("shān") && !out.stdout.contains("GB18030"),
+        "{}",
+        out.stdout
+    );
     let (out, _) = both(&dir, &["--name", "SUZUKI^ICHIRO"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
+}
+
+#[test]
+fn passport_number_is_noted_when_on_the_disc_and_when_absent() {
+    let (dir, _) = name_disc(PatientSpec::new("SMITH^JOHN").id("E12345678"));
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--passport", "e1234 5678"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        finding_text(&report, "patient").contains("records the passport number"),
+        "{}",
+        problems(&report)
+    );
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--passport", "G000111"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        finding_text(&report, "patient").contains("does not appear"),
+        "{}",
+        problems(&report)
+    );
 }

@@ -506,9 +506,9 @@ pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
              {}.",
             people_on_disc(on_disc)
         ),
-        "Run the check again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or --no-name for an \
-         inventory).",
-        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。",
+        "Ask for the check to be run again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or \
+         --no-name for an inventory).",
+        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。请用护照姓名重新检查。",
     )
 }
 
@@ -550,10 +550,13 @@ pub(crate) fn person_studies(name: &str, id: Option<&str>, studies: &[&str]) -> 
 
 /// The disc holds the studies of several people (`described` by [`person_studies`]); `others` are the names
 /// that are not the passport holder's, when one of the people is.
-pub(crate) fn several_people(described: &[String], others: Option<&[String]>) -> Texts {
+pub(crate) fn several_people(
+    count: usize,
+    described: &[String],
+    others: Option<&[String]>,
+) -> Texts {
     let message = format!(
-        "The disc holds scans of {} different people — {}.",
-        described.len(),
+        "The disc holds scans of {count} different people — {}.",
         described.join(" — ")
     );
     match others {
@@ -574,6 +577,46 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
         ),
     }
+}
+
+/// Where a passport number was found: Patient ID.
+pub(crate) const PATIENT_ID: &str = "Patient ID";
+/// Where a passport number was found: Other Patient IDs.
+pub(crate) const OTHER_PATIENT_IDS: &str = "Other Patient IDs";
+
+/// `--passport` found on the disc.
+pub(crate) fn passport_found(number: &str, places: &[&str]) -> Texts {
+    note(format!(
+        "The disc records the passport number {number} ({}).",
+        places.join(", ")
+    ))
+}
+
+/// `--passport` not on the disc.
+pub(crate) fn passport_absent(number: &str) -> Texts {
+    note(format!(
+        "The passport number {number} does not appear on the disc (Patient ID, Other Patient IDs); records \
+         abroad are matched by name and birth date instead."
+    ))
+}
+
+/// The disc records another number as a passport number.
+pub(crate) fn other_passport(id: &str, issuer: &str, number: &str) -> Texts {
+    t(
+        format!(
+            "The disc records the passport number {id} (Patient ID, issued by \"{issuer}\"), not your passport \
+             number {number}: these may be another person's scans."
+        ),
+        format!("Ask them whose passport {id} is, and to record your passport number {number}."),
+        format!(
+            "光盘中记录的护照号码为 {id}，与本人护照号码 {number} 不符，可能是他人的影像。请核对并更正。"
+        ),
+    )
+}
+
+/// The rest of a capped list of people.
+pub(crate) fn and_more_people(n: usize) -> String {
+    format!("and {} more", plural(n, "person", "people"))
 }
 
 /// A person only the DICOMDIR names (no image on the disc carries that identity).
@@ -1223,8 +1266,12 @@ mod tests {
             dicomdir_links_broken(),
             dicomdir_lists_nothing(),
             name_charset("ZHANG^SAN"),
-            several_people(&["A: x".into(), "B: y".into()], None),
+            name_not_checked(&["SMITH^JOHN".into()]),
+            unattributable("SMITH^JOHN: CT", 3),
+            other_passport("E1234", "PASSPORT", "G7654"),
+            several_people(2, &["A: x".into(), "B: y".into()], None),
             several_people(
+                2,
                 &["A: x".into(), "B: y".into()],
                 Some(&["B".into(), "C".into()]),
             ),
