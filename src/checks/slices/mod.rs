@@ -1701,11 +1701,25 @@ mod tests {
             .collect();
         assert_eq!(stacks::stacks(&records.iter().collect::<Vec<_>>()).len(), 1);
         assert_eq!(assess(&records).findings, vec![]);
-        for at in [3, 50, 97] {
-            let mut lost = records.clone();
-            lost.remove(at);
-            renumber(&mut lost);
-            assert_eq!(with(&assess(&lost), Severity::Fail).len(), 1, "slice {at}");
+        // Also with a stray image of the same orientation elsewhere (a reformat kept in the series).
+        let mut stray = image(500, [-150.0, -40.0, -60.0], orientation);
+        stray.sop_instance_uid = "1.2.3.4.500".into();
+        for at in [3, 50, 51, 52, 97] {
+            for with_stray in [false, true] {
+                let mut lost = records.clone();
+                lost.remove(at);
+                renumber(&mut lost);
+                if with_stray {
+                    lost.push(stray.clone());
+                }
+                let a = assess(&lost);
+                assert_eq!(
+                    with(&a, Severity::Fail).len(),
+                    1,
+                    "slice {at}: {:#?}",
+                    a.findings
+                );
+            }
         }
     }
 
