@@ -1129,17 +1129,35 @@ pub(crate) fn short_position(
     text
 }
 
-/// Whole volumes of a mosaic series (each file one volume) are missing: image numbers `numbers`, `n` in all.
-pub(crate) fn mosaic_volumes_missing(label: &str, zh: &str, numbers: &str, n: u64) -> Texts {
-    let what = if n == 1 {
+/// Whole volumes of a series are missing: image numbers `images` (the list from [`numbers`] and how many), where
+/// the volume numbers skip `volumes` (what they number, the list, how many); `mosaic` when each file is a volume.
+pub(crate) fn volumes_missing(
+    label: &str,
+    zh: &str,
+    images: (&str, u64),
+    volumes: (&str, &str, u64),
+    mosaic: bool,
+) -> Texts {
+    let (numbers, n) = images;
+    let (what, skipped, m) = volumes;
+    let what_images = if n == 1 {
         format!("image {numbers} is missing")
     } else {
         format!("images {numbers} are missing")
     };
+    let layout = if mosaic {
+        "Each image of this series is a whole volume (a mosaic of all its slices)"
+    } else {
+        "The volumes of this series repeat the same slice positions"
+    };
+    let lost = if m == 1 {
+        format!("{what} {skipped} is missing too")
+    } else {
+        format!("{what}s {skipped} are missing too")
+    };
     burn_series_complete(
         format!(
-            "{} is incomplete: {what}. Each image of this series is a whole volume (a mosaic of all its slices), \
-             and the volume numbers skip there too.",
+            "{} is incomplete: {what_images}. {layout}, and {lost}: whole volumes were lost.",
             capitalized(label)
         ),
         label,
@@ -1302,7 +1320,14 @@ mod tests {
             gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
             irregular_spacing(l, z),
             uneven_repeats(l, z),
-            mosaic_volumes_missing(l, z, "#2", 1),
+            volumes_missing(l, z, ("#2", 1), ("acquisition", "#2", 1), true),
+            volumes_missing(
+                l,
+                z,
+                ("#13 and 11 more", 12),
+                ("time point", "#2", 1),
+                false,
+            ),
             gaps(
                 l,
                 z,
@@ -1399,9 +1424,10 @@ mod tests {
                 .ends_with(": those of echo 2; echo 3")
         );
         assert!(
-            mosaic_volumes_missing("series 1", "序列1", "#2, #3", 2)
+            volumes_missing("series 1", "序列1", ("#2, #3", 2), ("acquisition", "#2, #3", 2), true)
                 .message
-                .contains("images #2, #3 are missing")
+                .contains("images #2, #3 are missing. Each image of this series is a whole volume (a mosaic of all \
+                           its slices), and acquisitions #2, #3 are missing too")
         );
     }
 
