@@ -1261,6 +1261,66 @@ pub(crate) fn odd_numbering(
     )
 }
 
+/// `n` files of the series `label` hold images that do not open (damaged compressed data, wrong size, missing
+/// frames, a decoder that gave up).
+pub(crate) fn images_damaged(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} {} images that do not open: the image data is damaged.",
+            capitalized(&files(n)),
+            if n == 1 { "has" } else { "have" }
+        ),
+        REBURN,
+        format!("{zh}有{n}个文件的影像已损坏，无法打开。请重新刻录光盘。"),
+    )
+}
+
+/// `n` files of the series `label` could not be read to their end: the disc itself is damaged.
+pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} could not be read to the end (read error): the disc itself is damaged \
+             (scratched or badly burned).",
+            capitalized(&files(n))
+        ),
+        NEW_DISC,
+        format!(
+            "{zh}有{n}个文件读到中途出错（读盘错误），光盘本身已损坏（划痕或刻录不良）。{NEW_DISC_ZH}"
+        ),
+    )
+}
+
+/// `n` files of the series `label` hold a frame that is one flat value while the series' other frames are not.
+pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} {} a blank image (every pixel the same) while the other images are not.",
+            capitalized(&files(n)),
+            if n == 1 { "has" } else { "have" }
+        ),
+        "Ask them to open this series and check that no image is empty; burn the disc again if one is.",
+        format!(
+            "{zh}有{n}个文件的影像是空白的（所有像素相同），而同序列其他影像正常。请打开该序列确认，如有空白影像请重新刻录光盘。"
+        ),
+    )
+}
+
+/// `n` files of the series `label` use a compression (`names`) this tool cannot decode.
+pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]) -> Texts {
+    t(
+        format!(
+            "{} of {label} could not be opened here: {} (some viewers cannot open {} either).",
+            capitalized(&files(n)),
+            names.join(", "),
+            them(n)
+        ),
+        "Ask them to open this series on their workstation to confirm it displays, or to export it uncompressed.",
+        format!(
+            "{zh}有{n}个文件的压缩格式本工具无法解码，部分看图软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1453,64 +1513,4 @@ mod tests {
         assert_eq!(numbers(&[5, 6], 4), "#5, #6 and 2 more");
         assert_eq!(capitalized("series 3"), "Series 3");
     }
-}
-
-/// `n` files of the series `label` hold images that do not open (damaged compressed data, wrong size, missing
-/// frames, a decoder that gave up).
-pub(crate) fn images_damaged(n: usize, label: &str, zh: &str) -> Texts {
-    t(
-        format!(
-            "{} of {label} {} images that do not open: the image data is damaged.",
-            capitalized(&files(n)),
-            if n == 1 { "has" } else { "have" }
-        ),
-        REBURN,
-        format!("{zh}有{n}个文件的影像已损坏，无法打开。请重新刻录光盘。"),
-    )
-}
-
-/// `n` files of the series `label` could not be read to their end: the disc itself is damaged.
-pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
-    t(
-        format!(
-            "{} of {label} could not be read to the end (read error): the disc itself is damaged \
-             (scratched or badly burned).",
-            capitalized(&files(n))
-        ),
-        NEW_DISC,
-        format!(
-            "{zh}有{n}个文件读到中途出错（读盘错误），光盘本身已损坏（划痕或刻录不良）。{NEW_DISC_ZH}"
-        ),
-    )
-}
-
-/// `n` files of the series `label` hold a frame that is one flat value while the series' other frames are not.
-pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
-    t(
-        format!(
-            "{} of {label} {} a blank image (every pixel the same) while the other images are not.",
-            capitalized(&files(n)),
-            if n == 1 { "has" } else { "have" }
-        ),
-        "Ask them to open this series and check that no image is empty; burn the disc again if one is.",
-        format!(
-            "{zh}有{n}个文件的影像是空白的（所有像素相同），而同序列其他影像正常。请打开该序列确认，如有空白影像请重新刻录光盘。"
-        ),
-    )
-}
-
-/// `n` files of the series `label` use a compression (`names`) this tool cannot decode.
-pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]) -> Texts {
-    t(
-        format!(
-            "{} of {label} could not be opened here: {} (some viewers cannot open {} either).",
-            capitalized(&files(n)),
-            names.join(", "),
-            them(n)
-        ),
-        "Ask them to open this series on their workstation to confirm it displays, or to export it uncompressed.",
-        format!(
-            "{zh}有{n}个文件的压缩格式本工具无法解码，部分看图软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
-        ),
-    )
 }
