@@ -12,9 +12,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use dicom_core::Tag;
-use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
 use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
-use dicom_dictionary_std::StandardDataDictionary;
 use dicom_encoding::decode::adaptive_le::StandardAdaptiveVRLittleEndianDecoder;
 use dicom_encoding::decode::{DecodeFrom, Error as DecodeError};
 use dicom_encoding::snafu::GenerateImplicitData;
@@ -22,11 +20,15 @@ use dicom_encoding::text::SpecificCharacterSet;
 use dicom_encoding::transfer_syntax::{
     Codec, DynDecoder, Endianness, TransferSyntax, TransferSyntaxIndex,
 };
-use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode, StatefulDecoder};
+use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecoder};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use flate2::read::DeflateDecoder;
 
 use super::{DefectKind, FileDefect};
+use tokens::{Encoding, Tokens};
+pub use tokens::Tokenizer;
+
+mod tokens;
 
 /// Read buffer size: one read covers a usual header, a second one a long vendor header.
 const BUF_CAPACITY: usize = 8 * 1024;
@@ -96,6 +98,8 @@ pub(crate) struct Source {
     skipped: u64,
     /// For a deflated data set: how its compressed stream ended, found while measuring it.
     inflated: Option<Inflation>,
+    /// What the walks over this source decode with.
+    tokenizer: Tokenizer,
 }
 
 /// How the compressed stream of a deflated data set ended.
@@ -126,7 +130,13 @@ impl Source {
             pos: Cell::new(0),
             skipped: 0,
             inflated: None,
+            tokenizer: Tokenizer::Fast,
         }
+    }
+
+    /// Walks the data set with `tokenizer` (the fast one unless changed).
+    pub(crate) fn set_tokenizer(&mut self, tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer;
     }
 
     /// File size in bytes; for a deflated data set, once inflated, the offset where the inflated data ends.
@@ -439,13 +449,47 @@ impl Source {
 
     /// A guarded walk over the data set at the current position.
     pub(crate) fn walker(&mut self, ts: &TransferSyntax) -> Result<Walker<'_>, FileDefect> {
-        let at = self.pos.get();
-        let explicit = ts.endianness() == Endianness::Little
-            && self.reader.fill_buf().is_ok_and(starts_explicit);
-        let counting = Counting {
-            inner: &mut self.reader,
-            pos: &self.pos,
+        let tokens = match self.tokenizer {
+            Tokenizer::Fast => Tokens::Fast {
+                io: Counting {
+                    inner: &mut self.reader,
+                    pos: &self.pos,
+                },
+                encoding: if ts.endianness() == Endianness::Big {
+                    Encoding::ExplicitBig
+                } else {
+                    Encoding::LittleUnknown
+                },
+            },
+            Tokenizer::Reference => Tokens::Reference(Self::reference_decoder(
+                &mut self.reader,
+                &self.pos,
+                ts,
+            )?),
         };
+        Ok(Walker {
+            tokens,
+            pos: &self.pos,
+            size: self.size,
+            stack: Vec::new(),
+            depth: 0,
+            pending: None,
+            scratch: Vec::new(),
+            lenient: false,
+            overran: false,
+        })
+    }
+
+    /// dicom-rs's stateful decoder over `reader`, for the reference walk.
+    fn reference_decoder<'a>(
+        reader: &'a mut BufReader<Box<dyn ReadSeek>>,
+        pos: &'a Cell<u64>,
+        ts: &TransferSyntax,
+    ) -> Result<DynStatefulDecoder<Counting<'a>>, FileDefect> {
+        let at = pos.get();
+        let explicit = ts.endianness() == Endianness::Little
+            && reader.fill_buf().is_ok_and(starts_explicit);
+        let counting = Counting { inner: reader, pos };
         let decoder: DynDecoder<Counting<'_>> = if explicit {
             Box::<ExplicitLe>::default()
         } else if ts.endianness() == Endianness::Little {
@@ -458,23 +502,13 @@ impl Source {
                 )
             })?
         };
-        let decoder = StatefulDecoder::new_with_position(
+        Ok(StatefulDecoder::new_with_position(
             counting,
             decoder,
             ts.basic_decoder(),
             SpecificCharacterSet::default(),
             at,
-        );
-        Ok(Walker {
-            decoder,
-            pos: &self.pos,
-            size: self.size,
-            stack: Vec::new(),
-            depth: 0,
-            pending: None,
-            lenient: false,
-            overran: false,
-        })
+        ))
     }
 
     /// Walks encapsulated Pixel Data items from the current position by reading each 8-byte item header and
@@ -731,17 +765,19 @@ const ITEM: Tag = Tag(0xFFFE, 0xE000);
 /// Item Delimitation Item (FFFE,E00D).
 const ITEM_END: Tag = Tag(0xFFFE, 0xE00D);
 
-/// A data set walk on `dicom_parser`'s stateful decoder: element and item headers are decoded one by one, every
-/// declared length is checked against the bytes left before anything else is read, values nobody asks for are
-/// seeked over, sequences and items are tracked on an explicit stack (no recursion) capped at [`MAX_DEPTH`].
+/// A data set walk over a [`Tokens`] stream: element and item headers are decoded one by one, every declared
+/// length is checked against the bytes left before anything else is read, values nobody asks for are seeked
+/// over, sequences and items are tracked on an explicit stack (no recursion) capped at [`MAX_DEPTH`].
 pub(crate) struct Walker<'a> {
-    decoder: DynStatefulDecoder<Counting<'a>>,
+    tokens: Tokens<'a>,
     pos: &'a Cell<u64>,
     size: u64,
     stack: Vec<Frame>,
     depth: usize,
     /// Value length of the last [`Event::Element`], until it is read or skipped.
     pending: Option<u32>,
+    /// Holds a value the read buffer does not hold whole (at most [`MAX_VALUE`] bytes, present in the file).
+    scratch: Vec<u8>,
     /// Tolerate defined lengths that overrun their container or the file, where that is safe (see
     /// [`Walker::tolerate_overruns`]).
     lenient: bool,
@@ -774,12 +810,17 @@ impl Walker<'_> {
     /// value to be skipped, when it is longer than any attribute the scanner keeps (or was already consumed).
     pub(crate) fn read_value(&mut self, buf: &mut Vec<u8>) -> Result<bool, FileDefect> {
         buf.clear();
+        self.with_value(|raw| buf.extend_from_slice(raw))
+    }
+
+    /// Hands the value of the element just returned to `take`, without copying it when the read buffer holds
+    /// it. Returns false, leaving the value to be skipped, when it is longer than any attribute the scanner
+    /// keeps (or was already consumed).
+    pub(crate) fn with_value(&mut self, take: impl FnOnce(&[u8])) -> Result<bool, FileDefect> {
         match self.pending {
             Some(len) if len <= MAX_VALUE => {
                 self.pending = None;
-                self.decoder
-                    .read_to_vec(len, buf)
-                    .map_err(|e| parser_defect(&e, self.pos.get()))?;
+                self.tokens.with_value(len, &mut self.scratch, take)?;
                 Ok(true)
             }
             _ => Ok(false),
@@ -853,10 +894,7 @@ impl Walker<'_> {
 
     /// An item header where a sequence expects one: an item, or the sequence delimiter.
     fn item_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
-        let header = self
-            .decoder
-            .decode_item_header()
-            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let header = self.tokens.item_header()?;
         let at = self.pos.get();
         match header {
             SequenceItemHeader::Item { len } => {
@@ -889,10 +927,7 @@ impl Walker<'_> {
 
     /// An element header at the root or inside an item.
     fn element_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
-        let header = self
-            .decoder
-            .decode_header()
-            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let header = self.tokens.header()?;
         let at = self.pos.get();
         let (tag, len) = (header.tag, header.len);
         if tag.0 == 0x0000 {
@@ -962,10 +997,7 @@ impl Walker<'_> {
                     format!("file ends inside nested image data at offset {start}"),
                 ));
             }
-            let header = self
-                .decoder
-                .decode_item_header()
-                .map_err(|e| parser_defect(&e, self.pos.get()))?;
+            let header = self.tokens.item_header()?;
             match header {
                 SequenceItemHeader::Item { len } if len.is_defined() => {
                     check_length(ITEM, u64::from(len.0), self.pos.get(), self.size)?;
@@ -985,9 +1017,7 @@ impl Walker<'_> {
     /// Seeks over `len` value bytes (already checked against the bytes left).
     fn skip(&mut self, len: u64) -> Result<(), FileDefect> {
         let to = self.pos.get().saturating_add(len);
-        self.decoder
-            .seek(to)
-            .map_err(|e| parser_defect(&e, self.pos.get()))
+        self.tokens.seek(to)
     }
 
     /// The end offset of an item or sequence of defined length, checked against the bytes left; `None` for an
@@ -1139,17 +1169,7 @@ fn starts_explicit(head: &[u8]) -> bool {
     if tag.0 == 0xFFFE {
         return false;
     }
-    let Some(vr) = vr_of([v0, v1]) else {
-        return false;
-    };
-    match StandardDataDictionary.by_tag(tag).map(|entry| entry.vr()) {
-        None => true,
-        Some(VirtualVr::Exact(expected)) => vr == expected,
-        Some(VirtualVr::Xs) => matches!(vr, VR::US | VR::SS),
-        Some(VirtualVr::Ox | VirtualVr::Px) => matches!(vr, VR::OB | VR::OW),
-        Some(VirtualVr::Lt) => matches!(vr, VR::US | VR::OW),
-        Some(_) => false,
-    }
+    vr_of([v0, v1]).is_some_and(|vr| tokens::fits_dictionary(tag, vr))
 }
 
 /// VRs whose explicit-VR header has two reserved bytes and a 4-byte length.
