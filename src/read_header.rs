@@ -14,7 +14,7 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
+use scan::{Event, Frame, Sniff, Source, decimals, integer, trimmed, unsigned};
 pub use scan::Tokenizer;
 
 /// What reading one file's header gave.
@@ -485,16 +485,16 @@ fn root_wanted(tag: Tag) -> bool {
 /// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
 fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
     let text = || Some(raw.to_vec());
-    let string = || Some(Arc::from(ascii(raw)));
+    let string = || Some(Arc::from(&*trimmed(raw)));
     match (tag.0, tag.1) {
         (0x0008, 0x0005) => t.charset = raw.to_vec(),
         (0x0008, 0x0008) => r.image_type = string(),
         (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
-            let uid = ascii(raw);
+            let uid = trimmed(raw);
             if !uid.is_empty() {
                 match tag.1 {
                     0x0016 => r.sop_class_uid = uid.into(),
-                    0x0018 => r.sop_instance_uid = uid,
+                    0x0018 => r.sop_instance_uid = uid.into_owned(),
                     0x000D => r.study_instance_uid = uid.into(),
                     _ => r.series_instance_uid = uid.into(),
                 }

@@ -2,7 +2,7 @@
 //! the same record or the same kind of defect. Files from the fixture writer, from DCMTK (`dcmconv` re-encodings:
 //! explicit and implicit VR little endian, explicit VR big endian, deflated) and pydicom's bundled test files
 //! (pydicom, MIT licence, from PyPI; installed by `scripts/test.sh`). The hostile corpus is compared in
-//! `tests/hostile.rs`.
+//! `tests/hostile.rs`; the fuzz target's seeds and any inputs it found (`fuzz/seeds/header`) are replayed here.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -185,4 +185,18 @@ fn pydicom_test_files_and_their_cuts_read_alike() {
         tally.total()
     );
     assert!(tally.instances > 50 && tally.not_dicom > 10, "{tally:?}");
+}
+
+#[test]
+fn fuzz_seeds_read_alike() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/header");
+    let mut files = Vec::new();
+    files_under(&seeds, &mut files);
+    assert!(files.len() >= 6, "only {} seeds", files.len());
+    let mut tally = Tally::default();
+    for path in &files {
+        let bytes = std::fs::read(path).expect("read seed");
+        tally.same(&path.display().to_string(), &bytes);
+    }
+    println!("fuzz seeds: {} files, {tally:?}", files.len());
 }

@@ -6,6 +6,7 @@
 //! left in the file before the value is read or skipped, caps sequence nesting, and stops at root-level Pixel
 //! Data. A deflated data set is inflated through a bounded, forward-only reader ([`Source::data_set_syntax`]).
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -298,7 +299,7 @@ impl Source {
                     DefectKind::BogusLength,
                     format!(
                         "{tag} declares {len} bytes, {} left in the file meta group",
-                        end - value_at
+                        end.saturating_sub(value_at)
                     ),
                 ));
             }
@@ -1118,45 +1119,71 @@ impl<S: ?Sized + Read> DecodeFrom<S> for ExplicitLe {
     }
 }
 
+/// Every VR, in the order of [`VR_INDEX`]'s entries.
+const VRS: [VR; 34] = [
+    VR::AE,
+    VR::AS,
+    VR::AT,
+    VR::CS,
+    VR::DA,
+    VR::DS,
+    VR::DT,
+    VR::FD,
+    VR::FL,
+    VR::IS,
+    VR::LO,
+    VR::LT,
+    VR::OB,
+    VR::OD,
+    VR::OF,
+    VR::OL,
+    VR::OV,
+    VR::OW,
+    VR::PN,
+    VR::SH,
+    VR::SL,
+    VR::SQ,
+    VR::SS,
+    VR::ST,
+    VR::SV,
+    VR::TM,
+    VR::UC,
+    VR::UI,
+    VR::UL,
+    VR::UN,
+    VR::UR,
+    VR::US,
+    VR::UT,
+    VR::UV,
+];
+
+/// For two upper-case letters at `(first - b'A') * 26 + (second - b'A')`: 1 + the index of their VR in [`VRS`],
+/// or 0 when they spell none. One load per element header instead of a chain of comparisons.
+static VR_INDEX: [u8; 26 * 26] = {
+    const NAMES: [&[u8; 2]; 34] = [
+        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
+        b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
+        b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
+    ];
+    let mut table = [0u8; 26 * 26];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let [a, b] = *NAMES[i];
+        table[(a - b'A') as usize * 26 + (b - b'A') as usize] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
 /// The VR spelled by two bytes, matched as bytes.
-fn vr_of(bytes: [u8; 2]) -> Option<VR> {
-    Some(match &bytes {
-        b"AE" => VR::AE,
-        b"AS" => VR::AS,
-        b"AT" => VR::AT,
-        b"CS" => VR::CS,
-        b"DA" => VR::DA,
-        b"DS" => VR::DS,
-        b"DT" => VR::DT,
-        b"FD" => VR::FD,
-        b"FL" => VR::FL,
-        b"IS" => VR::IS,
-        b"LO" => VR::LO,
-        b"LT" => VR::LT,
-        b"OB" => VR::OB,
-        b"OD" => VR::OD,
-        b"OF" => VR::OF,
-        b"OL" => VR::OL,
-        b"OV" => VR::OV,
-        b"OW" => VR::OW,
-        b"PN" => VR::PN,
-        b"SH" => VR::SH,
-        b"SL" => VR::SL,
-        b"SQ" => VR::SQ,
-        b"SS" => VR::SS,
-        b"ST" => VR::ST,
-        b"SV" => VR::SV,
-        b"TM" => VR::TM,
-        b"UC" => VR::UC,
-        b"UI" => VR::UI,
-        b"UL" => VR::UL,
-        b"UN" => VR::UN,
-        b"UR" => VR::UR,
-        b"US" => VR::US,
-        b"UT" => VR::UT,
-        b"UV" => VR::UV,
-        _ => return None,
-    })
+#[inline]
+fn vr_of([a, b]: [u8; 2]) -> Option<VR> {
+    let (a, b) = (a.wrapping_sub(b'A'), b.wrapping_sub(b'A'));
+    if a >= 26 || b >= 26 {
+        return None;
+    }
+    let index = VR_INDEX[usize::from(a) * 26 + usize::from(b)];
+    VRS.get(usize::from(index).checked_sub(1)?).copied()
 }
 
 /// Whether the adaptive decoder would read the data set starting with `head` (at least 6 bytes) as explicit
@@ -1214,14 +1241,23 @@ fn check_length(tag: Tag, len: u64, at: u64, size: u64) -> Result<(), FileDefect
 
 /// ASCII text trimmed of spaces and NULs on both sides.
 pub(crate) fn ascii(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw)
-        .trim_matches([' ', '\0'])
-        .to_string()
+    trimmed(raw).into_owned()
+}
+
+/// [`ascii`] borrowed from `raw` when it is valid UTF-8 (as good as always): no allocation, and no lossy
+/// conversion unless a byte is invalid.
+pub(crate) fn trimmed(raw: &[u8]) -> Cow<'_, str> {
+    let start = raw.iter().position(|b| !matches!(b, b' ' | 0));
+    let end = raw.iter().rposition(|b| !matches!(b, b' ' | 0));
+    match (start, end) {
+        (Some(start), Some(end)) => String::from_utf8_lossy(&raw[start..=end]),
+        _ => Cow::Borrowed(""),
+    }
 }
 
 /// First value of an IS (or a whole-number DS) as an integer.
 pub(crate) fn integer(raw: &[u8]) -> Option<i64> {
-    let text = ascii(raw);
+    let text = trimmed(raw);
     let first = text.split('\\').next()?.trim();
     first.parse::<i64>().ok().or_else(|| {
         let value = first.parse::<f64>().ok()?;
@@ -1231,7 +1267,7 @@ pub(crate) fn integer(raw: &[u8]) -> Option<i64> {
 
 /// Exactly `N` DS values, all finite.
 pub(crate) fn decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
-    let text = ascii(raw);
+    let text = trimmed(raw);
     let mut values = [0.0; N];
     let mut parts = text.split('\\');
     for slot in &mut values {
@@ -1337,6 +1373,15 @@ mod tests {
                 DecodeFrom::<&[u8]>::decode_header(&ExplicitLe::default(), &mut &bytes[..7])
                     .is_err()
             );
+        }
+    }
+
+    #[test]
+    fn vr_table_spells_what_dicom_rs_spells() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(vr_of([a, b]), VR::from_binary([a, b]), "{a:02X} {b:02X}");
+            }
         }
     }
 

@@ -151,6 +151,15 @@ impl Tokens<'_> {
             }
             Tokens::Fast { io, .. } => {
                 let at = io.pos.get();
+                // Skipping a value the buffer holds: the usual case, and only a cursor move.
+                if let Some(delta) = to.checked_sub(at)
+                    && let Ok(delta) = usize::try_from(delta)
+                    && delta <= io.inner.buffer().len()
+                {
+                    io.inner.consume(delta);
+                    io.pos.set(to);
+                    return Ok(());
+                }
                 io.seek(SeekFrom::Start(to))
                     .map(|_| ())
                     .map_err(|e| io_error(&e, at))
