@@ -14,8 +14,8 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use scan::{Event, Frame, Sniff, Source, decimals, integer, trimmed, unsigned};
 pub use scan::Tokenizer;
+use scan::{Event, Frame, Sniff, Source, decimals, integer, trimmed, unsigned};
 
 /// What reading one file's header gave.
 #[derive(Debug, Clone)]

@@ -10,7 +10,10 @@ use std::process::Command;
 use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, write_disc};
 use dicomcheck::read_header::{HeaderOutcome, read_both};
 
-const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pydicom_probe.py");
+const PROBE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/pydicom_probe.py"
+);
 
 /// Tally of the cases compared, by how the fast reader read them.
 #[derive(Default, Debug)]
@@ -101,7 +104,11 @@ fn fixture_files_and_their_damage_read_alike() {
 /// `dcmconv` (DCMTK) re-encodes `from` into `to` with `option`.
 fn dcmconv(option: &str, from: &Path, to: &Path) {
     let output = Command::new("dcmconv")
-        .args([option, &from.display().to_string(), &to.display().to_string()])
+        .args([
+            option,
+            &from.display().to_string(),
+            &to.display().to_string(),
+        ])
         .output()
         .unwrap_or_else(|e| panic!("dcmconv (DCMTK) is required: run ./scripts/test.sh ({e})"));
     assert!(

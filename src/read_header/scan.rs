@@ -26,8 +26,8 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use flate2::read::DeflateDecoder;
 
 use super::{DefectKind, FileDefect};
-use tokens::{Encoding, Tokens};
 pub use tokens::Tokenizer;
+use tokens::{Encoding, Tokens};
 
 mod tokens;
 
@@ -462,11 +462,9 @@ impl Source {
                     Encoding::LittleUnknown
                 },
             },
-            Tokenizer::Reference => Tokens::Reference(Self::reference_decoder(
-                &mut self.reader,
-                &self.pos,
-                ts,
-            )?),
+            Tokenizer::Reference => {
+                Tokens::Reference(Self::reference_decoder(&mut self.reader, &self.pos, ts)?)
+            }
         };
         Ok(Walker {
             tokens,
@@ -488,8 +486,8 @@ impl Source {
         ts: &TransferSyntax,
     ) -> Result<DynStatefulDecoder<Counting<'a>>, FileDefect> {
         let at = pos.get();
-        let explicit = ts.endianness() == Endianness::Little
-            && reader.fill_buf().is_ok_and(starts_explicit);
+        let explicit =
+            ts.endianness() == Endianness::Little && reader.fill_buf().is_ok_and(starts_explicit);
         let counting = Counting { inner: reader, pos };
         let decoder: DynDecoder<Counting<'_>> = if explicit {
             Box::<ExplicitLe>::default()
@@ -873,6 +871,7 @@ impl Walker<'_> {
     }
 
     /// Ends the innermost defined-length item or sequence when the reader stands at its end.
+    #[inline]
     fn close_defined(&mut self) -> Result<Option<Event>, FileDefect> {
         let (end, event) = match self.stack.last() {
             Some(Frame::Seq { end: Some(end), .. }) => (*end, Event::SeqEnd),
@@ -927,6 +926,7 @@ impl Walker<'_> {
     }
 
     /// An element header at the root or inside an item.
+    #[inline]
     fn element_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
         let header = self.tokens.header()?;
         let at = self.pos.get();
@@ -1016,6 +1016,7 @@ impl Walker<'_> {
     }
 
     /// Seeks over `len` value bytes (already checked against the bytes left).
+    #[inline]
     fn skip(&mut self, len: u64) -> Result<(), FileDefect> {
         let to = self.pos.get().saturating_add(len);
         self.tokens.seek(to)
@@ -1250,7 +1251,11 @@ pub(crate) fn trimmed(raw: &[u8]) -> Cow<'_, str> {
     let start = raw.iter().position(|b| !matches!(b, b' ' | 0));
     let end = raw.iter().rposition(|b| !matches!(b, b' ' | 0));
     match (start, end) {
-        (Some(start), Some(end)) => String::from_utf8_lossy(&raw[start..=end]),
+        (Some(start), Some(end)) => {
+            let raw = &raw[start..=end];
+            // Validation alone (fast on ASCII, as nearly every value is); the lossy pass only for a bad byte.
+            std::str::from_utf8(raw).map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed)
+        }
         _ => Cow::Borrowed(""),
     }
 }

@@ -53,6 +53,7 @@ pub(super) enum Tokens<'a> {
 
 impl Tokens<'_> {
     /// The next element header.
+    #[inline]
     pub(super) fn header(&mut self) -> Result<DataElementHeader, FileDefect> {
         match self {
             Tokens::Reference(decoder) => {
@@ -86,7 +87,9 @@ impl Tokens<'_> {
         match self {
             Tokens::Reference(decoder) => {
                 let at = decoder.position();
-                decoder.decode_item_header().map_err(|e| parser_defect(&e, at))
+                decoder
+                    .decode_item_header()
+                    .map_err(|e| parser_defect(&e, at))
             }
             Tokens::Fast { io, encoding } => {
                 let at = io.pos.get();
@@ -109,6 +112,7 @@ impl Tokens<'_> {
 
     /// Hands the next `len` value bytes (already checked against the bytes left) to `take`: a slice of the read
     /// buffer when it holds them, else of `scratch`.
+    #[inline]
     pub(super) fn with_value(
         &mut self,
         len: u32,
@@ -143,6 +147,7 @@ impl Tokens<'_> {
     }
 
     /// Moves forward to `to` (already checked against the bytes left).
+    #[inline]
     pub(super) fn seek(&mut self, to: u64) -> Result<(), FileDefect> {
         match self {
             Tokens::Reference(decoder) => {
@@ -170,7 +175,7 @@ impl Tokens<'_> {
 
 /// Decodes one element header from `head` (8 or 12 bytes): the header and the bytes it took, or `None` when it
 /// needs the 4 bytes of a long length that `head` lacks. Settles `encoding` as the adaptive decoder does.
-#[inline]
+#[inline(always)]
 fn decode_header(head: &[u8], encoding: &mut Encoding) -> Option<(DataElementHeader, usize)> {
     let big = *encoding == Encoding::ExplicitBig;
     let (tag, short_len) = tag_and_length(head, big);
@@ -216,7 +221,7 @@ fn decode_header(head: &[u8], encoding: &mut Encoding) -> Option<(DataElementHea
 }
 
 /// The tag (bytes 0–3) and the 4-byte length (bytes 4–7) of an 8-byte header.
-#[inline]
+#[inline(always)]
 fn tag_and_length(head: &[u8], big: bool) -> (Tag, u32) {
     let at = |i: usize| [head[i], head[i + 1]];
     let len = [head[4], head[5], head[6], head[7]];
