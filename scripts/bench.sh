@@ -137,6 +137,7 @@ awk '$1 == "dicomcheck" {d = $2} $1 == "read-floor" {f = $2} END {
 # included. The floor runs twice: with the kernel's read-ahead, and with posix_fadvise(RANDOM), which turns it
 # off per file.
 evict() {
+  sync # dirty pages (a tree just written) cannot be evicted
   if command -v vmtouch >/dev/null 2>&1; then
     vmtouch -qe "$1"
   else
@@ -188,7 +189,7 @@ if [ "$CALLGRIND_FILES" != 0 ]; then
       read-floor) valgrind --tool=callgrind --callgrind-out-file="$out" "$FLOOR" "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null 2>&1 || true ;;
     esac
     total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-    reader=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '/read_header::read_source \[/ {gsub(",", "", $1); print $1; exit}')
+    reader=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '/read_header::read_source \[/ && !done {gsub(",", "", $1); print $1; done = 1}')
     awk -v t="$tool" -v total="$total" -v reader="${reader:-0}" -v n="$CALLGRIND_FILES" 'BEGIN {
       printf "%-13s %10.0f instructions per file in all, %10.0f in the header reader\n", t, total / n, reader / n }'
   done
