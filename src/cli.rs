@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 
 use crate::media_order::MediaMode;
-use crate::report::human::{Detail, HumanOptions, StaffNote};
+use crate::report::human::{Detail, HumanOptions, LINE_WIDTH, StaffNote};
 
 /// Exit code when every check passed (warnings allowed).
 pub const EXIT_PASS: i32 = 0;
@@ -95,6 +95,10 @@ pub struct Args {
     /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
     pub verify_copy: bool,
+
+    /// Wrap the summary at N columns (default: the terminal's width, at most 88).
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
@@ -175,9 +179,43 @@ impl Output {
                 color,
                 staff_note: args.staff_note,
                 detail,
+                width: args.width.unwrap_or_else(terminal_width),
             },
         }
     }
+}
+
+/// Columns of the terminal stdout goes to (`COLUMNS` otherwise), at most the summary's usual width.
+fn terminal_width() -> usize {
+    let columns = terminal_columns().or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    });
+    columns
+        .filter(|&c| c > 0)
+        .map_or(LINE_WIDTH, |c: usize| c.min(LINE_WIDTH))
+}
+
+#[cfg(unix)]
+fn terminal_columns() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let mut size = std::mem::MaybeUninit::<libc::winsize>::zeroed();
+    // SAFETY: TIOCGWINSZ fills the `winsize` that `size` points to; it is only read when the call succeeds.
+    let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, size.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: the call returned 0, so it initialised `size`.
+    let size = unsafe { size.assume_init() };
+    Some(usize::from(size.ws_col))
+}
+
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<usize> {
+    None
 }
 
 /// Checks one disc, writes the HTML page and the verified copy if asked, prints the result, and returns the

@@ -3,9 +3,10 @@
 //! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`]) → [`read_header`] of each
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
-//! [`dicomdir`]) → [`report`]. [`cli`] is the command line, [`batch`] checks many discs, [`copy`] makes and
+//! [`dicomdir`]) → [`report`]. [`access`] tells the laptop's problems from the disc's, [`cli`] is the command line, [`batch`] checks many discs, [`copy`] makes and
 //! verifies a copy; [`fixture`] writes synthetic discs for the tests, the benchmark and the sample disc.
 
+pub mod access;
 pub mod archive;
 pub mod batch;
 pub mod catalog;
@@ -42,6 +43,9 @@ pub enum Error {
     /// An option's value is not usable.
     #[error("{0}")]
     Usage(String),
+    /// The user's computer does not let the media be read (permissions, nothing mounted, not a folder).
+    #[error(transparent)]
+    Access(#[from] access::AccessError),
 }
 
 /// Everything that decides how a disc is checked.
@@ -96,7 +100,15 @@ impl CheckOptions {
 
 /// Checks the media at `root`: scan, catalog, checks, report.
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
+    access::check_root(root)?;
     let scan = scan::scan(root, &options.scan)?;
+    access::denied_inside(
+        root,
+        scan.skipped.iter().filter_map(|s| match &s.reason {
+            walk::SkipReason::Unreadable(reason) => Some((s.relative.as_path(), reason.as_str())),
+            _ => None,
+        }),
+    )?;
     let catalog = catalog::Catalog::build(&scan.records);
     let outcome = checks::run(&scan, &catalog, &options.expect);
     Ok(report::build(

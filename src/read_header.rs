@@ -159,6 +159,25 @@ pub struct InstanceRecord {
     /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure;
     /// for a deflated data set, the file meta group and the compressed bytes read to inflate it.
     pub header_bytes: u64,
+    /// What the home doctor's report shows beside the study and series (boxed: most records need none of it).
+    pub details: Option<Box<RecordDetails>>,
+}
+
+/// Header fields only the report shows: where and why the study was done, and how the series was sliced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordDetails {
+    /// Institution Name (0008,0080), decoded.
+    pub institution: Option<String>,
+    /// Referring Physician's Name (0008,0090), decoded.
+    pub referring_physician: Option<String>,
+    /// Accession Number (0008,0050).
+    pub accession_number: Option<String>,
+    /// Study Time (0008,0030), as written.
+    pub study_time: Option<String>,
+    /// Body Part Examined (0018,0015).
+    pub body_part: Option<String>,
+    /// Spacing Between Slices (0018,0088), mm.
+    pub spacing_between_slices: Option<f64>,
 }
 
 /// The geometry an enhanced multi-frame object keeps in its functional groups.
@@ -393,6 +412,8 @@ struct RawTexts {
     patient_id: Option<Vec<u8>>,
     study_description: Option<Vec<u8>>,
     series_description: Option<Vec<u8>>,
+    institution: Option<Vec<u8>>,
+    referring_physician: Option<Vec<u8>>,
 }
 
 impl RawTexts {
@@ -404,6 +425,17 @@ impl RawTexts {
         record.patient_id = decode(self.patient_id);
         record.study_description = decode(self.study_description);
         record.series_description = decode(self.series_description);
+        let plain = |raw: Option<Vec<u8>>| {
+            raw.map(|raw| charset::decode(&raw, &charset).text)
+                .filter(|t| !t.trim().is_empty())
+        };
+        let institution = plain(self.institution);
+        let referring_physician = plain(self.referring_physician);
+        if institution.is_some() || referring_physician.is_some() {
+            let details = record.details.get_or_insert_with(Default::default);
+            details.institution = institution;
+            details.referring_physician = referring_physician;
+        }
     }
 }
 
@@ -415,8 +447,9 @@ fn root_wanted(tag: Tag) -> bool {
             0x0008,
             0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
         ) | (0x0008, 0x0020..=0x0023)
+            | (0x0008, 0x0030 | 0x0050 | 0x0080 | 0x0090)
             | (0x0010, 0x0010 | 0x0020 | 0x0030)
-            | (0x0018, 0x0050)
+            | (0x0018, 0x0015 | 0x0050 | 0x0088)
             | (
                 0x0020,
                 0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x1002
@@ -465,7 +498,25 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0028, 0x0010) => r.rows = unsigned(raw, big_endian),
         (0x0028, 0x0011) => r.columns = unsigned(raw, big_endian),
         (0x0028, 0x0100) => r.bits_allocated = unsigned(raw, big_endian),
+        (0x0008, 0x0080) => t.institution = text(),
+        (0x0008, 0x0090) => t.referring_physician = text(),
+        (0x0008, 0x0030 | 0x0050) | (0x0018, 0x0015 | 0x0088) => take_detail(tag, raw, r),
         _ => {}
+    }
+}
+
+/// Stores one of the plain [`RecordDetails`] values, when it says anything.
+fn take_detail(tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
+    let value = ascii(raw);
+    if value.is_empty() {
+        return;
+    }
+    let details = r.details.get_or_insert_with(Default::default);
+    match (tag.0, tag.1) {
+        (0x0008, 0x0030) => details.study_time = Some(value),
+        (0x0008, 0x0050) => details.accession_number = Some(value),
+        (0x0018, 0x0015) => details.body_part = Some(value),
+        _ => details.spacing_between_slices = decimals::<1>(raw).map(|[v]| v),
     }
 }
 

@@ -196,14 +196,22 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
                 .paths(unreadable),
         );
     }
-    let refused: Vec<String> = scan
+    let (cut_short, refused): (Vec<String>, Vec<String>) = scan
         .skipped
         .iter()
         .filter_map(|s| match &s.reason {
             SkipReason::Archive(reason) => Some(format!("{} ({reason})", display(&s.relative))),
             _ => None,
         })
-        .collect();
+        .partition(|entry| entry.contains("incomplete"));
+    if !cut_short.is_empty() {
+        // A download cut short is the laptop's to fix: one finding, no request to the hospital.
+        findings.push(
+            wording::download_incomplete()
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(cut_short),
+        );
+    }
     if !refused.is_empty() {
         findings.push(
             wording::archive_refused(refused.len())

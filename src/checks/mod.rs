@@ -7,8 +7,11 @@ pub mod integrity;
 pub mod media;
 pub mod name;
 pub mod patient;
+pub mod report_files;
 pub mod slices;
 pub(crate) mod wording;
+
+pub use wording::Medium;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -54,6 +57,8 @@ pub struct Outcome {
     pub study_labels: HashMap<String, String>,
     /// Files that are not DICOM although they should be (empty or junk image files): unreadable images.
     pub broken_image_files: usize,
+    /// The radiologist's written reports found on the disc.
+    pub radiology_reports: Vec<report_files::ReportItem>,
 }
 
 /// Runs every check on a scanned and catalogued disc.
@@ -112,8 +117,11 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     if let Some(dob) = expect.dob {
         findings.extend(dob::check(&persons, &yours, dob));
     }
+    let radiology_reports = report_files::find(scan);
+    findings.extend(report_files::check(scan, &radiology_reports));
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
     Outcome {
+        radiology_reports,
         broken_image_files,
         findings,
         persons,
@@ -143,6 +151,8 @@ pub enum CheckId {
     Date,
     /// Is every series complete?
     Slices,
+    /// Is the radiologist's written report on the disc? (a reminder, never a failure)
+    Report,
 }
 
 impl CheckId {
@@ -157,6 +167,7 @@ impl CheckId {
             CheckId::Dob => "dob",
             CheckId::Date => "date",
             CheckId::Slices => "slices",
+            CheckId::Report => "report",
         }
     }
 }

@@ -67,21 +67,197 @@ pub(crate) fn capitalized(text: &str) -> String {
 
 /// What the patient reads above the Chinese note.
 pub(crate) const NOTE_HEADING_ZH: &str = "Note for the counter staff, in Chinese (show them this):";
-/// The greeting that opens the Chinese note.
-pub(crate) const NOTE_GREETING_ZH: &str =
-    "您好！这份影像光盘（或U盘）经检查发现以下问题，麻烦您帮忙处理：";
 /// What the patient reads above the English note.
 pub(crate) const NOTE_HEADING_EN: &str = "Note for the counter staff (show them this):";
-/// The greeting that opens the English note.
-pub(crate) const NOTE_GREETING_EN: &str = "Hello, this image disc (or USB stick) has the problems below; could you please help to fix them?";
 
-/// The verdict line of a passing disc: `RESULT: PASS` or `RESULT: PASS (1 warning)`.
+/// What the checked media is, as the counter note names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Medium {
+    /// A CD, DVD or Blu-ray (ISO 9660 or UDF).
+    Optical,
+    /// A mounted USB stick or other drive.
+    Usb,
+    /// A downloaded `.zip` or `.iso`.
+    Download,
+    /// A folder or a single file.
+    Folder,
+}
+
+/// The medium in a Chinese sentence: `这张光盘`, `这个U盘`, ...
+pub(crate) fn medium_zh(medium: Medium) -> &'static str {
+    match medium {
+        Medium::Optical => "这张光盘",
+        Medium::Usb => "这个U盘",
+        Medium::Download => "这个下载的影像文件",
+        Medium::Folder => "这份影像资料",
+    }
+}
+
+/// The medium in an English sentence.
+pub(crate) fn medium_en(medium: Medium) -> &'static str {
+    match medium {
+        Medium::Optical => "this disc",
+        Medium::Usb => "this USB stick",
+        Medium::Download => "this download",
+        Medium::Folder => "these images",
+    }
+}
+
+/// The greeting that opens the Chinese note; `optional` when the disc passed and the requests are favours.
+pub(crate) fn note_greeting_zh(medium: Medium, optional: bool) -> String {
+    let medium = medium_zh(medium);
+    if optional {
+        format!("您好！{medium}检查通过。以下几点如方便请帮忙处理，不处理也可以：")
+    } else {
+        format!("您好！{medium}经检查发现以下问题，麻烦您帮忙处理：")
+    }
+}
+
+/// The greeting that opens the English note.
+pub(crate) fn note_greeting_en(medium: Medium, optional: bool) -> String {
+    let medium = medium_en(medium);
+    if optional {
+        format!("Hello, {medium} passed the check. If convenient, could you help with the points below (optional)?")
+    } else {
+        format!("Hello, {medium} has the problems below; could you please help to fix them?")
+    }
+}
+
+/// Who is on the disc, for staff to find the exam in their system: `光盘上的患者：SMITH JOHN（患者ID：H1）`.
+pub(crate) fn note_patients_zh(medium: Medium, people: &[(String, Option<String>)]) -> String {
+    let place = match medium {
+        Medium::Usb => "U盘上的患者",
+        Medium::Optical => "光盘上的患者",
+        Medium::Download | Medium::Folder => "影像中的患者",
+    };
+    let people: Vec<String> = people
+        .iter()
+        .map(|(name, id)| match id {
+            Some(id) => format!("{}（患者ID：{id}）", zh_name(name)),
+            None => format!("{}（无患者ID）", zh_name(name)),
+        })
+        .collect();
+    format!("{place}：{}", people.join("；"))
+}
+
+/// The same in English.
+pub(crate) fn note_patients_en(people: &[(String, Option<String>)]) -> String {
+    let people: Vec<String> = people
+        .iter()
+        .map(|(name, id)| match id {
+            Some(id) => format!("{name} (patient ID {id})"),
+            None => format!("{name} (no patient ID)"),
+        })
+        .collect();
+    format!("Patient on the disc: {}", people.join("; "))
+}
+
+/// The exams, dates and modalities: `检查：2026-11-18 MR；2026-11-20 CT`.
+pub(crate) fn note_exams_zh(exams: &[String]) -> String {
+    format!("检查：{}", exams.join("；"))
+}
+
+/// The same in English.
+pub(crate) fn note_exams_en(exams: &[String]) -> String {
+    format!("Exams: {}", exams.join("; "))
+}
+
+/// One exam for the note: `2026-11-20 CT`, or `日期不详 CT` / `no date CT`.
+pub(crate) fn note_exam(date: Option<&str>, modalities: &str, zh: bool) -> String {
+    let date = date.unwrap_or(if zh { "日期不详" } else { "no date" });
+    if modalities.is_empty() {
+        date.to_string()
+    } else {
+        format!("{date} {modalities}")
+    }
+}
+
+/// A request on a passing disc, marked as optional.
+pub(crate) fn optional_zh(request: &str) -> String {
+    if request.contains("如方便") {
+        request.to_string()
+    } else {
+        format!("（如方便）{request}")
+    }
+}
+
+/// A name as it may appear inside a Chinese sentence: no DICOM separators (`SMITH^JOHN` → `SMITH JOHN`,
+/// `张^三` → `张三`) and no pinyin reading in parentheses (`张三 (zhang san)` → `张三`).
+pub(crate) fn zh_name(name: &str) -> String {
+    let mut text = String::new();
+    let mut rest = name;
+    while let Some(open) = rest.find(" (") {
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let inside = &rest[open + 2..open + close];
+        text.push_str(&rest[..open]);
+        if !inside.chars().all(|c| c.is_ascii_lowercase() || c == ' ' || c == '/' || c.is_ascii_digit()) {
+            text.push_str(&rest[open..=open + close]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    text.push_str(rest);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '^' {
+            let wide = |c: Option<&char>| c.is_some_and(|c| !c.is_ascii());
+            if !(wide(i.checked_sub(1).and_then(|j| chars.get(j))) && wide(chars.get(i + 1))) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The verdict line of a passing disc: `RESULT: PASS` or `RESULT: PASS (1 warning, no action needed)`.
 pub(crate) fn verdict_pass(warnings: usize) -> String {
     if warnings > 0 {
-        format!("RESULT: PASS ({})", plural(warnings, "warning", "warnings"))
+        format!(
+            "RESULT: PASS ({}, no action needed)",
+            plural(warnings, "warning", "warnings")
+        )
     } else {
         "RESULT: PASS".to_string()
     }
+}
+
+/// What a warning's request becomes on a passing disc.
+pub(crate) fn optional_ask(ask: &str) -> String {
+    format!("Optional, no action needed: {ask}")
+}
+
+/// The summary's line about the written report: present (`items`: `PDF file`, `DICOM structured report`) or not.
+pub(crate) fn radiology_report_line(items: &[String]) -> String {
+    if items.is_empty() {
+        "Radiology report: not on the disc (see the note below).".to_string()
+    } else {
+        format!("Radiology report: on the disc ({})", items.join(", "))
+    }
+}
+
+/// The disc holds images but no written report.
+pub(crate) fn no_radiology_report() -> Texts {
+    note(
+        "No radiologist's written report was found on the disc. Images and report are two separate things: \
+         if you need the report, collect it as well (in Chinese: 影像诊断报告).",
+    )
+}
+
+/// A `.zip` or `.iso` whose end is missing: the laptop's download, not the hospital's disc.
+pub(crate) fn download_incomplete() -> Texts {
+    t(
+        "The download is incomplete: the end of the file is missing.",
+        "Download it again (the same link), then check the new file.",
+        "",
+    )
 }
 
 /// The verdict line of a failing disc.
@@ -147,7 +323,7 @@ pub(crate) fn media_viewer_only() -> Texts {
     t(
         "The disc holds only a viewer program, no scan images.",
         "Ask them to burn your scan images (DICOM) onto the disc, then check it again.",
-        "光盘中只有看图软件，没有影像文件。请把本人的DICOM影像刻录到光盘上。",
+        "光盘中只有阅片软件，没有影像文件。请把本人的DICOM影像刻录到光盘上。",
     )
 }
 
@@ -188,7 +364,7 @@ pub(crate) fn junk_files(n: usize) -> Texts {
             are(n)
         ),
         "Ask them to burn the disc again in DICOM format, then check the new disc before you leave.",
-        format!("光盘中有{n}个影像文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
+        format!("光盘中有{n}个按影像命名或存放的文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
     )
 }
 
@@ -263,7 +439,7 @@ pub(crate) fn unusual_compression(n: usize, names: &[&str]) -> Texts {
             names.join(", ")
         ),
         "Ask whether they can export the images uncompressed or as JPEG instead.",
-        "部分影像使用了较少见的压缩格式，有些看图软件无法打开。请尽量以不压缩或JPEG格式导出影像。",
+        "部分影像使用了较少见的压缩格式，有些阅片软件无法打开。请尽量以不压缩或JPEG格式导出影像。",
     )
 }
 
@@ -404,7 +580,9 @@ pub(crate) fn listed_name_differs(listed: &str, actual: &str) -> Texts {
         ),
         "Ask them to correct the name in the DICOMDIR so that it matches the images.",
         format!(
-            "DICOMDIR索引中的患者姓名（{listed}）与影像中的姓名（{actual}）不一致。请更正DICOMDIR中的患者姓名。"
+            "DICOMDIR索引中的患者姓名（{}）与影像中的姓名（{}）不一致。请更正DICOMDIR中的患者姓名。",
+            zh_name(listed),
+            zh_name(actual)
         ),
     )
 }
@@ -502,14 +680,14 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
                 names.join(", ")
             ),
             format!(
-                "光盘中有其他患者（{}）的检查。请删除这些检查，只刻录本人的影像。",
-                names.join("、")
+                "光盘中还有其他患者（{}）的检查。请收回这张光盘，重新刻录一张只含本人检查的光盘。",
+                names.iter().map(|n| zh_name(n)).collect::<Vec<_>>().join("、")
             ),
         ),
         None => t(
             message,
             "Ask them which scans are yours, and to burn a disc with only your scans.",
-            "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
+            "光盘中有不同患者的检查。请先核对哪些是本人的检查，再重新刻录一张只含本人检查的光盘。",
         ),
     }
 }
@@ -533,7 +711,11 @@ pub(crate) fn name_spellings(names: &[String]) -> Texts {
         "Ask them to correct the name so that every study writes it the same way.",
         format!(
             "同一患者在不同检查中的姓名写法不一致（{}）。请统一更正患者姓名。",
-            quoted("“", "”", "、")
+            names
+                .iter()
+                .map(|n| format!("“{}”", zh_name(n)))
+                .collect::<Vec<_>>()
+                .join("、")
         ),
     )
 }

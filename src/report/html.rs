@@ -143,8 +143,11 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
             out,
             "<section class=\"note\">\n<h3>{}</h3>\n<p lang=\"{lang}\">{}</p>\n<ol lang=\"{lang}\">",
             escape(note.heading),
-            escape(note.greeting)
+            escape(&note.greeting)
         );
+        for line in &note.context {
+            let _ = writeln!(out, "<p lang=\"{lang}\">{}</p>", escape(line));
+        }
         for line in &note.lines {
             let _ = writeln!(out, "<li>{}</li>", escape(line));
         }
