@@ -105,7 +105,7 @@ pub struct Args {
 pub fn run(args: Args) -> i32 {
     if args.verify_copy {
         return match args.paths.as_slice() {
-            [copy] => verify_copy(copy, args.json),
+            [copy] => verify_copy(copy, args.json, args.quiet),
             _ => {
                 eprintln!("dicomcheck: --verify-copy takes the folder of one copy");
                 EXIT_ERROR
@@ -295,7 +295,8 @@ fn copy_to(
             ..human
         },
     );
-    crate::copy::write_reports(dest, &json, &text)?;
+    let html = crate::report::html::render(report, human.staff_note);
+    crate::copy::write_reports(dest, &json, &text, &html)?;
     eprintln!(
         "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
          check it later with: dicomcheck --verify-copy {}",
@@ -320,8 +321,9 @@ fn copy_to(
     Ok(())
 }
 
-/// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches.
-fn verify_copy(copy: &Path, json: bool) -> i32 {
+/// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches. `quiet` prints the
+/// verdict line only.
+fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
     let verification = match crate::copy::verify_copy(copy) {
         Ok(v) => v,
         Err(err) => {
@@ -342,11 +344,13 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
             "bad_lines": verification.bad_lines,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    } else if quiet {
+        (if ok { "RESULT: PASS\n" } else { "RESULT: FAIL\n" }).to_string()
     } else {
         let mut text = format!(
-            "Copy in {}: {} files match {} (SHA-256).\n",
+            "Copy in {}: {} match {} (SHA-256).\n",
             copy.display(),
-            verification.verified,
+            crate::checks::plural(verification.verified, "file", "files"),
             crate::copy::MANIFEST
         );
         for name in &verification.missing {
@@ -361,10 +365,12 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
                 verification.bad_lines
             );
         }
-        text + if ok {
-            "RESULT: PASS\n"
+        if ok {
+            text + "RESULT: PASS\n"
         } else {
-            "RESULT: FAIL\n"
+            text + "RESULT: FAIL — this copy is no longer the one that was checked.\n\
+                    What to do: copy the disc again from the original (dicomcheck DISC --copy-to NEW_FOLDER), or, \
+                    if the disc is gone, restore the files listed above from another backup.\n"
         }
     };
     if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {

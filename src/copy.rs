@@ -25,6 +25,8 @@ pub const MANIFEST: &str = "MANIFEST.sha256";
 pub const REPORT_JSON: &str = "dicomcheck-report.json";
 /// Name of the text report written beside the manifest.
 pub const REPORT_TEXT: &str = "dicomcheck-report.txt";
+/// The printable report (`--report`'s page) written beside the manifest.
+pub const REPORT_HTML: &str = "dicomcheck-report.html";
 /// Suffix of a file being written; it never looks like a finished copy.
 pub const PARTIAL_SUFFIX: &str = ".dicomcheck-partial";
 /// Largest manifest read by [`verify_copy`].
@@ -297,7 +299,7 @@ fn is_reserved(relative: &Path) -> bool {
     let top = relative.components().count() == 1
         && relative
             .to_str()
-            .is_some_and(|n| [MANIFEST, REPORT_JSON, REPORT_TEXT].contains(&n));
+            .is_some_and(|n| [MANIFEST, REPORT_JSON, REPORT_TEXT, REPORT_HTML].contains(&n));
     top || relative
         .file_name()
         .and_then(|n| n.to_str())
@@ -409,9 +411,10 @@ fn write_atomically(path: &Path, bytes: &[u8], storage: &dyn Storage) -> Result<
 }
 
 /// Writes the JSON and text reports beside the manifest.
-pub fn write_reports(dest: &Path, json: &str, text: &str) -> Result<(), CopyError> {
+pub fn write_reports(dest: &Path, json: &str, text: &str, html: &str) -> Result<(), CopyError> {
     write_atomically(&dest.join(REPORT_JSON), json.as_bytes(), &Disk)?;
-    write_atomically(&dest.join(REPORT_TEXT), text.as_bytes(), &Disk)
+    write_atomically(&dest.join(REPORT_TEXT), text.as_bytes(), &Disk)?;
+    write_atomically(&dest.join(REPORT_HTML), html.as_bytes(), &Disk)
 }
 
 fn hash(reader: &mut dyn Read) -> io::Result<[u8; 32]> {

@@ -106,6 +106,7 @@ const BATCH: usize = 4096;
 /// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
+    let listing_notice = crate::progress::Listing::new(options.progress, root);
     let (archive, listing) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
@@ -113,6 +114,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         }
         None => (None, walk(root)?),
     };
+    drop(listing_notice);
     let base = listing.base;
     let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
         .files

@@ -340,6 +340,7 @@ fn assert_contract(report: &Value) {
                     | "dob"
                     | "date"
                     | "slices"
+                    | "report"
                     | "decode"
             )
         ));
