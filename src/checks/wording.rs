@@ -182,39 +182,60 @@ pub(crate) fn optional_zh(request: &str) -> String {
     }
 }
 
-/// A name as it may appear inside a Chinese sentence: no DICOM separators (`SMITH^JOHN` → `SMITH JOHN`,
-/// `张^三` → `张三`) and no pinyin reading in parentheses (`张三 (zhang san)` → `张三`).
+/// A name as it may appear inside a Chinese sentence: see [`zh_sentence`].
 pub(crate) fn zh_name(name: &str) -> String {
-    let mut text = String::new();
-    let mut rest = name;
-    while let Some(open) = rest.find(" (") {
-        let Some(close) = rest[open..].find(')') else {
+    zh_sentence(name)
+}
+
+/// A Chinese sentence as staff read it: no DICOM separators (`SMITH^JOHN` → `SMITH JOHN`, `张^三` → `张三`) and
+/// no pinyin readings in parentheses (`张三 (zhang san)`, `“张三”（zhāng sān）` → the characters alone).
+pub(crate) fn zh_sentence(text: &str) -> String {
+    let pinyin = |inside: &str| {
+        !inside.trim().is_empty()
+            && inside.chars().all(|c| {
+                c.is_ascii_lowercase()
+                    || " /'·".contains(c)
+                    || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".contains(c)
+            })
+    };
+    let mut kept = String::new();
+    let mut rest = text;
+    loop {
+        let open = [(" (", ')'), ("（", '）')]
+            .into_iter()
+            .filter_map(|(open, close)| rest.find(open).map(|at| (at, open.len(), close)))
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, open_len, close)) = open else {
             break;
         };
-        let inside = &rest[open + 2..open + close];
-        text.push_str(&rest[..open]);
-        if !inside.chars().all(|c| c.is_ascii_lowercase() || c == ' ' || c == '/' || c.is_ascii_digit()) {
-            text.push_str(&rest[open..=open + close]);
+        let Some(len) = rest[at + open_len..].find(close) else {
+            break;
+        };
+        let end = at + open_len + len + close.len_utf8();
+        kept.push_str(&rest[..at]);
+        if !pinyin(&rest[at + open_len..at + open_len + len]) {
+            kept.push_str(&rest[at..end]);
         }
-        rest = &rest[open + close + 1..];
+        rest = &rest[end..];
     }
-    text.push_str(rest);
-    let chars: Vec<char> = text.chars().collect();
+    kept.push_str(rest);
+    let chars: Vec<char> = kept.chars().collect();
+    let wide = |c: Option<&char>| c.is_some_and(|c| !c.is_ascii());
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        if c == '^' {
-            let wide = |c: Option<&char>| c.is_some_and(|c| !c.is_ascii());
-            if !(wide(i.checked_sub(1).and_then(|j| chars.get(j))) && wide(chars.get(i + 1))) {
-                out.push(' ');
-            }
-        } else {
+        if c != '^' {
             out.push(c);
+        } else if !(wide(i.checked_sub(1).and_then(|j| chars.get(j))) && wide(chars.get(i + 1))) {
+            out.push(' ');
         }
     }
-    out.split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut squeezed = String::new();
+    for c in out.trim().chars() {
+        if !(c == ' ' && squeezed.ends_with(' ')) {
+            squeezed.push(c);
+        }
+    }
+    squeezed
 }
 
 /// The verdict line of a passing disc: `RESULT: PASS` or `RESULT: PASS (1 warning, no action needed)`.
@@ -602,7 +623,7 @@ pub(crate) fn dicomdir_length_overrun() -> Texts {
     t(
         "The record list of the DICOMDIR (the disc's index) says it is longer than the file (a length was \
          not updated when it was edited). Its records were read, but strict import software may reject it.",
-        "If the disc will not import at home, ask for a disc with a correctly written DICOMDIR.",
+        "Ask for a disc with a correctly written DICOMDIR, in case this one will not import at home.",
         "DICOMDIR索引中记录的长度与文件不符（编辑后未更新），部分严格的导入软件可能拒绝读取。请重新生成DICOMDIR后刻录。",
     )
 }
@@ -639,14 +660,14 @@ pub(crate) fn no_passport_name() -> Texts {
 /// `n` of the person's `total` images carry no patient name.
 pub(crate) fn unnamed_images(n: usize, total: usize) -> Texts {
     let which = if n == total {
-        "None of the images on the disc carry".to_string()
+        "None of the images on the disc carry a patient name".to_string()
     } else if n == 1 {
-        "1 image on the disc carries no".to_string()
+        "1 image on the disc carries no patient name".to_string()
     } else {
-        format!("{n} images on the disc carry no")
+        format!("{n} images on the disc carry no patient name")
     };
     t(
-        format!("{which} a patient name: nobody at home can tell whose scans they are."),
+        format!("{which}: nobody at home can tell whose scans they are."),
         "Ask them to add your passport name to the images and burn the disc again.",
         format!("光盘中有{n}张影像没有患者姓名。请按护照补录患者姓名后重新刻录光盘。"),
     )
@@ -1227,8 +1248,9 @@ pub(crate) fn odd_numbering(
 mod tests {
     use super::*;
 
-    /// Every request in Chinese, with sample arguments.
-    fn all_texts() -> Vec<Texts> {
+    /// Every text with sample arguments, grouped by check and named by situation (what `docs/staff-notes.md`
+    /// lists).
+    fn catalogue() -> Vec<(&'static str, Vec<(&'static str, Texts)>)> {
         let d = StudyDate::new(2024, 3, 20).expect("date");
         let range = DateRange::day(d);
         let span = DateRange {
@@ -1236,52 +1258,114 @@ mod tests {
             end: StudyDate::new(2024, 3, 24).expect("date"),
         };
         let (l, z) = ("series 3 CT 'Chest'", "CT序列3“Chest”");
-        let mut texts = vec![
-            media_empty(),
-            media_cloud_film(),
-            media_pictures_only(),
-            media_viewer_only(),
-            no_dicomdir(),
-            dicomdir_damaged("bad"),
-            dicomdir_links_broken(),
-            dicomdir_lists_nothing(),
-            name_charset("ZHANG^SAN"),
-            several_people(&["A: x".into(), "B: y".into()], None),
-            several_people(
-                &["A: x".into(), "B: y".into()],
-                Some(&["B".into(), "C".into()]),
+        let people = ["SMITH^JOHN, ID P1: CT study".to_string(), "LI^SI, ID P2: MR study".to_string()];
+        vec![
+            (
+                "media",
+                vec![
+                    ("empty disc", media_empty()),
+                    ("every image file unreadable", media_all_damaged(2)),
+                    ("only a cloud-film link", media_cloud_film()),
+                    ("only pictures or PDFs", media_pictures_only()),
+                    ("only a viewer program", media_viewer_only()),
+                    ("no DICOM file", media_no_dicom(2)),
+                ],
             ),
-            name_spellings(&["A".into(), "B".into()]),
-            birth_date_missing("A", d),
-            birth_date_differs("A", "1980-01-01", d),
-            study_date_missing(
-                "CT study",
-                "CT检查",
-                Some("x"),
-                Some("series date 2024-03-20"),
+            (
+                "integrity",
+                vec![
+                    ("zero-byte files", empty_files(2)),
+                    ("files named like images that are not DICOM", junk_files(2)),
+                    ("files cut short", truncated_files(2)),
+                    ("read errors", unreadable_files(2)),
+                    ("damaged files", damaged_files(2)),
+                    ("private encoding", unknown_encoding(2, &["1.2.3", "1.2.4"])),
+                    ("uncommon compression", unusual_compression(2, &["HTJ2K", "JPEG-LS"])),
+                    ("unreadable folders", unreadable_entries(2)),
+                    ("archive entries refused", archive_refused(2)),
+                ],
             ),
-            study_date_missing("CT study", "CT检查", None, None),
-            study_date_future("CT study", "CT检查", d),
-            study_date_too_old("CT study", "CT检查", d),
-            study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
-            series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
-            expected_date_missing(&range, 2),
-            expected_date_missing(&span, 0),
-            same_uid_different_images(l, z, 2),
-            identical_copies(l, z, 2),
-            fewer_than_dicomdir(l, z, 3, 4),
-            fewer_than_acquisition(l, z, 3, 4),
-            series_empty(l, z),
-            series_unreadable(l, z),
-            frames_missing(l, z, 1, 2, "IM1"),
-            frame_positions_differ(l, z, 1, 2),
-            gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
-            irregular_spacing(l, z),
-            odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
-            unknown_encoding(2, &["1.2.3", "1.2.4"]),
-            unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
-            archive_refused(2),
-        ];
+            (
+                "dicomdir",
+                vec![
+                    ("no DICOMDIR", no_dicomdir()),
+                    ("damaged DICOMDIR", dicomdir_damaged("bad")),
+                    ("images not listed", unlisted_images(2)),
+                    ("listed files missing", listed_files_missing(2)),
+                    ("listed outside the disc", listed_outside(2)),
+                    ("UIDs differ", listed_uids_differ(2)),
+                    ("patient name differs", listed_name_differs("SMITH^JOHN", "SMITH^J")),
+                    ("broken links", dicomdir_links_broken()),
+                    ("stale length", dicomdir_length_overrun()),
+                    ("lists nothing", dicomdir_lists_nothing()),
+                ],
+            ),
+            (
+                "name (outside the passport comparison)",
+                vec![
+                    ("wrong character set", name_charset("ZHANG^SAN")),
+                    ("images without a name", unnamed_images(2, 3)),
+                ],
+            ),
+            (
+                "patient",
+                vec![
+                    ("several people, none known to be the patient", several_people(&people, None)),
+                    (
+                        "several people, the others named",
+                        several_people(&people, Some(&["LI^SI".into()])),
+                    ),
+                    ("one person written in several ways", name_spellings(&["ZHANG^SAN".into(), "张^三".into()])),
+                ],
+            ),
+            (
+                "dob",
+                vec![
+                    ("birth date missing", birth_date_missing("SMITH^JOHN", d)),
+                    ("birth date differs", birth_date_differs("SMITH^JOHN", "1980-01-01", d)),
+                ],
+            ),
+            (
+                "date",
+                vec![
+                    (
+                        "invalid study date",
+                        study_date_missing("CT study", "CT检查", Some("x"), Some("series date 2024-03-20")),
+                    ),
+                    ("no study date", study_date_missing("CT study", "CT检查", None, None)),
+                    ("date in the future", study_date_future("CT study", "CT检查", d)),
+                    ("date before 1900", study_date_too_old("CT study", "CT检查", d)),
+                    ("files disagree on the date", study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()])),
+                    ("series disagree on the date", series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()])),
+                    ("expected day missing", expected_date_missing(&range, 2)),
+                    ("expected period missing", expected_date_missing(&span, 0)),
+                ],
+            ),
+            (
+                "slices",
+                vec![
+                    ("same ID, different images", same_uid_different_images(l, z, 2)),
+                    ("identical copies", identical_copies(l, z, 2)),
+                    ("fewer files than the DICOMDIR lists", fewer_than_dicomdir(l, z, 3, 4)),
+                    ("fewer images than the acquisition", fewer_than_acquisition(l, z, 3, 4)),
+                    ("series without image", series_empty(l, z)),
+                    ("series unreadable", series_unreadable(l, z)),
+                    ("frames missing", frames_missing(l, z, 1, 2, "IM1")),
+                    ("frame positions disagree", frame_positions_differ(l, z, 1, 2)),
+                    ("gap in the slices", gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5"))),
+                    ("irregular spacing", irregular_spacing(l, z)),
+                    ("odd numbering", odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap)),
+                ],
+            ),
+        ]
+    }
+
+    /// Every request in Chinese, with sample arguments.
+    fn all_texts() -> Vec<Texts> {
+        let mut texts: Vec<Texts> = catalogue()
+            .into_iter()
+            .flat_map(|(_, group)| group.into_iter().map(|(_, t)| t))
+            .collect();
         for n in [1, 2] {
             texts.extend([
                 media_all_damaged(n),
@@ -1296,11 +1380,142 @@ mod tests {
                 listed_files_missing(n),
                 listed_outside(n),
                 listed_uids_differ(n),
-                listed_name_differs("A", "B"),
                 unnamed_images(n, 3),
             ]);
         }
         texts
+    }
+
+    /// `docs/staff-notes.md`: every request to the counter staff, so that a Chinese reader can review them in
+    /// one place.
+    fn staff_notes_markdown() -> String {
+        use std::fmt::Write as _;
+        let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+        let mut doc = String::from(
+            "# What dicomcheck asks the counter staff\n\n\
+             Generated from the code (`src/checks/wording.rs`, `src/names/messages.rs`) by the test \
+             `staff_notes_doc_is_in_sync`; regenerate with `DICOMCHECK_BLESS=1 cargo test --lib staff_notes`. \
+             Sample values stand in for the disc's names, dates and series.\n\n\
+             ## How a note is put together\n\n\
+             The note opens with a greeting naming the medium, then what staff need to find the exam in their \
+             system (the patient as on the disc with the patient ID, the exams' dates and modalities), then one \
+             numbered request per problem. On a disc that passed, the requests are favours, marked 如方便.\n\n",
+        );
+        let _ = writeln!(doc, "| medium | greeting (problems) | greeting (passed, optional requests) |");
+        let _ = writeln!(doc, "|---|---|---|");
+        for medium in [Medium::Optical, Medium::Usb, Medium::Download, Medium::Folder] {
+            let _ = writeln!(
+                doc,
+                "| {} | {} | {} |",
+                medium_en(medium),
+                note_greeting_zh(medium, false),
+                note_greeting_zh(medium, true)
+            );
+        }
+        let people = [
+            ("SMITH^JOHN".to_string(), Some("H2026-0042".to_string())),
+            ("LI^SI".to_string(), None),
+        ];
+        let _ = writeln!(
+            doc,
+            "\nThen, for example:\n\n    {}\n    {}\n    1. …\n    2. {}\n",
+            note_patients_zh(Medium::Optical, &people),
+            note_exams_zh(&[note_exam(Some("2026-11-18"), "MR", true), note_exam(None, "CT", true)]),
+            optional_zh("光盘中没有患者的出生日期（应为1980-04-02），请补录。")
+        );
+        let _ = writeln!(
+            doc,
+            "A problem only the patient can fix (a download cut short, no access to the disc on the laptop) \
+             never appears in the note.\n"
+        );
+        for (check, group) in catalogue() {
+            let _ = writeln!(doc, "## `{check}`\n\n| situation | English (for the patient) | 中文（给工作人员） |\n|---|---|---|");
+            for (situation, texts) in group {
+                let _ = writeln!(
+                    doc,
+                    "| {situation} | {} | {} |",
+                    cell(&texts.message),
+                    cell(&zh_sentence(&texts.ask_zh))
+                );
+            }
+            doc.push('\n');
+        }
+        let _ = writeln!(
+            doc,
+            "## `name` (passport comparison)\n\n\
+             | on the disc | passport | English (for the patient) | 中文（给工作人员） |\n|---|---|---|---|"
+        );
+        for (disc, passport) in [
+            ("SMITH^JOHN", "SMITH^JOHN"),
+            ("JOHN^SMITH", "SMITH^JOHN"),
+            ("SMITH^J", "SMITH^JOHN"),
+            ("SMITH", "SMITH^JOHN"),
+            ("SMITH^JOHN PAUL", "SMITH^JOHN"),
+            ("SMYTH^JOHN", "SMITH^JOHN"),
+            ("LI^SI", "SMITH^JOHN"),
+            ("史密斯^约翰", "SMITH^JOHN"),
+            ("张三", "ZHANG^SAN"),
+            ("张三", "SMITH^JOHN"),
+            ("UNKNOWN", "SMITH^JOHN"),
+            ("", "SMITH^JOHN"),
+        ] {
+            let verdict = crate::names::match_name(
+                &crate::charset::DecodedText {
+                    text: disc.to_string(),
+                    decoding: crate::charset::Decoding::Declared,
+                },
+                &crate::names::PassportName::parse(passport).expect("passport"),
+                None,
+            );
+            let _ = writeln!(
+                doc,
+                "| `{}` | `{passport}` | {} | {} |",
+                if disc.is_empty() { "(empty)" } else { disc },
+                cell(&verdict.message),
+                cell(&zh_sentence(&verdict.ask_zh))
+            );
+        }
+        doc
+    }
+
+    #[test]
+    fn staff_notes_doc_is_in_sync() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/staff-notes.md");
+        let expected = staff_notes_markdown();
+        if std::env::var_os("DICOMCHECK_BLESS").is_some() {
+            std::fs::write(&path, &expected).expect("write docs/staff-notes.md");
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/staff-notes.md is out of date: run DICOMCHECK_BLESS=1 cargo test --lib staff_notes"
+        );
+    }
+
+    #[test]
+    fn names_inside_chinese_sentences_lose_separators_and_pinyin() {
+        assert_eq!(zh_name("SMITH^JOHN"), "SMITH JOHN");
+        assert_eq!(zh_name("张^三 (zhang san)"), "张三");
+        assert_eq!(zh_name("ZHANG^SAN = 张^三 (zhang san)"), "ZHANG SAN = 张三");
+        assert_eq!(zh_name("史密斯^约翰"), "史密斯约翰");
+        assert_eq!(zh_name("A (B)"), "A (B)");
+        assert_eq!(
+            zh_sentence("光盘中姓名只有汉字“张三”（zhāng sān），请补录 ZHANG^SAN。"),
+            "光盘中姓名只有汉字“张三”，请补录 ZHANG SAN。"
+        );
+        assert_eq!(zh_sentence("（共2个）（0字节）"), "（共2个）（0字节）");
+    }
+
+    #[test]
+    fn no_request_asks_to_delete_and_staff_terms_are_used() {
+        for texts in all_texts() {
+            let zh = &texts.ask_zh;
+            assert!(!zh.contains("删除"), "never ask to delete: {zh}");
+            assert!(!zh.contains("看图软件"), "阅片软件: {zh}");
+            assert!(!zh.contains('^'), "no DICOM separator: {zh}");
+        }
+        let mixed = several_people(&["A: x".into(), "B: y".into()], None).ask_zh;
+        assert!(mixed.contains("请先核对"), "verify first: {mixed}");
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
             wording::NOTE_HEADING_ZH,
             wording::note_greeting_zh(medium, optional),
             asks.map(|f| {
-                let request = clean(&f.ask_zh);
+                let request = wording::zh_sentence(&clean(&f.ask_zh));
                 if optional {
                     wording::optional_zh(&request)
                 } else {
