@@ -28,6 +28,7 @@ impl Listing {
             "listing the files on {}…",
             crate::charset::printable(&root.to_string_lossy())
         ));
+        bar.tick();
         bar.enable_steady_tick(Duration::from_millis(200));
         Self(bar)
     }

@@ -120,6 +120,12 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     let radiology_reports = report_files::find(scan);
     findings.extend(report_files::check(scan, &radiology_reports));
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    // A download cut short explains everything else that looks wrong (missing files, damaged members, a disc
+    // that seems empty): it is the one finding, so that nobody asks the hospital to re-burn anything.
+    let cut_short = wording::download_incomplete().message;
+    if let Some(index) = findings.iter().position(|f| f.message == cut_short) {
+        findings = vec![findings.swap_remove(index)];
+    }
     Outcome {
         radiology_reports,
         broken_image_files,

@@ -50,7 +50,7 @@ li{margin:.25rem 0}
 .note{border:1.5px dashed #444;border-radius:6px;padding:.4rem .8rem;margin-top:.8rem;font-size:11.5pt}
 footer{color:#555;font-size:8.5pt;margin-top:1rem;border-top:1px solid #ccc;padding-top:.3rem;overflow-wrap:anywhere}
 @media (max-width:600px){body{font-size:15px;padding:.6rem}.kv th{width:auto}}
-@media print{body{max-width:none;padding:0}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+@media print{body{max-width:none;padding:0}details,.screen{display:none}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 ";
 
 /// Refuses a report destination on the disc being checked (or a folder that does not exist): the page is
@@ -255,7 +255,7 @@ fn write_studies(out: &mut String, report: &Report) {
         }
         let _ = writeln!(
             out,
-            "</table></div>\n<p class=\"sub\">Series of each study (on screen, click to open):</p>"
+            "</table></div>\n<p class=\"sub screen\">Series of each study (click to open):</p>"
         );
     }
     for study in &report.studies {

@@ -347,7 +347,7 @@ pub fn passport(report: &Report) -> Option<&str> {
 /// `Read 55 files in 0.1 s: 51 DICOM images, 1 DICOMDIR, 3 other files.`: the parts add up to the files read.
 pub fn counts_line(report: &Report) -> String {
     let c = &report.counts;
-    let mut parts = vec![plural(c.dicom_files, "DICOM image", "DICOM images")];
+    let mut parts = vec![plural(c.dicom_files, "DICOM file", "DICOM files")];
     if c.dicomdir_files > 0 {
         parts.push(plural(
             c.dicomdir_files,
@@ -356,15 +356,28 @@ pub fn counts_line(report: &Report) -> String {
         ));
     }
     parts.push(plural(c.non_dicom_files, "other file", "other files"));
-    if c.unreadable_files > 0 {
-        parts.push(format!("{} unreadable", c.unreadable_files));
+    let unreadable = c.unreadable_files.saturating_sub(c.entries_not_read);
+    if unreadable > 0 {
+        parts.push(format!("{unreadable} unreadable"));
     }
-    format!(
+    let mut line = format!(
         "Read {} in {:.1} s: {}.",
         plural(c.files, "file", "files"),
         report.elapsed_seconds,
         parts.join(", ")
-    )
+    );
+    if c.entries_not_read > 0 {
+        let _ = write!(
+            line,
+            " {} not read.",
+            wording::capitalized(&plural(
+                c.entries_not_read,
+                "link, folder or special entry",
+                "links, folders or special entries"
+            ))
+        );
+    }
+    line
 }
 
 /// `Radiology report: on the disc (PDF file)` or the reminder to collect it.
@@ -460,15 +473,15 @@ fn render_studies(out: &mut String, report: &Report, style: Style, verbose: bool
             let number = series
                 .number
                 .map_or_else(|| "?".to_string(), |n| n.to_string());
+            // A series of reports or documents holds objects, not images.
+            let (count, noun) = match (series.frames, series.instances) {
+                (0, n) if n > 0 => (n as u64, if n == 1 { "object" } else { "objects" }),
+                (1, _) => (1, "image "),
+                (n, _) => (n, "images"),
+            };
             let mut line = format!(
-                "    series {number:>number_width$}  {}  {:>frames_width$} {}  {}",
+                "    series {number:>number_width$}  {}  {count:>frames_width$} {noun}  {}",
                 pad(&cell(series.modality.as_deref()), series_modality_width),
-                series.frames,
-                if series.frames == 1 {
-                    "image "
-                } else {
-                    "images"
-                },
                 cell(series.description.as_deref())
             );
             let mut missing = String::new();

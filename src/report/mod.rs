@@ -94,6 +94,9 @@ pub struct Counts {
     pub non_dicom_files: usize,
     /// DICOMDIR files (the disc's index), counted apart so that the counts add up to `files`.
     pub dicomdir_files: usize,
+    /// Entries not read that are not among `files` (links, special files, unreadable folders, refused archive
+    /// members); included in `unreadable_files`.
+    pub entries_not_read: usize,
     /// DICOM files that cannot be used, plus entries that could not be read.
     pub unreadable_files: usize,
     /// Total size of the regular files.
@@ -341,6 +344,7 @@ pub fn build(
             dicom_files: records.len() - damaged_records,
             non_dicom_files: scan.other_files.len() - outcome.broken_image_files,
             dicomdir_files: scan.dicomdirs.len(),
+            entries_not_read: scan.skipped.len(),
             unreadable_files: scan.unreadable.len()
                 + damaged_records
                 + scan.skipped.len()
