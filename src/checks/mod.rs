@@ -11,7 +11,7 @@ pub mod report_files;
 pub mod slices;
 pub(crate) mod wording;
 
-pub use wording::Medium;
+pub use wording::{Medium, zh_sentence};
 
 use std::collections::HashMap;
 use std::fmt;

@@ -189,7 +189,7 @@ pub(crate) fn zh_name(name: &str) -> String {
 
 /// A Chinese sentence as staff read it: no DICOM separators (`SMITH^JOHN` → `SMITH JOHN`, `张^三` → `张三`) and
 /// no pinyin readings in parentheses (`张三 (zhang san)`, `“张三”（zhāng sān）` → the characters alone).
-pub(crate) fn zh_sentence(text: &str) -> String {
+pub fn zh_sentence(text: &str) -> String {
     let pinyin = |inside: &str| {
         !inside.trim().is_empty()
             && inside.chars().all(|c| {

@@ -101,7 +101,7 @@ impl NameVerdict {
     }
 }
 
-/// The verdict line: `RESULT: PASS (1 warning)` or `RESULT: FAIL — 2 problems to fix before you leave the counter`.
+/// The verdict line: `RESULT: PASS (1 warning, no action needed)` or `RESULT: FAIL — 2 problems to fix before you leave the counter`.
 pub fn verdict_line(report: &Report) -> String {
     let (fails, warns) = report.problem_counts();
     match report.verdict {
@@ -146,7 +146,7 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
             wording::NOTE_HEADING_ZH,
             wording::note_greeting_zh(medium, optional),
             asks.map(|f| {
-                let request = wording::zh_sentence(&clean(&f.ask_zh));
+                let request = clean(&f.ask_zh);
                 if optional {
                     wording::optional_zh(&request)
                 } else {

@@ -353,7 +353,16 @@ pub fn build(
         },
         patients,
         studies,
-        findings: outcome.findings.clone(),
+        // Requests in Chinese as staff read them: no DICOM separators or pinyin inside a sentence.
+        findings: outcome
+            .findings
+            .iter()
+            .cloned()
+            .map(|mut f| {
+                f.ask_zh = crate::checks::zh_sentence(&f.ask_zh);
+                f
+            })
+            .collect(),
         strict,
         elapsed_seconds: scan.elapsed.as_secs_f64(),
         checked_at: utc_now(),
