@@ -248,7 +248,9 @@ fn odd_numbering_without_a_gap_shows_no_red_missing_list() {
     let (dir, _) = disc(&gap);
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("missing: z="), "{}", out.stdout);
+    assert!(out.stdout.contains("missing: 1 slice"), "{}", out.stdout);
+    let verbose = check(dir.path(), &["--name", "SMITH^JOHN", "-v"]);
+    assert!(verbose.stdout.contains("missing: z="), "{}", verbose.stdout);
     let (_, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
     let series = &report["studies"][0]["series"][0];
     assert_eq!(series["missing_confirmed"], true);

@@ -647,7 +647,7 @@ pub(crate) fn name_charset(name: &str) -> Texts {
             "The patient name {name} is stored with a wrong or missing character set: other computers may show \
              it garbled."
         ),
-        "Ask them to correct the name's character set (Specific Character Set) and burn the disc again.",
+        "Ask them to correct the name's character set and burn the disc again.",
         "患者姓名的字符集设置有误，其他电脑可能显示为乱码。请更正字符集后重新刻录光盘。",
     )
 }
@@ -984,7 +984,7 @@ fn ask_if_complete(message: String, label: &str, why_zh: String) -> Texts {
 pub(crate) fn same_uid_different_images(label: &str, zh: &str, n: usize) -> Texts {
     t(
         format!(
-            "{} has {n} files that carry the same image ID (SOP Instance UID) but different content, so viewers \
+            "{} has {n} files that carry the same image ID but different content, so viewers \
              will keep only one of them.",
             capitalized(label)
         ),

@@ -486,8 +486,16 @@ fn render_studies(out: &mut String, report: &Report, style: Style, verbose: bool
             );
             let mut missing = String::new();
             if series.missing_confirmed {
-                // Only a gap in the positions is a loss; odd numbering alone is a warning below.
-                missing = format!("missing: {}", clean(&series.missing.join(", ")));
+                // Only a gap in the positions is a loss; odd numbering alone is a warning below. Positions are a
+                // detail for --verbose.
+                missing = if verbose {
+                    format!("missing: {}", clean(&series.missing.join(", ")))
+                } else {
+                    format!(
+                        "missing: {}",
+                        plural(series.missing.len(), "slice", "slices")
+                    )
+                };
                 let _ = write!(line, "  {missing}");
             }
             let wrapped = wrap(line.trim_end(), 0, 8, columns);
