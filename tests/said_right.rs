@@ -666,3 +666,16 @@ fn batch_errors_and_failures_exit_by_the_documented_rule() {
     let only_good = run_args(&[s(good.path()), s(good.path()), "--name", "SMITH^JOHN", "-q"]);
     assert_eq!(only_good.code, 0);
 }
+
+#[test]
+fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
+    let spec = DiscSpec::new(PatientSpec::new("约翰·史密斯").charset("ISO_IR 192"))
+        .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(6)));
+    let (dir, _) = disc(&spec);
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "nobody abroad can match it: {}", out.stdout);
+    let note = note_lines(&out.stdout).join("\n");
+    assert!(note.contains("中文译名“约翰·史密斯”（即护照姓名 SMITH JOHN 的音译）"), "{note}");
+    assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
+    assert!(!note.contains("他人") && !note.contains('^'), "{note}");
+}

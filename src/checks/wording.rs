@@ -652,6 +652,18 @@ pub(crate) fn name_charset(name: &str) -> Texts {
     )
 }
 
+/// The request when the disc's only name `hanzi` is the Chinese transliteration of the foreign passport name
+/// `passport` (the patient's own name in Chinese characters): nobody abroad can match it, so the passport name
+/// `fix` is to be added in Latin letters.
+pub(crate) fn transliterated_name(hanzi: &str, passport: &str, fix: &str) -> String {
+    format!(
+        "光盘中的患者姓名只有中文译名“{}”（即护照姓名 {} 的音译），国外医院无法识别。请补录护照上的英文姓名 {}。",
+        zh_name(hanzi),
+        zh_name(passport),
+        zh_name(fix)
+    )
+}
+
 /// No passport name was given.
 pub(crate) fn no_passport_name() -> Texts {
     note("No passport name was given (--name), so the name on the disc was not compared with it.")
@@ -1305,6 +1317,15 @@ mod tests {
                 vec![
                     ("wrong character set", name_charset("ZHANG^SAN")),
                     ("images without a name", unnamed_images(2, 3)),
+                    (
+                        "only the Chinese transliteration of a foreign passport name",
+                        t(
+                            "The disc has only a Chinese name 史密斯·约翰; it reads like a Chinese transliteration of a \
+                             foreign name.",
+                            "Ask the staff to add the passport name in Latin letters: SMITH^JOHN.",
+                            transliterated_name("史密斯·约翰", "SMITH JOHN", "SMITH^JOHN"),
+                        ),
+                    ),
                 ],
             ),
             (
@@ -1454,6 +1475,7 @@ mod tests {
             ("SMYTH^JOHN", "SMITH^JOHN"),
             ("LI^SI", "SMITH^JOHN"),
             ("史密斯^约翰", "SMITH^JOHN"),
+            ("约翰·史密斯", "SMITH^JOHN"),
             ("张三", "ZHANG^SAN"),
             ("张三", "SMITH^JOHN"),
             ("UNKNOWN", "SMITH^JOHN"),

@@ -220,9 +220,13 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
                     "The disc has only a Chinese name {hz} ({rd}). It cannot be matched to the passport {pp} abroad; {why}."
                 ),
                 latin_ask,
-                format!(
-                    "光盘中只有中文姓名“{hz}”，国外无法与护照 {pp} 对应，可能是译名或他人（如挂号人）姓名。请补录护照英文姓名 {fix}。"
-                ),
+                if c.transliteration {
+                    crate::checks::wording::transliterated_name(hz, pp, fix)
+                } else {
+                    format!(
+                        "光盘中只有中文姓名“{hz}”，国外无法与护照 {pp} 对应，可能是译名或他人（如挂号人）姓名。请补录护照英文姓名 {fix}。"
+                    )
+                },
             )
         }
         NameClass::NoLatinName => t(
