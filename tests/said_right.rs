@@ -26,15 +26,27 @@ fn s(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
 
-/// The lines of the Chinese note (greeting, context, requests) in a summary.
+/// The lines of the Chinese note (greeting, context, requests) in a summary, wrapped lines joined.
 fn note_lines(stdout: &str) -> Vec<String> {
-    stdout
+    let mut lines: Vec<String> = Vec::new();
+    for line in stdout
         .lines()
         .skip_while(|l| *l != ZH_HEADING)
         .skip(1)
         .take_while(|l| !l.trim().is_empty())
-        .map(|l| l.trim().to_string())
-        .collect()
+    {
+        match lines.last_mut() {
+            Some(last) if line.starts_with("    ") => {
+                let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
+                if !wide(last.chars().last()) && !wide(line.trim().chars().next()) {
+                    last.push(' ');
+                }
+                last.push_str(line.trim());
+            }
+            _ => lines.push(line.trim().to_string()),
+        }
+    }
+    lines
 }
 
 /// A copy of the sample disc in a temporary folder.
@@ -284,7 +296,11 @@ fn the_note_opens_with_patient_id_exams_and_medium_and_is_safe_to_act_on() {
         note[1].contains("SMITH JOHN（患者ID：H2026-0042）") && note[1].contains("LI SI（患者ID：P-LISI）"),
         "{note:?}"
     );
-    assert_eq!(note[2], "检查：2026-11-18 MR；2026-11-19 CT；2026-11-20 CT", "{note:?}");
+    assert_eq!(
+        note[2],
+        "检查：2026-11-18 MR（检查号 ACC00002）；2026-11-19 CT（检查号 ACC00003）；2026-11-20 CT（检查号 ACC00001）",
+        "{note:?}"
+    );
     let requests: Vec<&String> = note.iter().skip(3).collect();
     assert!(!requests.is_empty());
     for (i, line) in requests.iter().enumerate() {
@@ -375,7 +391,16 @@ fn the_summary_fits_80_columns_with_the_verdict_last() {
     );
     assert_fits(&wide.stdout, 88);
     // The words are the same, only the line breaks differ.
-    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The words without the time the scan took, which differs between runs.
+    let words = |t: &str| {
+        let all: Vec<&str> = t.split_whitespace().collect();
+        all.iter()
+            .enumerate()
+            .filter(|(i, _)| all.get(i + 1) != Some(&"s:"))
+            .map(|(_, w)| *w)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     assert_eq!(words(&out.stdout), words(&wide.stdout));
 }
 
@@ -678,4 +703,30 @@ fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
     assert!(note.contains("中文译名“约翰·史密斯”（即护照姓名 SMITH JOHN 的音译）"), "{note}");
     assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
     assert!(!note.contains("他人") && !note.contains('^'), "{note}");
+}
+
+#[test]
+fn alike_findings_about_different_studies_say_which_study() {
+    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+        .study(StudySpec::new("CT CHEST").no_date().series(SeriesSpec::ct(6)))
+        .study(
+            StudySpec::new("CT CHEST")
+                .no_date()
+                .series(SeriesSpec::ct(6))
+                .series(SeriesSpec::ct(6).description("LUNG")),
+        );
+    let (dir, _) = disc(&spec);
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for n in [1, 2] {
+        assert!(flat.contains(&format!("(study {n} of 2 above: (no date) CT, ")), "{flat}");
+    }
+    // The staff find each exam by its accession number: two requests, each naming its exam.
+    let note = note_lines(&out.stdout);
+    let requests: Vec<&String> = note.iter().filter(|l| l.contains("缺少检查日期")).collect();
+    assert_eq!(requests.len(), 2, "{note:?}");
+    assert!(requests.iter().any(|r| r.contains("检查号 ACC00001")), "{note:?}");
+    assert!(requests.iter().any(|r| r.contains("检查号 ACC00002")), "{note:?}");
+    assert!(note[2].contains("日期不详 CT（检查号 ACC00001）"), "{note:?}");
 }

@@ -163,13 +163,31 @@ pub(crate) fn note_exams_en(exams: &[String]) -> String {
     format!("Exams: {}", exams.join("; "))
 }
 
-/// One exam for the note: `2026-11-20 CT`, or `日期不详 CT` / `no date CT`.
-pub(crate) fn note_exam(date: Option<&str>, modalities: &str, zh: bool) -> String {
-    let date = date.unwrap_or(if zh { "日期不详" } else { "no date" });
-    if modalities.is_empty() {
-        date.to_string()
-    } else {
-        format!("{date} {modalities}")
+/// One exam for the note: `2026-11-20 CT（检查号 A1）`, `日期不详 CT` / `no date CT (accession A1)`.
+pub(crate) fn note_exam(
+    date: Option<&str>,
+    modalities: &str,
+    accession: Option<&str>,
+    zh: bool,
+) -> String {
+    let mut exam = date
+        .unwrap_or(if zh { "日期不详" } else { "no date" })
+        .to_string();
+    if !modalities.is_empty() {
+        exam = format!("{exam} {modalities}");
+    }
+    match accession {
+        Some(a) if zh => format!("{exam}（检查号 {a}）"),
+        Some(a) => format!("{exam} (accession {a})"),
+        None => exam,
+    }
+}
+
+/// Which exam a request concerns, before the request: `检查号 A1：` or `第2个检查：` (`index` from 0).
+pub(crate) fn exam_reference_zh(index: usize, accession: Option<&str>) -> String {
+    match accession {
+        Some(a) => format!("检查号 {a}："),
+        None => format!("第{}个检查：", index + 1),
     }
 }
 
@@ -1441,7 +1459,10 @@ mod tests {
             doc,
             "\nThen, for example:\n\n    {}\n    {}\n    1. …\n    2. {}\n",
             note_patients_zh(Medium::Optical, &people),
-            note_exams_zh(&[note_exam(Some("2026-11-18"), "MR", true), note_exam(None, "CT", true)]),
+            note_exams_zh(&[
+                note_exam(Some("2026-11-18"), "MR", Some("A2026-0117"), true),
+                note_exam(None, "CT", None, true)
+            ]),
             optional_zh("光盘中没有患者的出生日期（应为1980-04-02），请补录。")
         );
         let _ = writeln!(

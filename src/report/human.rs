@@ -141,25 +141,46 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
     let zh = language == StaffNote::Zh;
     // Problems the hospital cannot fix (a download cut short) have no Chinese request, and no line at all.
     let asks = asks.into_iter().filter(|f| !f.ask_zh.is_empty());
+    let asks: Vec<&Finding> = asks.collect();
+    // The same request about different exams names each exam by its accession number (or its place).
+    let exam_of = |f: &Finding| {
+        let repeated = asks
+            .iter()
+            .any(|g| g.ask_zh == f.ask_zh && g.study.is_some() && g.study != f.study);
+        let uid = f.study.as_deref().filter(|_| repeated)?;
+        let (index, study) = report
+            .studies
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.study_instance_uid == uid)?;
+        Some(wording::exam_reference_zh(
+            index,
+            study.accession_number.as_deref().map(clean).as_deref(),
+        ))
+    };
     let (heading, greeting, texts): (_, _, Vec<String>) = match language {
         StaffNote::Zh => (
             wording::NOTE_HEADING_ZH,
             wording::note_greeting_zh(medium, optional),
-            asks.map(|f| {
-                let request = clean(&f.ask_zh);
-                if optional {
-                    wording::optional_zh(&request)
-                } else {
-                    request
-                }
-            })
-            .collect(),
+            asks.iter()
+                .map(|f| {
+                    let mut request = clean(&f.ask_zh);
+                    if let Some(exam) = exam_of(f) {
+                        request = format!("{exam}{request}");
+                    }
+                    if optional {
+                        wording::optional_zh(&request)
+                    } else {
+                        request
+                    }
+                })
+                .collect(),
         ),
         // The English requests are worded for the patient ("Ask them to ..."); staff read what is wrong.
         StaffNote::En => (
             wording::NOTE_HEADING_EN,
             wording::note_greeting_en(medium, optional),
-            asks.map(|f| clean(&f.message)).collect(),
+            asks.iter().map(|f| clean(&f.message)).collect(),
         ),
         StaffNote::None => return None,
     };
@@ -184,6 +205,7 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
             wording::note_exam(
                 s.date.as_deref(),
                 &clean(&s.modalities.join("/")),
+                s.accession_number.as_deref().map(clean).as_deref(),
                 zh,
             )
         })
@@ -539,7 +561,7 @@ fn render_finding(
     let head = format!("  {plain} [{}] ", finding.check);
     let mut message = clean(&finding.message);
     if let Some(study) = study_of(report, finding) {
-        let _ = write!(message, " (Study {study})");
+        let _ = write!(message, " ({study})");
     }
     let message = wrap(&message, width(&head), 6, columns);
     let _ = writeln!(out, "  {mark} [{}] {message}", finding.check);
@@ -577,29 +599,35 @@ fn render_finding(
     }
 }
 
-/// When the disc holds several studies, the study a finding concerns as the summary heads it (`2026-11-20 CT`),
-/// so that two alike messages about different studies can be told apart.
+/// The study a finding concerns, when another finding says the same about another study: its place in the list
+/// above and what tells it apart (`study 2 of 3 above: (no date) CT, 1 series, accession ACC00002`).
 fn study_of(report: &Report, finding: &Finding) -> Option<String> {
     let uid = finding.study.as_deref()?;
     let alike = report
         .findings
         .iter()
-        .filter(|f| f.message == finding.message && f.study.as_deref() != Some(uid))
-        .count();
-    if alike == 0 {
+        .any(|f| f.message == finding.message && f.study.as_deref() != Some(uid));
+    if !alike {
         return None;
     }
-    let study = report
+    let (index, study) = report
         .studies
         .iter()
-        .find(|s| s.study_instance_uid == uid)?;
-    let mut label = study.date.clone().unwrap_or_else(|| "(no date)".to_string());
+        .enumerate()
+        .find(|(_, s)| s.study_instance_uid == uid)?;
+    let mut label = format!(
+        "study {} of {} above: {}",
+        index + 1,
+        report.studies.len(),
+        study.date.as_deref().unwrap_or("(no date)")
+    );
     let modalities = study.modalities.join("/");
     if !modalities.is_empty() {
         let _ = write!(label, " {modalities}");
     }
-    if let Some(description) = &study.description {
-        let _ = write!(label, " {description}");
+    let _ = write!(label, ", {}", plural(study.series.len(), "series", "series"));
+    if let Some(accession) = &study.accession_number {
+        let _ = write!(label, ", accession {accession}");
     }
     Some(clean(&label))
 }
