@@ -345,7 +345,12 @@ fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
     } else if quiet {
-        (if ok { "RESULT: PASS\n" } else { "RESULT: FAIL\n" }).to_string()
+        (if ok {
+            "RESULT: PASS\n"
+        } else {
+            "RESULT: FAIL\n"
+        })
+        .to_string()
     } else {
         let mut text = format!(
             "Copy in {}: {} match {} (SHA-256).\n",

@@ -13,8 +13,8 @@ use std::rc::Rc;
 
 use common::{check_json, copy_tree, files_under, run, sample_disc_dir};
 use dicomcheck::copy::{
-    CopyError, MANIFEST, PARTIAL_SUFFIX, REPORT_HTML, REPORT_JSON, REPORT_TEXT, Storage, StoredFile, copy_media,
-    copy_media_with,
+    CopyError, MANIFEST, PARTIAL_SUFFIX, REPORT_HTML, REPORT_JSON, REPORT_TEXT, Storage,
+    StoredFile, copy_media, copy_media_with,
 };
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};

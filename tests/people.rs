@@ -40,7 +40,9 @@ fn note_lines(stdout: &str, heading: &str) -> Vec<String> {
             .split_once(". ")
             .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
         match (numbered, requests.last_mut()) {
-            (Some((_, request)), _) if !line.starts_with("     ") => requests.push(request.to_string()),
+            (Some((_, request)), _) if !line.starts_with("     ") => {
+                requests.push(request.to_string())
+            }
             (_, Some(last)) if line.starts_with("     ") => {
                 let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
                 if !wide(last.chars().last()) && !wide(text.chars().next()) {

@@ -94,9 +94,17 @@ fn a_disc_the_laptop_may_not_read_exits_2_with_one_line_and_no_staff_note() {
     chmod(&disc, 0o700);
     let out = run_unprivileged(&[s(&disc), "--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.is_empty(), "no report, no staff note: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "no report, no staff note: {}",
+        out.stdout
+    );
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert!(out.stderr.contains("did not allow access to"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did not allow access to"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("then run again"), "{}", out.stderr);
 
     // A folder inside the disc refused: the same, naming it.
@@ -144,7 +152,11 @@ fn a_path_of_another_kind_is_refused_before_reading() {
     );
     let out = check(&fifo, &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("is not a folder, disc or file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not a folder, disc or file"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -177,10 +189,22 @@ fn cut(path: &Path, keep: u64) {
 fn assert_one_download_finding(archive: &Path) {
     let out = check(archive, &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("The download is incomplete"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("The download is incomplete"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("Download it again"), "{}", out.stdout);
-    assert!(!out.stdout.contains("Note for the counter staff"), "{}", out.stdout);
-    assert!(!out.stdout.to_lowercase().contains("burn"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("Note for the counter staff"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.to_lowercase().contains("burn"),
+        "{}",
+        out.stdout
+    );
     let (code, report) = check_json(archive, &["--name", "SMITH^JOHN"]);
     assert_eq!(code, 1);
     let all = report["findings"].as_array().unwrap();
@@ -226,13 +250,21 @@ fn warnings_on_a_pass_are_optional_and_the_note_asks_only_favours() {
     let out = check(dir.path(), &["--name", "JOHN^SMITH"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(
-        out.stdout.contains("RESULT: PASS (1 warning, no action needed)"),
+        out.stdout
+            .contains("RESULT: PASS (1 warning, no action needed)"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("→ Optional, no action needed: Ask"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("→ Optional, no action needed: Ask"),
+        "{}",
+        out.stdout
+    );
     let note = note_lines(&out.stdout);
-    assert!(note[0].contains("检查通过") && note[0].contains("如方便"), "{note:?}");
+    assert!(
+        note[0].contains("检查通过") && note[0].contains("如方便"),
+        "{note:?}"
+    );
     let requests: Vec<&String> = note.iter().filter(|l| l.starts_with("1. ")).collect();
     assert_eq!(requests.len(), 1, "{note:?}");
     assert!(requests[0].contains("（如方便）"), "{note:?}");
@@ -291,9 +323,13 @@ fn the_note_opens_with_patient_id_exams_and_medium_and_is_safe_to_act_on() {
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     let note = note_lines(&out.stdout);
-    assert!(note[0].starts_with("您好！这份影像资料"), "a folder: {note:?}");
     assert!(
-        note[1].contains("SMITH JOHN（患者ID：H2026-0042）") && note[1].contains("LI SI（患者ID：P-LISI）"),
+        note[0].starts_with("您好！这份影像资料"),
+        "a folder: {note:?}"
+    );
+    assert!(
+        note[1].contains("SMITH JOHN（患者ID：H2026-0042）")
+            && note[1].contains("LI SI（患者ID：P-LISI）"),
         "{note:?}"
     );
     assert_eq!(
@@ -304,12 +340,18 @@ fn the_note_opens_with_patient_id_exams_and_medium_and_is_safe_to_act_on() {
     let requests: Vec<&String> = note.iter().skip(3).collect();
     assert!(!requests.is_empty());
     for (i, line) in requests.iter().enumerate() {
-        assert!(line.starts_with(&format!("{}. ", i + 1)), "numbered: {line}");
+        assert!(
+            line.starts_with(&format!("{}. ", i + 1)),
+            "numbered: {line}"
+        );
     }
     let text = note.join("\n");
     assert!(!text.contains('^'), "{text}");
     assert!(!text.contains("删除"), "{text}");
-    assert!(text.contains("请收回这张光盘，重新刻录一张只含本人检查的光盘"), "{text}");
+    assert!(
+        text.contains("请收回这张光盘，重新刻录一张只含本人检查的光盘"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -328,7 +370,10 @@ fn two_people_are_said_in_the_headline_and_each_study_is_tagged() {
         .filter(|l| l.starts_with("Study "))
         .collect();
     assert_eq!(study_lines.len(), 3);
-    assert!(study_lines.iter().any(|l| l.ends_with("patient LI^SI")), "{study_lines:?}");
+    assert!(
+        study_lines.iter().any(|l| l.ends_with("patient LI^SI")),
+        "{study_lines:?}"
+    );
     assert_eq!(
         study_lines
             .iter()
@@ -352,7 +397,11 @@ fn two_people_are_said_in_the_headline_and_each_study_is_tagged() {
 /// Every line fits `columns` unless it is one unbreakable word; the last line is the verdict.
 fn assert_fits(stdout: &str, columns: usize) {
     for line in stdout.lines() {
-        let longest_word = line.split(' ').map(UnicodeWidthStr::width).max().unwrap_or(0);
+        let longest_word = line
+            .split(' ')
+            .map(UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0);
         assert!(
             line.width() <= columns || longest_word > columns - 8,
             "{} columns: {line:?}",
@@ -437,8 +486,7 @@ fn plain_counts_that_add_up() {
     );
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert!(
-        out.stdout
-            .contains("Read 55 files in ")
+        out.stdout.contains("Read 55 files in ")
             && out
                 .stdout
                 .contains("s: 51 DICOM files, 1 DICOMDIR (the disc's index), 3 other files."),
@@ -447,7 +495,12 @@ fn plain_counts_that_add_up() {
     );
     let one = dir.path().join("DICOM/ST000001/SE000001/IM000001");
     let single = check(&one, &["--name", "SMITH^JOHN"]);
-    assert!(single.stdout.contains("Read 1 file in"), "{}{}", single.stdout, single.stderr);
+    assert!(
+        single.stdout.contains("Read 1 file in"),
+        "{}{}",
+        single.stdout,
+        single.stderr
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -457,7 +510,10 @@ fn report_objects(with_reports: bool) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new("python3");
     command
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/report_objects.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/report_objects.py"
+        ))
         .arg(dir.path());
     if with_reports {
         command.arg("reports");
@@ -489,7 +545,11 @@ fn a_structured_report_and_an_encapsulated_pdf_are_found() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("series 2  SR   1 object"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("series 2  SR   1 object"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -509,7 +569,11 @@ fn a_report_file_is_found_and_its_absence_is_only_a_reminder() {
     );
 
     fs::create_dir(dir.path().join("报告")).unwrap();
-    fs::write(dir.path().join("报告/CT_2026-11-20.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    fs::write(
+        dir.path().join("报告/CT_2026-11-20.pdf"),
+        b"%PDF-1.4\n%%EOF\n",
+    )
+    .unwrap();
     let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(code, 0);
     assert_eq!(report["radiology_report"]["present"], true);
@@ -559,7 +623,10 @@ fn the_page_carries_what_the_home_doctor_needs() {
     assert_eq!(run.code, 1);
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.contains("Patient: <strong>LI^SI</strong>"), "{html}");
-    assert!(html.contains("the disc ALSO holds LI^SI&#39;s scans"), "{html}");
+    assert!(
+        html.contains("the disc ALSO holds LI^SI&#39;s scans"),
+        "{html}"
+    );
 }
 
 fn chromium_pdf(page: &Path, pdf: &Path) -> usize {
@@ -618,9 +685,13 @@ fn copy_writes_the_page_and_verify_says_what_to_do_or_stays_quiet() {
     let disc_dir = sample_copy();
     let out = tempfile::tempdir().unwrap();
     let copy = out.path().join("copy");
-    let run = check(disc_dir.path(), &["--name", "SMITH^JOHN", "--copy-to", s(&copy)]);
+    let run = check(
+        disc_dir.path(),
+        &["--name", "SMITH^JOHN", "--copy-to", s(&copy)],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let page = fs::read_to_string(copy.join("dicomcheck-report.html")).expect("the page beside the copy");
+    let page =
+        fs::read_to_string(copy.join("dicomcheck-report.html")).expect("the page beside the copy");
     assert!(page.contains("RESULT: PASS"), "{page}");
 
     let ok = run_args(&["--verify-copy", s(&copy)]);
@@ -629,7 +700,11 @@ fn copy_writes_the_page_and_verify_says_what_to_do_or_stays_quiet() {
     let bad = run_args(&["--verify-copy", s(&copy)]);
     assert_eq!(bad.code, 1);
     assert!(
-        bad.stdout.lines().last().unwrap().starts_with("What to do: "),
+        bad.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("What to do: "),
         "{}",
         bad.stdout
     );
@@ -672,22 +747,43 @@ fn batch_errors_and_failures_exit_by_the_documented_rule() {
         .lines()
         .skip_while(|l| !l.starts_with("Summary: 3 discs"))
         .collect();
-    assert!(table[1].contains("Expected name") && table[1].contains("Main reason"), "{table:?}");
-    assert!(table[2].contains("PASS") && table[2].contains("SMITH JOHN"), "{table:?}");
-    assert!(table[3].contains("FAIL") && table[3].contains("is incomplete"), "{table:?}");
-    assert!(table[4].contains("ERROR") && table[4].contains("LI^SI"), "{table:?}");
+    assert!(
+        table[1].contains("Expected name") && table[1].contains("Main reason"),
+        "{table:?}"
+    );
+    assert!(
+        table[2].contains("PASS") && table[2].contains("SMITH JOHN"),
+        "{table:?}"
+    );
+    assert!(
+        table[3].contains("FAIL") && table[3].contains("is incomplete"),
+        "{table:?}"
+    );
+    assert!(
+        table[4].contains("ERROR") && table[4].contains("LI^SI"),
+        "{table:?}"
+    );
 
     let json = run_args(&["--batch", s(&csv), "--json"]);
     assert_eq!(json.code, 2);
     let verdicts: Vec<String> = json
         .stdout
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["verdict"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["verdict"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(verdicts, ["pass", "fail", "error"]);
 
     let without_error = run_args(&[s(good.path()), s(bad.path()), "--name", "SMITH^JOHN", "-q"]);
-    assert_eq!(without_error.code, 1, "a failure without errors: {}", without_error.stdout);
+    assert_eq!(
+        without_error.code, 1,
+        "a failure without errors: {}",
+        without_error.stdout
+    );
     let only_good = run_args(&[s(good.path()), s(good.path()), "--name", "SMITH^JOHN", "-q"]);
     assert_eq!(only_good.code, 0);
 }
@@ -700,7 +796,10 @@ fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 1, "nobody abroad can match it: {}", out.stdout);
     let note = note_lines(&out.stdout).join("\n");
-    assert!(note.contains("中文译名“约翰·史密斯”（即护照姓名 SMITH JOHN 的音译）"), "{note}");
+    assert!(
+        note.contains("中文译名“约翰·史密斯”（即护照姓名 SMITH JOHN 的音译）"),
+        "{note}"
+    );
     assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
     assert!(!note.contains("他人") && !note.contains('^'), "{note}");
 }
@@ -708,7 +807,11 @@ fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
 #[test]
 fn alike_findings_about_different_studies_say_which_study() {
     let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
-        .study(StudySpec::new("CT CHEST").no_date().series(SeriesSpec::ct(6)))
+        .study(
+            StudySpec::new("CT CHEST")
+                .no_date()
+                .series(SeriesSpec::ct(6)),
+        )
         .study(
             StudySpec::new("CT CHEST")
                 .no_date()
@@ -720,13 +823,25 @@ fn alike_findings_about_different_studies_say_which_study() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     for n in [1, 2] {
-        assert!(flat.contains(&format!("(study {n} of 2 above: (no date) CT, ")), "{flat}");
+        assert!(
+            flat.contains(&format!("(study {n} of 2 above: (no date) CT, ")),
+            "{flat}"
+        );
     }
     // The staff find each exam by its accession number: two requests, each naming its exam.
     let note = note_lines(&out.stdout);
     let requests: Vec<&String> = note.iter().filter(|l| l.contains("缺少检查日期")).collect();
     assert_eq!(requests.len(), 2, "{note:?}");
-    assert!(requests.iter().any(|r| r.contains("检查号 ACC00001")), "{note:?}");
-    assert!(requests.iter().any(|r| r.contains("检查号 ACC00002")), "{note:?}");
-    assert!(note[2].contains("日期不详 CT（检查号 ACC00001）"), "{note:?}");
+    assert!(
+        requests.iter().any(|r| r.contains("检查号 ACC00001")),
+        "{note:?}"
+    );
+    assert!(
+        requests.iter().any(|r| r.contains("检查号 ACC00002")),
+        "{note:?}"
+    );
+    assert!(
+        note[2].contains("日期不详 CT（检查号 ACC00001）"),
+        "{note:?}"
+    );
 }

@@ -121,7 +121,8 @@ fn a_numbering_gap_with_regular_geometry_warns_but_passes() {
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(
-        out.stdout.contains("RESULT: PASS (1 warning, no action needed)"),
+        out.stdout
+            .contains("RESULT: PASS (1 warning, no action needed)"),
         "{}",
         out.stdout
     );

@@ -51,7 +51,17 @@ const ENCAPSULATED_CDA: &str = "1.2.840.10008.5.1.4.1.1.104.2";
 /// Words in a file or folder name that mark a report, lower case (Chinese, English, and the languages of
 /// patients most often treated abroad).
 const REPORT_WORDS: [&str; 12] = [
-    "报告", "報告", "诊断", "診斷", "report", "befund", "rapport", "informe", "laudo", "referto", "заключение",
+    "报告",
+    "報告",
+    "诊断",
+    "診斷",
+    "report",
+    "befund",
+    "rapport",
+    "informe",
+    "laudo",
+    "referto",
+    "заключение",
     "отчет",
 ];
 
@@ -136,7 +146,10 @@ mod tests {
     #[test]
     fn report_files_are_known_by_name_or_folder_and_format() {
         assert_eq!(report_file_format(Path::new("REPORT.PDF")), Some("PDF"));
-        assert_eq!(report_file_format(Path::new("报告/page1.jpg")), Some("JPEG"));
+        assert_eq!(
+            report_file_format(Path::new("报告/page1.jpg")),
+            Some("JPEG")
+        );
         assert_eq!(
             report_file_format(Path::new("Radiology_Report_2026.docx")),
             Some("DOC")

@@ -118,7 +118,9 @@ pub(crate) fn note_greeting_zh(medium: Medium, optional: bool) -> String {
 pub(crate) fn note_greeting_en(medium: Medium, optional: bool) -> String {
     let medium = medium_en(medium);
     if optional {
-        format!("Hello, {medium} passed the check. If convenient, could you help with the points below (optional)?")
+        format!(
+            "Hello, {medium} passed the check. If convenient, could you help with the points below (optional)?"
+        )
     } else {
         format!("Hello, {medium} has the problems below; could you please help to fix them?")
     }
@@ -732,7 +734,11 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             ),
             format!(
                 "光盘中还有其他患者（{}）的检查。请收回这张光盘，重新刻录一张只含本人检查的光盘。",
-                names.iter().map(|n| zh_name(n)).collect::<Vec<_>>().join("、")
+                names
+                    .iter()
+                    .map(|n| zh_name(n))
+                    .collect::<Vec<_>>()
+                    .join("、")
             ),
         ),
         None => t(
@@ -1288,7 +1294,10 @@ mod tests {
             end: StudyDate::new(2024, 3, 24).expect("date"),
         };
         let (l, z) = ("series 3 CT 'Chest'", "CT序列3“Chest”");
-        let people = ["SMITH^JOHN, ID P1: CT study".to_string(), "LI^SI, ID P2: MR study".to_string()];
+        let people = [
+            "SMITH^JOHN, ID P1: CT study".to_string(),
+            "LI^SI, ID P2: MR study".to_string(),
+        ];
         vec![
             (
                 "media",
@@ -1310,7 +1319,10 @@ mod tests {
                     ("read errors", unreadable_files(2)),
                     ("damaged files", damaged_files(2)),
                     ("private encoding", unknown_encoding(2, &["1.2.3", "1.2.4"])),
-                    ("uncommon compression", unusual_compression(2, &["HTJ2K", "JPEG-LS"])),
+                    (
+                        "uncommon compression",
+                        unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
+                    ),
                     ("unreadable folders", unreadable_entries(2)),
                     ("archive entries refused", archive_refused(2)),
                 ],
@@ -1324,7 +1336,10 @@ mod tests {
                     ("listed files missing", listed_files_missing(2)),
                     ("listed outside the disc", listed_outside(2)),
                     ("UIDs differ", listed_uids_differ(2)),
-                    ("patient name differs", listed_name_differs("SMITH^JOHN", "SMITH^J")),
+                    (
+                        "patient name differs",
+                        listed_name_differs("SMITH^JOHN", "SMITH^J"),
+                    ),
                     ("broken links", dicomdir_links_broken()),
                     ("stale length", dicomdir_length_overrun()),
                     ("lists nothing", dicomdir_lists_nothing()),
@@ -1349,19 +1364,28 @@ mod tests {
             (
                 "patient",
                 vec![
-                    ("several people, none known to be the patient", several_people(&people, None)),
+                    (
+                        "several people, none known to be the patient",
+                        several_people(&people, None),
+                    ),
                     (
                         "several people, the others named",
                         several_people(&people, Some(&["LI^SI".into()])),
                     ),
-                    ("one person written in several ways", name_spellings(&["ZHANG^SAN".into(), "张^三".into()])),
+                    (
+                        "one person written in several ways",
+                        name_spellings(&["ZHANG^SAN".into(), "张^三".into()]),
+                    ),
                 ],
             ),
             (
                 "dob",
                 vec![
                     ("birth date missing", birth_date_missing("SMITH^JOHN", d)),
-                    ("birth date differs", birth_date_differs("SMITH^JOHN", "1980-01-01", d)),
+                    (
+                        "birth date differs",
+                        birth_date_differs("SMITH^JOHN", "1980-01-01", d),
+                    ),
                 ],
             ),
             (
@@ -1369,13 +1393,33 @@ mod tests {
                 vec![
                     (
                         "invalid study date",
-                        study_date_missing("CT study", "CT检查", Some("x"), Some("series date 2024-03-20")),
+                        study_date_missing(
+                            "CT study",
+                            "CT检查",
+                            Some("x"),
+                            Some("series date 2024-03-20"),
+                        ),
                     ),
-                    ("no study date", study_date_missing("CT study", "CT检查", None, None)),
-                    ("date in the future", study_date_future("CT study", "CT检查", d)),
-                    ("date before 1900", study_date_too_old("CT study", "CT检查", d)),
-                    ("files disagree on the date", study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()])),
-                    ("series disagree on the date", series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()])),
+                    (
+                        "no study date",
+                        study_date_missing("CT study", "CT检查", None, None),
+                    ),
+                    (
+                        "date in the future",
+                        study_date_future("CT study", "CT检查", d),
+                    ),
+                    (
+                        "date before 1900",
+                        study_date_too_old("CT study", "CT检查", d),
+                    ),
+                    (
+                        "files disagree on the date",
+                        study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
+                    ),
+                    (
+                        "series disagree on the date",
+                        series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
+                    ),
                     ("expected day missing", expected_date_missing(&range, 2)),
                     ("expected period missing", expected_date_missing(&span, 0)),
                 ],
@@ -1383,17 +1427,35 @@ mod tests {
             (
                 "slices",
                 vec![
-                    ("same ID, different images", same_uid_different_images(l, z, 2)),
+                    (
+                        "same ID, different images",
+                        same_uid_different_images(l, z, 2),
+                    ),
                     ("identical copies", identical_copies(l, z, 2)),
-                    ("fewer files than the DICOMDIR lists", fewer_than_dicomdir(l, z, 3, 4)),
-                    ("fewer images than the acquisition", fewer_than_acquisition(l, z, 3, 4)),
+                    (
+                        "fewer files than the DICOMDIR lists",
+                        fewer_than_dicomdir(l, z, 3, 4),
+                    ),
+                    (
+                        "fewer images than the acquisition",
+                        fewer_than_acquisition(l, z, 3, 4),
+                    ),
                     ("series without image", series_empty(l, z)),
                     ("series unreadable", series_unreadable(l, z)),
                     ("frames missing", frames_missing(l, z, 1, 2, "IM1")),
-                    ("frame positions disagree", frame_positions_differ(l, z, 1, 2)),
-                    ("gap in the slices", gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5"))),
+                    (
+                        "frame positions disagree",
+                        frame_positions_differ(l, z, 1, 2),
+                    ),
+                    (
+                        "gap in the slices",
+                        gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
+                    ),
                     ("irregular spacing", irregular_spacing(l, z)),
-                    ("odd numbering", odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap)),
+                    (
+                        "odd numbering",
+                        odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
+                    ),
                 ],
             ),
         ]
@@ -1440,9 +1502,17 @@ mod tests {
              system (the patient as on the disc with the patient ID, the exams' dates and modalities), then one \
              numbered request per problem. On a disc that passed, the requests are favours, marked 如方便.\n\n",
         );
-        let _ = writeln!(doc, "| medium | greeting (problems) | greeting (passed, optional requests) |");
+        let _ = writeln!(
+            doc,
+            "| medium | greeting (problems) | greeting (passed, optional requests) |"
+        );
         let _ = writeln!(doc, "|---|---|---|");
-        for medium in [Medium::Optical, Medium::Usb, Medium::Download, Medium::Folder] {
+        for medium in [
+            Medium::Optical,
+            Medium::Usb,
+            Medium::Download,
+            Medium::Folder,
+        ] {
             let _ = writeln!(
                 doc,
                 "| {} | {} | {} |",
@@ -1471,7 +1541,10 @@ mod tests {
              never appears in the note.\n"
         );
         for (check, group) in catalogue() {
-            let _ = writeln!(doc, "## `{check}`\n\n| situation | English (for the patient) | 中文（给工作人员） |\n|---|---|---|");
+            let _ = writeln!(
+                doc,
+                "## `{check}`\n\n| situation | English (for the patient) | 中文（给工作人员） |\n|---|---|---|"
+            );
             for (situation, texts) in group {
                 let _ = writeln!(
                     doc,

@@ -227,7 +227,11 @@ fn write_studies(out: &mut String, report: &Report) {
             out,
             "<div class=\"wrap\"><table class=\"overview\">\n<tr><th>Date</th><th>Modality</th><th>Description</th>\
              <th class=\"n\">Series</th><th class=\"n\">Images</th><th>Accession</th>{}</tr>",
-            if several_people { "<th>Patient</th>" } else { "" }
+            if several_people {
+                "<th>Patient</th>"
+            } else {
+                ""
+            }
         );
         for study in &report.studies {
             let images: u64 = study.series.iter().map(|s| s.frames).sum();
@@ -384,15 +388,16 @@ fn write_findings(out: &mut String, report: &Report) {
     if problems.is_empty() {
         let _ = writeln!(out, "<p>None found.</p>");
     } else {
-        write_list(out, &problems);
+        write_list(out, &problems, report.verdict == Verdict::Pass);
     }
     if !notes.is_empty() {
         let _ = writeln!(out, "<h2>Notes</h2>");
-        write_list(out, &notes);
+        write_list(out, &notes, false);
     }
 }
 
-fn write_list(out: &mut String, findings: &[&Finding]) {
+/// The findings as a list; `optional` words their requests as favours (a disc that passed).
+fn write_list(out: &mut String, findings: &[&Finding], optional: bool) {
     let _ = writeln!(out, "<ol>");
     for finding in findings {
         let (class, mark) = match finding.severity {
@@ -407,7 +412,12 @@ fn write_list(out: &mut String, findings: &[&Finding]) {
             escape(&finding.message)
         );
         if !finding.ask.is_empty() {
-            let _ = write!(out, "<div class=\"ask\">→ {}</div>", escape(&finding.ask));
+            let ask = if optional {
+                crate::checks::wording::optional_ask(&finding.ask)
+            } else {
+                finding.ask.clone()
+            };
+            let _ = write!(out, "<div class=\"ask\">→ {}</div>", escape(&ask));
         }
         if !finding.paths.is_empty() {
             let mut shown: Vec<String> = finding

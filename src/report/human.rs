@@ -625,7 +625,11 @@ fn study_of(report: &Report, finding: &Finding) -> Option<String> {
     if !modalities.is_empty() {
         let _ = write!(label, " {modalities}");
     }
-    let _ = write!(label, ", {}", plural(study.series.len(), "series", "series"));
+    let _ = write!(
+        label,
+        ", {}",
+        plural(study.series.len(), "series", "series")
+    );
     if let Some(accession) = &study.accession_number {
         let _ = write!(label, ", accession {accession}");
     }

@@ -283,7 +283,10 @@ pub fn build(
                         });
                     let details = head.details.as_deref();
                     Series {
-                        missing_slices: missing.iter().filter_map(|m| MissingSlice::parse(m)).collect(),
+                        missing_slices: missing
+                            .iter()
+                            .filter_map(|m| MissingSlice::parse(m))
+                            .collect(),
                         missing_confirmed: confirmed,
                         body_part: details.and_then(|d| d.body_part.clone()),
                         slice_thickness_mm: head.slice_thickness,
@@ -401,7 +404,8 @@ fn position_step(records: &[&crate::read_header::InstanceRecord]) -> Option<f64>
     let first = positions.next()?;
     positions
         .map(|p| {
-            ((p[0] - first[0]).powi(2) + (p[1] - first[1]).powi(2) + (p[2] - first[2]).powi(2)).sqrt()
+            ((p[0] - first[0]).powi(2) + (p[1] - first[1]).powi(2) + (p[2] - first[2]).powi(2))
+                .sqrt()
         })
         .find(|d| *d > 0.01)
         .map(|d| (d * 100.0).round() / 100.0)
