@@ -159,12 +159,13 @@ pub struct InstanceRecord {
     /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure;
     /// for a deflated data set, the file meta group and the compressed bytes read to inflate it.
     pub header_bytes: u64,
-    /// What the home doctor's report shows beside the study and series (boxed: most records need none of it).
-    pub details: Option<Box<RecordDetails>>,
+    /// What the home doctor's report shows beside the study and series; shared between the records that give
+    /// the same (a series, usually), so that it costs one pointer per record.
+    pub details: Option<Arc<RecordDetails>>,
 }
 
 /// Header fields only the report shows: where and why the study was done, and how the series was sliced.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RecordDetails {
     /// Institution Name (0008,0080), decoded.
     pub institution: Option<String>,
@@ -176,8 +177,8 @@ pub struct RecordDetails {
     pub study_time: Option<String>,
     /// Body Part Examined (0018,0015).
     pub body_part: Option<String>,
-    /// Spacing Between Slices (0018,0088), mm.
-    pub spacing_between_slices: Option<f64>,
+    /// Spacing Between Slices (0018,0088), mm, as written.
+    pub spacing_between_slices: Option<String>,
 }
 
 /// The geometry an enhanced multi-frame object keeps in its functional groups.
@@ -432,7 +433,7 @@ impl RawTexts {
         let institution = plain(self.institution);
         let referring_physician = plain(self.referring_physician);
         if institution.is_some() || referring_physician.is_some() {
-            let details = record.details.get_or_insert_with(Default::default);
+            let details = Arc::make_mut(record.details.get_or_insert_with(Default::default));
             details.institution = institution;
             details.referring_physician = referring_physician;
         }
@@ -511,12 +512,12 @@ fn take_detail(tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
     if value.is_empty() {
         return;
     }
-    let details = r.details.get_or_insert_with(Default::default);
+    let details = Arc::make_mut(r.details.get_or_insert_with(Default::default));
     match (tag.0, tag.1) {
         (0x0008, 0x0030) => details.study_time = Some(value),
         (0x0008, 0x0050) => details.accession_number = Some(value),
         (0x0018, 0x0015) => details.body_part = Some(value),
-        _ => details.spacing_between_slices = decimals::<1>(raw).map(|[v]| v),
+        _ => details.spacing_between_slices = Some(value),
     }
 }
 

@@ -14,7 +14,8 @@ use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
+    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, RecordDetails,
+    read_header_from,
 };
 use crate::walk::{Skipped, WalkError, walk};
 
@@ -255,6 +256,7 @@ const MAX_SHARED: usize = 1 << 16;
 struct Interner {
     texts: HashSet<Arc<str>>,
     decoded: HashSet<Arc<DecodedText>>,
+    details: HashSet<Arc<RecordDetails>>,
 }
 
 impl Interner {
@@ -291,6 +293,9 @@ impl Interner {
         .flatten()
         {
             share(&mut self.decoded, value);
+        }
+        if let Some(details) = &mut r.details {
+            share(&mut self.details, details);
         }
     }
 }

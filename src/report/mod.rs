@@ -291,7 +291,8 @@ pub fn build(
                         body_part: details.and_then(|d| d.body_part.clone()),
                         slice_thickness_mm: head.slice_thickness,
                         spacing_mm: details
-                            .and_then(|d| d.spacing_between_slices)
+                            .and_then(|d| d.spacing_between_slices.as_deref())
+                            .and_then(|v| v.split('\\').next()?.trim().parse().ok())
                             .or_else(|| position_step(&series.records(records))),
                         series_instance_uid: series.uid.clone(),
                         number: head.series_number,
