@@ -102,13 +102,16 @@ impl CheckOptions {
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
     access::check_root(root)?;
     let scan = scan::scan(root, &options.scan)?;
-    access::denied_inside(
-        root,
-        scan.skipped.iter().filter_map(|s| match &s.reason {
-            walk::SkipReason::Unreadable(reason) => Some((s.relative.as_path(), reason.as_str())),
-            _ => None,
-        }),
-    )?;
+    let refused_entries = scan.skipped.iter().filter_map(|s| match &s.reason {
+        walk::SkipReason::Unreadable(reason) => Some((s.relative.as_path(), reason.as_str())),
+        _ => None,
+    });
+    let refused_files = scan
+        .unreadable
+        .iter()
+        .filter(|f| f.defect.kind == read_header::DefectKind::Io)
+        .map(|f| (f.path.as_path(), f.defect.detail.as_str()));
+    access::denied_inside(root, refused_entries.chain(refused_files))?;
     let catalog = catalog::Catalog::build(&scan.records);
     let outcome = checks::run(&scan, &catalog, &options.expect);
     Ok(report::build(

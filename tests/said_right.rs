@@ -119,6 +119,14 @@ fn a_disc_the_laptop_may_not_read_exits_2_with_one_line_and_no_staff_note() {
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(out.stderr.contains(s(&refused)), "{}", out.stderr);
     chmod(&refused, 0o755);
+
+    // A file the laptop may not read: the same.
+    let file = disc.join("DICOM/ST000001/SE000001/IM000003");
+    chmod(&file, 0o600);
+    let out = run_unprivileged(&[s(&disc), "--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(s(&file)), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
 }
 
 #[test]
