@@ -37,6 +37,7 @@ th{font-weight:600}
 .series th:nth-child(5){width:9rem}
 .overview td,.overview th{font-size:.9em;padding:.05rem .3rem}
 .facts{margin:.1rem 0;font-size:.92em}
+.ctx{margin:.1rem 0}
 details summary{cursor:pointer;font-weight:600;margin:.3rem 0}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .study,.finding,.note{break-inside:avoid}
@@ -152,7 +153,7 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
             escape(&note.greeting)
         );
         for line in &note.context {
-            let _ = writeln!(out, "<p lang=\"{lang}\">{}</p>", escape(line));
+            let _ = writeln!(out, "<p class=\"ctx\" lang=\"{lang}\">{}</p>", escape(line));
         }
         for line in &note.lines {
             let _ = writeln!(out, "<li>{}</li>", escape(line));
@@ -160,19 +161,13 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
         let _ = writeln!(out, "</ol>\n</section>");
     }
 
-    let c = &report.counts;
     let _ = writeln!(
         out,
-        "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {} files read in {:.1} s: {} DICOM images, \
-         {} other files, {} unreadable.</footer>\n</body>\n</html>",
+        "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {}</footer>\n</body>\n</html>",
         escape(report.version),
         escape(&report.checked_at.replace('T', " ").replace('Z', "")),
         escape(&report.root),
-        c.files,
-        report.elapsed_seconds,
-        c.dicom_files,
-        c.non_dicom_files,
-        c.unreadable_files
+        escape(&human::counts_line(report))
     );
     out
 }
@@ -317,7 +312,7 @@ fn write_studies(out: &mut String, report: &Report) {
                     .number
                     .map_or_else(|| "?".to_string(), |n| n.to_string()),
                 escape(series.modality.as_deref().unwrap_or("")),
-                series.frames,
+                objects(series),
                 escape(series.body_part.as_deref().unwrap_or("")),
                 escape(&slices_mm(series)),
                 escape(series.description.as_deref().unwrap_or(""))
@@ -328,6 +323,15 @@ fn write_studies(out: &mut String, report: &Report) {
             "</table></div>\n</{}>",
             if compact { "details" } else { "div" }
         );
+    }
+}
+
+/// The images of a series, or its objects when it holds reports or documents (`1 object`).
+fn objects(series: &super::Series) -> String {
+    if series.frames == 0 && series.instances > 0 {
+        crate::checks::plural(series.instances, "object", "objects")
+    } else {
+        series.frames.to_string()
     }
 }
 
