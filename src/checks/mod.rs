@@ -209,6 +209,8 @@ pub struct Finding {
     pub ask: String,
     /// The same request in simplified Chinese, for the counter staff (empty for notes).
     pub ask_zh: String,
+    /// Technical detail behind the plain message (slice positions, ...), shown with `--verbose`; empty if none.
+    pub detail: String,
     /// Files concerned, relative to the media root.
     pub paths: Vec<String>,
     /// Study Instance UID concerned, if any.
@@ -226,6 +228,7 @@ impl Finding {
             message: message.into(),
             ask: String::new(),
             ask_zh: String::new(),
+            detail: String::new(),
             paths: Vec::new(),
             study: None,
             series: None,

@@ -678,6 +678,7 @@ fn check_stack(
 
     if !gaps.is_empty() {
         let mut descriptions = Vec::new();
+        let mut positions = Vec::new();
         let mut paths = Vec::new();
         let mut total: u64 = 0;
         for (gap, &axis) in gaps.iter().zip(&axis_of_gap) {
@@ -685,7 +686,12 @@ fn check_stack(
             let (low, high) = (gap.below.position[axis], gap.above.position[axis]);
             total = total.saturating_add(gap.missing);
             if descriptions.len() < 5 {
-                descriptions.push(wording::gap(gap.missing, name, &mm(low), &mm(high)));
+                descriptions.push(wording::gap(
+                    gap.missing,
+                    gap.below.record.instance_number,
+                    gap.above.record.instance_number,
+                ));
+                positions.push(wording::gap_at(name, &mm(low), &mm(high)));
             }
             for k in 1..=gap.missing.min(MAX_LISTED as u64) {
                 if out.missing.len() < MAX_LISTED {
@@ -706,6 +712,7 @@ fn check_stack(
                     label,
                     zh,
                     &descriptions,
+                    &positions,
                     gaps.len(),
                     total,
                     numbers.as_deref(),
@@ -871,9 +878,14 @@ mod tests {
         let f = fails[0];
         assert_eq!(f.check, CheckId::Slices);
         assert!(
-            f.message.starts_with("Series 3 CT 'Chest 1.25 mm' is incomplete: about 1 slice missing between z = -126.25 and -123.75"),
+            f.message.starts_with("Series 3 CT 'Chest 1.25 mm' is incomplete: about 1 slice missing between images 100 and 101"),
             "{}",
             f.message
+        );
+        assert!(
+            f.detail.contains("z = -126.25 to -123.75 mm"),
+            "{}",
+            f.detail
         );
         assert_eq!(a.missing, vec!["z=-125.0"]);
         assert_eq!(
@@ -902,9 +914,14 @@ mod tests {
         assert!(
             fails[0]
                 .message
-                .contains("about 2 slices missing between z = -27.5 and -23.75"),
+                .contains("about 2 slices missing between images 20 and 23"),
             "{}",
             fails[0].message
+        );
+        assert!(
+            fails[0].detail.contains("z = -27.5 to -23.75 mm"),
+            "{}",
+            fails[0].detail
         );
         assert!(
             fails[0].message.contains("#21, #22"),
@@ -1149,11 +1166,7 @@ mod tests {
         let a = assess(&records);
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
-        assert!(
-            fails[0].message.contains("between x = "),
-            "{}",
-            fails[0].message
-        );
+        assert!(fails[0].detail.contains("x = "), "{}", fails[0].detail);
         assert_eq!(a.missing, vec!["x=-202.0"]);
     }
 

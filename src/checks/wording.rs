@@ -15,12 +15,16 @@ pub(crate) struct Texts {
     pub message: String,
     pub ask: String,
     pub ask_zh: String,
+    /// Technical detail for `--verbose` (positions, ...), empty if none.
+    pub detail: String,
 }
 
 impl Texts {
     /// The finding these texts describe.
     pub(crate) fn finding(self, check: CheckId, severity: Severity) -> Finding {
-        Finding::new(check, severity, self.message).ask(self.ask, self.ask_zh)
+        let mut finding = Finding::new(check, severity, self.message).ask(self.ask, self.ask_zh);
+        finding.detail = self.detail;
+        finding
     }
 }
 
@@ -29,6 +33,7 @@ fn t(message: impl Into<String>, ask: impl Into<String>, ask_zh: impl Into<Strin
         message: message.into(),
         ask: ask.into(),
         ask_zh: ask_zh.into(),
+        detail: String::new(),
     }
 }
 
@@ -1167,18 +1172,34 @@ pub(crate) fn frame_positions_differ(
     )
 }
 
-/// One gap: `about 2 slices missing between z = -27.5 and -23.75`.
-pub(crate) fn gap(missing: u64, axis: &str, low: &str, high: &str) -> String {
+/// One gap in plain words, named by the image numbers either side when known: `about 2 slices missing between
+/// images 20 and 23`.
+pub(crate) fn gap(missing: u64, below: Option<i64>, above: Option<i64>) -> String {
     let slices = if missing == 1 { "slice" } else { "slices" };
-    format!("about {missing} {slices} missing between {axis} = {low} and {high}")
+    match (below, above) {
+        (Some(a), Some(b)) if a != b => {
+            format!(
+                "about {missing} {slices} missing between images {} and {}",
+                a.min(b),
+                a.max(b)
+            )
+        }
+        _ => format!("about {missing} {slices} missing"),
+    }
 }
 
-/// The series has gaps (`gaps`, from [`gap`], of `all_gaps` in all, about `total` slices); `numbers` lists
-/// the missing image numbers (from [`numbers`]) when there are.
+/// Where one gap lies, for `--verbose`: `z = -27.5 to -23.75 mm`.
+pub(crate) fn gap_at(axis: &str, low: &str, high: &str) -> String {
+    format!("{axis} = {low} to {high} mm")
+}
+
+/// The series has gaps (`gaps`, from [`gap`], of `all_gaps` in all, about `total` slices, lying at `positions`
+/// from [`gap_at`]); `numbers` lists the missing image numbers (from [`numbers`]) when there are.
 pub(crate) fn gaps(
     label: &str,
     zh: &str,
     gaps: &[String],
+    positions: &[String],
     all_gaps: usize,
     total: u64,
     numbers: Option<&str>,
@@ -1194,7 +1215,12 @@ pub(crate) fn gaps(
     if let Some(numbers) = numbers {
         message.push_str(&format!(" Image numbers missing: {numbers}."));
     }
-    burn_series_complete(message, label, zh)
+    let mut texts = burn_series_complete(message, label, zh);
+    texts.detail = format!(
+        "Slice positions either side of each gap: {}.",
+        positions.join("; ")
+    );
+    texts
 }
 
 /// The series' slice spacing is irregular.
@@ -1449,7 +1475,15 @@ mod tests {
                     ),
                     (
                         "gap in the slices",
-                        gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
+                        gaps(
+                            l,
+                            z,
+                            &[gap(2, Some(4), Some(7))],
+                            &[gap_at("z", "1.0", "4.0")],
+                            1,
+                            2,
+                            Some("#5"),
+                        ),
                     ),
                     ("irregular spacing", irregular_spacing(l, z)),
                     (

@@ -415,6 +415,13 @@ fn write_list(out: &mut String, findings: &[&Finding], optional: bool) {
             finding.check,
             escape(&finding.message)
         );
+        if !finding.detail.is_empty() {
+            let _ = write!(
+                out,
+                " <span class=\"sub\">{}</span>",
+                escape(&finding.detail)
+            );
+        }
         if !finding.ask.is_empty() {
             let ask = if optional {
                 crate::checks::wording::optional_ask(&finding.ask)

@@ -563,6 +563,9 @@ fn render_finding(
     if let Some(study) = study_of(report, finding) {
         let _ = write!(message, " ({study})");
     }
+    if verbose && !finding.detail.is_empty() {
+        let _ = write!(message, " {}", clean(&finding.detail));
+    }
     let message = wrap(&message, width(&head), 6, columns);
     let _ = writeln!(out, "  {mark} [{}] {message}", finding.check);
     if !finding.ask.is_empty() {
