@@ -57,7 +57,8 @@ fn sample_copy() -> TempDir {
 }
 
 /// Runs the binary as an unprivileged user when the tests run as root (root reads every folder), so that a
-/// folder without read permission is refused as it is on a patient's laptop.
+/// folder without read permission (mode 000: not even its owner may read it) is refused as it is on a patient's
+/// laptop.
 fn run_unprivileged(args: &[&str]) -> Run {
     // SAFETY: getuid has no preconditions and cannot fail.
     let root = unsafe { libc::getuid() } == 0;
@@ -91,7 +92,7 @@ fn a_disc_the_laptop_may_not_read_exits_2_with_one_line_and_no_staff_note() {
     chmod(outer.path(), 0o755);
     let disc = outer.path().join("cdrom");
     common::copy_tree(&sample_disc_dir(), &disc, &|_| false);
-    chmod(&disc, 0o700);
+    chmod(&disc, 0o000);
     let out = run_unprivileged(&[s(&disc), "--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(
@@ -113,7 +114,7 @@ fn a_disc_the_laptop_may_not_read_exits_2_with_one_line_and_no_staff_note() {
         chmod(&disc.join(dir), 0o755);
     }
     let refused = disc.join("DICOM/ST000002");
-    chmod(&refused, 0o700);
+    chmod(&refused, 0o000);
     let out = run_unprivileged(&[s(&disc), "--name", "SMITH^JOHN", "--json"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
@@ -122,7 +123,7 @@ fn a_disc_the_laptop_may_not_read_exits_2_with_one_line_and_no_staff_note() {
 
     // A file the laptop may not read: the same.
     let file = disc.join("DICOM/ST000001/SE000001/IM000003");
-    chmod(&file, 0o600);
+    chmod(&file, 0o000);
     let out = run_unprivileged(&[s(&disc), "--name", "SMITH^JOHN"]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(out.stderr.contains(s(&file)), "{}", out.stderr);
