@@ -127,7 +127,9 @@ pub(crate) fn note_greeting_en(medium: Medium, optional: bool) -> String {
             "Hello, {medium} passed the check. If convenient, could you help with the points below (optional)?"
         )
     } else {
-        format!("Hello, {medium} has the problems below; could you please help to fix them?")
+        format!(
+            "Hello, checking {medium} found the problems below; could you please help to fix them?"
+        )
     }
 }
 
