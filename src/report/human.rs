@@ -797,6 +797,38 @@ mod tests {
     }
 
     #[test]
+    fn chinese_wraps_between_characters_but_never_inside_numbers_or_before_punctuation() {
+        let text = "光盘中有12个文件不完整（刻录中断），DICOM/ST000001/SE000001/IM000005无法读取。请重新刻录光盘。";
+        for columns in [20, 24, 30, 41] {
+            let wrapped = wrap(text, 2, 2, columns);
+            for line in wrapped.lines() {
+                let longest = tokens(line)
+                    .iter()
+                    .map(|(t, _)| width(t))
+                    .max()
+                    .unwrap_or(0);
+                assert!(width(line) <= columns || longest > columns - 2, "{line:?}");
+                assert!(
+                    !line.trim_start().starts_with(['，', '。', '）']),
+                    "{line:?}"
+                );
+                assert!(!line.ends_with('（'), "{line:?}");
+            }
+            assert!(wrapped.contains("12"), "a number stays whole: {wrapped}");
+            assert!(
+                wrapped.contains("DICOM/ST000001/SE000001/IM000005"),
+                "{wrapped}"
+            );
+            assert_eq!(wrapped.replace(['\n', ' '], ""), text);
+        }
+        assert_eq!(
+            wrap("series 1  CT", 0, 4, 88),
+            "series 1  CT",
+            "column spaces kept"
+        );
+    }
+
+    #[test]
     fn control_characters_never_reach_the_terminal() {
         assert_eq!(clean("SMITH\x1b[2J^JOHN"), "SMITH\u{FFFD}[2J^JOHN");
         assert_eq!(clean("张三"), "张三");
