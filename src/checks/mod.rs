@@ -118,7 +118,9 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
         findings.extend(dob::check(&persons, &yours, dob));
     }
     let radiology_reports = report_files::find(scan);
-    findings.extend(report_files::check(scan, &radiology_reports));
+    if radiology_reports.is_empty() && !records.is_empty() {
+        findings.push(wording::no_radiology_report().finding(CheckId::Report, Severity::Info));
+    }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
     // A download cut short explains everything else that looks wrong (missing files, damaged members, a disc
     // that seems empty): it is the one finding, so that nobody asks the hospital to re-burn anything.

@@ -1,14 +1,13 @@
 //! The radiologist's written report: images and report are two deliverables, so the summary says whether the
 //! disc holds a report (a DICOM structured report, an encapsulated PDF or CDA document, or a document or picture
 //! file whose name or folder marks it as a report) and reminds the patient to collect it when it does not.
-//! Reads only the scan result.
+//! Reads only the scan result; the reminder itself is worded in `wording.rs` and added by `checks::run`.
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::wording;
-use super::{CheckId, Finding, Severity, display};
+use super::display;
 use crate::scan::Scan;
 
 /// A report found on the disc.
@@ -131,12 +130,6 @@ fn report_file_format(path: &Path) -> Option<&'static str> {
         REPORT_WORDS.iter().any(|w| part.contains(w))
     });
     named.then_some(format)
-}
-
-/// The reminder when the disc holds images but no report.
-pub fn check(scan: &Scan, items: &[ReportItem]) -> Option<Finding> {
-    (items.is_empty() && !scan.records.is_empty())
-        .then(|| wording::no_radiology_report().finding(CheckId::Report, Severity::Info))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! in 。. A function per situation takes the numbers, names and labels it needs and returns the texts.
 
 use super::date::{DateRange, StudyDate};
+use super::report_files::ReportKind;
 use super::{CheckId, Finding, Severity, plural};
 
 /// The three texts of a finding: what is wrong, and what to ask the staff in English and in Chinese.
@@ -288,6 +289,16 @@ pub(crate) fn radiology_report_line(items: &[String]) -> String {
         "Radiology report: not on the disc (see the note below).".to_string()
     } else {
         format!("Radiology report: on the disc ({})", items.join(", "))
+    }
+}
+
+/// One report found, as the summary names it: `DICOM structured report`, `PDF file 报告/CT.pdf`.
+pub(crate) fn report_item(kind: ReportKind, format: Option<&str>, path: &str) -> String {
+    match kind {
+        ReportKind::StructuredReport => "DICOM structured report".to_string(),
+        ReportKind::EncapsulatedPdf => "PDF inside a DICOM file".to_string(),
+        ReportKind::EncapsulatedCda => "CDA document inside a DICOM file".to_string(),
+        ReportKind::File => format!("{} file {path}", format.unwrap_or("document")),
     }
 }
 

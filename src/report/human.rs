@@ -406,17 +406,7 @@ pub fn counts_line(report: &Report) -> String {
 pub fn report_line(report: &Report) -> String {
     let mut kinds: Vec<String> = Vec::new();
     for item in &report.radiology_report.items {
-        use crate::checks::report_files::ReportKind;
-        let kind = match item.kind {
-            ReportKind::StructuredReport => "DICOM structured report".to_string(),
-            ReportKind::EncapsulatedPdf => "PDF inside a DICOM file".to_string(),
-            ReportKind::EncapsulatedCda => "CDA document inside a DICOM file".to_string(),
-            ReportKind::File => format!(
-                "{} file {}",
-                item.format.as_deref().unwrap_or("document"),
-                clean(&item.path)
-            ),
-        };
+        let kind = wording::report_item(item.kind, item.format.as_deref(), &clean(&item.path));
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
