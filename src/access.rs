@@ -34,6 +34,9 @@ pub enum AccessError {
     NotMedia(String),
 }
 
+/// `ERROR_NOT_READY`: what Windows answers for a disc drive with no disc.
+const WINDOWS_NOT_READY: i32 = 21;
+
 fn denied(path: &Path) -> AccessError {
     let (system, advice) = if cfg!(target_os = "macos") {
         (
@@ -66,6 +69,10 @@ pub fn check_root(root: &Path) -> Result<(), AccessError> {
     let meta = match std::fs::metadata(root) {
         Ok(meta) => meta,
         Err(err) if is_denied(err.kind()) => return Err(denied(root)),
+        // Windows' "the device is not ready": a drive letter without a disc in it.
+        Err(err) if cfg!(windows) && err.raw_os_error() == Some(WINDOWS_NOT_READY) => {
+            return Err(AccessError::NothingMounted(root.display().to_string()));
+        }
         // A missing path is reported by the walk, as before.
         Err(_) => return Ok(()),
     };
