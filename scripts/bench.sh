@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: dicomcheck against the header scans of DCMTK, GDCM and pydicom, and against the read floor, on a
-# realistic 20,000-file tree (about 1 GB) in the page cache; then peak memory on a 100,000-file tree.
+# Benchmark: dicomcheck's header phase (--quick) against the header scans of DCMTK, GDCM and pydicom, and against
+# the read floor, on a realistic 20,000-file tree (about 1 GB) in the page cache; then peak memory on a
+# 100,000-file tree; then the images phase (every byte read, every frame decoded) on an uncompressed tree and on
+# JPEG 2000 and JPEG-lossless copies of it (made by gdcmconv), against reading every byte, GDCM and dcmtk decoding
+# one process per file, and a pydicom pixel_array loop. IMG_FILES (default 1000; 0 skips it) sets its size.
 #
 #   scripts/bench.sh [RUNS]        (default 5 runs of the fast tools, 3 of the slow ones; medians are printed)
 #
@@ -85,7 +88,7 @@ measure() {
 
 nfiles=$(find "$TREE" -type f | wc -l)
 tree_bytes=$(du -sb "$TREE" | cut -f1)
-"$BIN" "$TREE" --name "SMITH^JOHN" >/dev/null 2>&1 || true
+"$BIN" "$TREE" --name "SMITH^JOHN" --quick >/dev/null 2>&1 || true
 plan_line=$("$FLOOR" --plan "$TREE" "$PLAN")
 header_bytes=$(awk '{s += $1} END {print s}' "$PLAN")
 
@@ -98,7 +101,7 @@ echo
 
 RESULTS=$BENCH_DIR/results.txt
 {
-  measure dicomcheck "$RUNS" "$BIN" "$TREE" --name "SMITH^JOHN" --json
+  measure dicomcheck "$RUNS" "$BIN" "$TREE" --name "SMITH^JOHN" --json --quick
   measure read-floor "$RUNS" "$FLOOR" "$PLAN"
   measure gdcmscanner "$SLOW_RUNS" gdcmscanner -d "$TREE" -r -t 0010,0010 -t 0020,000e -t 0020,0013 -t 0008,0020 -p
   measure dcmdump "$SLOW_RUNS" dcmdump +sd +r -M +P PatientName "$TREE"
@@ -123,9 +126,62 @@ if [ "$BIG_FILES" -gt 0 ]; then
   echo "memory: peak RSS of dicomcheck (one run each)"
   for t in "$TREE" "$BIG"; do
     n=$(find "$t" -type f | wc -l)
-    "$BIN" "$t" --name "SMITH^JOHN" >/dev/null 2>&1 || true
-    set -- $(run_once "$BIN" "$t" --name "SMITH^JOHN" --json)
+    "$BIN" "$t" --name "SMITH^JOHN" --quick >/dev/null 2>&1 || true
+    set -- $(run_once "$BIN" "$t" --name "SMITH^JOHN" --json --quick)
     awk -v n="$n" -v w="$1" -v rss="$2" -v t="$t" 'BEGIN {
       printf "%8d files  %6.2f s  peak RSS %6.1f MB  (%.2f KB per file)  %s\n", n, w, rss / 1024, rss / n, t }'
+  done
+fi
+
+IMG_FILES=${IMG_FILES:-1000}
+if [ "$IMG_FILES" -gt 0 ]; then
+  python3 -c "import pylibjpeg, openjpeg, libjpeg, numpy" >/dev/null 2>&1 ||
+    python3 -m pip install --quiet pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg numpy
+  IMG=$BENCH_DIR/images-$IMG_FILES
+  if [ ! -d "$IMG/raw" ]; then
+    target/release/examples/make_bench_tree "$IMG/raw" "$IMG_FILES" >/dev/null
+    for kind in j2k jpegll; do
+      flag=$([ "$kind" = j2k ] && echo --j2k || echo --jpeg)
+      (cd "$IMG/raw" && find . -type f ! -name DICOMDIR -print0) | while IFS= read -r -d '' f; do
+        mkdir -p "$(dirname "$IMG/$kind/$f")"
+        gdcmconv "$flag" "$IMG/raw/$f" "$IMG/$kind/$f"
+      done
+    done
+  fi
+  PIXLOOP=$BENCH_DIR/pixel_loop.py
+  cat >"$PIXLOOP" <<'EOF'
+import os, sys
+import pydicom
+frames = 0
+for top, dirs, files in os.walk(sys.argv[1]):
+    for name in files:
+        try:
+            frames += pydicom.dcmread(os.path.join(top, name)).pixel_array.size > 0
+        except Exception:
+            pass
+print(frames)
+EOF
+  echo
+  echo "images phase: every byte read, every frame decoded ($IMG_FILES files of 512 x 512 x 16 bits per tree)"
+  for kind in raw j2k jpegll; do
+    t=$IMG/$kind
+    mb=$(du -sm "$t" | cut -f1)
+    {
+      measure dicomcheck-full "$SLOW_RUNS" "$BIN" "$t" --json
+      measure dicomcheck-quick "$SLOW_RUNS" "$BIN" "$t" --json --quick
+      measure read-every-byte "$SLOW_RUNS" bash -c 'find "$1" -type f -print0 | xargs -0 -P "$(nproc)" -n 64 cat >/dev/null' _ "$t"
+      if [ "$kind" != raw ]; then
+        # One process per file, as a viewer import or a script would run them, on every CPU.
+        measure gdcmconv-raw 1 bash -c 'find "$1" -type f ! -name DICOMDIR -print0 | xargs -0 -P "$(nproc)" -I{} gdcmconv --raw {} /dev/null' _ "$t"
+        if [ "$kind" = jpegll ]; then
+          measure dcmdjpeg 1 bash -c 'find "$1" -type f ! -name DICOMDIR -print0 | xargs -0 -P "$(nproc)" -I{} dcmdjpeg {} /dev/null' _ "$t"
+        fi
+        measure pydicom-pixels 1 python3 "$PIXLOOP" "$t"
+      fi
+    } >"$RESULTS"
+    base=$(awk '$1 == "dicomcheck-full" {print $2}' "$RESULTS")
+    echo "$kind tree: $mb MB"
+    awk -v base="$base" -v mb="$mb" -v n="$IMG_FILES" '{
+      printf "  %-17s %8.2f s  %6.2f x full  %7.1f MB/s  %7.0f files/s  peak RSS %6.1f MB\n", $1, $2, $2 / base, mb / $2, n / $2, $3 / 1024 }' "$RESULTS"
   done
 fi

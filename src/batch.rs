@@ -4,12 +4,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::checks::date::{DateRange, StudyDate};
-use crate::cli::{Args, EXIT_ERROR, EXIT_FAIL, EXIT_PASS, Output};
-use crate::names::PassportName;
-use crate::report::human::{self, Detail, fit, pad, width};
+use thiserror::Error;
+
+use crate::options::{self, CheckOptions, InputError};
+use crate::report::human::{self, Detail, HumanOptions, fit, pad, width};
 use crate::report::{Report, Verdict};
-use crate::{CheckOptions, Error};
 
 /// Largest batch file read, in bytes.
 const MAX_CSV_BYTES: u64 = 16 << 20;
@@ -27,10 +26,63 @@ pub struct Entry {
     pub dates: Vec<String>,
 }
 
-/// The discs of `args`: the paths given on the command line, then the lines of `--batch`.
-pub fn entries(args: &Args) -> Result<Vec<Entry>, Error> {
-    let mut entries: Vec<Entry> = args
-        .paths
+/// Why the list of discs cannot be made.
+#[derive(Debug, Error)]
+pub enum BatchError {
+    /// The batch file cannot be read.
+    #[error("--batch {}: {source}", file.display())]
+    Read {
+        /// The batch file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The batch file is larger than `MAX_CSV_BYTES` (16 MiB).
+    #[error("--batch {}: larger than {MAX_CSV_BYTES} bytes", file.display())]
+    TooLarge {
+        /// The batch file.
+        file: PathBuf,
+    },
+    /// A line of the batch file is not `path,name,dob,date`.
+    #[error("--batch {}: {source}", file.display())]
+    Csv {
+        /// The batch file.
+        file: PathBuf,
+        /// The line and what is wrong with it.
+        source: CsvError,
+    },
+    /// Neither paths nor batch lines.
+    #[error("no disc to check")]
+    NoDisc,
+}
+
+/// A line of the batch CSV that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("line {line}: {problem}")]
+pub struct CsvError {
+    /// The line number, from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub problem: CsvProblem,
+}
+
+/// What is wrong with a line of the batch CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CsvProblem {
+    /// A quoted field runs to the end of the line.
+    #[error("a quote is not closed")]
+    UnclosedQuote,
+    /// More than the four fields.
+    #[error("{0} fields; expected path,name,dob,date")]
+    TooManyFields(usize),
+    /// The first field is empty.
+    #[error("no path")]
+    NoPath,
+}
+
+/// The discs to check: `paths` (from the command line), then the lines of the `batch` file.
+pub fn entries(paths: &[PathBuf], batch: Option<&Path>) -> Result<Vec<Entry>, BatchError> {
+    let mut entries: Vec<Entry> = paths
         .iter()
         .map(|path| Entry {
             path: path.clone(),
@@ -39,20 +91,26 @@ pub fn entries(args: &Args) -> Result<Vec<Entry>, Error> {
             dates: Vec::new(),
         })
         .collect();
-    if let Some(file) = &args.batch {
-        let usage = |what: String| Error::Usage(format!("--batch {}: {what}", file.display()));
-        let size = std::fs::metadata(file)
-            .map_err(|e| usage(e.to_string()))?
-            .len();
+    if let Some(file) = batch {
+        let read = |source| BatchError::Read {
+            file: file.to_path_buf(),
+            source,
+        };
+        let size = std::fs::metadata(file).map_err(read)?.len();
         if size > MAX_CSV_BYTES {
-            return Err(usage(format!("larger than {MAX_CSV_BYTES} bytes")));
+            return Err(BatchError::TooLarge {
+                file: file.to_path_buf(),
+            });
         }
-        let text = std::fs::read_to_string(file).map_err(|e| usage(e.to_string()))?;
+        let text = std::fs::read_to_string(file).map_err(read)?;
         let base = file.parent().unwrap_or(Path::new(""));
-        entries.extend(parse_csv(&text, base).map_err(usage)?);
+        entries.extend(parse_csv(&text, base).map_err(|source| BatchError::Csv {
+            file: file.to_path_buf(),
+            source,
+        })?);
     }
     if entries.is_empty() {
-        return Err(Error::Usage("no disc to check".into()));
+        return Err(BatchError::NoDisc);
     }
     Ok(entries)
 }
@@ -60,19 +118,20 @@ pub fn entries(args: &Args) -> Result<Vec<Entry>, Error> {
 /// Parses the batch CSV: `path,name,dob,date` per line, fields optionally in double quotes (`""` inside quotes
 /// is a quote), later fields optional; blank lines, `#` comments and a `path,…` header line are skipped.
 /// Relative paths are taken from `base`.
-pub fn parse_csv(text: &str, base: &Path) -> Result<Vec<Entry>, String> {
+pub fn parse_csv(text: &str, base: &Path) -> Result<Vec<Entry>, CsvError> {
     let mut entries = Vec::new();
     for (index, line) in text.trim_start_matches('\u{FEFF}').lines().enumerate() {
         let number = index + 1;
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        let fields = split_line(line).map_err(|e| format!("line {number}: {e}"))?;
+        let error = |problem| CsvError {
+            line: number,
+            problem,
+        };
+        let fields = split_line(line).map_err(error)?;
         if fields.len() > 4 {
-            return Err(format!(
-                "line {number}: {} fields; expected path,name,dob,date",
-                fields.len()
-            ));
+            return Err(error(CsvProblem::TooManyFields(fields.len())));
         }
         let field = |i: usize| {
             fields
@@ -82,7 +141,7 @@ pub fn parse_csv(text: &str, base: &Path) -> Result<Vec<Entry>, String> {
                 .map(str::to_string)
         };
         let Some(path) = field(0) else {
-            return Err(format!("line {number}: no path"));
+            return Err(error(CsvProblem::NoPath));
         };
         if entries.is_empty() && path.eq_ignore_ascii_case("path") {
             continue;
@@ -105,7 +164,7 @@ pub fn parse_csv(text: &str, base: &Path) -> Result<Vec<Entry>, String> {
 }
 
 /// Splits one CSV line into fields.
-fn split_line(line: &str) -> Result<Vec<String>, String> {
+fn split_line(line: &str) -> Result<Vec<String>, CsvProblem> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars().peekable();
@@ -127,77 +186,89 @@ fn split_line(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err("a quote is not closed".into());
+        return Err(CsvProblem::UnclosedQuote);
     }
     fields.push(field);
     Ok(fields)
 }
 
 /// The options for one disc: the command line's, with the entry's name, birth date and dates instead where set.
-pub fn options_for(base: &CheckOptions, entry: &Entry) -> Result<CheckOptions, Error> {
+pub fn options_for(base: &CheckOptions, entry: &Entry) -> Result<CheckOptions, InputError> {
     let mut options = base.clone();
     if let Some(name) = &entry.name {
-        let passport =
-            PassportName::parse(name).map_err(|e| Error::Usage(format!("name {name:?}: {e}")))?;
-        options.expect.passport = Some(passport);
+        options.expect.passport = Some(options::passport_name("name", name)?);
         options.name_input = Some(name.clone());
     }
     if let Some(dob) = &entry.dob {
-        let date =
-            StudyDate::parse_cli(dob).map_err(|e| Error::Usage(format!("dob {dob:?}: {e}")))?;
-        options.expect.dob = Some(date);
+        options.expect.dob = Some(options::birth_date("dob", dob)?);
     }
     if !entry.dates.is_empty() {
-        options.expect.dates = entry
-            .dates
-            .iter()
-            .map(|d| DateRange::parse(d).map_err(|e| Error::Usage(format!("date {d:?}: {e}"))))
-            .collect::<Result<_, _>>()?;
+        options.expect.dates = options::scan_days("date", &entry.dates)?;
     }
     Ok(options)
 }
 
-/// What came of one disc.
-type Checked = Result<Report, Error>;
+/// Why one disc of a batch could not be checked.
+#[derive(Debug, Error)]
+pub enum EntryError {
+    /// Its line gives a name or date that cannot be used.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The check could not run.
+    #[error(transparent)]
+    Check(#[from] crate::Error),
+}
 
-/// Checks every entry in turn, prints each result and the summary table (or JSON Lines), and returns the exit
-/// code: 2 if any disc could not be checked, else 1 if any failed, else 0.
-pub fn run(entries: &[Entry], base: &CheckOptions, output: &Output) -> i32 {
+/// What came of one disc.
+type Checked = Result<Report, EntryError>;
+
+/// What came of the whole batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overall {
+    /// Every disc passed.
+    Pass,
+    /// Every disc was checked, and some failed.
+    Fail,
+    /// Some disc could not be checked.
+    CouldNotCheck,
+}
+
+/// Checks every entry in turn and writes each result to `out`, then the summary table (or JSON Lines, one
+/// object per disc, when `json`). An error only when `out` cannot be written.
+pub fn run(
+    entries: &[Entry],
+    base: &CheckOptions,
+    json: bool,
+    style: HumanOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<Overall> {
     let mut results: Vec<(&Entry, Checked)> = Vec::with_capacity(entries.len());
-    let mut stdout = std::io::stdout().lock();
     for (i, entry) in entries.iter().enumerate() {
-        let checked = options_for(base, entry).and_then(|o| crate::check(&entry.path, &o));
-        let text = if output.json {
+        let checked = options_for(base, entry)
+            .map_err(EntryError::from)
+            .and_then(|o| Ok(crate::check(&entry.path, &o)?));
+        let text = if json {
             json_line(entry, &checked)
         } else {
-            human_block(i, entries.len(), entry, &checked, output)
+            human_block(i, entries.len(), entry, &checked, style)
         };
-        if stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
-            return EXIT_ERROR;
-        }
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
         results.push((entry, checked));
     }
-    if !output.json
-        && stdout
-            .write_all(summary_table(&results).as_bytes())
-            .is_err()
-    {
-        return EXIT_ERROR;
+    if !json {
+        out.write_all(summary_table(&results).as_bytes())?;
     }
-    if results.iter().any(|(_, r)| r.is_err()) {
-        EXIT_ERROR
+    Ok(if results.iter().any(|(_, r)| r.is_err()) {
+        Overall::CouldNotCheck
     } else if results
         .iter()
         .any(|(_, r)| matches!(r, Ok(report) if report.verdict == Verdict::Fail))
     {
-        EXIT_FAIL
+        Overall::Fail
     } else {
-        EXIT_PASS
-    }
+        Overall::Pass
+    })
 }
 
 /// One JSON Lines record: the report of a checked disc, or `{"verdict":"error","error":…}` for one that could not
@@ -228,21 +299,21 @@ fn human_block(
     total: usize,
     entry: &Entry,
     checked: &Checked,
-    output: &Output,
+    style: HumanOptions,
 ) -> String {
     let path = human::clean(&entry.path.to_string_lossy());
-    let mut out = match output.human.detail {
+    let mut out = match style.detail {
         Detail::Quiet => format!("{}/{} {path}: ", index + 1, total),
         _ => format!("━━ Disc {} of {total}: {path} ━━\n", index + 1),
     };
     match checked {
-        Ok(report) => out.push_str(&human::render(report, output.human)),
+        Ok(report) => out.push_str(&human::render(report, style)),
         Err(err) => out.push_str(&format!(
             "COULD NOT CHECK: {}\n",
             human::clean(&err.to_string())
         )),
     }
-    if output.human.detail != Detail::Quiet {
+    if style.detail != Detail::Quiet {
         out.push('\n');
     }
     out
@@ -383,9 +454,11 @@ mod tests {
     #[test]
     fn bad_csv_lines_are_reported_with_their_number() {
         let err = parse_csv("disc1\n\"unclosed,NAME\n", Path::new("")).unwrap_err();
-        assert!(err.starts_with("line 2:"), "{err}");
+        assert_eq!(err.line, 2);
+        assert_eq!(err.problem, CsvProblem::UnclosedQuote);
+        assert!(err.to_string().starts_with("line 2:"), "{err}");
         let err = parse_csv("a,b,c,d,e\n", Path::new("")).unwrap_err();
-        assert!(err.contains("5 fields"), "{err}");
+        assert!(err.to_string().contains("5 fields"), "{err}");
         assert!(parse_csv(",SMITH^JOHN\n", Path::new("")).is_err());
     }
 

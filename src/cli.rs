@@ -1,12 +1,20 @@
-//! Command line: the options, and `run`, which turns them into a report on stdout and an exit code.
+//! Command line: the options, and `run`, which turns them into a report on stdout and an exit code. The one front
+//! end that knows flags, terminals and exit codes; everything it prints to stderr goes through [`error`].
 
+use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
+use crate::batch::{self, Overall};
+use crate::charset::printable;
+use crate::checks::Expectations;
+use crate::discover::{self, Found, Volume};
 use crate::media_order::MediaMode;
+use crate::options::{self, CheckOptions, InputError};
 use crate::report::human::{Detail, HumanOptions, LINE_WIDTH, StaffNote};
+use crate::scan::ScanOptions;
 
 /// Exit code when every check passed (warnings allowed).
 pub const EXIT_PASS: i32 = 0;
@@ -32,13 +40,22 @@ Exit codes: 0 PASS, 1 FAIL (something to fix before you leave; any disc of a bat
 check. Nothing is ever written to the disc being checked."
 )]
 pub struct Args {
-    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch).
-    #[arg(required_unless_present = "batch", value_name = "PATH")]
+    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch). Without
+    /// it, the one CD/DVD or USB stick that holds DICOM.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Passport name, surname first: SURNAME^GIVEN NAMES (or "SURNAME, GIVEN").
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Inventory only, no name check (else --name, asked on a terminal).
+    #[arg(long, conflicts_with = "name")]
+    pub no_name: bool,
+
+    /// Passport number, to look for among the disc's patient IDs.
+    #[arg(long, value_name = "NUMBER")]
+    pub passport: Option<String>,
 
     /// Your name in Chinese characters, if the passport prints one (e.g. 张三).
     #[arg(long, value_name = "HANZI")]
@@ -61,8 +78,8 @@ pub struct Args {
     pub strict: bool,
 
     /// Note for the counter staff: zh (Chinese), en or none.
-    #[arg(long, value_enum, default_value_t = StaffNote::Zh, value_name = "LANG", hide_possible_values = true)]
-    pub staff_note: StaffNote,
+    #[arg(long, value_enum, default_value_t = NoteArg::Zh, value_name = "LANG", hide_possible_values = true)]
+    pub staff_note: NoteArg,
 
     /// Check every disc listed in a CSV file (path,name,dob,date per line).
     #[arg(long, value_name = "FILE.csv")]
@@ -85,63 +102,193 @@ pub struct Args {
     pub jobs: Option<usize>,
 
     /// Reading order: auto, optical (on-disc order) or parallel.
-    #[arg(long, value_enum, default_value_t = MediaMode::Auto, value_name = "KIND", hide_possible_values = true)]
-    pub media: MediaMode,
+    #[arg(long, value_enum, default_value_t = MediaArg::Auto, value_name = "KIND", hide_possible_values = true)]
+    pub media: MediaArg,
 
     /// Then copy everything to DIR, each file verified by SHA-256 (resumable).
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
 
+    /// Headers only: do not open the images (faster; the summary says so).
+    #[arg(long)]
+    pub quick: bool,
+
     /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
     pub verify_copy: bool,
 
-    /// Wrap the summary at N columns (default: the terminal's width, at most 88).
+    /// Wrap the summary at N columns (default: terminal width, at most 88).
     #[arg(long, value_name = "N")]
     pub width: Option<usize>,
 }
 
+/// `--staff-note`: which [`StaffNote`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NoteArg {
+    /// Simplified Chinese (the default).
+    Zh,
+    /// English.
+    En,
+    /// No note.
+    None,
+}
+
+impl From<NoteArg> for StaffNote {
+    fn from(arg: NoteArg) -> Self {
+        match arg {
+            NoteArg::Zh => StaffNote::Zh,
+            NoteArg::En => StaffNote::En,
+            NoteArg::None => StaffNote::None,
+        }
+    }
+}
+
+/// `--media`: which [`MediaMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MediaArg {
+    /// Optical order on CD/DVD file systems, full parallelism elsewhere.
+    Auto,
+    /// One reader in on-disc order, parallel parsing.
+    Optical,
+    /// Read every file in parallel.
+    Parallel,
+}
+
+impl From<MediaArg> for MediaMode {
+    fn from(arg: MediaArg) -> Self {
+        match arg {
+            MediaArg::Auto => MediaMode::Auto,
+            MediaArg::Optical => MediaMode::Optical,
+            MediaArg::Parallel => MediaMode::Parallel,
+        }
+    }
+}
+
+/// Prints `err` to stderr as `dicomcheck: …`, terminal-safe (names from the media may hold control bytes), and
+/// returns [`EXIT_ERROR`]. The one way this program reports an error.
+pub fn error(err: impl Display) -> i32 {
+    say(&format!("dicomcheck: {err}"));
+    EXIT_ERROR
+}
+
+/// Makes a panic (a bug in dicomcheck) print one terminal-safe line through [`error`]'s path instead of Rust's
+/// default text; the scan catches a panic while reading a file and goes on with the next one.
+pub fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("unknown");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        say(&format!("dicomcheck: internal error{at}: {what}"));
+    }));
+}
+
+/// Prints one line to stderr, terminal-safe.
+fn say(line: &str) {
+    let _ = writeln!(anstream::stderr(), "{}", printable(line));
+}
+
+/// The check options of the command line.
+pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
+    let passport = args
+        .name
+        .as_deref()
+        .map(|n| options::passport_name("--name", n))
+        .transpose()?;
+    let dob = args
+        .dob
+        .as_deref()
+        .map(|d| options::birth_date("--dob", d))
+        .transpose()?;
+    Ok(CheckOptions {
+        expect: Expectations {
+            passport,
+            passport_zh: args.name_zh.clone(),
+            name_waived: args.no_name,
+            passport_number: args
+                .passport
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+            dob,
+            dates: options::scan_days("--date", &args.dates)?,
+            today: crate::date::today(),
+        },
+        name_input: args.name.clone(),
+        strict: args.strict,
+        scan: ScanOptions {
+            jobs: args.jobs,
+            progress: std::io::stderr().is_terminal(),
+            media: args.media.into(),
+        },
+        images: if args.quick {
+            None
+        } else {
+            Some(crate::images::ImageOptions {
+                worker: std::env::current_exe().map_err(InputError::Worker)?,
+            })
+        },
+    })
+}
+
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
-pub fn run(args: Args) -> i32 {
+pub fn run(mut args: Args) -> i32 {
+    if !args.verify_copy {
+        for path in &mut args.paths {
+            *path = crate::scan::media_root(path);
+        }
+    }
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json, args.quiet),
-            _ => {
-                eprintln!("dicomcheck: --verify-copy takes the folder of one copy");
-                EXIT_ERROR
-            }
+            _ => error("--verify-copy takes the folder of one copy"),
         };
     }
-    let options = match crate::CheckOptions::from_args(&args) {
+    if args.name.is_none() && !args.no_name && args.batch.is_none() && args.paths.len() <= 1 {
+        args.name = ask_passport_name();
+    }
+    let options = match check_options(&args) {
         Ok(options) => options,
-        Err(err) => {
-            eprintln!("dicomcheck: {err}");
-            return EXIT_ERROR;
-        }
+        Err(err) => return error(err),
     };
     let output = Output::from_args(&args);
     if args.batch.is_some() || args.paths.len() > 1 {
         if args.report.is_some() || args.copy_to.is_some() {
-            eprintln!("dicomcheck: --report and --copy-to take one disc; check one disc at a time");
-            return EXIT_ERROR;
+            return error("--report and --copy-to take one disc; check one disc at a time");
         }
-        return match crate::batch::entries(&args) {
-            Ok(entries) => crate::batch::run(&entries, &options, &output),
-            Err(err) => {
-                eprintln!("dicomcheck: {err}");
-                EXIT_ERROR
-            }
+        let entries = match batch::entries(&args.paths, args.batch.as_deref()) {
+            Ok(entries) => entries,
+            Err(err) => return error(err),
+        };
+        let mut stdout = anstream::stdout().lock();
+        return match batch::run(&entries, &options, output.json, output.human, &mut stdout) {
+            Ok(Overall::Pass) => EXIT_PASS,
+            Ok(Overall::Fail) => EXIT_FAIL,
+            Ok(Overall::CouldNotCheck) | Err(_) => EXIT_ERROR,
         };
     }
-    let Some(path) = args.paths.first() else {
-        eprintln!("dicomcheck: no disc to check");
-        return EXIT_ERROR;
+    let found;
+    let path = match args.paths.first() {
+        Some(path) => path,
+        None => match find_disc() {
+            Ok(disc) => {
+                found = disc;
+                &found
+            }
+            Err(code) => return code,
+        },
     };
     if let Some(dest) = &args.copy_to
         && let Err(err) = crate::copy::check_destination(path, dest)
     {
-        eprintln!("dicomcheck: {err}");
-        return EXIT_ERROR;
+        return error(err);
     }
     run_one(
         path,
@@ -150,6 +297,138 @@ pub fn run(args: Args) -> i32 {
         args.report.as_deref(),
         args.copy_to.as_deref(),
     )
+}
+
+/// The disc to check when no path is given: the one mounted CD/DVD or removable drive that holds DICOM, said on
+/// stderr; with none or several, what was seen is listed and the exit code is [`EXIT_ERROR`].
+fn find_disc() -> Result<PathBuf, i32> {
+    let list = |seen: &[Volume]| {
+        for volume in seen {
+            let dicom = if volume.has_dicom {
+                "holds DICOM"
+            } else {
+                "no DICOM"
+            };
+            say(&format!(
+                "  {} ({}, {dicom})",
+                volume.path.display(),
+                volume.kind
+            ));
+        }
+    };
+    match discover::find() {
+        Found::One { disc, .. } => {
+            say(&format!(
+                "dicomcheck: no PATH given; checking {} (the {} that holds DICOM)",
+                disc.path.display(),
+                disc.kind
+            ));
+            Ok(disc.path)
+        }
+        Found::None(seen) => {
+            let code = error(if seen.is_empty() {
+                "no PATH given, and no CD/DVD or USB stick is mounted; give the disc's path"
+            } else {
+                "no PATH given, and no CD/DVD or USB stick here holds DICOM; give the disc's path. Seen:"
+            });
+            list(&seen);
+            Err(code)
+        }
+        Found::Several(seen) => {
+            let code =
+                error("no PATH given, and several drives hold DICOM; give the disc's path. Seen:");
+            list(&seen);
+            Err(code)
+        }
+    }
+}
+
+/// Whether dicomcheck was started by a double-click: no arguments, and on Windows a console window of its own
+/// (it closes the moment the program ends). `DICOMCHECK_DOUBLE_CLICK=1` says so too, for the tests.
+pub fn double_clicked() -> bool {
+    std::env::args_os().len() == 1
+        && (owns_its_console()
+            || std::env::var_os("DICOMCHECK_DOUBLE_CLICK").is_some_and(|v| v == "1"))
+}
+
+#[cfg(windows)]
+fn owns_its_console() -> bool {
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+    }
+    let mut processes = [0u32; 2];
+    // SAFETY: the buffer holds the 2 ids the call is told it may write.
+    unsafe { GetConsoleProcessList(processes.as_mut_ptr(), 2) == 1 }
+}
+
+#[cfg(not(windows))]
+fn owns_its_console() -> bool {
+    false
+}
+
+/// The double-click session: asks for the passport name on `input` (again while it cannot be read as one; empty
+/// skips the name check), finds and checks the disc, then waits for Enter so the window stays open to be read.
+pub fn run_interactive(input: &mut dyn std::io::BufRead) -> i32 {
+    let mut prompt = |text: &str| {
+        let mut out = anstream::stdout();
+        let _ = write!(out, "{text}").and_then(|()| out.flush());
+        let mut line = String::new();
+        input
+            .read_line(&mut line)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(|_| line)
+    };
+    let mut args = vec!["dicomcheck".to_string()];
+    while let Some(line) = prompt(
+        "dicomcheck: checks the DICOM CD or USB stick in this computer.\n\
+         Your name as in the passport, surname first (e.g. SMITH^JOHN), then Enter: ",
+    ) {
+        let name = line.trim();
+        if name.is_empty() {
+            break;
+        }
+        match options::passport_name("name", name) {
+            Ok(_) => {
+                args.extend(["--name".to_string(), name.to_string()]);
+                break;
+            }
+            Err(err) => {
+                error(err);
+            }
+        }
+    }
+    let code = match Args::try_parse_from(&args) {
+        Ok(args) => run(args),
+        Err(err) => error(err),
+    };
+    prompt("\nPress Enter to close this window.");
+    code
+}
+
+/// Asks for the passport name when both stdin and stderr are a terminal (a patient at the counter who forgot
+/// `--name`); `None` when there is no terminal or nothing usable was typed.
+fn ask_passport_name() -> Option<String> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    for _ in 0..3 {
+        eprint!("Passport name, surname first (SURNAME^GIVEN NAMES), or Enter to skip: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        let typed = line.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        match crate::names::PassportName::parse(typed) {
+            Ok(_) => return Some(typed.to_string()),
+            Err(err) => {
+                error(err);
+            }
+        }
+    }
+    None
 }
 
 /// How results are printed, from the command line.
@@ -162,10 +441,11 @@ pub struct Output {
 }
 
 impl Output {
-    /// The output options of `args`; colour only when stdout is a terminal and `NO_COLOR` is unset or empty.
+    /// The output options of `args`; colour as `anstream` decides for stdout: only on a terminal, and never with
+    /// `NO_COLOR` set and not empty.
     pub fn from_args(args: &Args) -> Self {
-        let color = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color =
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
         let detail = if args.quiet {
             Detail::Quiet
         } else if args.verbose {
@@ -177,7 +457,7 @@ impl Output {
             json: args.json,
             human: HumanOptions {
                 color,
-                staff_note: args.staff_note,
+                staff_note: args.staff_note.into(),
                 detail,
                 width: args.width.unwrap_or_else(terminal_width),
             },
@@ -222,7 +502,7 @@ fn terminal_columns() -> Option<usize> {
 /// exit code.
 fn run_one(
     path: &Path,
-    options: &crate::CheckOptions,
+    options: &CheckOptions,
     output: &Output,
     page: Option<&Path>,
     copy: Option<&Path>,
@@ -230,48 +510,53 @@ fn run_one(
     if let Some(page) = page
         && let Err(err) = crate::report::html::check_destination(path, page)
     {
-        eprintln!("dicomcheck: {err}");
-        return EXIT_ERROR;
+        return error(err);
     }
-    let report = match crate::check(path, options) {
-        Ok(report) => report,
-        Err(err) => {
-            eprintln!("dicomcheck: {err}");
-            return EXIT_ERROR;
+    let mut inventory = |headers: &crate::report::Report| {
+        if options.scan.progress && !output.json {
+            eprint!("{}", crate::report::human::inventory(headers));
         }
+    };
+    let report = match crate::check_with(path, options, &mut inventory) {
+        Ok(report) => report,
+        Err(err) => return error(err),
     };
     let text = if output.json {
         match serde_json::to_string_pretty(&report) {
             Ok(json) => json + "\n",
-            Err(err) => {
-                eprintln!("dicomcheck: cannot write JSON: {err}");
-                return EXIT_ERROR;
-            }
+            Err(err) => return error(format!("cannot write JSON: {err}")),
         }
     } else {
         crate::report::human::render(&report, output.human)
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+    if anstream::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .is_err()
+    {
         return EXIT_ERROR;
     }
     if let Some(page) = page {
         let html = crate::report::html::render(&report, output.human.staff_note);
-        if let Err(err) = std::fs::write(page, html) {
-            eprintln!("dicomcheck: cannot write {}: {err}", page.display());
-            return EXIT_ERROR;
+        let guard = crate::write_guard::WriteGuard::for_media(path);
+        if let Err(err) = crate::write_guard::write_replacing(&guard, page, html.as_bytes()) {
+            return error(format!("cannot write {}: {err}", page.display()));
         }
     }
     if let Some(dest) = copy
         && let Err(err) = copy_to(path, dest, &report, output.human)
     {
-        eprintln!("dicomcheck: copy to {}: {err}", dest.display());
-        return EXIT_ERROR;
+        return error(format!("copy to {}: {err}", dest.display()));
     }
     exit_code(&report)
 }
 
-/// The exit code of one checked disc.
+/// The exit code of one checked disc: 2 when whose scans these are was not checked (no `--name`, no
+/// `--no-name`), since neither PASS nor FAIL can be said for the patient.
 pub fn exit_code(report: &crate::report::Report) -> i32 {
+    if !report.name_checked && !report.name_waived {
+        return EXIT_ERROR;
+    }
     match report.verdict {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,
@@ -296,8 +581,8 @@ fn copy_to(
         },
     );
     let html = crate::report::html::render(report, human.staff_note);
-    crate::copy::write_reports(dest, &json, &text, &html)?;
-    eprintln!(
+    crate::copy::write_reports(source, dest, &json, &text, &html)?;
+    say(&format!(
         "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
          check it later with: dicomcheck --verify-copy {}",
         dest.display(),
@@ -306,17 +591,17 @@ fn copy_to(
         summary.copied,
         summary.already_there,
         dest.display()
-    );
+    ));
     if !summary.not_copied.is_empty() {
-        eprintln!(
-            "Not copied (links, special files or refused archive entries): {}",
+        say(&format!(
+            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses): {}",
             summary
                 .not_copied
                 .iter()
-                .map(|p| p.display().to_string())
+                .map(|p| printable(&p.to_string_lossy()))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
     }
     Ok(())
 }
@@ -326,21 +611,19 @@ fn copy_to(
 fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
     let verification = match crate::copy::verify_copy(copy) {
         Ok(v) => v,
-        Err(err) => {
-            eprintln!("dicomcheck: {err}");
-            return EXIT_ERROR;
-        }
+        Err(err) => return error(err),
     };
     let ok = verification.ok();
+    let clean = |names: &[String]| names.iter().map(|n| printable(n)).collect::<Vec<_>>();
     let text = if json {
         let value = serde_json::json!({
             "tool": "dicomcheck",
             "version": env!("CARGO_PKG_VERSION"),
-            "copy": copy.to_string_lossy(),
+            "copy": printable(&copy.to_string_lossy()),
             "verdict": if ok { "pass" } else { "fail" },
             "verified": verification.verified,
-            "missing": verification.missing,
-            "changed": verification.changed,
+            "missing": clean(&verification.missing),
+            "changed": clean(&verification.changed),
             "bad_lines": verification.bad_lines,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
@@ -354,14 +637,14 @@ fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
     } else {
         let mut text = format!(
             "Copy in {}: {} match {} (SHA-256).\n",
-            copy.display(),
+            printable(&copy.to_string_lossy()),
             crate::checks::plural(verification.verified, "file", "files"),
             crate::copy::MANIFEST
         );
-        for name in &verification.missing {
+        for name in clean(&verification.missing) {
             text += &format!("  missing or unreadable: {name}\n");
         }
-        for name in &verification.changed {
+        for name in clean(&verification.changed) {
             text += &format!("  changed since the copy was made: {name}\n");
         }
         if verification.bad_lines > 0 {
@@ -378,7 +661,11 @@ fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
                     if the disc is gone, restore the files listed above from another backup.\n"
         }
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+    if anstream::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .is_err()
+    {
         return EXIT_ERROR;
     }
     if ok { EXIT_PASS } else { EXIT_FAIL }

@@ -3,6 +3,7 @@
 //! The reader stops at Pixel Data without reading it, checks every declared length against the bytes left in
 //! the file, bounds sequence nesting, and keeps text as raw bytes that [`crate::charset`] decodes.
 
+mod budget;
 pub(crate) mod scan;
 
 use std::io::{Read, Seek};
@@ -14,6 +15,7 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
+pub use budget::InflateBudget;
 use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
 
 /// What reading one file's header gave.
@@ -35,6 +37,9 @@ pub enum NotDicom {
     Empty,
     /// Some bytes, but no DICOM marker and no recognisable data set.
     NoMarker,
+    /// Left by an operating system (`.DS_Store`, `._*`, `Thumbs.db`, a `$RECYCLE.BIN` folder, ...): never read,
+    /// never taken for an image.
+    SystemFile,
 }
 
 /// A problem found in a file that is, or claims to be, DICOM.
@@ -149,6 +154,9 @@ pub struct InstanceRecord {
     pub bits_allocated: Option<u16>,
     /// Number of Frames (0028,0008).
     pub number_of_frames: Option<u32>,
+    /// What tells the volumes of a 4D series apart (echo, time point, b-value...); `None` when the header has
+    /// none of it (boxed: most CT images carry none).
+    pub volume: Option<Box<VolumeTags>>,
     /// Geometry from the functional groups of an enhanced object; `None` for the usual single-frame image (boxed
     /// so that the records of those stay small).
     pub frame_geometry: Option<Box<FrameGeometry>>,
@@ -191,6 +199,23 @@ pub struct FrameGeometry {
     pub orientation: Option<[f64; 6]>,
 }
 
+/// The attributes that tell apart the volumes of a series whose slice positions repeat (diffusion, fMRI,
+/// multi-echo, multi-phase), read so a missing image can be named by its volume.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VolumeTags {
+    /// Temporal Position Identifier (0020,0100): the time point of a dynamic or fMRI series.
+    pub temporal_position: Option<i32>,
+    /// Echo Numbers (0018,0086), first value.
+    pub echo: Option<i32>,
+    /// Trigger Time (0018,1060) in ms: the cardiac phase.
+    pub trigger_time: Option<f32>,
+    /// Diffusion b-value: Diffusion b-value (0018,9087), else the vendor's (Siemens (0019,100C), GE
+    /// (0043,1039), Philips (2001,1003)).
+    pub b_value: Option<f32>,
+    /// Diffusion gradient direction: (0018,9089), else Siemens (0019,100E).
+    pub gradient: Option<[f32; 3]>,
+}
+
 impl InstanceRecord {
     /// Per-frame positions of an enhanced object, in frame order; empty for single-frame images.
     pub fn frame_positions(&self) -> &[[f64; 3]] {
@@ -231,6 +256,19 @@ pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
             detail: e.to_string(),
         }),
     }
+}
+
+/// [`read_header`] of an open media file or archive member, drawing every inflated byte from the scan's `budget`.
+pub fn read_header_budgeted<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    budget: Arc<InflateBudget>,
+) -> HeaderOutcome {
+    read_source(
+        Source::new(Box::new(source), size).with_budget(budget),
+        relative,
+    )
 }
 
 /// [`read_header`] over any seekable byte source positioned at its start and holding `size` bytes: the seam
@@ -415,6 +453,9 @@ struct RawTexts {
     series_description: Option<Vec<u8>>,
     institution: Option<Vec<u8>>,
     referring_physician: Option<Vec<u8>>,
+    /// Which vendor owns the private block whose b-value and gradient are read: (0019,0010) is
+    /// `SIEMENS MR HEADER`, (0043,0010) `GEMS_PARM_01`, (2001,0010) `Philips Imaging DD 001`.
+    private_owner: [bool; 3],
 }
 
 impl RawTexts {
@@ -450,11 +491,17 @@ fn root_wanted(tag: Tag) -> bool {
         ) | (0x0008, 0x0020..=0x0023)
             | (0x0008, 0x0030 | 0x0050 | 0x0080 | 0x0090)
             | (0x0010, 0x0010 | 0x0020 | 0x0030)
-            | (0x0018, 0x0015 | 0x0050 | 0x0088)
+            | (
+                0x0018,
+                0x0015 | 0x0050 | 0x0086 | 0x0088 | 0x1060 | 0x9087 | 0x9089
+            )
+            | (0x0019, 0x0010 | 0x100C | 0x100E)
             | (
                 0x0020,
-                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x1002
+                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x0100 | 0x1002
             )
+            | (0x0043, 0x0010 | 0x1039)
+            | (0x2001, 0x0010 | 0x1003)
             | (0x0028, 0x0002 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
     )
 }
@@ -502,8 +549,59 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0008, 0x0080) => t.institution = text(),
         (0x0008, 0x0090) => t.referring_physician = text(),
         (0x0008, 0x0030 | 0x0050) | (0x0018, 0x0015 | 0x0088) => take_detail(tag, raw, r),
+        (0x0019, 0x0010) | (0x0043, 0x0010) | (0x2001, 0x0010) => {
+            let (slot, owner) = match tag.0 {
+                0x0019 => (0, "SIEMENS MR HEADER"),
+                0x0043 => (1, "GEMS_PARM_01"),
+                _ => (2, "Philips Imaging DD 001"),
+            };
+            t.private_owner[slot] = ascii(raw).eq_ignore_ascii_case(owner);
+        }
+        _ => take_volume(tag, raw, big_endian, r, t.private_owner),
+    }
+}
+
+/// Stores an attribute that tells the volumes of a 4D series apart (see [`VolumeTags`]).
+fn take_volume(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, owner: [bool; 3]) {
+    let float = |i: usize, width: usize| binary_float(raw, i, width, big_endian);
+    let direction = || {
+        let v = [float(0, 8)?, float(1, 8)?, float(2, 8)?];
+        Some(v.map(|c| c as f32))
+    };
+    let decimal = || decimals::<1>(raw).map(|[v]| v as f32);
+    let v = r.volume.get_or_insert_default();
+    match (tag.0, tag.1) {
+        (0x0020, 0x0100) => v.temporal_position = integer(raw).and_then(|n| i32::try_from(n).ok()),
+        (0x0018, 0x0086) => v.echo = integer(raw).and_then(|n| i32::try_from(n).ok()),
+        (0x0018, 0x1060) => v.trigger_time = decimal(),
+        (0x0018, 0x9087) => v.b_value = float(0, 8).map(|b| b as f32),
+        (0x0018, 0x9089) => v.gradient = direction(),
+        (0x0019, 0x100C) if owner[0] => v.b_value = v.b_value.or(decimal()),
+        (0x0019, 0x100E) if owner[0] => v.gradient = v.gradient.or(direction()),
+        // GE adds 10^9 to the b-value on some software versions.
+        (0x0043, 0x1039) if owner[1] => {
+            v.b_value = v
+                .b_value
+                .or(integer(raw).map(|b| (b % 1_000_000_000) as f32));
+        }
+        (0x2001, 0x1003) if owner[2] => v.b_value = v.b_value.or(float(0, 4).map(|b| b as f32)),
         _ => {}
     }
+    if **v == VolumeTags::default() {
+        r.volume = None;
+    }
+}
+
+/// The `i`-th FD (`width` 8) or FL (`width` 4) value of `raw`, when present and finite.
+fn binary_float(raw: &[u8], i: usize, width: usize, big_endian: bool) -> Option<f64> {
+    let bytes = raw.get(i * width..(i + 1) * width)?;
+    let value = match (width, big_endian) {
+        (8, false) => f64::from_le_bytes(bytes.try_into().ok()?),
+        (8, true) => f64::from_be_bytes(bytes.try_into().ok()?),
+        (_, false) => f64::from(f32::from_le_bytes(bytes.try_into().ok()?)),
+        (_, true) => f64::from(f32::from_be_bytes(bytes.try_into().ok()?)),
+    };
+    value.is_finite().then_some(value)
 }
 
 /// Stores one of the plain [`RecordDetails`] values, when it says anything.
@@ -822,6 +920,88 @@ mod tests {
             })
         ));
         assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn volume_tags_standard_and_vendor() {
+        let with = |elements: Vec<DataElement<InMemDicomObject>>, ts: &str| {
+            let mut obj = image(true);
+            for element in elements {
+                obj.put(element);
+            }
+            instance(read_bytes(&part10(obj, ts))).volume
+        };
+        let plain = image(true);
+        assert_eq!(
+            instance(read_bytes(&part10(plain, uids::EXPLICIT_VR_LITTLE_ENDIAN))).volume,
+            None,
+            "no volume attribute: no box"
+        );
+        for ts in [uids::EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2.2"] {
+            let standard = with(
+                vec![
+                    DataElement::new(tags::ECHO_NUMBERS, VR::IS, PrimitiveValue::from("2")),
+                    DataElement::new(
+                        tags::TEMPORAL_POSITION_IDENTIFIER,
+                        VR::IS,
+                        PrimitiveValue::from("37"),
+                    ),
+                    DataElement::new(tags::TRIGGER_TIME, VR::DS, PrimitiveValue::from("412.5")),
+                    DataElement::new(
+                        tags::DIFFUSION_B_VALUE,
+                        VR::FD,
+                        PrimitiveValue::from(800.0_f64),
+                    ),
+                    DataElement::new(
+                        tags::DIFFUSION_GRADIENT_ORIENTATION,
+                        VR::FD,
+                        PrimitiveValue::F64([0.6_f64, 0.8, 0.0][..].into()),
+                    ),
+                ],
+                ts,
+            )
+            .expect("volume");
+            assert_eq!(
+                *standard,
+                VolumeTags {
+                    temporal_position: Some(37),
+                    echo: Some(2),
+                    trigger_time: Some(412.5),
+                    b_value: Some(800.0),
+                    gradient: Some([0.6, 0.8, 0.0]),
+                },
+                "{ts}"
+            );
+        }
+        let private = |group: u16, creator: &str, element: DataElement<InMemDicomObject>| {
+            with(
+                vec![
+                    DataElement::new(Tag(group, 0x0010), VR::LO, PrimitiveValue::from(creator)),
+                    element,
+                ],
+                uids::EXPLICIT_VR_LITTLE_ENDIAN,
+            )
+            .and_then(|v| v.b_value)
+        };
+        let ge = DataElement::new(
+            Tag(0x0043, 0x1039),
+            VR::IS,
+            dicom_value!(Strs, ["1000001000", "8", "0", "0"]),
+        );
+        assert_eq!(private(0x0043, "GEMS_PARM_01", ge.clone()), Some(1000.0));
+        assert_eq!(
+            private(0x0043, "OTHER VENDOR", ge),
+            None,
+            "another owner's block"
+        );
+        let philips =
+            DataElement::new(Tag(0x2001, 0x1003), VR::FL, PrimitiveValue::from(500.0_f32));
+        assert_eq!(
+            private(0x2001, "Philips Imaging DD 001", philips),
+            Some(500.0)
+        );
+        let siemens = DataElement::new(Tag(0x0019, 0x100C), VR::IS, PrimitiveValue::from("1500"));
+        assert_eq!(private(0x0019, "SIEMENS MR HEADER", siemens), Some(1500.0));
     }
 
     #[test]
@@ -1329,6 +1509,31 @@ mod tests {
         let r = instance(read_bytes(&deflated(enhanced(3))));
         assert_eq!(r.frame_positions().len(), 3);
         assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn deflated_data_sets_draw_on_the_scan_s_budget_and_stop_when_it_is_spent() {
+        let bytes = deflated(image(true));
+        let read = |budget: &Arc<InflateBudget>| {
+            read_header_budgeted(
+                std::io::Cursor::new(bytes.clone()),
+                bytes.len() as u64,
+                Path::new("IM"),
+                budget.clone(),
+            )
+        };
+        let ample = Arc::new(InflateBudget::new(1 << 20));
+        assert_eq!(instance(read(&ample)).defect, None);
+        let spent_once = (1 << 20) - ample.left();
+        assert!(spent_once > 0, "inflating is charged");
+        let scant = Arc::new(InflateBudget::new(spent_once / 4));
+        let defect = match read(&scant) {
+            HeaderOutcome::Instance(r) => *r.defect.expect("a defect"),
+            HeaderOutcome::Unreadable(defect) => defect,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(defect.kind, DefectKind::Malformed, "{defect:?}");
+        assert!(defect.detail.contains("decompression bomb"), "{defect:?}");
     }
 
     #[test]

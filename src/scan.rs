@@ -10,14 +10,14 @@ use rayon::prelude::*;
 
 use crate::archive::{self, Archive};
 use crate::charset::DecodedText;
-use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
+use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir_budgeted};
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, RecordDetails,
-    read_header_from,
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom, RecordDetails,
+    read_header_budgeted,
 };
-use crate::walk::{Skipped, WalkError, walk};
+use crate::walk::{Skipped, WalkError, is_system_metadata, open_media_file, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -81,21 +81,27 @@ pub struct Scan {
     pub elapsed: Duration,
     /// The `.zip` or `.iso` the files were read from, when the root is one.
     pub archive: Option<Arc<Archive>>,
+    /// What is left of the scan's inflation budget, for the DICOMDIR reads that follow it.
+    pub inflate_budget: Arc<InflateBudget>,
 }
 
 impl Scan {
     /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
     pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
-        match &self.archive {
-            None => read_dicomdir(&self.root.join(relative)),
-            Some(archive) => match archive.open_member(relative) {
-                Ok((reader, size)) => read_dicomdir_from(reader, size),
-                Err(e) => Err(DicomDirError::Damaged(FileDefect {
-                    kind: DefectKind::Io,
-                    detail: e.to_string(),
-                })),
-            },
-        }
+        let budget = self.inflate_budget.clone();
+        let opened = match &self.archive {
+            None => open_media_file(&self.root.join(relative))
+                .map(|(file, size)| read_dicomdir_budgeted(file, size, budget)),
+            Some(archive) => archive
+                .open_member(relative)
+                .map(|(reader, size)| read_dicomdir_budgeted(reader, size, budget)),
+        };
+        opened.unwrap_or_else(|e| {
+            Err(DicomDirError::Damaged(FileDefect {
+                kind: DefectKind::Io,
+                detail: e.to_string(),
+            }))
+        })
     }
 }
 
@@ -107,6 +113,7 @@ const BATCH: usize = 4096;
 /// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
+    let root = &media_root(root);
     let listing_notice = crate::progress::Listing::new(options.progress, root);
     let (archive, listing) = match archive::detect(root) {
         Some(kind) => {
@@ -117,31 +124,52 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     };
     drop(listing_notice);
     let base = listing.base;
-    let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
+    let (system, listed): (Vec<_>, Vec<_>) = listing
         .files
+        .into_iter()
+        .partition(|f| is_system_metadata(&f.relative));
+    let (dicomdirs, files): (Vec<_>, Vec<_>) = listed
         .into_iter()
         .partition(|f| is_dicomdir_name(&f.relative));
     let mut scan = Scan {
         root: root.to_path_buf(),
         skipped: listing.skipped,
-        files: files.len() + dicomdirs.len(),
-        bytes: files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
+        files: files.len() + dicomdirs.len() + system.len(),
+        bytes: files
+            .iter()
+            .chain(&dicomdirs)
+            .chain(&system)
+            .map(|f| f.size)
+            .sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
+        other_files: system
+            .into_iter()
+            .map(|f| OtherFile {
+                path: f.relative,
+                size: f.size,
+                reason: NotDicom::SystemFile,
+            })
+            .collect(),
         archive,
         ..Scan::default()
+    };
+    scan.inflate_budget = match &scan.archive {
+        Some(archive) => archive.budget(),
+        None => Arc::new(InflateBudget::for_media(scan.bytes)),
     };
     let pool = build_pool(options.jobs);
     let threads = pool
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let progress = Progress::new(options.progress, files.len() as u64, threads);
+    let budget = &scan.inflate_budget;
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
-        let outcome = match &scan.archive {
-            None => read_file(&base.join(&file.relative), file.size, &file.relative),
+        let outcome = guarded(|| match &scan.archive {
+            None => read_file(&base.join(&file.relative), &file.relative, budget),
             Some(archive) => archive.read_header(&file.relative),
-        };
+        });
         drop(reading);
         progress.inc();
         (i, outcome)
@@ -236,10 +264,24 @@ fn sort_by_path(records: &mut [InstanceRecord]) {
     }
 }
 
-/// Reads the header of the regular file at `path`, of the `size` the walk found (saving a second `stat`).
-fn read_file(path: &Path, size: u64, relative: &Path) -> HeaderOutcome {
-    match std::fs::File::open(path) {
-        Ok(file) => read_header_from(file, size, relative),
+/// What the parser gave for one file, or, if it panicked (a bug in dicomcheck, not in the file), that file as
+/// unreadable: one file's finding instead of a crashed check (exit 101) for the whole disc.
+fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        HeaderOutcome::Unreadable(FileDefect {
+            kind: DefectKind::Malformed,
+            detail:
+                "dicomcheck's reader failed on this file (a bug in dicomcheck; please report it)"
+                    .into(),
+        })
+    })
+}
+
+/// Reads the header of the regular file at `path`, of the size its open handle gives (the walk's may be stale),
+/// drawing any inflation from the scan's `budget`.
+fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> HeaderOutcome {
+    match open_media_file(path) {
+        Ok((file, size)) => read_header_budgeted(file, size, relative, budget.clone()),
         Err(e) => HeaderOutcome::Unreadable(FileDefect {
             kind: DefectKind::Io,
             detail: e.to_string(),
@@ -314,8 +356,21 @@ fn share<T: Eq + Hash + ?Sized>(seen: &mut HashSet<Arc<T>>, value: &mut Arc<T>) 
 /// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
 /// for the parser to report.
 fn prefetch(path: &Path, buffer: &mut [u8]) {
-    if let Ok(mut file) = std::fs::File::open(path) {
+    if let Ok((mut file, _)) = open_media_file(path) {
         let _ = std::io::Read::read(&mut file, buffer);
+    }
+}
+
+/// The media to check for the path the user gave: the folder a DICOMDIR file indexes when the path is that file
+/// (checking a DICOMDIR means checking the disc it indexes), else the path itself.
+pub fn media_root(path: &Path) -> PathBuf {
+    let is_dicomdir_file = is_dicomdir_name(path)
+        && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && archive::detect(path).is_none();
+    match path.parent() {
+        Some(parent) if is_dicomdir_file && parent.as_os_str().is_empty() => PathBuf::from("."),
+        Some(parent) if is_dicomdir_file => parent.to_path_buf(),
+        _ => path.to_path_buf(),
     }
 }
 
@@ -346,6 +401,24 @@ fn build_pool(jobs: Option<usize>) -> Option<rayon::ThreadPool> {
 mod tests {
     use super::*;
     use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+
+    #[test]
+    fn a_reader_that_panics_makes_its_file_unreadable() {
+        let outcome = guarded(|| panic!("a parser bug"));
+        let HeaderOutcome::Unreadable(defect) = outcome else {
+            panic!("expected an unreadable file, got {outcome:?}");
+        };
+        assert_eq!(defect.kind, DefectKind::Malformed);
+        assert!(
+            defect.detail.contains("bug in dicomcheck"),
+            "{}",
+            defect.detail
+        );
+        assert!(matches!(
+            guarded(|| HeaderOutcome::NotDicom(NotDicom::Empty)),
+            HeaderOutcome::NotDicom(NotDicom::Empty)
+        ));
+    }
 
     #[test]
     fn records_sort_by_path_keeping_the_order_of_equal_paths() {

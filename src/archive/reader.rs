@@ -1,5 +1,6 @@
 //! Readers over one member of an archive file: a byte range read with positioned reads (no shared cursor, so
-//! every worker thread reads the same open file), and a lazily inflating reader for deflated zip members.
+//! every worker thread reads the same open file), and a lazily inflating reader for deflated zip members that
+//! draws on the scan's [`InflateBudget`].
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Take};
@@ -7,13 +8,48 @@ use std::sync::Arc;
 
 use flate2::read::DeflateDecoder;
 
+use crate::read_header::InflateBudget;
+
+/// Positioned reads over an archive's bytes: the open archive file, or bytes in memory (the seam through which
+/// tests and fuzzers list archives without a scratch file).
+pub trait ReadAt: Send + Sync + std::fmt::Debug {
+    /// Reads into `buf` from `offset`; `Ok(0)` at the end of the bytes.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
+impl ReadAt for File {
+    #[cfg(unix)]
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::unix::fs::FileExt::read_at(self, buf, offset)
+    }
+
+    #[cfg(windows)]
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::windows::fs::FileExt::seek_read(self, buf, offset)
+    }
+}
+
+impl ReadAt for Vec<u8> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.len());
+        let src = self.get(start..).unwrap_or_default();
+        let n = src.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        Ok(n)
+    }
+}
+
 /// Decoded bytes of a deflated member kept for seeking backwards (covers any header the reader seeks in).
 const PREFIX_CAP: usize = 256 * 1024;
 
 /// `len` bytes of `file` from `start`, readable and seekable independently of any other reader of `file`.
 #[derive(Debug, Clone)]
 pub struct RangeReader {
-    file: Arc<File>,
+    file: Arc<dyn ReadAt>,
     start: u64,
     len: u64,
     pos: u64,
@@ -21,7 +57,7 @@ pub struct RangeReader {
 
 impl RangeReader {
     /// The range `start..start + len` of `file`.
-    pub fn new(file: Arc<File>, start: u64, len: u64) -> Self {
+    pub fn new(file: Arc<dyn ReadAt>, start: u64, len: u64) -> Self {
         Self {
             file,
             start,
@@ -41,7 +77,17 @@ impl Read for RangeReader {
         if buf.is_empty() {
             return Ok(0);
         }
-        let n = read_at(&self.file, buf, self.start.saturating_add(self.pos))?;
+        let n = self
+            .file
+            .read_at(buf, self.start.saturating_add(self.pos))?;
+        if n == 0 {
+            // The listing checked the range against the archive's size: an archive that shrank since must not
+            // pass for a shorter member.
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the archive ends inside this member",
+            ));
+        }
         self.pos += n as u64;
         Ok(n)
     }
@@ -54,23 +100,13 @@ impl Seek for RangeReader {
     }
 }
 
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
-}
-
 /// Reads into `buf` from `offset` until it is full or the file ends; `None` on an I/O error.
-pub(crate) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> Option<usize> {
+pub(crate) fn read_full_at(file: &dyn ReadAt, buf: &mut [u8], offset: u64) -> Option<usize> {
     let mut n = 0;
     while let Some(rest) = buf.get_mut(n..)
         && !rest.is_empty()
     {
-        match read_at(file, rest, offset + n as u64) {
+        match file.read_at(rest, offset.saturating_add(n as u64)) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -103,23 +139,28 @@ pub struct Inflating {
     produced: u64,
     pos: u64,
     size: u64,
+    budget: Arc<InflateBudget>,
 }
 
 impl Inflating {
-    /// Inflates `compressed`, which declares `size` bytes once inflated.
-    pub fn new(compressed: RangeReader, size: u64) -> Self {
+    /// Inflates `compressed`, which declares `size` bytes once inflated, drawing on `budget`.
+    pub fn new(compressed: RangeReader, size: u64, budget: Arc<InflateBudget>) -> Self {
         Self {
             decoder: DeflateDecoder::new(compressed).take(size),
             prefix: Vec::new(),
             produced: 0,
             pos: 0,
             size,
+            budget,
         }
     }
 
     /// Inflates into `buf`, keeping a copy while inside the prefix.
     fn produce(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.decoder.read(buf)?;
+        if !self.budget.take(n as u64) {
+            return Err(InflateBudget::spent());
+        }
         let got = buf.get(..n).unwrap_or_default();
         if self.prefix.len() as u64 == self.produced {
             let room = PREFIX_CAP.saturating_sub(self.prefix.len());
@@ -214,16 +255,13 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn file_with(bytes: &[u8]) -> (tempfile::NamedTempFile, Arc<File>) {
-        let mut tmp = tempfile::NamedTempFile::new().unwrap();
-        tmp.write_all(bytes).unwrap();
-        let file = Arc::new(File::open(tmp.path()).unwrap());
-        (tmp, file)
+    fn file_with(bytes: &[u8]) -> Arc<dyn ReadAt> {
+        Arc::new(bytes.to_vec())
     }
 
     #[test]
     fn a_range_reads_only_its_bytes_and_seeks_inside_them() {
-        let (_tmp, file) = file_with(b"0123456789");
+        let file = file_with(b"0123456789");
         let mut r = RangeReader::new(file, 2, 5);
         let mut all = Vec::new();
         r.read_to_end(&mut all).unwrap();
@@ -233,6 +271,32 @@ mod tests {
         r.read_exact(&mut two).unwrap();
         assert_eq!(&two, b"45");
         assert!(r.seek(SeekFrom::Current(-10)).is_err());
+
+        let mut past_the_end = RangeReader::new(file_with(b"0123"), 2, 5);
+        let mut all = Vec::new();
+        let err = past_the_end.read_to_end(&mut all).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(all, b"23", "only the bytes that are there");
+    }
+
+    #[test]
+    fn inflating_stops_when_the_scan_s_budget_is_spent() {
+        let data = vec![0u8; 1 << 20];
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&data).unwrap();
+        let compressed = enc.finish().unwrap();
+        let len = compressed.len() as u64;
+        let file = file_with(&compressed);
+        let budget = Arc::new(InflateBudget::new(1_500_000));
+        let mut first = Inflating::new(
+            RangeReader::new(file.clone(), 0, len),
+            1 << 20,
+            budget.clone(),
+        );
+        assert_eq!(io::copy(&mut first, &mut io::sink()).unwrap(), 1 << 20);
+        let mut second = Inflating::new(RangeReader::new(file, 0, len), 1 << 20, budget);
+        let err = io::copy(&mut second, &mut io::sink()).unwrap_err();
+        assert!(InflateBudget::is_spent(&err), "{err}");
     }
 
     #[test]
@@ -241,10 +305,15 @@ mod tests {
         let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         enc.write_all(&data).unwrap();
         let compressed = enc.finish().unwrap();
-        let (_tmp, file) = file_with(&compressed);
+        let file = file_with(&compressed);
         let len = compressed.len() as u64;
 
-        let mut r = Inflating::new(RangeReader::new(file.clone(), 0, len), data.len() as u64);
+        let budget = Arc::new(InflateBudget::new(1 << 30));
+        let mut r = Inflating::new(
+            RangeReader::new(file.clone(), 0, len),
+            data.len() as u64,
+            budget.clone(),
+        );
         let mut head = [0u8; 132];
         r.read_exact(&mut head).unwrap();
         r.seek(SeekFrom::Start(128)).unwrap();
@@ -257,7 +326,7 @@ mod tests {
         r.seek(SeekFrom::Start(400_000)).unwrap();
         assert!(r.read(&mut four).is_err(), "behind the prefix, before here");
 
-        let mut short = Inflating::new(RangeReader::new(file, 0, len), 1000);
+        let mut short = Inflating::new(RangeReader::new(file, 0, len), 1000, budget);
         let mut all = Vec::new();
         short.read_to_end(&mut all).unwrap();
         assert_eq!(all, data[..1000]);
@@ -269,10 +338,11 @@ mod tests {
         let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         enc.write_all(&data).unwrap();
         let compressed = enc.finish().unwrap();
-        let (_tmp, file) = file_with(&compressed[..compressed.len() / 2]);
+        let file = file_with(&compressed[..compressed.len() / 2]);
         let mut r = Inflating::new(
             RangeReader::new(file, 0, compressed.len() as u64 / 2),
             data.len() as u64,
+            Arc::new(InflateBudget::new(1 << 30)),
         );
         let mut all = Vec::new();
         let result = r.read_to_end(&mut all);

@@ -8,7 +8,7 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use super::{CheckId, Finding, Severity, display, wording};
 use crate::read_header::{DefectKind, FileDefect, InstanceRecord, NotDicom, PixelEncoding};
 use crate::scan::Scan;
-use crate::walk::SkipReason;
+use crate::walk::{SkipReason, Skipped};
 
 /// Transfer syntaxes whose Pixel Data is stored uncompressed, so its length must match the image size.
 const NATIVE_SYNTAXES: [&str; 4] = [
@@ -96,7 +96,7 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
 /// A damage the header alone proves in a single-frame image read without error: native Pixel Data shorter than
 /// the image size, or no compressed fragment at all. (Multi-frame images are counted frame by frame by the
 /// slices check.)
-fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
+pub(crate) fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
     if record.frames() > 1 {
         return None;
     }
@@ -196,27 +196,61 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
                 .paths(unreadable),
         );
     }
-    let (cut_short, refused): (Vec<String>, Vec<String>) = scan
+    let refused: Vec<String> = scan
         .skipped
         .iter()
         .filter_map(|s| match &s.reason {
             SkipReason::Archive(reason) => Some(format!("{} ({reason})", display(&s.relative))),
             _ => None,
         })
-        .partition(|entry| entry.contains("incomplete"));
-    if !cut_short.is_empty() {
-        // A download cut short is the laptop's to fix: one finding, no request to the hospital.
-        findings.push(
-            wording::download_incomplete()
-                .finding(CheckId::Integrity, Severity::Fail)
-                .paths(cut_short),
-        );
-    }
+        .collect();
     if !refused.is_empty() {
         findings.push(
             wording::archive_refused(refused.len())
                 .finding(CheckId::Integrity, Severity::Fail)
                 .paths(refused),
+        );
+    }
+    let incomplete: Vec<&Skipped> = scan
+        .skipped
+        .iter()
+        .filter(|s| matches!(s.reason, SkipReason::Incomplete(_)))
+        .collect();
+    if !incomplete.is_empty() {
+        let archive = scan.root.file_name().map(Path::new);
+        let lost = incomplete
+            .iter()
+            .filter(|s| Some(s.relative.as_path()) != archive)
+            .count();
+        findings.push(
+            // A download cut short is the laptop's to fix: no request to the hospital.
+            wording::download_incomplete(lost)
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(incomplete.iter().map(|s| match &s.reason {
+                    SkipReason::Incomplete(detail) => {
+                        format!("{} ({detail})", display(&s.relative))
+                    }
+                    _ => display(&s.relative),
+                })),
+        );
+    }
+    let shared: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::SharedWith(owner) => Some(format!(
+                "{} (the same bytes as {})",
+                display(&s.relative),
+                display(owner)
+            )),
+            _ => None,
+        })
+        .collect();
+    if !shared.is_empty() {
+        findings.push(
+            wording::shared_files(shared.len())
+                .finding(CheckId::Integrity, Severity::Warn)
+                .paths(shared),
         );
     }
     let special: Vec<String> = scan

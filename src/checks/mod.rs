@@ -3,6 +3,7 @@
 pub mod date;
 pub mod dicomdir;
 pub mod dob;
+pub mod images;
 pub mod integrity;
 pub mod media;
 pub mod name;
@@ -14,13 +15,12 @@ pub(crate) mod wording;
 pub use wording::{Medium, zh_sentence};
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
-use serde::Serialize;
-
 use crate::catalog::Catalog;
+pub use crate::finding::{CheckId, Finding, Severity};
 use crate::names::PassportName;
+use crate::read_header::NotDicom;
 use crate::scan::Scan;
 use date::{DateRange, StudyDate};
 use name::NameOutcome;
@@ -34,6 +34,11 @@ pub struct Expectations {
     pub passport: Option<PassportName>,
     /// The passport's name in Chinese characters (`--name-zh`).
     pub passport_zh: Option<String>,
+    /// The user said the name is not to be compared (an inventory); without it and without a passport name,
+    /// the `name` check fails as "not checked".
+    pub name_waived: bool,
+    /// The passport number (`--passport`).
+    pub passport_number: Option<String>,
     /// The birth date (`--dob`).
     pub dob: Option<StudyDate>,
     /// Days on which a scan must be on the disc (`--date`).
@@ -71,7 +76,9 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     let broken_image_files = scan
         .other_files
         .iter()
-        .filter(|f| integrity::should_be_dicom(&f.path, &listed))
+        .filter(|f| {
+            f.reason != NotDicom::SystemFile && integrity::should_be_dicom(&f.path, &listed)
+        })
         .count();
 
     let mut study_labels = HashMap::new();
@@ -105,11 +112,12 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
     findings.extend(directory.findings);
 
-    let persons = patient::persons(records, catalog);
+    let persons = patient::persons(records, catalog, &directory.patients);
     let names = name::check(
         &persons,
         expect.passport.as_ref(),
         expect.passport_zh.as_deref(),
+        expect.name_waived,
     );
     let yours = names.yours();
     findings.extend(names.findings.iter().cloned());
@@ -121,13 +129,7 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     if radiology_reports.is_empty() && !records.is_empty() {
         findings.push(wording::no_radiology_report().finding(CheckId::Report, Severity::Info));
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
-    // A download cut short explains everything else that looks wrong (missing files, damaged members, a disc
-    // that seems empty): it is the one finding, so that nobody asks the hospital to re-burn anything.
-    let cut_short = wording::download_incomplete().message;
-    if let Some(index) = findings.iter().position(|f| f.message == cut_short) {
-        findings = vec![findings.swap_remove(index)];
-    }
+    settle(&mut findings);
     Outcome {
         radiology_reports,
         broken_image_files,
@@ -139,137 +141,34 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
 }
 
-/// The checks of the product, as named in the JSON report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckId {
-    /// Is there DICOM on the media at all?
-    Media,
-    /// Can every DICOM file be read whole?
-    Integrity,
-    /// Does the DICOMDIR agree with the files?
-    Dicomdir,
-    /// Is PatientName the passport name?
-    Name,
-    /// Is every study of the same person?
-    Patient,
-    /// Is the birth date the one given?
-    Dob,
-    /// Has every study a valid date (and the one expected)?
-    Date,
-    /// Is every series complete?
-    Slices,
-    /// Is the radiologist's written report on the disc? (a reminder, never a failure)
-    Report,
-}
-
-impl CheckId {
-    /// The id as printed (`media`, `integrity`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckId::Media => "media",
-            CheckId::Integrity => "integrity",
-            CheckId::Dicomdir => "dicomdir",
-            CheckId::Name => "name",
-            CheckId::Patient => "patient",
-            CheckId::Dob => "dob",
-            CheckId::Date => "date",
-            CheckId::Slices => "slices",
-            CheckId::Report => "report",
-        }
-    }
-}
-
-impl fmt::Display for CheckId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How serious a finding is. The verdict fails when any finding is `Fail` (or `Warn` with `--strict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// For the record; nothing to do.
-    Info,
-    /// Probably fine, but worth fixing while still at the counter.
-    Warn,
-    /// Must be fixed before leaving.
-    Fail,
-}
-
-/// One problem (or note) found by a check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    /// Which check found it.
-    pub check: CheckId,
-    /// How serious it is.
-    pub severity: Severity,
-    /// What is wrong, in plain words, naming what is on the disc.
-    pub message: String,
-    /// What to ask the counter staff to do, in plain words (empty for notes).
-    pub ask: String,
-    /// The same request in simplified Chinese, for the counter staff (empty for notes).
-    pub ask_zh: String,
-    /// Technical detail behind the plain message (slice positions, ...), shown with `--verbose`; empty if none.
-    pub detail: String,
-    /// Files concerned, relative to the media root.
-    pub paths: Vec<String>,
-    /// Study Instance UID concerned, if any.
-    pub study: Option<String>,
-    /// Series Instance UID concerned, if any.
-    pub series: Option<String>,
-}
-
-impl Finding {
-    /// A finding with a message and nothing else yet.
-    pub fn new(check: CheckId, severity: Severity, message: impl Into<String>) -> Self {
-        Self {
-            check,
-            severity,
-            message: message.into(),
-            ask: String::new(),
-            ask_zh: String::new(),
-            detail: String::new(),
-            paths: Vec::new(),
-            study: None,
-            series: None,
-        }
-    }
-
-    /// Sets what to ask the staff, in English and Chinese.
-    pub fn ask(mut self, en: impl Into<String>, zh: impl Into<String>) -> Self {
-        self.ask = en.into();
-        self.ask_zh = zh.into();
-        self
-    }
-
-    /// Sets the files concerned.
-    pub fn paths<I, S>(mut self, paths: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+/// Orders findings, most serious first; a download cut short is then the one finding: it explains everything
+/// else that looks wrong (missing files, damaged members or images, a disc that seems empty), so that nobody asks
+/// the hospital to re-burn anything. Run again once the images phase has added its findings.
+pub fn settle(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    if let Some(index) = findings
+        .iter()
+        .position(|f| f.message.starts_with(wording::DOWNLOAD_INCOMPLETE))
     {
-        self.paths = paths.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets the study concerned.
-    pub fn study(mut self, uid: impl Into<String>) -> Self {
-        self.study = Some(uid.into());
-        self
-    }
-
-    /// Sets the series concerned.
-    pub fn series(mut self, uid: impl Into<String>) -> Self {
-        self.series = Some(uid.into());
-        self
+        let mut cut_short = findings.swap_remove(index);
+        // The other findings' files stay on record (JSON, --verbose) under the one finding.
+        for other in findings.drain(..) {
+            cut_short.paths.extend(other.paths);
+        }
+        cut_short.paths.dedup();
+        *findings = vec![cut_short];
     }
 }
 
-/// A path as shown to people (lossy for names that are not UTF-8).
+/// A path as shown to people and written into the JSON report: lossy for names that are not UTF-8, and with `/`
+/// between components on every system (Windows writes `\`; on unix `\` is a character of a name and stays).
 pub fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
 }
 
 /// `1 file` / `3 files`.

@@ -6,9 +6,9 @@
 //! terms throughout: 光盘/U盘, 影像, 序列, 检查, 重新刻录, 患者姓名; full-width punctuation; every request ends
 //! in 。. A function per situation takes the numbers, names and labels it needs and returns the texts.
 
-use super::date::{DateRange, StudyDate};
 use super::report_files::ReportKind;
 use super::{CheckId, Finding, Severity, plural};
+use crate::date::{DateRange, StudyDate};
 
 /// The three texts of a finding: what is wrong, and what to ask the staff in English and in Chinese.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -248,7 +248,8 @@ pub fn zh_sentence(text: &str) -> String {
     }
     kept.push_str(rest);
     let chars: Vec<char> = kept.chars().collect();
-    let wide = |c: Option<&char>| c.is_some_and(|c| !c.is_ascii());
+    // Han, kana and hangul names are written without a space; Cyrillic, Greek and accented Latin keep one.
+    let wide = |c: Option<&char>| c.is_some_and(|&c| u32::from(c) >= 0x2E80);
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
         if c != '^' {
@@ -310,11 +311,27 @@ pub(crate) fn no_radiology_report() -> Texts {
     )
 }
 
-/// A `.zip` or `.iso` whose end is missing: the laptop's download, not the hospital's disc.
-pub(crate) fn download_incomplete() -> Texts {
+/// The words every cut-short finding starts with, so that [`super::settle`] can make it the one finding.
+pub(crate) const DOWNLOAD_INCOMPLETE: &str = "The download is incomplete: it was cut short";
+
+/// A `.zip` or `.iso` whose end is missing (an interrupted download or copy); `lost` files in it are missing or
+/// partial. The laptop's download, not the hospital's disc: no request to the staff.
+pub(crate) fn download_incomplete(lost: usize) -> Texts {
+    let lost = if lost == 0 {
+        String::new()
+    } else {
+        format!(
+            " {} {} missing or only partly there.",
+            capitalized(&files(lost)),
+            are(lost)
+        )
+    };
     t(
-        "The download is incomplete: the end of the file is missing.",
-        "Download it again (the same link), then check the new file.",
+        format!(
+            "{DOWNLOAD_INCOMPLETE} while it was downloaded or copied (the end of the file or disc image is \
+             missing).{lost}"
+        ),
+        "Download it again (the same link), or copy the disc image again, then check the new file.",
         "",
     )
 }
@@ -529,6 +546,16 @@ pub(crate) fn archive_refused(n: usize) -> Texts {
     )
 }
 
+/// `n` files of a disc image are stored once under several names.
+pub(crate) fn shared_files(n: usize) -> Texts {
+    note(format!(
+        "{} of the disc image {} stored once under several names (sharing their bytes with another file): \
+         each stored file was read once, and a copy holds it once.",
+        capitalized(&files(n)),
+        are(n)
+    ))
+}
+
 /// `n` entries are device nodes or pipes.
 pub(crate) fn special_entries(n: usize) -> Texts {
     note(format!(
@@ -703,8 +730,34 @@ pub(crate) fn transliterated_name(hanzi: &str, passport: &str, fix: &str) -> Str
 }
 
 /// No passport name was given.
-pub(crate) fn no_passport_name() -> Texts {
-    note("No passport name was given (--name), so the name on the disc was not compared with it.")
+pub(crate) fn no_passport_name(on_disc: &[String]) -> Texts {
+    note(format!(
+        "The name was not checked (--no-name): the disc holds {}.",
+        people_on_disc(on_disc)
+    ))
+}
+
+/// No passport name and no `--no-name`: whose scans these are was not checked.
+pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
+    t(
+        format!(
+            "NAME NOT CHECKED: no passport name was given, so nothing says these are your scans. The disc holds \
+             {}.",
+            people_on_disc(on_disc)
+        ),
+        "Run the check again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or --no-name for an \
+         inventory).",
+        // The user's to fix (run again with the passport name): no request to the staff.
+        "",
+    )
+}
+
+fn people_on_disc(on_disc: &[String]) -> String {
+    if on_disc.is_empty() {
+        "no patient name".to_string()
+    } else {
+        on_disc.join(", ")
+    }
 }
 
 /// `n` of the person's `total` images carry no patient name.
@@ -765,6 +818,28 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             "光盘中有不同患者的检查。请先核对哪些是本人的检查，再重新刻录一张只含本人检查的光盘。",
         ),
     }
+}
+
+/// A person only the DICOMDIR names (no image on the disc carries that identity).
+pub(crate) fn person_in_dicomdir_only(name: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{name} (ID {id}), named only in the disc's index (DICOMDIR)"),
+        None => format!("{name}, named only in the disc's index (DICOMDIR)"),
+    }
+}
+
+/// Records that lack the value telling two persons apart (`described`: whose and which studies).
+pub(crate) fn unattributable(described: &str, images: usize) -> Texts {
+    t(
+        format!(
+            "The disc cannot say whose these records are: {described} ({}). They lack the patient ID, birth date \
+             or full name that tells the people on the disc apart, and fit more than one of them.",
+            plural(images, "image", "images")
+        ),
+        "Ask them which person these scans belong to, and to burn a disc with only your scans, each with your \
+         full name, ID and birth date.",
+        "光盘中部分记录缺少患者ID、出生日期或完整姓名，无法确定属于哪位患者。请先核对这些记录属于哪位患者，再重新刻录一张只含本人检查的光盘，每个检查都需有完整姓名、ID和出生日期。",
+    )
 }
 
 /// One person's name is written in several ways (`names`, as shown).
@@ -1229,11 +1304,88 @@ pub(crate) fn gaps(
         message.push_str(&format!(" Image numbers missing: {numbers}."));
     }
     let mut texts = burn_series_complete(message, label, zh);
-    texts.detail = format!(
-        "Slice positions either side of each gap: {}.",
-        positions.join("; ")
-    );
+    if !positions.is_empty() {
+        texts.detail = format!(
+            "Slice positions either side of each gap: {}.",
+            positions.join("; ")
+        );
+    }
     texts
+}
+
+/// `slice group 2 of 5`: one of several stacks in a series (angled groups, separate blocks).
+pub(crate) fn slice_group(index: usize, of: usize) -> String {
+    format!("slice group {index} of {of}")
+}
+
+/// A problem placed in its slice group, when the series has several.
+pub(crate) fn in_group(group: Option<&str>, problem: String) -> String {
+    match group {
+        Some(group) => format!("in {group}, {problem}"),
+        None => problem,
+    }
+}
+
+/// A position of a series whose positions repeat holds `missing` images fewer than the others (`per_position`):
+/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one of
+/// volume 5 of 65 (b-value 1000, direction (0.71, 0.71, 0))`.
+pub(crate) fn short_position(
+    missing: usize,
+    axis: &str,
+    at: &str,
+    index: usize,
+    positions: usize,
+    per_position: usize,
+    volumes: &[String],
+) -> String {
+    let images = if missing == 1 { "image" } else { "images" };
+    let mut text = format!(
+        "{missing} {images} missing at {axis} = {at} (slice position {index} of {positions}, where the others \
+         hold {per_position} images each)"
+    );
+    match volumes {
+        [] => {}
+        [one] => text.push_str(&format!(": the one of {one}")),
+        many => {
+            let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
+            text.push_str(&format!(": those of {}", shown.join("; ")));
+            if many.len() > 3 {
+                text.push_str(&format!(" and {} more", many.len() - 3));
+            }
+        }
+    }
+    text
+}
+
+/// Whole volumes of a mosaic series (each file one volume) are missing: image numbers `numbers`, `n` in all.
+pub(crate) fn mosaic_volumes_missing(label: &str, zh: &str, numbers: &str, n: u64) -> Texts {
+    let what = if n == 1 {
+        format!("image {numbers} is missing")
+    } else {
+        format!("images {numbers} are missing")
+    };
+    burn_series_complete(
+        format!(
+            "{} is incomplete: {what}. Each image of this series is a whole volume (a mosaic of all its slices), \
+             and the volume numbers skip there too.",
+            capitalized(label)
+        ),
+        label,
+        zh,
+    )
+}
+
+/// The positions of a series that repeats them hold uneven numbers of images, in a way lost files do not explain.
+pub(crate) fn uneven_repeats(label: &str, zh: &str) -> Texts {
+    ask_if_complete(
+        format!(
+            "{}: its slice positions hold uneven numbers of images (several volumes that do not all cover the \
+             same range), so missing images cannot be ruled out.",
+            capitalized(label)
+        ),
+        label,
+        format!("请确认{zh}是否完整（各层面的影像数量不一致）。"),
+    )
 }
 
 /// The series' slice spacing is irregular.
@@ -1319,6 +1471,66 @@ pub(crate) fn odd_numbering(
     )
 }
 
+/// `n` files of the series `label` hold images that do not open (damaged compressed data, wrong size, missing
+/// frames, a decoder that gave up).
+pub(crate) fn images_damaged(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} {} images that do not open: the image data is damaged.",
+            capitalized(&files(n)),
+            if n == 1 { "has" } else { "have" }
+        ),
+        REBURN,
+        format!("{zh}有{n}个文件的影像已损坏，无法打开。请重新刻录光盘。"),
+    )
+}
+
+/// `n` files of the series `label` could not be read to their end: the disc itself is damaged.
+pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} could not be read to the end (read error): the disc itself is damaged \
+             (scratched or badly burned).",
+            capitalized(&files(n))
+        ),
+        NEW_DISC,
+        format!(
+            "{zh}有{n}个文件读到中途出错（读盘错误），光盘本身已损坏（划痕或刻录不良）。{NEW_DISC_ZH}"
+        ),
+    )
+}
+
+/// `n` files of the series `label` hold a frame that is one flat value while the series' other frames are not.
+pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} {} a blank image (every pixel the same) while the other images are not.",
+            capitalized(&files(n)),
+            if n == 1 { "has" } else { "have" }
+        ),
+        "Ask them to open this series and check that no image is empty; burn the disc again if one is.",
+        format!(
+            "{zh}有{n}个文件的影像是空白的（所有像素相同），而同序列其他影像正常。请打开该序列确认，如有空白影像请重新刻录光盘。"
+        ),
+    )
+}
+
+/// `n` files of the series `label` use a compression (`names`) this tool cannot decode.
+pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]) -> Texts {
+    t(
+        format!(
+            "{} of {label} could not be opened here: {} (some viewers cannot open {} either).",
+            capitalized(&files(n)),
+            names.join(", "),
+            them(n)
+        ),
+        "Ask them to open this series on their workstation to confirm it displays, or to export it uncompressed.",
+        format!(
+            "{zh}有{n}个文件的压缩格式本工具无法解码，部分阅片软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1389,6 +1601,10 @@ mod tests {
                 vec![
                     ("wrong character set", name_charset("ZHANG^SAN")),
                     ("images without a name", unnamed_images(2, 3)),
+                    (
+                        "records that fit more than one person",
+                        unattributable("SMITH^JOHN, CT study", 2),
+                    ),
                     (
                         "only the Chinese transliteration of a foreign passport name",
                         t(
@@ -1498,10 +1714,45 @@ mod tests {
                             Some("#5"),
                         ),
                     ),
+                    (
+                        "images missing at one position of a repeating series",
+                        gaps(
+                            l,
+                            z,
+                            &[in_group(
+                                Some(&slice_group(2, 3)),
+                                short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                            )],
+                            &[],
+                            1,
+                            1,
+                            None,
+                        ),
+                    ),
                     ("irregular spacing", irregular_spacing(l, z)),
+                    ("uneven images per position", uneven_repeats(l, z)),
+                    (
+                        "mosaic volumes missing",
+                        mosaic_volumes_missing(l, z, "#2", 1),
+                    ),
                     (
                         "odd numbering",
                         odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
+                    ),
+                ],
+            ),
+            (
+                "images",
+                vec![
+                    ("images that do not open", images_damaged(2, l, z)),
+                    (
+                        "read error inside the image data",
+                        images_read_error(2, l, z),
+                    ),
+                    ("a blank image", images_blank(1, l, z)),
+                    (
+                        "compression not decoded here",
+                        images_not_decoded(2, l, z, &["JPEG XL"]),
                     ),
                 ],
             ),
@@ -1620,6 +1871,16 @@ mod tests {
             ("张三", "ZHANG^SAN"),
             ("张三", "SMITH^JOHN"),
             ("UNKNOWN", "SMITH^JOHN"),
+            ("SM\u{0406}TH^JOHN", "SMITH^JOHN"),
+            ("SMITH^JO\u{200B}HN", "SMITH^JOHN"),
+            (
+                "\u{0418}\u{0412}\u{0410}\u{041D}\u{041E}\u{0412}^\u{0418}\u{0412}\u{0410}\u{041D}",
+                "IVANOV^IVAN",
+            ),
+            (
+                "\u{041F}\u{0415}\u{0422}\u{0420}\u{041E}\u{0412}^\u{0418}\u{0412}\u{0410}\u{041D}",
+                "IVANOV^IVAN",
+            ),
             ("", "SMITH^JOHN"),
         ] {
             let verdict = crate::names::match_name(
@@ -1633,7 +1894,20 @@ mod tests {
             let _ = writeln!(
                 doc,
                 "| `{}` | `{passport}` | {} | {} |",
-                if disc.is_empty() { "(empty)" } else { disc },
+                if disc.is_empty() {
+                    "(empty)".to_string()
+                } else {
+                    // Invisible characters shown by code point.
+                    disc.chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() || " ^=·".contains(c) {
+                                c.to_string()
+                            } else {
+                                format!("<U+{:04X}>", u32::from(c))
+                            }
+                        })
+                        .collect()
+                },
                 cell(&verdict.message),
                 cell(&zh_sentence(&verdict.ask_zh))
             );
@@ -1661,6 +1935,7 @@ mod tests {
         assert_eq!(zh_name("张^三 (zhang san)"), "张三");
         assert_eq!(zh_name("ZHANG^SAN = 张^三 (zhang san)"), "ZHANG SAN = 张三");
         assert_eq!(zh_name("史密斯^约翰"), "史密斯约翰");
+        assert_eq!(zh_name("ИВАНОВ^ИВАН"), "ИВАНОВ ИВАН");
         assert_eq!(zh_name("A (B)"), "A (B)");
         assert_eq!(
             zh_sentence("光盘中姓名只有汉字“张三”（zhāng sān），请补录 ZHANG^SAN。"),
@@ -1730,6 +2005,18 @@ mod tests {
             .contains("2 studies on the disc have no date")
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
+        assert!(
+            short_position(2, "z", "1.0", 1, 3, 4, &[]).starts_with("2 images missing at z = 1.0")
+        );
+        assert!(
+            short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
+                .ends_with(": those of echo 2; echo 3")
+        );
+        assert!(
+            mosaic_volumes_missing("series 1", "序列1", "#2, #3", 2)
+                .message
+                .contains("images #2, #3 are missing")
+        );
     }
 
     #[test]

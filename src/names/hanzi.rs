@@ -34,6 +34,15 @@ fn spellings(plain: &str) -> Vec<String> {
     }
 }
 
+/// The passport spellings of every reading of one character (`吕` → LYU, LV, LU).
+pub(crate) fn spellings_of(c: char) -> Vec<String> {
+    c.to_pinyin_multi()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| spellings(p.plain()))
+        .collect()
+}
+
 /// Every toneless pinyin syllable in passport spelling, read once from the `pinyin` tables.
 fn syllables() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
@@ -187,4 +196,11 @@ pub(crate) fn default_reading(text: &str) -> String {
         }
     }
     out.join(" ")
+}
+
+/// The Han characters of a text in simplified form (OpenCC's traditional → simplified tables through
+/// `hanconv`), other characters dropped: 張三 and 张三 are the same characters written two ways.
+pub(crate) fn fold_han(text: &str) -> String {
+    let han: String = text.chars().filter(|c| is_han(*c)).collect();
+    hanconv::t2s(han)
 }

@@ -4,6 +4,8 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use super::script::{Letters, letters};
+
 /// One word of a name component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Token {
@@ -125,7 +127,8 @@ fn icao_expansion(c: char) -> Option<&'static str> {
     })
 }
 
-/// A comparison key: optional ICAO expansions, NFD without marks, deunicode fallback, `A`–`Z` only.
+/// A comparison key: optional ICAO expansions, NFD without marks, deunicode fallback for Latin letters only,
+/// `A`–`Z` plus any letter of another script kept as it is (so it never equals a Latin letter).
 fn key(upper: &str, icao: bool) -> String {
     let mut expanded = String::with_capacity(upper.len());
     for c in upper.chars() {
@@ -138,11 +141,16 @@ fn key(upper: &str, icao: bool) -> String {
     for c in expanded.nfd().filter(|c| !is_combining_mark(*c)) {
         if c.is_ascii() {
             out.push(c.to_ascii_uppercase());
-        } else if let Some(s) = deunicode::deunicode_char(c) {
-            out.extend(s.chars().map(|c| c.to_ascii_uppercase()));
+        } else if letters(c) == Some(Letters::Latin) {
+            if let Some(s) = deunicode::deunicode_char(c) {
+                out.extend(s.chars().map(|c| c.to_ascii_uppercase()));
+            }
+        } else if c.is_alphabetic() {
+            // A letter of another script stays itself: Cyrillic Р must never become a Latin letter here.
+            out.push(c);
         }
     }
-    out.retain(|c| c.is_ascii_uppercase());
+    out.retain(|c| c.is_ascii_uppercase() || (!c.is_ascii() && c.is_alphabetic()));
     out
 }
 

@@ -7,9 +7,9 @@
 //! Data. A deflated data set is inflated through a bounded, forward-only reader ([`Source::data_set_syntax`]).
 
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use dicom_core::Tag;
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
@@ -26,7 +26,7 @@ use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode, Statefu
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use flate2::read::DeflateDecoder;
 
-use super::{DefectKind, FileDefect};
+use super::{DefectKind, FileDefect, InflateBudget};
 
 /// Read buffer size: one read covers a usual header, a second one a long vendor header.
 const BUF_CAPACITY: usize = 8 * 1024;
@@ -96,6 +96,8 @@ pub(crate) struct Source {
     skipped: u64,
     /// For a deflated data set: how its compressed stream ended, found while measuring it.
     inflated: Option<Inflation>,
+    /// The scan's inflation budget; without one, only [`MAX_INFLATED`] bounds a deflated data set.
+    budget: Option<Arc<InflateBudget>>,
 }
 
 /// How the compressed stream of a deflated data set ended.
@@ -111,10 +113,10 @@ struct Inflation {
 }
 
 impl Source {
-    /// Opens `path` read-only and takes its size from the open handle.
+    /// Opens `path` read-only (a regular file only, no link followed, never blocking) and takes its size from the
+    /// open handle.
     pub(crate) fn open(path: &Path) -> io::Result<Self> {
-        let file = File::open(path)?;
-        let size = file.metadata()?.len();
+        let (file, size) = crate::walk::open_media_file(path)?;
         Ok(Self::new(Box::new(file), size))
     }
 
@@ -126,7 +128,14 @@ impl Source {
             pos: Cell::new(0),
             skipped: 0,
             inflated: None,
+            budget: None,
         }
+    }
+
+    /// Draws every inflated byte from `budget`.
+    pub(crate) fn with_budget(mut self, budget: Arc<InflateBudget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// File size in bytes; for a deflated data set, once inflated, the offset where the inflated data ends.
@@ -397,6 +406,13 @@ impl Source {
             match decoder.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => {
+                    if self.budget.as_ref().is_some_and(|b| !b.take(n as u64)) {
+                        inflation.defect = Some(defect(
+                            DefectKind::Malformed,
+                            format!("{} (after {total} inflated bytes)", InflateBudget::spent()),
+                        ));
+                        break;
+                    }
                     total += n as u64;
                     if total > MAX_INFLATED {
                         total = MAX_INFLATED;
@@ -430,6 +446,7 @@ impl Source {
         let inflated = Inflated {
             decoder: DeflateDecoder::new(inner).take(total),
             pos: start,
+            budget: self.budget.clone(),
         };
         self.reader = BufReader::with_capacity(BUF_CAPACITY, Box::new(inflated));
         self.size = start + total;
@@ -572,11 +589,23 @@ impl Source {
 struct Inflated {
     decoder: io::Take<DeflateDecoder<Box<dyn ReadSeek>>>,
     pos: u64,
+    /// The scan's budget: inflating again costs as much as measuring did.
+    budget: Option<Arc<InflateBudget>>,
+}
+
+impl Inflated {
+    fn charge(&self, bytes: u64) -> io::Result<()> {
+        match &self.budget {
+            Some(budget) if !budget.take(bytes) => Err(InflateBudget::spent()),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Read for Inflated {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.decoder.read(buf)?;
+        self.charge(n as u64)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -598,6 +627,7 @@ impl Seek for Inflated {
         })?;
         let wanted = target - self.pos;
         let skipped = io::copy(&mut (&mut self.decoder).take(wanted), &mut io::sink())?;
+        self.charge(skipped)?;
         self.pos += skipped;
         if skipped < wanted {
             return Err(io::ErrorKind::UnexpectedEof.into());
@@ -1246,6 +1276,8 @@ pub(crate) fn defect(kind: DefectKind, detail: impl Into<String>) -> FileDefect 
 pub(crate) fn io_defect(err: &io::Error, at: u64, eof_detail: &str) -> FileDefect {
     if err.kind() == io::ErrorKind::UnexpectedEof && !eof_detail.is_empty() {
         defect(DefectKind::Truncated, format!("{eof_detail} (offset {at})"))
+    } else if InflateBudget::is_spent(err) {
+        defect(DefectKind::Malformed, err.to_string())
     } else {
         defect(DefectKind::Io, err.to_string())
     }
@@ -1260,6 +1292,8 @@ fn parser_defect(err: &(dyn std::error::Error + 'static), at: u64) -> FileDefect
         if let Some(io) = e.downcast_ref::<io::Error>() {
             kind = if io.kind() == io::ErrorKind::UnexpectedEof {
                 DefectKind::Truncated
+            } else if InflateBudget::is_spent(io) {
+                DefectKind::Malformed
             } else {
                 DefectKind::Io
             };

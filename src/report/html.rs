@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::human::{self, NameVerdict, StaffNote, clean};
-use super::{Report, Verdict};
+use super::{Report, Thumbnail, Verdict};
 use crate::checks::{Finding, Severity};
 
 /// How many paths a finding lists on the page before "and N more".
@@ -47,6 +47,10 @@ details summary{cursor:pointer;font-weight:600;margin:.3rem 0}
 ol{margin:.2rem 0;padding-left:1.4rem}
 li{margin:.25rem 0}
 .ask{margin-top:.1rem}
+.thumb{width:6.5rem}
+.thumb img{display:block;width:6rem;height:auto;image-rendering:pixelated;border:1px solid #999;background:#000}
+.damaged{display:flex;align-items:center;justify-content:center;width:6rem;height:4.5rem;border:2px dashed #b42318;\
+color:#b42318;font-weight:700;font-size:.8rem;text-align:center;background:repeating-linear-gradient(45deg,#fdecea 0 6px,#fff 6px 12px)}
 .paths{font-family:monospace;font-size:.85em;color:#444;overflow-wrap:anywhere}
 .note{border:1.5px dashed #444;border-radius:6px;padding:.4rem .8rem;margin-top:.8rem;font-size:11.5pt}
 footer{color:#555;font-size:8.5pt;margin-top:1rem;border-top:1px solid #ccc;padding-top:.3rem;overflow-wrap:anywhere}
@@ -54,28 +58,48 @@ footer{color:#555;font-size:8.5pt;margin-top:1rem;border-top:1px solid #ccc;padd
 @media print{body{max-width:none;padding:0}details,.screen{display:none}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 ";
 
+/// Why the HTML page cannot go where `--report` says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    /// The folder it would go in does not exist.
+    #[error("--report {}: the folder for the report does not exist", page.display())]
+    NoFolder {
+        /// The page as given.
+        page: PathBuf,
+    },
+    /// The path names a folder.
+    #[error("--report {}: is a folder", page.display())]
+    IsFolder {
+        /// The page as given.
+        page: PathBuf,
+    },
+    /// The page would be written onto the disc being checked.
+    #[error("--report {}: will not write onto the disc being checked ({}); choose a file elsewhere", page.display(), root.display())]
+    OnTheDisc {
+        /// The page as given.
+        page: PathBuf,
+        /// The disc.
+        root: PathBuf,
+    },
+}
+
 /// Refuses a report destination on the disc being checked (or a folder that does not exist): the page is
 /// written nowhere under `root`, whatever links the path goes through.
-pub fn check_destination(root: &Path, page: &Path) -> Result<(), String> {
+pub fn check_destination(root: &Path, page: &Path) -> Result<(), PageError> {
     let Ok(root) = root.canonicalize() else {
         // The scan itself reports a root that cannot be read.
         return Ok(());
     };
-    let resolved = resolve(page).ok_or_else(|| {
-        format!(
-            "--report {}: the folder for the report does not exist",
-            page.display()
-        )
-    })?;
+    let page_buf = || page.to_path_buf();
+    let resolved = resolve(page).ok_or_else(|| PageError::NoFolder { page: page_buf() })?;
     if resolved.is_dir() {
-        return Err(format!("--report {}: is a folder", page.display()));
+        return Err(PageError::IsFolder { page: page_buf() });
     }
     if resolved.starts_with(&root) {
-        return Err(format!(
-            "--report {}: will not write onto the disc being checked ({}); choose a file elsewhere",
-            page.display(),
-            root.display()
-        ));
+        return Err(PageError::OnTheDisc {
+            page: page_buf(),
+            root,
+        });
     }
     Ok(())
 }
@@ -163,11 +187,12 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
 
     let _ = writeln!(
         out,
-        "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {}</footer>\n</body>\n</html>",
+        "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {} {}</footer>\n</body>\n</html>",
         escape(report.version),
         escape(&report.checked_at.replace('T', " ").replace('Z', "")),
         escape(&report.root),
-        escape(&human::counts_line(report))
+        escape(&human::counts_line(report)),
+        escape(&human::images_line(report))
     );
     out
 }
@@ -294,7 +319,12 @@ fn write_studies(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "<div class=\"wrap\"><table class=\"series\">\n<tr><th class=\"n\">Series</th><th>Modality</th>\
-             <th class=\"n\">Images</th><th>Body part</th><th>Slices (mm)</th><th>Description</th></tr>"
+             <th class=\"n\">Images</th><th>Body part</th><th>Slices (mm)</th><th>Description</th>{}</tr>",
+            if report.images.is_some() {
+                "<th class=\"thumb\">Middle image</th>"
+            } else {
+                ""
+            }
         );
         for series in &study.series {
             let missing = if series.missing_confirmed {
@@ -305,9 +335,22 @@ fn write_studies(out: &mut String, report: &Report) {
             } else {
                 String::new()
             };
+            let picture = match (&report.images, &series.thumbnail) {
+                (None, _) => String::new(),
+                (Some(_), Thumbnail::Picture(uri)) => format!(
+                    "<td class=\"thumb\"><img alt=\"middle image of series {}\" src=\"{}\"></td>",
+                    series.number.unwrap_or_default(),
+                    escape(uri)
+                ),
+                (Some(_), Thumbnail::Damaged) => {
+                    "<td class=\"thumb\"><div class=\"damaged\">✗ damaged image</div></td>"
+                        .to_string()
+                }
+                (Some(_), Thumbnail::None) => "<td class=\"thumb\"></td>".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}{missing}</td></tr>",
+                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}{missing}</td>{picture}</tr>",
                 series
                     .number
                     .map_or_else(|| "?".to_string(), |n| n.to_string()),

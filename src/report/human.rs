@@ -6,7 +6,7 @@ use super::{Report, Verdict};
 use crate::checks::{CheckId, Finding, Severity, plural, wording};
 
 /// Which note for the counter staff follows a failing summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StaffNote {
     /// Simplified Chinese (the default).
     #[default]
@@ -259,6 +259,41 @@ pub fn name_headline(report: &Report, verdict: NameVerdict) -> String {
     }
 }
 
+/// The header phase's inventory in a few lines (who, which studies), shown on stderr while the images are opened.
+pub fn inventory(report: &Report) -> String {
+    let mut out = String::new();
+    for patient in &report.patients {
+        let _ = writeln!(out, "On the disc: {}", clean(&patient.name));
+    }
+    for study in &report.studies {
+        let images: u64 = study.series.iter().map(|s| s.frames).sum();
+        let _ = writeln!(
+            out,
+            "  study {}  {}  {} ({} series, {images} images)",
+            clean(study.date.as_deref().unwrap_or("(no date)")),
+            clean(&study.modalities.join("/")),
+            clean(study.description.as_deref().unwrap_or("")),
+            study.series.len()
+        );
+    }
+    out + "Now opening every image (--quick skips this)...\n"
+}
+
+/// What the images phase did, or that it did not run.
+pub fn images_line(report: &Report) -> String {
+    match &report.images {
+        Some(images) => format!(
+            "Opened every image: {} frames decoded from {} files ({:.1} MB read) in {:.1} s.",
+            images.frames_decoded,
+            images.files,
+            images.bytes as f64 / 1e6,
+            images.elapsed_seconds
+        ),
+        None => "Images NOT opened (--quick): only the headers were read, so damaged image data would not show."
+            .to_string(),
+    }
+}
+
 /// Renders the report as the plain-text summary, wrapped to `options.width`, ending with the verdict line.
 pub fn render(report: &Report, options: HumanOptions) -> String {
     let style = Style(options.color);
@@ -281,6 +316,7 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
         )
     );
     let _ = writeln!(out, "{}", wrap(&counts_line(report), 0, 2, columns));
+    let _ = writeln!(out, "{}", wrap(&images_line(report), 0, 2, columns));
     out.push('\n');
 
     for patient in &report.patients {
@@ -729,13 +765,15 @@ pub fn fit(text: &str, columns: usize) -> String {
 
 pub use crate::charset::printable as clean;
 
+/// ANSI styles (through `anstyle`), or none; the front end writes through `anstream`, which turns them into
+/// console calls on old Windows consoles and drops them where the output is not a terminal.
 #[derive(Debug, Clone, Copy)]
 struct Style(bool);
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
         if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -747,16 +785,16 @@ impl Style {
         }
     }
     fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(anstyle::Style::new().bold(), text)
     }
     fn red(self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(anstyle::AnsiColor::Red.on_default(), text)
     }
     fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(anstyle::AnsiColor::Green.on_default(), text)
     }
     fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(anstyle::AnsiColor::Yellow.on_default(), text)
     }
 }
 

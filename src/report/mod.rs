@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::checks::date::{self, StudyDate};
 use crate::checks::report_files::ReportItem;
 use crate::checks::{CheckId, Finding, Medium, Outcome, Severity};
+use crate::images::ImagesOutcome;
 use crate::names::display_name;
 use crate::scan::Scan;
 
@@ -28,6 +29,10 @@ pub struct Report {
     pub expected_name: Option<String>,
     /// The passport name as every text shows it (`SMITH JOHN`), if given.
     pub passport_name: Option<String>,
+    /// Whether the name on the disc was compared with a passport name.
+    pub name_checked: bool,
+    /// Whether the user said the name is not to be compared (`--no-name`, an inventory).
+    pub name_waived: bool,
     /// File counts.
     pub counts: Counts,
     /// The distinct persons found on the disc.
@@ -46,6 +51,33 @@ pub struct Report {
     pub medium: Medium,
     /// The radiologist's written report on the disc.
     pub radiology_report: RadiologyReport,
+    /// The images phase (every byte read, every frame decoded), or `null` with `--quick`.
+    pub images: Option<ImagesPhase>,
+}
+
+/// What the images phase did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImagesPhase {
+    /// DICOM files read whole and decoded (files the header scan found damaged are not).
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Frames decoded to the declared size.
+    pub frames_decoded: u64,
+    /// Wall time of the phase in seconds.
+    pub elapsed_seconds: f64,
+}
+
+/// A series' picture in the HTML report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Thumbnail {
+    /// Not drawn (images not opened, or nothing drawable).
+    #[default]
+    None,
+    /// The middle image as a PNG data URI.
+    Picture(String),
+    /// The middle image is damaged.
+    Damaged,
 }
 
 /// Whether the written report is on the disc, and where.
@@ -174,6 +206,11 @@ pub struct Series {
     pub slice_thickness_mm: Option<f64>,
     /// Spacing between slices in mm (declared, else the step between the first two positions).
     pub spacing_mm: Option<f64>,
+    /// Frames decoded by the images phase, or `null` when the images were not opened (`--quick`).
+    pub decoded: Option<u64>,
+    /// The middle image, for the HTML report only.
+    #[serde(skip)]
+    pub thumbnail: Thumbnail,
 }
 
 /// One missing slice.
@@ -225,6 +262,7 @@ pub fn build(
     catalog: &Catalog,
     outcome: &Outcome,
     expected_name: Option<&str>,
+    name_waived: bool,
     strict: bool,
 ) -> Report {
     let records = &scan.records;
@@ -303,6 +341,8 @@ pub fn build(
                             .map(|a| a.frames)
                             .unwrap_or(series.instances.len() as u64),
                         missing,
+                        decoded: None,
+                        thumbnail: Thumbnail::None,
                     }
                 })
                 .collect();
@@ -343,6 +383,8 @@ pub fn build(
         passport_name: expected_name
             .and_then(|n| crate::names::PassportName::parse(n).ok())
             .map(|p| p.display()),
+        name_checked: expected_name.is_some(),
+        name_waived,
         counts: Counts {
             files: scan.files,
             dicom_files: records.len() - damaged_records,
@@ -371,6 +413,7 @@ pub fn build(
         elapsed_seconds: scan.elapsed.as_secs_f64(),
         checked_at: utc_now(),
         medium: medium(scan),
+        images: None,
         radiology_report: RadiologyReport {
             present: !outcome.radiology_reports.is_empty(),
             items: outcome.radiology_reports.clone(),
@@ -425,6 +468,42 @@ fn medium(scan: &Scan) -> Medium {
     } else {
         Medium::Folder
     }
+}
+
+/// Adds what the images phase found: frames decoded and a picture per series, and the phase's totals. The
+/// report's studies and series are in the catalog's order.
+pub fn add_images(report: &mut Report, catalog: &Catalog, opened: &ImagesOutcome) {
+    for (study, reported) in catalog.studies.iter().zip(&mut report.studies) {
+        for (series, out) in study.series.iter().zip(&mut reported.series) {
+            out.decoded = Some(
+                series
+                    .instances
+                    .iter()
+                    .filter_map(|&i| opened.of(i))
+                    .map(|d| u64::from(d.frames_decoded))
+                    .sum(),
+            );
+            let middle = series.instances.get(series.instances.len() / 2);
+            out.thumbnail = match middle.and_then(|&i| opened.of(i)) {
+                Some(d) if d.problems.iter().any(|p| p.kind.is_damage()) => Thumbnail::Damaged,
+                Some(d) => d
+                    .thumbnail
+                    .clone()
+                    .map_or(Thumbnail::None, Thumbnail::Picture),
+                None => Thumbnail::None,
+            };
+        }
+    }
+    report.images = Some(ImagesPhase {
+        files: opened.files.len(),
+        bytes: opened.bytes,
+        frames_decoded: opened
+            .files
+            .iter()
+            .map(|f| u64::from(f.decoded.frames_decoded))
+            .sum(),
+        elapsed_seconds: opened.elapsed.as_secs_f64(),
+    });
 }
 
 /// The current time, UTC, as RFC 3339 to the second.
