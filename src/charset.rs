@@ -448,7 +448,7 @@ fn recover_latin1(bytes: &[u8]) -> Option<(&'static str, String)> {
         .then_some(("ISO_IR 100", text))
 }
 
-/// Bytes that are valid GB18030 and read as a Chinese name (names.md §11 guard).
+/// Bytes that are valid GB18030 and read as a Chinese name (the guard of docs/names-policy.md §2).
 fn recover_gb(bytes: &[u8]) -> Option<(&'static str, String)> {
     let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
     plausible_han_text(&text).then(|| ("GB18030", text.into_owned()))

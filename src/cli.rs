@@ -109,7 +109,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
 
-    /// Headers only: do not open the images (faster; the summary says so).
+    /// Headers only: do not open the images (faster)
     #[arg(long)]
     pub quick: bool,
 
@@ -594,7 +594,7 @@ fn copy_to(
     ));
     if !summary.not_copied.is_empty() {
         say(&format!(
-            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses): {}",
+            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses or Windows cannot hold): {}",
             summary
                 .not_copied
                 .iter()

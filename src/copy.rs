@@ -79,12 +79,6 @@ pub enum CopyError {
          Choose an empty folder, or move that file away and run the same command again."
     )]
     Differs(PathBuf),
-    /// A media file's name cannot be written on Windows, FAT or exFAT as it is.
-    #[error(
-        "{0} on the media has a name that Windows and USB sticks cannot hold (a ':', a device name such as CON, \
-         NUL or COM1, or a trailing dot or space): choose another way to copy it"
-    )]
-    Unportable(PathBuf),
     /// The destination is full.
     #[error(
         "the destination is full: {path} could not be written ({copied} of {total} bytes copied so far). \
@@ -243,17 +237,15 @@ pub fn copy_media_with(
     let (media, files, mut not_copied) = Media::open(root)?;
     let total: u64 = files.iter().map(|f| f.size).sum();
     let bar = progress_bar(progress, total);
-    let (reserved, files): (Vec<&MediaFile>, Vec<&MediaFile>) =
-        files.iter().partition(|f| is_reserved(&f.relative));
-    not_copied.extend(reserved.into_iter().map(|f| f.relative.clone()));
+    let (refused, files): (Vec<&MediaFile>, Vec<&MediaFile>) = files
+        .iter()
+        .partition(|f| is_reserved(&f.relative) || !portable(&f.relative));
+    not_copied.extend(refused.into_iter().map(|f| f.relative.clone()));
     let mut summary = CopySummary {
         files: files.len(),
         not_copied,
         ..CopySummary::default()
     };
-    if let Some(file) = files.iter().find(|f| !portable(&f.relative)) {
-        return Err(CopyError::Unportable(file.relative.clone()));
-    }
     let mut manifest = Vec::with_capacity(files.len());
     for file in files {
         let target = dest.join(&file.relative);

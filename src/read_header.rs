@@ -108,6 +108,9 @@ pub struct InstanceRecord {
     pub patient_name: Option<Arc<DecodedText>>,
     /// Patient ID (0010,0020), decoded.
     pub patient_id: Option<Arc<DecodedText>>,
+    /// Issuer of Patient ID (0010,0021) and Other Patient IDs (0010,1000), decoded; boxed, as few files have
+    /// them (for `--passport`).
+    pub other_ids: Option<Box<OtherIds>>,
     /// Patient's Birth Date (0010,0030), as written (trimmed).
     pub patient_birth_date: Option<Arc<str>>,
     /// Study Instance UID (0020,000D).
@@ -214,6 +217,15 @@ pub struct VolumeTags {
     pub b_value: Option<f32>,
     /// Diffusion gradient direction: (0018,9089), else Siemens (0019,100E).
     pub gradient: Option<[f32; 3]>,
+}
+
+/// The patient identifiers besides Patient ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtherIds {
+    /// Issuer of Patient ID (0010,0021): says what Patient ID is (a hospital number, a passport...).
+    pub issuer: Option<String>,
+    /// Other Patient IDs (0010,1000), each value.
+    pub ids: Vec<String>,
 }
 
 impl InstanceRecord {
@@ -449,6 +461,8 @@ struct RawTexts {
     charset: Vec<u8>,
     patient_name: Option<Vec<u8>>,
     patient_id: Option<Vec<u8>>,
+    issuer: Option<Vec<u8>>,
+    other_ids: Option<Vec<u8>>,
     study_description: Option<Vec<u8>>,
     series_description: Option<Vec<u8>>,
     institution: Option<Vec<u8>>,
@@ -465,6 +479,22 @@ impl RawTexts {
             |raw: Option<Vec<u8>>| raw.map(|raw| Arc::new(charset::decode(&raw, &charset)));
         record.patient_name = decode(self.patient_name);
         record.patient_id = decode(self.patient_id);
+        if self.issuer.is_some() || self.other_ids.is_some() {
+            let text = |raw: Vec<u8>| charset::decode(&raw, &charset).text;
+            record.other_ids = Some(Box::new(OtherIds {
+                issuer: self.issuer.map(text).filter(|t| !t.trim().is_empty()),
+                ids: self
+                    .other_ids
+                    .map(text)
+                    .map(|t| {
+                        charset::split_values(&t)
+                            .map(|v| v.trim().to_string())
+                            .filter(|v| !v.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }));
+        }
         record.study_description = decode(self.study_description);
         record.series_description = decode(self.series_description);
         let plain = |raw: Option<Vec<u8>>| {
@@ -490,7 +520,7 @@ fn root_wanted(tag: Tag) -> bool {
             0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
         ) | (0x0008, 0x0020..=0x0023)
             | (0x0008, 0x0030 | 0x0050 | 0x0080 | 0x0090)
-            | (0x0010, 0x0010 | 0x0020 | 0x0030)
+            | (0x0010, 0x0010 | 0x0020 | 0x0021 | 0x0030 | 0x1000)
             | (
                 0x0018,
                 0x0015 | 0x0050 | 0x0086 | 0x0088 | 0x1060 | 0x9087 | 0x9089
@@ -533,6 +563,8 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0008, 0x103E) => t.series_description = text(),
         (0x0010, 0x0010) => t.patient_name = text(),
         (0x0010, 0x0020) => t.patient_id = text(),
+        (0x0010, 0x0021) => t.issuer = text(),
+        (0x0010, 0x1000) => t.other_ids = text(),
         (0x0010, 0x0030) => r.patient_birth_date = string(),
         (0x0018, 0x0050) => r.slice_thickness = decimals::<1>(raw).map(|[v]| v),
         (0x0020, 0x0011) => r.series_number = integer(raw),

@@ -521,7 +521,6 @@ fn homoglyph_and_invisible_names_are_shown_safely() {
 }
 
 /// (disc bytes, declared Specific Character Set, passport, severity, class, what the character set was).
-/// Raw name bytes, declared character set, expected text, severity, class and a note.
 type CharsetCase = (
     &'static [u8],
     &'static str,
@@ -803,9 +802,13 @@ fn the_dicomdir_names_a_person_too() {
             .study(StudySpec::new("CT").series(SeriesSpec::ct(3)))
     };
     // (what, DICOMDIR rewrite, patient severity, persons)
-    /// A case name, the two raw values, the expected severity and count.
-    type Case<'a> = (&'a str, (&'a [u8], &'a [u8]), Option<Severity>, usize);
-    let cases: &[Case] = &[
+    type DirCase = (
+        &'static str,
+        (&'static [u8], &'static [u8]),
+        Option<Severity>,
+        usize,
+    );
+    let cases: &[DirCase] = &[
         (
             "another person",
             (b"SMITH^JOHN", b"JONES^MARY"),

@@ -469,3 +469,70 @@ fn on_disc_order_and_parallel_reads_find_the_same() {
     assert_eq!(parallel["images"]["frames_decoded"], 11);
     assert!(images_findings(&optical).contains_key("c.dcm"));
 }
+
+/// A small deterministic generator (xorshift), so the mutants are the same on every run.
+struct Mutator(u64);
+
+impl Mutator {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % below as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_compressed_files_never_end_the_run_and_intact_copies_pass() {
+    let sources = [
+        "MR_small_RLE.dcm",
+        "JPEG-LL.dcm",
+        "MR_small_jp2klossless.dcm",
+        "MR_small_jpeg_ls_lossless.dcm",
+        "SC_rgb_jpeg_dcmtk.dcm",
+        "emri_small_jpeg_2k_lossless.dcm",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut random = Mutator(0x9E37_79B9_7F4A_7C15);
+    let mut mutants = 0;
+    for source in sources {
+        let bytes = copy(dir.path(), &format!("intact_{source}"), source);
+        for k in 0..16 {
+            let mut mutant = bytes.clone();
+            for _ in 0..1 + random.next(8) {
+                let at = random.next(mutant.len());
+                mutant[at] = random.next(256) as u8;
+            }
+            fs::write(dir.path().join(format!("mutant{k}_{source}")), mutant).unwrap();
+            mutants += 1;
+        }
+    }
+    let run = common::check(dir.path(), &["--json"]);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+    let report: Value = serde_json::from_str(&run.stdout).expect("one JSON report");
+    let found = images_findings(&report);
+    for source in sources {
+        let intact = format!("intact_{source}");
+        assert!(
+            !found.contains_key(&intact),
+            "{intact}: {:?}",
+            found[&intact]
+        );
+    }
+    let opened = report["images"]["files"].as_u64().unwrap() as usize;
+    // Mutants whose header broke are the integrity check's; the rest were all opened, the intact copies too.
+    assert!(
+        opened >= sources.len() + mutants / 2,
+        "{opened} of {} opened",
+        sources.len() + mutants
+    );
+    println!(
+        "{mutants} mutants: {opened} files opened, {} with an images finding",
+        found.len()
+    );
+}

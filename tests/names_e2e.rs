@@ -487,3 +487,22 @@ fn a_japanese_disc_with_katakana_and_kanji_is_read_as_japanese() {
     let (out, _) = both(&dir, &["--name", "SUZUKI^ICHIRO"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
 }
+
+#[test]
+fn passport_number_is_noted_when_on_the_disc_and_when_absent() {
+    let (dir, _) = name_disc(PatientSpec::new("SMITH^JOHN").id("E12345678"));
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--passport", "e1234 5678"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        finding_text(&report, "patient").contains("records the passport number"),
+        "{}",
+        problems(&report)
+    );
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--passport", "G000111"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        finding_text(&report, "patient").contains("does not appear"),
+        "{}",
+        problems(&report)
+    );
+}

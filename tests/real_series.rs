@@ -351,6 +351,18 @@ fn diffusion_series_complete_passes_and_a_lost_image_names_position_and_volume()
     );
     let series = all_series(&report).next().expect("series");
     assert_eq!(series["missing"], json!(["z=16.0"]));
+
+    // A whole volume lost (every position one image short alike): the image and acquisition numbers tell.
+    let whole = tempfile::tempdir().unwrap();
+    let written = derive(whole.path(), "ep2d_diff_6dir", volumes(12, 7, diffusion));
+    for path in &written[2 * 12..3 * 12] {
+        std::fs::remove_file(path).unwrap();
+    }
+    let message = slices_failure(&expect(whole.path(), "fail"));
+    assert!(
+        message.contains("images #25, #26") && message.contains("acquisition #3 is missing too"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -122,6 +122,9 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     let yours = names.yours();
     findings.extend(names.findings.iter().cloned());
     findings.extend(patient::check(&persons, &study_labels, &yours));
+    if let Some(number) = &expect.passport_number {
+        findings.extend(patient::passport(records, number));
+    }
     if let Some(dob) = expect.dob {
         findings.extend(dob::check(&persons, &yours, dob));
     }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::date::StudyDate;
 use super::{CheckId, Finding, Severity, wording};
 use crate::catalog::Catalog;
-use crate::charset::DecodedText;
+use crate::charset::{DecodedText, printable};
 use crate::dicomdir::DirPatient;
 use crate::names::{NameForm, display_name};
 use crate::read_header::InstanceRecord;
@@ -22,7 +22,9 @@ use crate::read_header::InstanceRecord;
 /// Most members of one blocking key compared with every other member: beyond it a key is shared by many
 /// different people (a teaching disc), and the rest are compared with the first ones only. A pair missed this
 /// way stays two persons (a fail, never a wrong pass).
-const BLOCK_CAP: usize = 16;
+const BLOCK_CAP: usize = 8;
+/// Most persons a message lists by name (a teaching disc may hold thousands).
+const MAX_LISTED: usize = 20;
 /// Most distinct names of one person checked pairwise for a conflict; more are treated as a conflict.
 const NAME_CAP: usize = 32;
 
@@ -465,17 +467,21 @@ pub fn check(persons: &[Person], labels: &HashMap<String, String>, yours: &[bool
         wording::person_studies(&p.display(), p.id.as_deref(), &studies)
     };
     if persons.len() > 1 {
-        let described: Vec<String> = persons.iter().map(describe).collect();
+        let mut described: Vec<String> = persons.iter().take(MAX_LISTED).map(describe).collect();
+        if persons.len() > MAX_LISTED {
+            described.push(wording::and_more_people(persons.len() - MAX_LISTED));
+        }
         let others: Option<Vec<String>> = yours.iter().any(|&y| y).then(|| {
             persons
                 .iter()
                 .zip(yours)
                 .filter(|(_, mine)| !**mine)
+                .take(MAX_LISTED)
                 .map(|(p, _)| p.display())
                 .collect()
         });
         findings.push(
-            wording::several_people(&described, others.as_deref())
+            wording::several_people(persons.len(), &described, others.as_deref())
                 .finding(CheckId::Patient, Severity::Fail),
         );
     }
@@ -511,4 +517,104 @@ fn most_frequent(tally: HashMap<String, usize>) -> Option<String> {
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
         .map(|(v, _)| v)
+}
+
+/// `--passport`: whether the disc records the passport number (Patient ID or Other Patient IDs), and whether it
+/// records another number as a passport (a Patient ID whose Issuer of Patient ID names a passport). Numbers
+/// compare upper-case, letters and digits only.
+pub fn passport(records: &[InstanceRecord], number: &str) -> Vec<Finding> {
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let wanted = key(number);
+    let mut found: Vec<&'static str> = Vec::new();
+    let mut others: Vec<(String, String)> = Vec::new();
+    for record in records {
+        let id = record.patient_id.as_ref().map(|t| t.text.trim());
+        let extra = record.other_ids.as_deref();
+        if id.is_some_and(|id| key(id) == wanted) && !found.contains(&wording::PATIENT_ID) {
+            found.push(wording::PATIENT_ID);
+        }
+        if extra.is_some_and(|e| e.ids.iter().any(|i| key(i) == wanted))
+            && !found.contains(&wording::OTHER_PATIENT_IDS)
+        {
+            found.push(wording::OTHER_PATIENT_IDS);
+        }
+        let issuer = extra.and_then(|e| e.issuer.as_deref()).unwrap_or_default();
+        let says_passport = {
+            let upper = issuer.to_uppercase();
+            upper.contains("PASSPORT")
+                || upper.split_whitespace().any(|w| w == "PPN")
+                || issuer.contains("护照")
+        };
+        if let Some(id) = id.filter(|id| says_passport && key(id) != wanted && !id.is_empty()) {
+            let pair = (id.to_string(), issuer.to_string());
+            if !others.contains(&pair) && others.len() < MAX_LISTED {
+                others.push(pair);
+            }
+        }
+    }
+    let mut findings: Vec<Finding> = others
+        .iter()
+        .map(|(id, issuer)| {
+            wording::other_passport(&printable(id), &printable(issuer), number)
+                .finding(CheckId::Patient, Severity::Fail)
+        })
+        .collect();
+    findings.push(if found.is_empty() {
+        wording::passport_absent(number).finding(CheckId::Patient, Severity::Info)
+    } else {
+        wording::passport_found(number, &found).finding(CheckId::Patient, Severity::Info)
+    });
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::read_header::OtherIds;
+
+    fn record(id: &str, issuer: Option<&str>, others: &[&str]) -> InstanceRecord {
+        InstanceRecord {
+            patient_id: Some(Arc::new(DecodedText::plain(id))),
+            other_ids: Some(Box::new(OtherIds {
+                issuer: issuer.map(str::to_string),
+                ids: others.iter().map(|s| s.to_string()).collect(),
+            })),
+            ..InstanceRecord::default()
+        }
+    }
+
+    fn outcome(records: &[InstanceRecord], number: &str) -> Vec<(Severity, String)> {
+        passport(records, number)
+            .into_iter()
+            .map(|f| (f.severity, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn passport_number_found_absent_or_another() {
+        let found = outcome(&[record("H-1", None, &["e 1234-567"])], "E1234567");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, Severity::Info);
+        assert!(found[0].1.contains("Other Patient IDs"), "{found:?}");
+
+        let as_id = outcome(&[record("E1234567", Some("PASSPORT CN"), &[])], "E1234567");
+        assert_eq!(as_id.len(), 1);
+        assert!(as_id[0].1.contains("Patient ID"), "{as_id:?}");
+
+        let absent = outcome(&[record("H-1", Some("HOSPITAL"), &[])], "E1234567");
+        assert_eq!(absent.len(), 1);
+        assert!(absent[0].1.contains("does not appear"), "{absent:?}");
+
+        let other = outcome(&[record("G7654321", Some("Passport"), &[])], "E1234567");
+        assert_eq!(other.len(), 2, "{other:?}");
+        assert_eq!(other[0].0, Severity::Fail);
+        assert!(other[0].1.contains("G7654321"), "{other:?}");
+    }
 }

@@ -790,10 +790,13 @@ pub(crate) fn person_studies(name: &str, id: Option<&str>, studies: &[&str]) -> 
 
 /// The disc holds the studies of several people (`described` by [`person_studies`]); `others` are the names
 /// that are not the passport holder's, when one of the people is.
-pub(crate) fn several_people(described: &[String], others: Option<&[String]>) -> Texts {
+pub(crate) fn several_people(
+    count: usize,
+    described: &[String],
+    others: Option<&[String]>,
+) -> Texts {
     let message = format!(
-        "The disc holds scans of {} different people — {}.",
-        described.len(),
+        "The disc holds scans of {count} different people — {}.",
         described.join(" — ")
     );
     match others {
@@ -818,6 +821,46 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             "光盘中有不同患者的检查。请先核对哪些是本人的检查，再重新刻录一张只含本人检查的光盘。",
         ),
     }
+}
+
+/// Where a passport number was found: Patient ID.
+pub(crate) const PATIENT_ID: &str = "Patient ID";
+/// Where a passport number was found: Other Patient IDs.
+pub(crate) const OTHER_PATIENT_IDS: &str = "Other Patient IDs";
+
+/// `--passport` found on the disc.
+pub(crate) fn passport_found(number: &str, places: &[&str]) -> Texts {
+    note(format!(
+        "The disc records the passport number {number} ({}).",
+        places.join(", ")
+    ))
+}
+
+/// `--passport` not on the disc.
+pub(crate) fn passport_absent(number: &str) -> Texts {
+    note(format!(
+        "The passport number {number} does not appear on the disc (Patient ID, Other Patient IDs); records \
+         abroad are matched by name and birth date instead."
+    ))
+}
+
+/// The disc records another number as a passport number.
+pub(crate) fn other_passport(id: &str, issuer: &str, number: &str) -> Texts {
+    t(
+        format!(
+            "The disc records the passport number {id} (Patient ID, issued by \"{issuer}\"), not your passport \
+             number {number}: these may be another person's scans."
+        ),
+        format!("Ask them whose passport {id} is, and to record your passport number {number}."),
+        format!(
+            "光盘中记录的护照号码为 {id}，与本人护照号码 {number} 不符，可能是他人的影像。请先核对是谁的护照号码，再更正为本人的护照号码。"
+        ),
+    )
+}
+
+/// The rest of a capped list of people.
+pub(crate) fn and_more_people(n: usize) -> String {
+    format!("and {} more", plural(n, "person", "people"))
 }
 
 /// A person only the DICOMDIR names (no image on the disc carries that identity).
@@ -1357,17 +1400,35 @@ pub(crate) fn short_position(
     text
 }
 
-/// Whole volumes of a mosaic series (each file one volume) are missing: image numbers `numbers`, `n` in all.
-pub(crate) fn mosaic_volumes_missing(label: &str, zh: &str, numbers: &str, n: u64) -> Texts {
-    let what = if n == 1 {
+/// Whole volumes of a series are missing: image numbers `images` (the list from [`numbers`] and how many), where
+/// the volume numbers skip `volumes` (what they number, the list, how many); `mosaic` when each file is a volume.
+pub(crate) fn volumes_missing(
+    label: &str,
+    zh: &str,
+    images: (&str, u64),
+    volumes: (&str, &str, u64),
+    mosaic: bool,
+) -> Texts {
+    let (numbers, n) = images;
+    let (what, skipped, m) = volumes;
+    let what_images = if n == 1 {
         format!("image {numbers} is missing")
     } else {
         format!("images {numbers} are missing")
     };
+    let layout = if mosaic {
+        "Each image of this series is a whole volume (a mosaic of all its slices)"
+    } else {
+        "The volumes of this series repeat the same slice positions"
+    };
+    let lost = if m == 1 {
+        format!("{what} {skipped} is missing too")
+    } else {
+        format!("{what}s {skipped} are missing too")
+    };
     burn_series_complete(
         format!(
-            "{} is incomplete: {what}. Each image of this series is a whole volume (a mosaic of all its slices), \
-             and the volume numbers skip there too.",
+            "{} is incomplete: {what_images}. {layout}, and {lost}: whole volumes were lost.",
             capitalized(label)
         ),
         label,
@@ -1606,6 +1667,10 @@ mod tests {
                         unattributable("SMITH^JOHN, CT study", 2),
                     ),
                     (
+                        "another passport number recorded",
+                        other_passport("E1234", "PASSPORT", "G7654"),
+                    ),
+                    (
                         "only the Chinese transliteration of a foreign passport name",
                         t(
                             "The disc has only a Chinese name 史密斯·约翰; it reads like a Chinese transliteration of a \
@@ -1621,11 +1686,11 @@ mod tests {
                 vec![
                     (
                         "several people, none known to be the patient",
-                        several_people(&people, None),
+                        several_people(2, &people, None),
                     ),
                     (
                         "several people, the others named",
-                        several_people(&people, Some(&["LI^SI".into()])),
+                        several_people(2, &people, Some(&["LI^SI".into()])),
                     ),
                     (
                         "one person written in several ways",
@@ -1733,7 +1798,17 @@ mod tests {
                     ("uneven images per position", uneven_repeats(l, z)),
                     (
                         "mosaic volumes missing",
-                        mosaic_volumes_missing(l, z, "#2", 1),
+                        volumes_missing(l, z, ("#2", 1), ("acquisition", "#2", 1), true),
+                    ),
+                    (
+                        "time points missing",
+                        volumes_missing(
+                            l,
+                            z,
+                            ("#13 and 11 more", 12),
+                            ("time point", "#2", 1),
+                            false,
+                        ),
                     ),
                     (
                         "odd numbering",
@@ -1952,7 +2027,7 @@ mod tests {
             assert!(!zh.contains("看图软件"), "阅片软件: {zh}");
             assert!(!zh.contains('^'), "no DICOM separator: {zh}");
         }
-        let mixed = several_people(&["A: x".into(), "B: y".into()], None).ask_zh;
+        let mixed = several_people(2, &["A: x".into(), "B: y".into()], None).ask_zh;
         assert!(mixed.contains("请先核对"), "verify first: {mixed}");
     }
 
@@ -2013,9 +2088,10 @@ mod tests {
                 .ends_with(": those of echo 2; echo 3")
         );
         assert!(
-            mosaic_volumes_missing("series 1", "序列1", "#2, #3", 2)
+            volumes_missing("series 1", "序列1", ("#2, #3", 2), ("acquisition", "#2, #3", 2), true)
                 .message
-                .contains("images #2, #3 are missing")
+                .contains("images #2, #3 are missing. Each image of this series is a whole volume (a mosaic of all \
+                           its slices), and acquisitions #2, #3 are missing too")
         );
     }
 

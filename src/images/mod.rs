@@ -160,9 +160,10 @@ pub fn verify(
 /// a file too large for a worker is read through and reported as not decoded.
 fn read_file(scan: &Scan, relative: &Path, size: u64) -> Result<Vec<u8>, Problem> {
     let opened: io::Result<Box<dyn Read>> = match &scan.archive {
-        // A file may have become a FIFO or a device since the walk: opened the media's way, never blocking.
+        // Like the header scan: no link followed, no blocking on a FIFO swapped in since the walk, regular files
+        // only, and never more than the size the walk saw (a file still growing is not read forever).
         None => crate::walk::open_media_file(&scan.root.join(relative))
-            .map(|(f, _)| Box::new(f) as Box<dyn Read>),
+            .map(|(file, _)| Box::new(file.take(size)) as Box<dyn Read>),
         Some(archive) => archive
             .open_member(relative)
             .map(|(reader, _)| Box::new(reader) as Box<dyn Read>),

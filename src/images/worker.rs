@@ -25,8 +25,13 @@ const ADDRESS_SPACE: u64 = 3 << 30;
 /// Largest file a worker accepts (the scanning process reads larger files through without decoding them).
 pub const MAX_FILE_BYTES: u64 = 512 << 20;
 
-/// CPU seconds a worker may spend on one file, plus one per MiB of file.
-const CPU_SECONDS: u64 = 30;
+/// CPU seconds a worker may spend on one file, plus [`CPU_SECONDS_PER_MIB`] per MiB of file. Decoding a real
+/// frame costs well under a second per MiB; a few seconds more is a hostile file (the mutation test met 35 KB
+/// files costing 12 s), and a disc of such files must not take hours.
+const CPU_SECONDS: u64 = 5;
+
+/// CPU seconds per MiB of file, on top of [`CPU_SECONDS`].
+const CPU_SECONDS_PER_MIB: u64 = 2;
 
 /// One decode request.
 #[derive(Debug, Serialize, Deserialize)]
@@ -66,7 +71,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
         }
         let mut bytes = Vec::new();
         input.take(request.len).read_to_end(&mut bytes)?;
-        limit_cpu_from_now(CPU_SECONDS + request.len / (1 << 20));
+        limit_cpu_from_now(CPU_SECONDS + CPU_SECONDS_PER_MIB * (request.len >> 20));
         let decoded = std::panic::catch_unwind(|| {
             #[cfg(feature = "test-hooks")]
             super::hooks::on_decode(&request.name);
@@ -266,5 +271,5 @@ fn patience(len: u64) -> Duration {
     if let Some(seconds) = super::hooks::patience() {
         return Duration::from_secs(seconds);
     }
-    Duration::from_secs(2 * (CPU_SECONDS + len / (1 << 20)))
+    Duration::from_secs(2 * (CPU_SECONDS + CPU_SECONDS_PER_MIB * (len >> 20)))
 }

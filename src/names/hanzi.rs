@@ -1,4 +1,4 @@
-//! Han characters and pinyin (names.md §11): heteronym readings, ü spellings, fuzzy pinyin, and whether a
+//! Han characters and pinyin (docs/names-policy.md): heteronym readings, ü spellings, fuzzy pinyin, and whether a
 //! passport name is pinyin at all.
 
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-//! Every English and Chinese text of the `name` check (names.md §12), in one place.
+//! Every English and Chinese text of the `name` check (docs/names-policy.md), in one place.
 
 use super::NameClass;
 

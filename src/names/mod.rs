@@ -1,7 +1,7 @@
 //! The `name` check's core: parse the passport name typed at the counter, compare it with a decoded PatientName
 //! (every component group, Latin and Chinese), and explain the outcome in English and Chinese.
 //!
-//! Policy: `/work/shared/notes/names.md` §8–§12. Only differences that ICAO 9303 or DICOM define as
+//! Policy: docs/names-policy.md. Only differences that ICAO 9303 or DICOM define as
 //! representation pass; fuzzy scores only choose between non-pass outcomes.
 
 mod hanzi;
@@ -31,7 +31,7 @@ use token::{
 /// Longest passport name split into candidate orders when no separator was typed.
 const MAX_UNORDERED_TOKENS: usize = 8;
 
-/// Names that stand for "no name" (names.md §9 row 3; an assumption to extend from pilot data).
+/// Names that stand for "no name" (docs/names-policy.md; an assumption to extend from pilot data).
 const PLACEHOLDERS: &[&str] = &[
     "UNKNOWN",
     "ANONYMOUS",
@@ -48,7 +48,7 @@ const PLACEHOLDERS: &[&str] = &[
     "病人",
 ];
 
-/// Surnames that are one Chinese surname in several romanisations (names.md §5): explain a fail, never pass it.
+/// Surnames that are one Chinese surname in several romanisations (docs/names-policy.md): explain a fail, never pass it.
 const SURNAME_VARIANTS: &[&[&str]] = &[
     &["CHEN", "CHAN", "TAN"],
     &["ZHANG", "CHANG", "CHEUNG", "TEO"],
@@ -238,7 +238,7 @@ fn join_words<'a>(words: impl IntoIterator<Item = &'a Token>) -> String {
     out
 }
 
-/// The classes of names.md §9, in evaluation order.
+/// The classes of docs/names-policy.md, in evaluation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NameClass {
@@ -315,7 +315,7 @@ pub enum NameClass {
 }
 
 impl NameClass {
-    /// The severity of the class on its own (names.md §9 with PRODUCT.md's severities).
+    /// The severity of the class on its own (docs/names-policy.md, with PRODUCT.md's severities).
     pub fn severity(self) -> Severity {
         use NameClass::*;
         match self {
@@ -376,7 +376,7 @@ impl NameClass {
 /// Outcome of comparing one disc name with the passport name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NameVerdict {
-    /// The class of names.md §9.
+    /// The class of docs/names-policy.md.
     pub class: NameClass,
     /// `Info` = pass (with a note when not exact), `Warn`, `Fail`.
     pub severity: Severity,
@@ -695,7 +695,7 @@ fn is_placeholder(pn: &Pn) -> bool {
     any && all
 }
 
-/// The Latin rules of names.md §9 (rows 5–22), in order.
+/// The Latin classes of docs/names-policy.md §4, in order.
 fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     use NameClass::*;
     let (df, dg, ps, pg) = (&d.family, &d.given, &p.surname, &p.given);
@@ -710,7 +710,8 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     if cat_eq(df, ps) && cat_eq(dg, pg) {
         return Outcome::of(SpacingOnly);
     }
-    if keys_eq(&cat(df), &cat(ps), u_key) && keys_eq(&cat(dg), &cat(pg), u_key) {
+    let (cdf, cps, cdg, cpg) = (cat(df), cat(ps), cat(dg), cat(pg));
+    if keys_eq(&cdf, &cps, u_key) && keys_eq(&cdg, &cpg, u_key) {
         return Outcome::of(PinyinUVariant);
     }
     let passport_letters: usize = ps.iter().chain(pg).map(|t| t.fold.len()).sum();
@@ -774,7 +775,7 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     if close_or_same(df, ps) && close_or_same(dg, pg) {
         return Outcome::of(MinorSpelling);
     }
-    if keys_eq(&cat(df), &cat(ps), u_collapse) && keys_eq(&cat(dg), &cat(pg), u_collapse) {
+    if keys_eq(&cdf, &cps, u_collapse) && keys_eq(&cdg, &cpg, u_collapse) {
         return Outcome::of(PinyinUAmbiguous);
     }
     if fam_eq && !dg.is_empty() {
@@ -964,20 +965,22 @@ impl NameForm {
             return keys;
         }
         if let Some(l) = &self.latin {
-            let words: Vec<String> = all_words(l).iter().map(|t| u_collapse(&t.fold)).collect();
+            let words: Vec<String> = all_words(l)
+                .iter()
+                .map(|t| u_collapse(&t.fold).into_owned())
+                .collect();
             keys.extend(words.iter().map(|w| format!("W:{w}")));
             let [_, family] = cat(&l.family);
             let [_, given] = cat(&l.given);
-            for run in [format!("{family}{given}"), format!("{given}{family}")] {
-                let run = u_collapse(&run);
-                keys.extend(
-                    (1..=run.len().min(6))
-                        .filter_map(|n| run.get(..n))
-                        .filter(|p| is_pinyin(p))
-                        .map(|p| format!("P:{p}")),
-                );
-                keys.push(format!("W:{run}"));
-            }
+            let run = u_collapse(&format!("{family}{given}")).into_owned();
+            keys.extend(
+                (1..=run.len().min(6))
+                    .filter_map(|n| run.get(..n))
+                    .filter(|p| is_pinyin(p))
+                    .map(|p| format!("P:{p}")),
+            );
+            keys.push(format!("W:{run}"));
+            keys.push(format!("W:{}", u_collapse(&format!("{given}{family}"))));
         }
         if let Some(h) = &self.han {
             keys.push(format!("H:{}", fold_han(&h.han_text(0, 5))));

@@ -12,7 +12,7 @@ fn verdict(disc: &str, passport: &str) -> NameVerdict {
     )
 }
 
-/// names.md §14: (disc, typed passport name, severity, class).
+/// docs/names-policy.md: (disc, typed passport name, severity, class).
 #[test]
 fn reference_cases() {
     use NameClass::*;

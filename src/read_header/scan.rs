@@ -297,7 +297,8 @@ impl Source {
                     DefectKind::BogusLength,
                     format!(
                         "{tag} declares {len} bytes, {} left in the file meta group",
-                        end - value_at
+                        // The element's header itself may cross the group's end (found by fuzzing).
+                        end.saturating_sub(value_at)
                     ),
                 ));
             }

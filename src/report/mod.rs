@@ -150,6 +150,10 @@ pub struct Patient {
     pub birth_date: Option<String>,
     /// Study Instance UIDs of this person's studies.
     pub studies: Vec<String>,
+    /// The DICOMDIR names this person in a PATIENT record.
+    pub in_dicomdir: bool,
+    /// These records lack the ID, birth date or full name that tells two persons on the disc apart.
+    pub unattributable: bool,
 }
 
 /// One study.
@@ -289,6 +293,8 @@ pub fn build(
                     .unwrap_or_else(|_| raw.to_string())
             }),
             studies: person.studies.clone(),
+            in_dicomdir: person.in_dicomdir,
+            unattributable: person.unattributable,
         })
         .collect();
     let studies = catalog

@@ -715,6 +715,41 @@ fn files_turned_into_pipes_while_the_disc_is_read_never_hang_it() {
     }
 }
 
+#[test]
+fn a_dicomdir_or_file_turned_into_a_pipe_after_the_walk_is_refused_at_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let disc = tmp.path().join("disc");
+    copy_sample(&disc);
+    let scan = dicomcheck::scan::scan(&disc, &Default::default()).expect("scan");
+    let relative = scan.dicomdirs.first().expect("a DICOMDIR").clone();
+    fs::remove_file(disc.join(&relative)).expect("rm");
+    mkfifo(&disc.join(&relative));
+    let image = disc.join("DICOM/ST000001/SE000001/IM000001");
+    fs::remove_file(&image).expect("rm");
+    mkfifo(&image);
+    // On a thread, so that a blocking open fails the test instead of hanging it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let dicomdir = scan.read_dicomdir(&relative).map(|_| ());
+        let location = dicomcheck::media_order::physical_offset(&image);
+        let _ = sender.send((dicomdir.is_err(), location));
+    });
+    let (refused, location) = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("opening a FIFO blocked");
+    assert!(refused, "a FIFO read as a DICOMDIR");
+    assert_eq!(location, dicomcheck::media_order::Location::Unknown);
+}
+
+/// The sample disc copied to `to`.
+fn copy_sample(to: &Path) {
+    for (relative, bytes) in tree(&sample_disc_dir()) {
+        let path = to.join(relative);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, bytes).expect("write");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Escapes on stderr and stdout, and names the copy uses
 // ---------------------------------------------------------------------------------------------------------
@@ -757,10 +792,12 @@ fn names_from_the_media_or_a_manifest_never_reach_stderr_or_stdout_raw() {
         b"a file named like a partial copy"
     );
 
-    // A copy error naming a media file: a different file already has its name in the destination.
-    let named = disc.join(format!("{hostile}.txt"));
+    // A copy error naming a media file: a different file already has its name in the destination. (Names with
+    // C0 controls are never copied, since Windows cannot hold them; C1 controls can be, and must print safely.)
+    let copyable = "IM\u{9b}2J\u{9b}31m";
+    let named = disc.join(format!("{copyable}.txt"));
     fs::write(&named, b"original").expect("write");
-    fs::write(copy.join(format!("{hostile}.txt")), b"different").expect("write");
+    fs::write(copy.join(format!("{copyable}.txt")), b"different").expect("write");
     let (code, run) = capped(&[
         disc.as_os_str(),
         "--name".as_ref(),

@@ -464,6 +464,8 @@ fn check_stack(
     let mut uneven = false;
     let mut judged_index = 0usize;
     let mut positions = Vec::new();
+    // Images per volume of the series' largest stack whose positions repeat (0 when none repeat).
+    let mut volume_size = 0usize;
     for stack in &stacks {
         // Stacks of one or two positions (scout planes, single reformats) are not counted as slice groups.
         let group = if stack.positions.len() >= 3 {
@@ -501,6 +503,9 @@ fn check_stack(
         }
         let counts = volumes::count(stack);
         uneven |= counts.uneven;
+        if counts.per_position > 1 && stack.positions.len() >= 3 {
+            volume_size = volume_size.max(stack.positions.len());
+        }
         for short in &counts.short {
             // The last phase short at one slice, with no image number missing: a shorter heartbeat at that
             // slice (prospective cine) as likely as a lost file.
@@ -549,28 +554,38 @@ fn check_stack(
         );
         return;
     }
-    if images.iter().all(|r| is_mosaic(r)) && missing_total > 0 {
-        // Each file is a whole volume: a number missing both from the images and from the volumes' acquisition
-        // (or time point) numbers is a volume lost, not a scanner's numbering habit.
-        let (_, acquisitions_missing, _) = numbering(images, |r| r.acquisition_number);
-        let (_, times_missing, _) = numbering(images, |r| {
+    let mosaic = images.iter().all(|r| is_mosaic(r));
+    let volume_size = if mosaic { 1 } else { volume_size as u64 };
+    if volume_size > 0 && missing_total > 0 {
+        // Each file is a whole volume (a mosaic), or the volumes repeat the same positions: as many image numbers
+        // missing as whole volumes hold, where the volumes' acquisition (or time point) numbers skip too, are
+        // volumes lost, which leave every position one image short alike.
+        let acquisitions = numbering(images, |r| r.acquisition_number);
+        let times = numbering(images, |r| {
             r.volume
                 .as_deref()
                 .and_then(|v| v.temporal_position)
                 .map(i64::from)
         });
-        if acquisitions_missing > 0 || times_missing > 0 {
+        let skipped = [("acquisition", acquisitions), ("time point", times)]
+            .into_iter()
+            .find(|(_, (_, total, _))| {
+                *total > 0 && total.checked_mul(volume_size) == Some(missing_total)
+            })
+            .map(|(what, (listed, total, _))| (what, wording::numbers(&listed, total), total));
+        if let Some((what, volumes, volume_total)) = skipped {
             if out.missing.len() < MAX_LISTED {
                 out.missing
                     .extend(missing_numbers.iter().map(|n| format!("#{n}")));
             }
             out.findings.push(finding(
                 Severity::Fail,
-                wording::mosaic_volumes_missing(
+                wording::volumes_missing(
                     label,
                     zh,
-                    numbers.as_deref().unwrap_or_default(),
-                    missing_total,
+                    (numbers.as_deref().unwrap_or_default(), missing_total),
+                    (what, &volumes, volume_total),
+                    mosaic,
                 ),
             ));
             return;
@@ -1707,11 +1722,25 @@ mod tests {
             .collect();
         assert_eq!(stacks::stacks(&records.iter().collect::<Vec<_>>()).len(), 1);
         assert_eq!(assess(&records).findings, vec![]);
-        for at in [3, 50, 97] {
-            let mut lost = records.clone();
-            lost.remove(at);
-            renumber(&mut lost);
-            assert_eq!(with(&assess(&lost), Severity::Fail).len(), 1, "slice {at}");
+        // Also with a stray image of the same orientation elsewhere (a reformat kept in the series).
+        let mut stray = image(500, [-150.0, -40.0, -60.0], orientation);
+        stray.sop_instance_uid = "1.2.3.4.500".into();
+        for at in [3, 50, 51, 52, 97] {
+            for with_stray in [false, true] {
+                let mut lost = records.clone();
+                lost.remove(at);
+                renumber(&mut lost);
+                if with_stray {
+                    lost.push(stray.clone());
+                }
+                let a = assess(&lost);
+                assert_eq!(
+                    with(&a, Severity::Fail).len(),
+                    1,
+                    "slice {at}: {:#?}",
+                    a.findings
+                );
+            }
         }
     }
 
@@ -1745,5 +1774,38 @@ mod tests {
         let a = assess(&records);
         assert!(a.missing.len() <= MAX_LISTED);
         assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn a_whole_volume_lost_from_a_4d_series_fails() {
+        // Every position one image short alike: the counts agree, the numbers tell.
+        let mut records = four_d(12, 7, diffusion);
+        records.drain(3 * 12..4 * 12);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("images #37, #38, #39")
+                && fails[0]
+                    .message
+                    .contains("repeat the same slice positions, and acquisition #4 is missing too"),
+            "{}",
+            fails[0].message
+        );
+        // The same volume missing with images and volumes renumbered: nothing tells it (no finding to invent).
+        let mut renumbered = records.clone();
+        renumber(&mut renumbered);
+        for (i, record) in renumbered.iter_mut().enumerate() {
+            record.acquisition_number = Some(i as i64 / 12 + 1);
+        }
+        no_fail(&assess(&renumbered));
+        // An image number gap alone (volume numbers complete) stays a numbering warning.
+        let mut gap = four_d(12, 7, diffusion);
+        for record in gap.iter_mut().skip(40) {
+            record.instance_number = record.instance_number.map(|n| n + 1);
+        }
+        let a = assess(&gap);
+        no_fail(&a);
+        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
     }
 }

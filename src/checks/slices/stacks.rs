@@ -261,43 +261,57 @@ fn origin_drift(sorted: &[(f64, [f64; 3])]) -> [f64; 3] {
     drift
 }
 
-/// True when every slice's in-plane origin lies on one straight line along the normal (one stack, tilted or not):
-/// then rows need not be told apart by origin.
-fn on_one_line(normal: [f64; 3], slices: &[Slice<'_>]) -> bool {
-    let mut sorted: Vec<(f64, [f64; 3])> = slices
-        .iter()
-        .map(|s| (s.along, in_plane(s.position, normal)))
-        .collect();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let drift = origin_drift(&sorted);
-    let mut base = [0.0; 3];
-    for (axis, value) in base.iter_mut().enumerate() {
-        let mut at_zero: Vec<f64> = sorted
+/// Slices compared with each later one within this many places along the normal, to find the nearest slice of
+/// the same row when several rows interleave.
+const NEIGHBOURS: usize = 8;
+
+/// The drift of the in-plane origin per mm along the normal that all of a series' rows share (gantry tilt; zero
+/// otherwise), from each slice and the slice of its own row nearest above it: among its next few neighbours
+/// along the normal, the one whose in-plane origin is closest.
+fn shared_drift(sorted: &[(f64, [f64; 3])]) -> [f64; 3] {
+    let mut pairs: Vec<[f64; 3]> = Vec::new();
+    for (i, (along, origin)) in sorted.iter().enumerate() {
+        let nearest = sorted
             .iter()
-            .map(|(a, o)| o[axis] - drift[axis] * a)
-            .collect();
-        *value = median(&mut at_zero).unwrap_or(0.0);
+            .skip(i + 1)
+            .take(NEIGHBOURS)
+            .filter(|(a, _)| a - along >= SAME_POSITION_MM)
+            .map(|(a, o)| {
+                let step = a - along;
+                let rate = [0, 1, 2].map(|axis| (o[axis] - origin[axis]) / step);
+                let offset: f64 = (0..3).map(|axis| (o[axis] - origin[axis]).powi(2)).sum();
+                (offset, rate)
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0));
+        if let Some((_, rate)) = nearest {
+            pairs.push(rate);
+        }
     }
-    sorted.iter().all(|(a, o)| {
-        (0..3)
-            .map(|axis| (o[axis] - drift[axis] * a - base[axis]).powi(2))
-            .sum::<f64>()
-            .sqrt()
-            <= SAME_ROW_MM
+    [0, 1, 2].map(|axis| {
+        let mut rates: Vec<f64> = pairs.iter().map(|r| r[axis]).collect();
+        median(&mut rates).unwrap_or(0.0)
     })
 }
 
 /// Most rows [`rows_by_origin`] tells apart before it gives up (every slice with its own origin: gantry tilt).
 const MAX_ROWS: usize = 256;
 
-/// Slices of one orientation grouped by their in-plane origin, when that explains the series: rows of at least
-/// three positions hold at least half the slices. That separates stacks whose ranges along the normal overlap
-/// (whole-spine stations, two knees, parallel slice groups side by side), which a walk along the normal would
-/// take for one stack zig-zagging. `None` when the origins move with the position (gantry tilt) or scatter.
+/// Slices of one orientation grouped by their in-plane origin (after the drift gantry tilt gives every row), when
+/// that explains the series: rows of at least three positions hold at least half the slices. That separates
+/// stacks whose ranges along the normal overlap (whole-spine stations, two knees, parallel slice groups side by
+/// side), which a walk along the normal would take for one stack zig-zagging. `None` when the origins scatter.
 fn rows_by_origin<'a>(normal: [f64; 3], slices: &[Slice<'a>]) -> Option<Vec<Vec<Slice<'a>>>> {
+    let mut sorted: Vec<(f64, [f64; 3])> = slices
+        .iter()
+        .map(|s| (s.along, in_plane(s.position, normal)))
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let drift = shared_drift(&sorted);
     let mut rows: Vec<([f64; 3], Vec<Slice<'a>>)> = Vec::new();
     for slice in slices {
-        let origin = in_plane(slice.position, normal);
+        let seen = in_plane(slice.position, normal);
+        // The origin the slice's row has at 0 mm along the normal.
+        let origin = [0, 1, 2].map(|axis| seen[axis] - drift[axis] * slice.along);
         let near = |o: &[f64; 3]| {
             (0..3)
                 .map(|a| (o[a] - origin[a]).powi(2))
@@ -334,19 +348,12 @@ fn rows_by_origin<'a>(normal: [f64; 3], slices: &[Slice<'a>]) -> Option<Vec<Vec<
 pub(super) fn stacks<'a>(images: &[&'a InstanceRecord]) -> Vec<Stack<'a>> {
     let mut stacks: Vec<Stack<'a>> = by_orientation(images)
         .into_iter()
-        .flat_map(|(normal, slices)| {
-            let rows = if on_one_line(normal, &slices) {
-                None
-            } else {
-                rows_by_origin(normal, &slices)
-            };
-            match rows {
-                Some(rows) => rows
-                    .into_iter()
-                    .flat_map(|row| split_rows(normal, distinct_positions(row)))
-                    .collect::<Vec<_>>(),
-                None => split_rows(normal, distinct_positions(slices)),
-            }
+        .flat_map(|(normal, slices)| match rows_by_origin(normal, &slices) {
+            Some(rows) => rows
+                .into_iter()
+                .flat_map(|row| split_rows(normal, distinct_positions(row)))
+                .collect::<Vec<_>>(),
+            None => split_rows(normal, distinct_positions(slices)),
         })
         .collect();
     stacks.sort_by_key(|s| s.positions.iter().flatten().map(|slice| slice.order).min());
