@@ -14,7 +14,7 @@ use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir_budgeted};
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom,
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom, RecordDetails,
     read_header_budgeted,
 };
 use crate::walk::{Skipped, WalkError, is_system_metadata, open_media_file, walk};
@@ -114,6 +114,7 @@ const BATCH: usize = 4096;
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
     let root = &media_root(root);
+    let listing_notice = crate::progress::Listing::new(options.progress, root);
     let (archive, listing) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
@@ -121,6 +122,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         }
         None => (None, walk(root)?),
     };
+    drop(listing_notice);
     let base = listing.base;
     let (system, listed): (Vec<_>, Vec<_>) = listing
         .files
@@ -297,6 +299,7 @@ const MAX_SHARED: usize = 1 << 16;
 struct Interner {
     texts: HashSet<Arc<str>>,
     decoded: HashSet<Arc<DecodedText>>,
+    details: HashSet<Arc<RecordDetails>>,
 }
 
 impl Interner {
@@ -333,6 +336,9 @@ impl Interner {
         .flatten()
         {
             share(&mut self.decoded, value);
+        }
+        if let Some(details) = &mut r.details {
+            share(&mut self.details, details);
         }
     }
 }
