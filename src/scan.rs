@@ -4,19 +4,21 @@ use std::collections::HashSet;
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rayon::prelude::*;
+use web_time::Instant;
 
 use crate::archive::{self, Archive};
 use crate::charset::DecodedText;
 use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
+use crate::media::Media;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
     DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
 };
-use crate::walk::{Skipped, WalkError, walk};
+use crate::walk::{Skipped, Walk, WalkError, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -78,16 +80,17 @@ pub struct Scan {
     pub header_bytes: u64,
     /// Wall time of the scan.
     pub elapsed: Duration,
-    /// The `.zip` or `.iso` the files were read from, when the root is one.
-    pub archive: Option<Arc<Archive>>,
+    /// Where the files were read from when not the folder `root`: the `.zip` or `.iso` the root is, or files a
+    /// front end handed over.
+    pub media: Option<Arc<dyn Media>>,
 }
 
 impl Scan {
     /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
     pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
-        match &self.archive {
+        match &self.media {
             None => read_dicomdir(&self.root.join(relative)),
-            Some(archive) => match archive.open_member(relative) {
+            Some(media) => match media.open(relative) {
                 Ok((reader, size)) => read_dicomdir_from(reader, size),
                 Err(e) => Err(DicomDirError::Damaged(FileDefect {
                     kind: DefectKind::Io,
@@ -106,13 +109,30 @@ const BATCH: usize = 4096;
 /// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
-    let (archive, listing) = match archive::detect(root) {
+    let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
             (Some(Arc::new(archive)), listing)
         }
         None => (None, walk(root)?),
     };
+    Ok(read_listed(root, media, listing, options, started))
+}
+
+/// Reads every file of a medium a front end opened and listed itself (a browser's files, an archive in memory),
+/// reported under the name `root`.
+pub fn scan_media(root: &Path, media: Arc<dyn Media>, listing: Walk, options: &ScanOptions) -> Scan {
+    read_listed(root, Some(media), listing, options, Instant::now())
+}
+
+/// Reads every listed file's header: from `media`, or from the folder `root` when `None`.
+fn read_listed(
+    root: &Path,
+    media: Option<Arc<dyn Media>>,
+    listing: Walk,
+    options: &ScanOptions,
+    started: Instant,
+) -> Scan {
     let base = listing.base;
     let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
         .files
@@ -124,7 +144,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         files: files.len() + dicomdirs.len(),
         bytes: files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
-        archive,
+        media,
         ..Scan::default()
     };
     let pool = build_pool(options.jobs);
@@ -135,15 +155,15 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
-        let outcome = guarded(|| match &scan.archive {
+        let outcome = guarded(|| match &scan.media {
             None => read_file(&base.join(&file.relative), file.size, &file.relative),
-            Some(archive) => archive.read_header(&file.relative),
+            Some(media) => media.read_header(file),
         });
         drop(reading);
         progress.inc();
         (i, outcome)
     };
-    let ordered = scan.archive.is_none() && options.media.ordered(root);
+    let ordered = scan.media.is_none() && options.media.ordered(root);
     let order = if ordered {
         disc_order(files.len(), |i| {
             physical_offset(&base.join(&files[i].relative))
@@ -209,7 +229,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     scan.other_files.sort_by(|a, b| a.path.cmp(&b.path));
     scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
-    Ok(scan)
+    scan
 }
 
 /// Sorts the records by path, equal paths keeping their order, like a stable sort but without its scratch buffer

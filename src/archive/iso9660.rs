@@ -6,11 +6,9 @@
 //! pull a FUSE mount and a command line into the library (`cdfs`), or are pre-releases (`hadris-iso`).
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use super::reader::read_full_at;
+use super::reader::{ReadAt, read_full_at};
 use super::{Entry, safe_relative};
 use crate::walk::{SkipReason, Skipped};
 
@@ -45,7 +43,7 @@ struct Extent {
 }
 
 /// Lists the files of the ISO 9660 image `file` (`size` bytes long).
-pub(super) fn list(file: &Arc<File>, size: u64) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
+pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
     let mut primary: Option<(Extent, u64)> = None;
     let mut joliet: Option<Extent> = None;
     for n in 16..16 + MAX_DESCRIPTORS {
@@ -110,7 +108,7 @@ fn rock_ridge(lister: &Lister<'_>, root: Extent) -> Option<usize> {
 }
 
 struct Lister<'a> {
-    file: &'a File,
+    file: &'a dyn ReadAt,
     size: u64,
     block_size: u64,
     entries: Vec<Entry>,

@@ -15,8 +15,9 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use reader::EntryReader;
-use reader::{Inflating, RangeReader};
+pub use reader::{EntryReader, ReadAt};
+use reader::Inflating;
+pub(crate) use reader::RangeReader;
 
 use crate::read_header::{DefectKind, FileDefect, HeaderOutcome, read_header_from};
 use crate::walk::{MediaFile, SkipReason, Skipped, Walk, WalkError};
@@ -37,7 +38,14 @@ pub fn detect(path: &Path) -> Option<Kind> {
     if !meta.is_file() {
         return None;
     }
-    let extension = path
+    let file = File::open(path).ok()?;
+    kind_of(path, &file)
+}
+
+/// The archive kind of the file named `name` whose bytes `file` reads: by extension (`.zip`, `.iso`), else by
+/// the zip or ISO 9660 signature.
+pub fn kind_of(name: &Path, file: &dyn ReadAt) -> Option<Kind> {
+    let extension = name
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
@@ -46,13 +54,12 @@ pub fn detect(path: &Path) -> Option<Kind> {
         Some("iso") => return Some(Kind::Iso),
         _ => {}
     }
-    let file = File::open(path).ok()?;
     let mut head = [0u8; 4];
-    if reader::read_full_at(&file, &mut head, 0) == Some(4) && head == *b"PK\x03\x04" {
+    if reader::read_full_at(file, &mut head, 0) == Some(4) && head == *b"PK\x03\x04" {
         return Some(Kind::Zip);
     }
     let mut magic = [0u8; 5];
-    if reader::read_full_at(&file, &mut magic, iso9660::SECTOR * 16 + 1) == Some(5)
+    if reader::read_full_at(file, &mut magic, iso9660::SECTOR * 16 + 1) == Some(5)
         && magic == *b"CD001"
     {
         return Some(Kind::Iso);
@@ -78,7 +85,7 @@ pub(crate) struct Entry {
 /// An open archive and its readable members.
 #[derive(Debug)]
 pub struct Archive {
-    file: Arc<File>,
+    file: Arc<dyn ReadAt>,
     /// Sorted by `relative`.
     entries: Vec<Entry>,
 }
@@ -93,21 +100,32 @@ impl Archive {
         };
         let file = File::open(path).map_err(root_error)?;
         let size = file.metadata().map_err(root_error)?.len();
-        let file = Arc::new(file);
-        let listed = match kind {
-            Kind::Zip => zip_media::list(&file, size),
-            Kind::Iso => iso9660::list(&file, size),
-        };
         let name = path
             .file_name()
             .map(PathBuf::from)
             .unwrap_or_else(|| path.to_path_buf());
+        Ok(Self::from_source(Arc::new(file), size, kind, path, &name))
+    }
+
+    /// Lists the archive held by `file` (`size` bytes): the seam through which a browser's file or bytes in
+    /// memory are read like an archive on disk. The walk's base is `path`; a damaged archive is named `name`.
+    pub fn from_source(
+        file: Arc<dyn ReadAt>,
+        size: u64,
+        kind: Kind,
+        path: &Path,
+        name: &Path,
+    ) -> (Self, Walk) {
+        let listed = match kind {
+            Kind::Zip => zip_media::list(&file, size),
+            Kind::Iso => iso9660::list(file.as_ref(), size),
+        };
         let (mut entries, mut skipped) = match listed {
             Ok(listed) => listed,
             Err(reason) => (
                 Vec::new(),
                 vec![Skipped {
-                    relative: name,
+                    relative: name.to_path_buf(),
                     reason: SkipReason::Archive(reason),
                 }],
             ),
@@ -137,13 +155,11 @@ impl Archive {
                 .collect(),
             skipped,
         };
-        Ok((
-            Self {
-                file,
-                entries: unique,
-            },
-            walk,
-        ))
+        let archive = Self {
+            file,
+            entries: unique,
+        };
+        (archive, walk)
     }
 
     fn entry(&self, relative: &Path) -> Option<&Entry> {

@@ -7,13 +7,50 @@ use std::sync::Arc;
 
 use flate2::read::DeflateDecoder;
 
+/// Positioned reads over an archive's bytes: the open archive file, bytes in memory, or a file a browser handed
+/// over (read in slices, so a 4 GB image is never held whole).
+pub trait ReadAt: Send + Sync + std::fmt::Debug {
+    /// Reads into `buf` from `offset`; `Ok(0)` at the end of the bytes.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
+impl ReadAt for File {
+    #[cfg(unix)]
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::unix::fs::FileExt::read_at(self, buf, offset)
+    }
+
+    #[cfg(windows)]
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::windows::fs::FileExt::seek_read(self, buf, offset)
+    }
+
+    /// A system without files (WebAssembly in a browser) never opens one; its media come as [`ReadAt`]s.
+    #[cfg(not(any(unix, windows)))]
+    fn read_at(&self, _buf: &mut [u8], _offset: u64) -> io::Result<usize> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
+
+impl ReadAt for Vec<u8> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
+        let src = self.get(start..).unwrap_or_default();
+        let n = src.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        Ok(n)
+    }
+}
+
 /// Decoded bytes of a deflated member kept for seeking backwards (covers any header the reader seeks in).
 const PREFIX_CAP: usize = 256 * 1024;
 
 /// `len` bytes of `file` from `start`, readable and seekable independently of any other reader of `file`.
 #[derive(Debug, Clone)]
 pub struct RangeReader {
-    file: Arc<File>,
+    file: Arc<dyn ReadAt>,
     start: u64,
     len: u64,
     pos: u64,
@@ -21,7 +58,7 @@ pub struct RangeReader {
 
 impl RangeReader {
     /// The range `start..start + len` of `file`.
-    pub fn new(file: Arc<File>, start: u64, len: u64) -> Self {
+    pub fn new(file: Arc<dyn ReadAt>, start: u64, len: u64) -> Self {
         Self {
             file,
             start,
@@ -41,7 +78,9 @@ impl Read for RangeReader {
         if buf.is_empty() {
             return Ok(0);
         }
-        let n = read_at(&self.file, buf, self.start.saturating_add(self.pos))?;
+        let n = self
+            .file
+            .read_at(buf, self.start.saturating_add(self.pos))?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -54,23 +93,13 @@ impl Seek for RangeReader {
     }
 }
 
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
-}
-
 /// Reads into `buf` from `offset` until it is full or the file ends; `None` on an I/O error.
-pub(crate) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> Option<usize> {
+pub(crate) fn read_full_at(file: &dyn ReadAt, buf: &mut [u8], offset: u64) -> Option<usize> {
     let mut n = 0;
     while let Some(rest) = buf.get_mut(n..)
         && !rest.is_empty()
     {
-        match read_at(file, rest, offset + n as u64) {
+        match file.read_at(rest, offset.saturating_add(n as u64)) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -214,16 +243,13 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn file_with(bytes: &[u8]) -> (tempfile::NamedTempFile, Arc<File>) {
-        let mut tmp = tempfile::NamedTempFile::new().unwrap();
-        tmp.write_all(bytes).unwrap();
-        let file = Arc::new(File::open(tmp.path()).unwrap());
-        (tmp, file)
+    fn file_with(bytes: &[u8]) -> Arc<dyn ReadAt> {
+        Arc::new(bytes.to_vec())
     }
 
     #[test]
     fn a_range_reads_only_its_bytes_and_seeks_inside_them() {
-        let (_tmp, file) = file_with(b"0123456789");
+        let file = file_with(b"0123456789");
         let mut r = RangeReader::new(file, 2, 5);
         let mut all = Vec::new();
         r.read_to_end(&mut all).unwrap();
@@ -241,7 +267,7 @@ mod tests {
         let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         enc.write_all(&data).unwrap();
         let compressed = enc.finish().unwrap();
-        let (_tmp, file) = file_with(&compressed);
+        let file = file_with(&compressed);
         let len = compressed.len() as u64;
 
         let mut r = Inflating::new(RangeReader::new(file.clone(), 0, len), data.len() as u64);
@@ -269,7 +295,7 @@ mod tests {
         let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         enc.write_all(&data).unwrap();
         let compressed = enc.finish().unwrap();
-        let (_tmp, file) = file_with(&compressed[..compressed.len() / 2]);
+        let file = file_with(&compressed[..compressed.len() / 2]);
         let mut r = Inflating::new(
             RangeReader::new(file, 0, compressed.len() as u64 / 2),
             data.len() as u64,

@@ -1,13 +1,12 @@
 //! Zip listing: the central directory read by the `zip` crate (ZIP64, name encodings, local headers), each
 //! member checked against the safety limits before anything reads it.
 
-use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use zip::ZipArchive;
 
-use super::reader::RangeReader;
+use super::reader::{RangeReader, ReadAt};
 use super::{Entry, safe_relative};
 use crate::walk::{SkipReason, Skipped};
 
@@ -21,7 +20,7 @@ const RATIO_FLOOR: u64 = 16 << 20;
 const MAX_RATIO: u64 = 200;
 
 /// Lists the members of the zip archive `file` (`size` bytes long).
-pub(super) fn list(file: &Arc<File>, size: u64) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
+pub(super) fn list(file: &Arc<dyn ReadAt>, size: u64) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
     let mut archive = ZipArchive::new(RangeReader::new(file.clone(), 0, size))
         .map_err(|e| format!("the zip archive is damaged or incomplete: {e}"))?;
     if archive.len() > MAX_MEMBERS {

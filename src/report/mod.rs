@@ -252,8 +252,8 @@ pub fn build(
 
 /// The current time, UTC, as RFC 3339 to the second.
 fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    let secs = web_time::SystemTime::now()
+        .duration_since(web_time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
