@@ -40,6 +40,19 @@ set +e
 cargo test --all-targets "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+# The offline web page (issue 17): the core built to WebAssembly, then the page driven in headless Chromium
+# (Debian's, through npm's playwright-core, which downloads no browser) and compared with the CLI's --json.
+if [ ! -e target/web-test/node_modules/playwright-core/package.json ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix target/web-test --no-save --no-audit --no-fund \
+    --silent playwright-core@1
+fi
+set +e
+scripts/build-web.sh target/web/dicomcheck.html &&
+  node tests/web/page.cjs target/web/dicomcheck.html target/debug/dicomcheck target/web-test/node_modules
+web_status=$?
+set -e
+[ "$web_status" = 0 ] || { echo "web page test: FAILED"; [ "$status" != 0 ] || status=$web_status; }
 total() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{ n += $1 } END { print n + 0 }'; }
 echo "tests: $(total passed) passed, $(total failed) failed, $(total ignored) skipped"
 exit "$status"
