@@ -77,6 +77,16 @@ function applyLanguage() {
   $("name").placeholder = t("namePlaceholder");
   for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
   showChosen();
+  showResult();
+}
+
+// The verdict line and timing of the last check, in the page's language.
+function showResult() {
+  const { verdict, seconds } = document.body.dataset;
+  if (verdict !== "pass" && verdict !== "fail") return;
+  $("verdict").className = "verdict " + verdict;
+  $("verdict").textContent = t(verdict);
+  $("timing").textContent = t("done", seconds);
 }
 
 function showChosen() {
@@ -206,16 +216,21 @@ function finished(result) {
   lastHtml = result.html;
   $("report-json").textContent = result.json;
   const frame = $("report");
-  frame.onload = () => {
-    frame.style.height = frame.contentDocument.documentElement.scrollHeight + 20 + "px";
-  };
+  frame.onload = fitReport;
   frame.srcdoc = result.html;
-  $("verdict").className = "verdict " + result.verdict;
-  $("verdict").textContent = t(result.verdict);
-  $("timing").textContent = t("done", seconds);
   $("result").hidden = false;
-  document.body.dataset.verdict = result.verdict;
   document.body.dataset.seconds = seconds;
+  document.body.dataset.verdict = result.verdict;
+  showResult();
+}
+
+// The report's own page, as tall as its content at the window's width (a phone turned, a window resized).
+function fitReport() {
+  const frame = $("report");
+  const doc = frame.contentDocument;
+  if (!doc || !doc.documentElement) return;
+  frame.style.height = "0";
+  frame.style.height = doc.documentElement.scrollHeight + 4 + "px";
 }
 
 function failed(message) {
@@ -253,6 +268,7 @@ $("drop").addEventListener("dragover", (e) => {
 $("drop").addEventListener("dragleave", () => $("drop").classList.remove("over"));
 $("drop").addEventListener("drop", dropped);
 $("check").addEventListener("click", check);
+window.addEventListener("resize", fitReport);
 $("save").addEventListener("click", save);
 for (const b of document.querySelectorAll("[data-lang]")) {
   b.addEventListener("click", () => {

@@ -10,6 +10,18 @@ let total = 0;
 let done = 0;
 let lastPost = 0;
 const reader = new FileReaderSync();
+// Small reads (an archive's directory is parsed a few bytes at a time) are served from one block read ahead:
+// each FileReaderSync call costs far more than copying.
+const BLOCK = 64 * 1024;
+let cache = { index: -1, start: 0, bytes: new Uint8Array(0) };
+
+function slice(file, start, end) {
+  try {
+    return new Uint8Array(reader.readAsArrayBuffer(file.slice(start, end)));
+  } catch (e) {
+    throw String((e && e.message) || e);
+  }
+}
 
 // The bytes the Rust side asks for: one slice of one file, never the whole file.
 self.dicomcheckFiles = {
@@ -19,10 +31,12 @@ self.dicomcheckFiles = {
     const end = Math.min(file.size, offset + buf.length);
     if (offset >= end) return 0;
     let bytes;
-    try {
-      bytes = new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, end)));
-    } catch (e) {
-      throw String((e && e.message) || e);
+    if (end - offset >= BLOCK) {
+      bytes = slice(file, offset, end);
+    } else {
+      const cached = cache.index === index && offset >= cache.start && end <= cache.start + cache.bytes.length;
+      if (!cached) cache = { index, start: offset, bytes: slice(file, offset, Math.min(file.size, offset + BLOCK)) };
+      bytes = cache.bytes.subarray(offset - cache.start, end - cache.start);
     }
     buf.set(bytes);
     // Folders are read file by file in order, archives front to back: the furthest point read is the progress.
@@ -60,5 +74,6 @@ self.onmessage = async (event) => {
     self.postMessage({ error: String((e && e.message) || e) });
   } finally {
     held = [];
+    cache = { index: -1, start: 0, bytes: new Uint8Array(0) };
   }
 };
