@@ -8,7 +8,7 @@
 "use strict";
 
 const assert = require("node:assert/strict");
-const { execFileSync, spawnSync } = require("node:child_process");
+const { execFileSync, spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -80,15 +80,19 @@ async function main() {
   fs.rmSync(path.join(series, "IM000009"));
   const zip = path.join(work, "sample-disc.zip");
   makeZip(good, zip);
+  const iso = path.join(work, "sample-disc.iso");
+  execFileSync("genisoimage", ["-quiet", "-J", "-R", "-o", iso, good]);
 
   const expected = {
     good: cliJson(good),
     damaged: cliJson(damaged),
     zip: cliJson(zip),
+    iso: cliJson(iso),
   };
   assert.equal(expected.good.status, 0);
   assert.equal(expected.damaged.status, 1);
   assert.equal(expected.zip.status, 0);
+  assert.equal(expected.iso.status, 0);
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dicomcheck-web-profile-"));
   const browser = await chromium.launchPersistentContext(profile, {
@@ -121,6 +125,7 @@ async function main() {
     ["good", "#disc", good],
     ["damaged", "#disc", damaged],
     ["zip", "#archive", zip],
+    ["iso", "#archive", iso],
   ]) {
     const got = await check(page, input, target);
     const want = expected[key];
@@ -161,16 +166,42 @@ async function main() {
   assert.match(saved, /^<!DOCTYPE html>/);
   assert.match(saved, /SMITH\^JOHN/);
 
+  // From a static web server: the same page, the same result, requests only for the page itself.
+  const server = spawn("python3", ["-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", path.dirname(pagePath)], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  try {
+    const port = await new Promise((ok, fail) => {
+      server.stdout.on("data", (d) => {
+        const m = /port (\d+)/.exec(String(d));
+        if (m) ok(m[1]);
+      });
+      server.on("exit", () => fail(new Error("http.server ended")));
+    });
+    const served = `http://127.0.0.1:${port}/${path.basename(pagePath)}`;
+    await browser.unroute(/^(?!file:|blob:|data:)/);
+    await browser.route(/^(?!file:|blob:|data:)/, (route) =>
+      route.request().url() === served ? route.continue() : route.abort(),
+    );
+    await page.goto(served);
+    const got = await check(page, "#disc", good);
+    assert.equal(got.verdict, "pass");
+    assert.deepEqual(comparable(JSON.parse(got.json)), comparable(expected.good.report), "served: report");
+    results.served = { verdict: got.verdict, findings: JSON.parse(got.json).findings.length, seconds: got.seconds };
+  } finally {
+    server.kill();
+  }
+
   await browser.close();
   fs.rmSync(profile, { recursive: true, force: true });
   fs.rmSync(work, { recursive: true, force: true });
 
-  const outside = requests.filter((u) => !/^(file|blob|data):/.test(u));
+  const outside = requests.filter((u) => !/^(file|blob|data):/.test(u) && !/^http:\/\/127\.0\.0\.1:\d+\/[^/]+\.html$/.test(u));
   assert.deepEqual(outside, [], "network requests");
   assert.deepEqual(errors, [], "page errors");
   const size = fs.statSync(pagePath).size;
   console.log(
-    `web page: ${size} bytes; ${requests.length} requests, all file:/blob:/data:, none to the network; ` +
+    `web page: ${size} bytes; ${requests.length} requests, all for the page itself (${[...new Set(requests)].join(", ")}); ` +
       Object.entries(results)
         .map(([k, r]) => `${k}: ${r.verdict} (${r.findings} findings, ${r.seconds} s)`)
         .join("; "),
