@@ -121,7 +121,12 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
 
 /// Reads every file of a medium a front end opened and listed itself (a browser's files, an archive in memory),
 /// reported under the name `root`.
-pub fn scan_media(root: &Path, media: Arc<dyn Media>, listing: Walk, options: &ScanOptions) -> Scan {
+pub fn scan_media(
+    root: &Path,
+    media: Arc<dyn Media>,
+    listing: Walk,
+    options: &ScanOptions,
+) -> Scan {
     read_listed(root, Some(media), listing, options, Instant::now())
 }
 

@@ -15,9 +15,9 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use reader::{EntryReader, ReadAt};
 use reader::Inflating;
 pub(crate) use reader::RangeReader;
+pub use reader::{EntryReader, ReadAt};
 
 use crate::read_header::{DefectKind, FileDefect, HeaderOutcome, read_header_from};
 use crate::walk::{MediaFile, SkipReason, Skipped, Walk, WalkError};

@@ -34,7 +34,9 @@ impl ReadAt for File {
 
 impl ReadAt for Vec<u8> {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.len());
         let src = self.get(start..).unwrap_or_default();
         let n = src.len().min(buf.len());
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {

@@ -20,7 +20,10 @@ const RATIO_FLOOR: u64 = 16 << 20;
 const MAX_RATIO: u64 = 200;
 
 /// Lists the members of the zip archive `file` (`size` bytes long).
-pub(super) fn list(file: &Arc<dyn ReadAt>, size: u64) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
+pub(super) fn list(
+    file: &Arc<dyn ReadAt>,
+    size: u64,
+) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
     let mut archive = ZipArchive::new(RangeReader::new(file.clone(), 0, size))
         .map_err(|e| format!("the zip archive is damaged or incomplete: {e}"))?;
     if archive.len() > MAX_MEMBERS {
