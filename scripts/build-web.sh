@@ -18,11 +18,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" != "$version" 
     cargo install wasm-bindgen-cli --version "=$version"
 fi
 
-cargo build -p dicomcheck-web --release --target wasm32-unknown-unknown
+cargo build -p dicomcheck-web --profile web --target wasm32-unknown-unknown
 glue=target/web/glue
 rm -rf "$glue"
 wasm-bindgen --target no-modules --no-typescript --out-dir "$glue" \
-  target/wasm32-unknown-unknown/release/dicomcheck_web.wasm
+  target/wasm32-unknown-unknown/web/dicomcheck_web.wasm
 if command -v wasm-opt >/dev/null 2>&1; then
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals "$glue/dicomcheck_web_bg.wasm" -o "$glue/dicomcheck_web_bg.wasm"

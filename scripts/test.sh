@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests use when it is missing (never runtime dependencies): the reference
 # toolkits the interoperability tests read files from and write DICOMDIRs with (Debian's dcmtk, PyPI's
-# pydicom), the disc-image builders of the archive tests (genisoimage, xorriso), and what renders the HTML
-# report (headless Chromium, poppler-utils, a small CJK font so the Chinese counter note prints as text).
+# pydicom), the disc-image builders of the archive tests (genisoimage, xorriso), what renders the HTML
+# report (headless Chromium, poppler-utils, a small CJK font so the Chinese counter note prints as text), and
+# what drives the web page (Node.js; npm's playwright-core, below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ command -v dcmmkdir >/dev/null 2>&1 || missing+=(dcmtk)
 command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
 command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -209,6 +209,43 @@ mod tests {
     }
 
     #[test]
+    fn an_archive_in_memory_scans_like_the_same_archive_on_disk() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let disc = dir.path().join("disc");
+        let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+            .study(StudySpec::new("Chest").series(SeriesSpec::ct(3)))
+            .dicomdir(true)
+            .viewer_files(false);
+        write_disc(&disc, &spec).expect("write disc");
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for file in given(&disc) {
+            zip.start_file(file.path.as_str(), options).expect("member");
+            let mut bytes = vec![0u8; usize::try_from(file.size).expect("size")];
+            assert_eq!(
+                file.bytes.read_at(&mut bytes, 0).expect("read"),
+                bytes.len()
+            );
+            zip.write_all(&bytes).expect("write");
+        }
+        let bytes = zip.finish().expect("zip").into_inner();
+        let on_disk = dir.path().join("disc.zip");
+        std::fs::write(&on_disk, &bytes).expect("write zip");
+
+        let name = Path::new("disc.zip");
+        let kind = crate::archive::kind_of(Path::new("download"), &bytes).expect("a zip");
+        let size = bytes.len() as u64;
+        let (archive, walk) = Archive::from_source(Arc::new(bytes), size, kind, name, name);
+        let in_memory = scan_media(name, Arc::new(archive), walk, &ScanOptions::default());
+        let direct = scan(&on_disk, &ScanOptions::default()).expect("scan");
+        assert_eq!(in_memory.records.len(), 3);
+        assert_eq!(summary(&in_memory), summary(&direct));
+        assert!(in_memory.read_dicomdir(&direct.dicomdirs[0]).is_ok());
+    }
+
+    #[test]
     fn unsafe_and_repeated_names_are_listed_as_not_read() {
         let file = |path: &str| GivenFile {
             path: path.to_string(),
