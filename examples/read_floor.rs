@@ -1,21 +1,27 @@
 //! The read floor of the benchmark: the least any header scanner must do, to compare dicomcheck against.
 //!
-//!     cargo run --release --example read_floor -- --plan DIR PLAN   # once: what dicomcheck reads, per file
-//!     cargo run --release --example read_floor -- PLAN              # timed: just those reads, in parallel
+//!     cargo run --release --example read_floor -- --plan DIR PLAN       # once: what dicomcheck reads, per file
+//!     cargo run --release --example read_floor -- DIR PLAN [--random]   # timed: walk DIR, read those bytes
 //!
-//! `--plan` scans `DIR` with dicomcheck's own scanner and writes one line per file: the number of header bytes
-//! the reader consumed (at least the 132 bytes of the DICOM marker check for other files), a tab, and the full
-//! path. The timed run opens each listed file, reads exactly that many bytes into a per-thread buffer and closes
-//! it, on one rayon thread per CPU, and prints the files and bytes it read.
+//! `--plan` scans `DIR` with dicomcheck's own scanner and writes one line per file, in walk order: the number of
+//! header bytes the reader consumed (at least the 132 bytes of the DICOM marker check for other files), a tab,
+//! and the path relative to `DIR`. The timed run walks `DIR` as dicomcheck does (dicomcheck's walk: every entry
+//! stat'ed, links and special files skipped), then opens each file, reads the planned number of bytes into a
+//! per-thread buffer and closes it, on one rayon thread per CPU; a file missing from the plan gets the 132 bytes
+//! of the marker check. `--random` first calls `posix_fadvise(POSIX_FADV_RANDOM)` on each file, which turns off
+//! the kernel's read-ahead for it (what that saves shows on a cold cache).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rayon::prelude::*;
 
 use dicomcheck::scan::{ScanOptions, scan};
+use dicomcheck::walk::walk;
 
 /// Bytes read from files dicomcheck does not take for DICOM: the preamble and the marker.
 const SNIFF: u64 = 132;
@@ -24,9 +30,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
         [flag, dir, plan] if flag == "--plan" => write_plan(Path::new(dir), Path::new(plan)),
-        [plan] => read_all(Path::new(plan)),
+        [dir, plan] => read_all(Path::new(dir), Path::new(plan), false),
+        [dir, plan, flag] if flag == "--random" => read_all(Path::new(dir), Path::new(plan), true),
         _ => {
-            eprintln!("usage: read_floor --plan DIR PLAN | read_floor PLAN");
+            eprintln!("usage: read_floor --plan DIR PLAN | read_floor DIR PLAN [--random]");
             return ExitCode::from(2);
         }
     };
@@ -41,23 +48,30 @@ fn main() -> ExitCode {
 
 fn write_plan(dir: &Path, plan: &Path) -> std::io::Result<()> {
     let scan = scan(dir, &ScanOptions::default()).map_err(std::io::Error::other)?;
+    let mut bytes_of: HashMap<&Path, u64> = HashMap::new();
+    for r in &scan.records {
+        bytes_of.insert(&r.path, r.header_bytes);
+    }
+    for f in &scan.other_files {
+        bytes_of.insert(&f.path, f.size.min(SNIFF));
+    }
+    let listing = walk(dir).map_err(std::io::Error::other)?;
     let mut out = BufWriter::new(File::create(plan)?);
-    let mut lines = 0u64;
     let mut header_bytes = 0u64;
-    let records = scan.records.iter().map(|r| (&r.path, r.header_bytes));
-    let dicomdirs = scan.dicomdirs.iter().map(|p| (p, file_size(&dir.join(p))));
-    let others = scan
-        .other_files
-        .iter()
-        .map(|f| (&f.path, f.size.min(SNIFF)));
-    let unreadable = scan.unreadable.iter().map(|f| (&f.path, SNIFF));
-    for (path, bytes) in records.chain(dicomdirs).chain(others).chain(unreadable) {
-        let full: PathBuf = dir.join(path);
-        writeln!(out, "{bytes}\t{}", full.display())?;
-        lines += 1;
+    for file in &listing.files {
+        // DICOMDIR files are read whole; unreadable files as far as the marker check.
+        let bytes = bytes_of.get(file.relative.as_path()).copied().unwrap_or(
+            if scan.dicomdirs.contains(&file.relative) {
+                file.size
+            } else {
+                SNIFF
+            },
+        );
+        writeln!(out, "{bytes}\t{}", file.relative.display())?;
         header_bytes += bytes;
     }
     out.flush()?;
+    let lines = listing.files.len() as u64;
     println!(
         "{lines} files, {header_bytes} header bytes ({} per file)",
         header_bytes / lines.max(1)
@@ -65,31 +79,43 @@ fn write_plan(dir: &Path, plan: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
-fn read_all(plan: &Path) -> std::io::Result<()> {
-    let mut entries = Vec::new();
+fn read_all(dir: &Path, plan: &Path, random: bool) -> std::io::Result<()> {
+    let mut planned = Vec::new();
     for line in BufReader::new(File::open(plan)?).lines() {
         let line = line?;
         if let Some((bytes, path)) = line.split_once('\t')
             && let Ok(bytes) = bytes.parse::<u64>()
         {
-            entries.push((bytes, PathBuf::from(path)));
+            planned.push((bytes, PathBuf::from(path)));
         }
     }
-    let read = entries
+    let listing = walk(dir).map_err(std::io::Error::other)?;
+    let read = listing
+        .files
         .par_iter()
-        .map_init(Vec::new, |buffer, (bytes, path)| {
-            let want = usize::try_from(*bytes).unwrap_or(usize::MAX);
-            buffer.resize(want.min(64 << 20), 0);
-            File::open(path)
-                .and_then(|mut file| file.read_exact(buffer))
-                .map(|()| *bytes)
+        .enumerate()
+        .map_init(Vec::new, |buffer, (i, file)| {
+            // The plan lists the files in walk order: a path compare, no lookup.
+            let bytes = match planned.get(i) {
+                Some((bytes, path)) if *path == file.relative => *bytes,
+                _ => SNIFF.min(file.size),
+            };
+            let want = usize::try_from(bytes).unwrap_or(usize::MAX).min(64 << 20);
+            buffer.resize(want, 0);
+            File::open(listing.base.join(&file.relative))
+                .and_then(|mut f| {
+                    if random {
+                        // SAFETY: a valid open descriptor; the call only sets a read-ahead hint.
+                        unsafe {
+                            libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_RANDOM);
+                        }
+                    }
+                    f.read_exact(buffer)
+                })
+                .map(|()| want as u64)
                 .unwrap_or(0)
         })
         .sum::<u64>();
-    println!("read {read} bytes from {} files", entries.len());
+    println!("read {read} bytes from {} files", listing.files.len());
     Ok(())
 }

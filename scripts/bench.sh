@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark: dicomcheck against the header scans of DCMTK, GDCM and pydicom, and against the read floor, on a
-# realistic 20,000-file tree (about 1 GB) in the page cache; then peak memory on a 100,000-file tree.
+# Benchmark: dicomcheck's header phase against the header scans of DCMTK, GDCM and pydicom, and against the read
+# floor (walk the tree, open each file, read the bytes the scanner needs, close; in parallel), on a realistic
+# 20,000-file tree (about 1 GB): warm (in the page cache), then cold (the tree's pages evicted before each run,
+# with the bytes each tool read from the device); instructions per file under callgrind on a smaller tree; then
+# peak memory on a 100,000-file tree.
+# Then the images phase (every byte read, every frame decoded) on an uncompressed tree and on JPEG 2000 and
+# JPEG-lossless copies of it (made by gdcmconv), against reading every byte, GDCM and dcmtk decoding one process
+# per file, and a pydicom pixel_array loop. IMG_FILES (default 1000; 0 skips it) sets its size.
 #
 #   scripts/bench.sh [RUNS]        (default 5 runs of the fast tools, 3 of the slow ones; medians are printed)
 #
-# Trees are built once under $BENCH_DIR (default /tmp/dicomcheck-bench) and reused. FILES (default 20000) and
-# BIG_FILES (default 100000, 0 skips the memory run) set their sizes. Peers are installed when missing: Debian
-# dcmtk, libgdcm-tools and time, PyPI pydicom.
+# Trees are built once under $BENCH_DIR (default /tmp/dicomcheck-bench) and reused. FILES (default 20000),
+# CALLGRIND_FILES (default 2000, 0 skips callgrind) and BIG_FILES (default 100000, 0 skips the memory run) set
+# their sizes; COLD=0 skips the cold runs. Peers are installed when missing: Debian dcmtk, libgdcm-tools, time,
+# vmtouch and valgrind, PyPI pydicom. dicomcheck runs with --quick (header phase only) when it has that option.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +22,8 @@ SLOW_RUNS=$(( RUNS < 3 ? RUNS : 3 ))
 BENCH_DIR=${BENCH_DIR:-/tmp/dicomcheck-bench}
 FILES=${FILES:-20000}
 BIG_FILES=${BIG_FILES:-100000}
+CALLGRIND_FILES=${CALLGRIND_FILES:-2000}
+COLD=${COLD:-1}
 TREE=$BENCH_DIR/tree-$FILES
 BIG=$BENCH_DIR/small-$BIG_FILES
 
@@ -28,11 +37,16 @@ apt_install() {
 command -v dcmdump >/dev/null 2>&1 || apt_install dcmtk
 command -v gdcmscanner >/dev/null 2>&1 || apt_install libgdcm-tools
 [ -x /usr/bin/time ] || apt_install time
+command -v vmtouch >/dev/null 2>&1 || apt_install vmtouch || true
+[ "$CALLGRIND_FILES" = 0 ] || command -v valgrind >/dev/null 2>&1 || apt_install valgrind
 python3 -c "import pydicom" >/dev/null 2>&1 || python3 -m pip install --quiet pydicom
 
 cargo build --release --quiet --bin dicomcheck --example make_bench_tree --example read_floor
 BIN=target/release/dicomcheck
 FLOOR=target/release/examples/read_floor
+# The header phase: once the images phase is on by default, --quick turns it off.
+QUICK=()
+if "$BIN" --help 2>&1 | grep -q -- '--quick'; then QUICK=(--quick); fi
 mkdir -p "$BENCH_DIR"
 [ -d "$TREE" ] || target/release/examples/make_bench_tree "$TREE" "$FILES"
 PLAN=$BENCH_DIR/plan-$FILES.tsv
@@ -85,7 +99,7 @@ measure() {
 
 nfiles=$(find "$TREE" -type f | wc -l)
 tree_bytes=$(du -sb "$TREE" | cut -f1)
-"$BIN" "$TREE" --name "SMITH^JOHN" >/dev/null 2>&1 || true
+"$BIN" "$TREE" --name "SMITH^JOHN" "${QUICK[@]}" >/dev/null 2>&1 || true
 plan_line=$("$FLOOR" --plan "$TREE" "$PLAN")
 header_bytes=$(awk '{s += $1} END {print s}' "$PLAN")
 
@@ -93,13 +107,15 @@ echo "dicomcheck benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo) RAM, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tree: $TREE: $nfiles files, $((tree_bytes / 1000000)) MB; header bytes (what dicomcheck needs): $plan_line"
 echo "versions: $("$BIN" --version), $(dcmdump --version 2>/dev/null | head -1), gdcm $(gdcmscanner --version 2>/dev/null | head -1 | tr -dc '0-9.'), pydicom $(python3 -c 'import pydicom; print(pydicom.__version__)')"
-echo "warm page cache; wall time is the median of the runs listed; RSS, bytes and files/s from the last run"
+echo "dicomcheck: $BIN $TREE --name SMITH^JOHN --json ${QUICK[*]} (header phase)"
+echo "read floor: walk the tree (dicomcheck's walk), open, read the planned header bytes, close; one thread per CPU"
 echo
+echo "WARM page cache; wall time is the median of the runs listed; RSS, bytes and files/s from the last run"
 
 RESULTS=$BENCH_DIR/results.txt
 {
-  measure dicomcheck "$RUNS" "$BIN" "$TREE" --name "SMITH^JOHN" --json
-  measure read-floor "$RUNS" "$FLOOR" "$PLAN"
+  measure dicomcheck "$RUNS" "$BIN" "$TREE" --name "SMITH^JOHN" --json "${QUICK[@]}"
+  measure read-floor "$RUNS" "$FLOOR" "$TREE" "$PLAN"
   measure gdcmscanner "$SLOW_RUNS" gdcmscanner -d "$TREE" -r -t 0010,0010 -t 0020,000e -t 0020,0013 -t 0008,0020 -p
   measure dcmdump "$SLOW_RUNS" dcmdump +sd +r -M +P PatientName "$TREE"
   measure pydicom-loop "$SLOW_RUNS" python3 "$PYLOOP" "$TREE"
@@ -116,6 +132,71 @@ awk -v base="$base" -v n="$nfiles" -v hb="$header_bytes" -v rbase="$BASE_RCHAR" 
   }' "$RESULTS"
 echo
 echo "header bytes per file: $((header_bytes / nfiles)); x dicomcheck > 1 means slower than dicomcheck"
+awk '$1 == "dicomcheck" {d = $2} $1 == "read-floor" {f = $2} END {
+  printf "dicomcheck / read floor: %.2f (target: within 2x)\n", d / f }' "$RESULTS"
+
+# Cold cache: the tree's pages are evicted before each run (vmtouch -e, else posix_fadvise(DONTNEED) on every
+# file: no root needed), so the tool reads from the device; read_bytes is what the device delivered, read-ahead
+# included. The floor runs twice: with the kernel's read-ahead, and with posix_fadvise(RANDOM), which turns it
+# off per file.
+evict() {
+  sync # dirty pages (a tree just written) cannot be evicted
+  if command -v vmtouch >/dev/null 2>&1; then
+    vmtouch -qe "$1"
+  else
+    python3 - "$1" <<'PY'
+import os, sys
+for top, dirs, files in os.walk(sys.argv[1]):
+    for name in files:
+        fd = os.open(os.path.join(top, name), os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
+  fi
+}
+cold() {
+  local name=$1; shift
+  evict "$TREE"
+  echo "$name $(run_once "$@")"
+}
+if [ "$COLD" != 0 ]; then
+  echo
+  echo "COLD cache: one run each, the tree's pages evicted first ($(command -v vmtouch >/dev/null 2>&1 && echo 'vmtouch -e' || echo 'posix_fadvise DONTNEED')); read-ahead $(cat /sys/block/*/queue/read_ahead_kb 2>/dev/null | head -1) KB"
+  COLD_RESULTS=$BENCH_DIR/results-cold.txt
+  {
+    cold dicomcheck "$BIN" "$TREE" --name "SMITH^JOHN" --json "${QUICK[@]}"
+    cold read-floor "$FLOOR" "$TREE" "$PLAN"
+    cold read-floor-random "$FLOOR" "$TREE" "$PLAN" --random
+    cold gdcmscanner gdcmscanner -d "$TREE" -r -t 0010,0010 -t 0020,000e -t 0020,0013 -t 0008,0020 -p
+    cold dcmdump dcmdump +sd +r -M +P PatientName "$TREE"
+    cold pydicom-loop python3 "$PYLOOP" "$TREE"
+  } >"$COLD_RESULTS"
+  awk -v n="$nfiles" -v hb="$header_bytes" '
+    BEGIN { printf "%-17s %9s %10s %14s %16s %9s\n", "tool", "wall s", "files/s", "disk B/file", "x header bytes", "peak RSS" }
+    $1 == "read-floor" { floor = $2 }
+    { printf "%-17s %9.3f %10.0f %14.0f %16.2f %6.1f MB\n", $1, $2, n / $2, $5 / n, $5 / hb, $3 / 1024 }' "$COLD_RESULTS"
+  echo "x header bytes: bytes read from the device over the header bytes dicomcheck needs (read-ahead inflation)"
+fi
+
+# Instructions per file (callgrind counts every instruction of every thread: stable on a loaded machine).
+if [ "$CALLGRIND_FILES" != 0 ]; then
+  SMALL=$BENCH_DIR/tree-$CALLGRIND_FILES
+  [ -d "$SMALL" ] || target/release/examples/make_bench_tree "$SMALL" "$CALLGRIND_FILES" >/dev/null
+  "$FLOOR" --plan "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null
+  echo
+  echo "INSTRUCTIONS per file (valgrind --tool=callgrind, $CALLGRIND_FILES files; reader = read_header::read_source)"
+  for tool in dicomcheck read-floor; do
+    out=$BENCH_DIR/callgrind.$tool
+    case $tool in
+      dicomcheck) valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN" "$SMALL" --name "SMITH^JOHN" --json -j 1 "${QUICK[@]}" >/dev/null 2>&1 || true ;;
+      read-floor) valgrind --tool=callgrind --callgrind-out-file="$out" "$FLOOR" "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null 2>&1 || true ;;
+    esac
+    total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+    reader=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '/read_header::read_source \[/ && !done {gsub(",", "", $1); print $1; done = 1}')
+    awk -v t="$tool" -v total="$total" -v reader="${reader:-0}" -v n="$CALLGRIND_FILES" 'BEGIN {
+      printf "%-13s %10.0f instructions per file in all, %10.0f in the header reader\n", t, total / n, reader / n }'
+  done
+fi
 
 if [ "$BIG_FILES" -gt 0 ]; then
   [ -d "$BIG" ] || target/release/examples/make_bench_tree "$BIG" "$BIG_FILES" --small >/dev/null
@@ -123,9 +204,62 @@ if [ "$BIG_FILES" -gt 0 ]; then
   echo "memory: peak RSS of dicomcheck (one run each)"
   for t in "$TREE" "$BIG"; do
     n=$(find "$t" -type f | wc -l)
-    "$BIN" "$t" --name "SMITH^JOHN" >/dev/null 2>&1 || true
-    set -- $(run_once "$BIN" "$t" --name "SMITH^JOHN" --json)
+    "$BIN" "$t" --name "SMITH^JOHN" "${QUICK[@]}" >/dev/null 2>&1 || true
+    set -- $(run_once "$BIN" "$t" --name "SMITH^JOHN" --json "${QUICK[@]}")
     awk -v n="$n" -v w="$1" -v rss="$2" -v t="$t" 'BEGIN {
       printf "%8d files  %6.2f s  peak RSS %6.1f MB  (%.2f KB per file)  %s\n", n, w, rss / 1024, rss / n, t }'
+  done
+fi
+
+IMG_FILES=${IMG_FILES:-1000}
+if [ "$IMG_FILES" -gt 0 ]; then
+  python3 -c "import pylibjpeg, openjpeg, libjpeg, numpy" >/dev/null 2>&1 ||
+    python3 -m pip install --quiet pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg numpy
+  IMG=$BENCH_DIR/images-$IMG_FILES
+  if [ ! -d "$IMG/raw" ]; then
+    target/release/examples/make_bench_tree "$IMG/raw" "$IMG_FILES" >/dev/null
+    for kind in j2k jpegll; do
+      flag=$([ "$kind" = j2k ] && echo --j2k || echo --jpeg)
+      (cd "$IMG/raw" && find . -type f ! -name DICOMDIR -print0) | while IFS= read -r -d '' f; do
+        mkdir -p "$(dirname "$IMG/$kind/$f")"
+        gdcmconv "$flag" "$IMG/raw/$f" "$IMG/$kind/$f"
+      done
+    done
+  fi
+  PIXLOOP=$BENCH_DIR/pixel_loop.py
+  cat >"$PIXLOOP" <<'EOF'
+import os, sys
+import pydicom
+frames = 0
+for top, dirs, files in os.walk(sys.argv[1]):
+    for name in files:
+        try:
+            frames += pydicom.dcmread(os.path.join(top, name)).pixel_array.size > 0
+        except Exception:
+            pass
+print(frames)
+EOF
+  echo
+  echo "images phase: every byte read, every frame decoded ($IMG_FILES files of 512 x 512 x 16 bits per tree)"
+  for kind in raw j2k jpegll; do
+    t=$IMG/$kind
+    mb=$(du -sm "$t" | cut -f1)
+    {
+      measure dicomcheck-full "$SLOW_RUNS" "$BIN" "$t" --json
+      measure dicomcheck-quick "$SLOW_RUNS" "$BIN" "$t" --json --quick
+      measure read-every-byte "$SLOW_RUNS" bash -c 'find "$1" -type f -print0 | xargs -0 -P "$(nproc)" -n 64 cat >/dev/null' _ "$t"
+      if [ "$kind" != raw ]; then
+        # One process per file, as a viewer import or a script would run them, on every CPU.
+        measure gdcmconv-raw 1 bash -c 'find "$1" -type f ! -name DICOMDIR -print0 | xargs -0 -P "$(nproc)" -I{} gdcmconv --raw {} /dev/null' _ "$t"
+        if [ "$kind" = jpegll ]; then
+          measure dcmdjpeg 1 bash -c 'find "$1" -type f ! -name DICOMDIR -print0 | xargs -0 -P "$(nproc)" -I{} dcmdjpeg {} /dev/null' _ "$t"
+        fi
+        measure pydicom-pixels 1 python3 "$PIXLOOP" "$t"
+      fi
+    } >"$RESULTS"
+    base=$(awk '$1 == "dicomcheck-full" {print $2}' "$RESULTS")
+    echo "$kind tree: $mb MB"
+    awk -v base="$base" -v mb="$mb" -v n="$IMG_FILES" '{
+      printf "  %-17s %8.2f s  %6.2f x full  %7.1f MB/s  %7.0f files/s  peak RSS %6.1f MB\n", $1, $2, $2 / base, mb / $2, n / $2, $3 / 1024 }' "$RESULTS"
   done
 fi

@@ -37,7 +37,7 @@ pub enum BatchError {
         /// Why.
         source: std::io::Error,
     },
-    /// The batch file is larger than [`MAX_CSV_BYTES`].
+    /// The batch file is larger than `MAX_CSV_BYTES` (16 MiB).
     #[error("--batch {}: larger than {MAX_CSV_BYTES} bytes", file.display())]
     TooLarge {
         /// The batch file.

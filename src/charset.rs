@@ -78,10 +78,9 @@ enum Codec {
     Utf8,
     /// `GB18030`, `GBK`, `GB2312`, `ISO 2022 IR 58` (escape sequences stripped).
     Gb,
-    /// `ISO 2022 IR 87` / `ISO 2022 IR 159`, decoded as ISO-2022-JP on the whole value.
-    Iso2022Jp,
-    /// `ISO 2022 IR 149`, decoded as EUC-KR with escape sequences stripped.
-    EucKr,
+    /// `ISO 2022 IR 87` / `ISO 2022 IR 159` / `ISO 2022 IR 149`: ISO 2022 code extensions, decoded fragment by
+    /// fragment as pydicom does ([`decode_iso2022`]).
+    Iso2022,
     /// `ISO_IR 13` alone, decoded as Shift_JIS.
     ShiftJis,
 }
@@ -93,7 +92,7 @@ impl Codec {
             Codec::Undeclared => 0,
             Codec::Latin(_) | Codec::Single(_) => 1,
             Codec::ShiftJis => 2,
-            Codec::Utf8 | Codec::Gb | Codec::Iso2022Jp | Codec::EucKr => 3,
+            Codec::Utf8 | Codec::Gb | Codec::Iso2022 => 3,
         }
     }
 
@@ -128,8 +127,7 @@ impl Codec {
             (_, Some(b"166")) => Codec::Single(encoding_rs::WINDOWS_874),
             (_, Some(b"192")) => Codec::Utf8,
             (_, Some(b"58")) => Codec::Gb,
-            (_, Some(b"87" | b"159")) => Codec::Iso2022Jp,
-            (_, Some(b"149")) => Codec::EucKr,
+            (_, Some(b"87" | b"159" | b"149")) => Codec::Iso2022,
             (_, Some(b"13")) => Codec::ShiftJis,
             _ => Codec::Undeclared,
         }
@@ -164,8 +162,7 @@ pub fn decode(raw: &[u8], charset: &SpecificCharacterSet) -> DecodedText {
         Codec::Single(enc) => decode_strict(enc, &strip_escapes(raw)),
         Codec::Utf8 => decode_multibyte(encoding_rs::UTF_8, raw),
         Codec::Gb => decode_multibyte(encoding_rs::GB18030, &strip_escapes(raw)),
-        Codec::Iso2022Jp => decode_strict(encoding_rs::ISO_2022_JP, &designate_katakana(raw)),
-        Codec::EucKr => decode_strict(encoding_rs::EUC_KR, &strip_escapes(raw)),
+        Codec::Iso2022 => decode_iso2022(raw, &charset.terms),
         Codec::ShiftJis => decode_strict(encoding_rs::SHIFT_JIS, &strip_escapes(raw)),
     };
     let trimmed = decoded.text.trim_end_matches([' ', '\0']);
@@ -221,26 +218,127 @@ fn strip_escapes(raw: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-/// Rewrites JIS X 0201 katakana in G1 (`ISO 2022 IR 13`: bytes 0xA1–0xDF, no escape in DICOM) as ISO-2022-JP's
-/// `ESC ( I` katakana runs, so the ISO-2022-JP decoder reads them.
-fn designate_katakana(raw: &[u8]) -> Cow<'_, [u8]> {
-    let katakana = |b: &u8| (0xA1..=0xDF).contains(b);
-    if !raw.iter().any(katakana) {
-        return Cow::Borrowed(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len() + 16);
-    let mut in_run = false;
-    for &b in raw {
-        if katakana(&b) != in_run {
-            out.extend_from_slice(if in_run { b"\x1b(B" } else { b"\x1b(I" });
-            in_run = !in_run;
+/// One character set an ISO 2022 escape sequence (or a Specific Character Set term) selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fragment {
+    /// The default repertoire and ISO-IR 100 style single-byte sets, read as ISO 8859-1 (as pydicom does).
+    Latin1,
+    /// JIS X 0201 (ISO-IR 13 katakana in G1, ISO-IR 14 romaji in G0), read as Shift_JIS single bytes.
+    Jisx0201,
+    /// JIS X 0208 (ISO-IR 87), 7-bit pairs.
+    Jisx0208,
+    /// JIS X 0212 (ISO-IR 159), 7-bit pairs.
+    Jisx0212,
+    /// KS X 1001 (ISO-IR 149) in G1, read as EUC-KR.
+    Ksx1001,
+    /// GB 2312 (ISO-IR 58) in G1, read as GBK.
+    Gb2312,
+}
+
+impl Fragment {
+    /// The set a Specific Character Set term selects for text before any escape sequence.
+    fn of_term(term: &str) -> Fragment {
+        match Codec::from_term(term) {
+            Codec::ShiftJis => Fragment::Jisx0201,
+            _ => Fragment::Latin1,
         }
-        out.push(if in_run { b - 0x80 } else { b });
     }
-    if in_run {
-        out.extend_from_slice(b"\x1b(B");
+
+    /// The set an escape sequence (ESC and what follows, up to 4 bytes) selects, with its length.
+    fn of_escape(bytes: &[u8]) -> Option<(Fragment, usize)> {
+        Some(match bytes {
+            [ESC, b'$', b'(', b'D', ..] => (Fragment::Jisx0212, 4),
+            [ESC, b'$', b')', b'C', ..] => (Fragment::Ksx1001, 4),
+            [ESC, b'$', b')', b'A', ..] => (Fragment::Gb2312, 4),
+            [ESC, b'$', b'B' | b'@', ..] => (Fragment::Jisx0208, 3),
+            [ESC, b'(', b'J', ..] | [ESC, b')', b'I', ..] => (Fragment::Jisx0201, 3),
+            [ESC, b'(' | b'-', _, ..] => (Fragment::Latin1, 3),
+            _ => return None,
+        })
     }
-    Cow::Owned(out)
+
+    /// Decodes bytes of this set; `true` when some bytes were malformed.
+    fn decode(self, bytes: &[u8]) -> (String, bool) {
+        let with = |enc: &'static Encoding, bytes: &[u8]| {
+            let (text, malformed) = enc.decode_without_bom_handling(bytes);
+            (text.into_owned(), malformed)
+        };
+        let pairs = |prefix: &[u8]| -> Vec<u8> {
+            let mut out = Vec::with_capacity(bytes.len() * 2);
+            for pair in bytes.chunks(2) {
+                out.extend_from_slice(prefix);
+                out.extend(pair.iter().map(|b| b | 0x80));
+            }
+            out
+        };
+        match self {
+            Fragment::Latin1 => (latin1(bytes), false),
+            Fragment::Jisx0201 => with(encoding_rs::SHIFT_JIS, bytes),
+            Fragment::Jisx0208 => with(encoding_rs::EUC_JP, &pairs(&[])),
+            Fragment::Jisx0212 => with(encoding_rs::EUC_JP, &pairs(&[0x8F])),
+            Fragment::Ksx1001 => with(encoding_rs::EUC_KR, bytes),
+            Fragment::Gb2312 => with(encoding_rs::GBK, bytes),
+        }
+    }
+
+    /// Two-byte sets read the whole fragment; the others are in force only up to the next delimiter, after
+    /// which the value's first character set applies again (PS3.5 §6.1.2.5.3; pydicom does the same).
+    fn whole_fragment(self) -> bool {
+        matches!(self, Fragment::Jisx0208 | Fragment::Jisx0212)
+    }
+}
+
+/// Delimiters that end the effect of a single-byte escape sequence in a value.
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, b'^' | b'=' | b'\\' | b'\r' | b'\n' | b'\t' | 0x0C)
+}
+
+/// Decodes a value written with ISO 2022 code extensions (Japanese `ISO 2022 IR 13/87/159`, Korean
+/// `ISO 2022 IR 149`) as pydicom's `decode_bytes` does: text before the first escape sequence in the first term's
+/// set; each fragment that starts with an escape sequence in the set it selects (JIS X 0208/0212 as pairs,
+/// KS X 1001 and JIS X 0201 katakana as G1 bytes), single-byte sets only up to the next delimiter.
+fn decode_iso2022(raw: &[u8], terms: &[String]) -> DecodedText {
+    let first = terms
+        .first()
+        .map_or(Fragment::Latin1, |t| Fragment::of_term(t));
+    let mut text = String::with_capacity(raw.len());
+    let mut malformed = false;
+    let mut push = |set: Fragment, bytes: &[u8], text: &mut String| {
+        let (part, bad) = set.decode(bytes);
+        malformed |= bad;
+        text.push_str(&part);
+    };
+    let mut rest = raw;
+    let head = rest.iter().position(|&b| b == ESC).unwrap_or(rest.len());
+    let (before, after) = rest.split_at(head);
+    push(first, before, &mut text);
+    rest = after;
+    while !rest.is_empty() {
+        let (set, skip) = Fragment::of_escape(rest).unwrap_or((first, 1));
+        let body = rest.get(skip..).unwrap_or_default();
+        let end = body.iter().position(|&b| b == ESC).unwrap_or(body.len());
+        let (fragment, next) = body.split_at(end);
+        let cut = if set.whole_fragment() {
+            fragment.len()
+        } else {
+            fragment
+                .iter()
+                .position(|&b| is_delimiter(b))
+                .unwrap_or(fragment.len())
+        };
+        let (own, reset) = fragment.split_at(cut);
+        push(set, own, &mut text);
+        push(first, reset, &mut text);
+        rest = next;
+    }
+    DecodedText {
+        text,
+        decoding: if malformed {
+            Decoding::Lossy
+        } else {
+            Decoding::Declared
+        },
+    }
 }
 
 /// Decodes with `enc`; malformed sequences give a [`Decoding::Lossy`] text with U+FFFD.
@@ -268,7 +366,7 @@ fn decode_multibyte(enc: &'static Encoding, bytes: &[u8]) -> DecodedText {
         };
     }
     let recovered = if enc == encoding_rs::UTF_8 {
-        recover_gb(bytes)
+        recover_gb(bytes).or_else(|| recover_latin1(bytes))
     } else {
         recover_utf8(bytes)
     };
@@ -341,7 +439,16 @@ fn recover_utf8(bytes: &[u8]) -> Option<(&'static str, String)> {
     (!text.is_ascii()).then(|| ("ISO_IR 192", text.to_string()))
 }
 
-/// Bytes that are valid GB18030 and read as a Chinese name (names.md §11 guard).
+/// Bytes declared UTF-8 that are Latin-1 letters (`Müller` written by a Latin-1 system): every non-ASCII byte an
+/// ISO 8859-1 letter, so the text is recovered rather than shown with U+FFFD.
+fn recover_latin1(bytes: &[u8]) -> Option<(&'static str, String)> {
+    let text = latin1(bytes);
+    text.chars()
+        .all(|c| c.is_ascii() || (c.is_alphabetic() && !c.is_control()))
+        .then_some(("ISO_IR 100", text))
+}
+
+/// Bytes that are valid GB18030 and read as a Chinese name (the guard of docs/names-policy.md §2).
 fn recover_gb(bytes: &[u8]) -> Option<(&'static str, String)> {
     let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
     plausible_han_text(&text).then(|| ("GB18030", text.into_owned()))
@@ -369,18 +476,25 @@ fn plausible_han_text(text: &str) -> bool {
 }
 
 /// Makes text from the disc safe for a terminal: control characters (an ESC sequence in a PatientName could
-/// clear the screen or fake a verdict) and bidirectional overrides (which reorder what follows) are shown as
-/// U+FFFD.
+/// clear the screen or fake a verdict), bidirectional controls (which reorder what follows) and the other
+/// invisible characters ([`is_invisible`]: zero-width, soft hyphen, byte-order mark), which would hide what the
+/// disc really holds, are shown as U+FFFD.
 pub fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_invisible(c) { '\u{FFFD}' } else { c })
         .collect()
+}
+
+/// Characters that show nothing, or reorder or join what follows, so that a foreign system shows, sorts or
+/// searches a name differently: control characters, zero-width characters, the soft hyphen, the byte-order
+/// mark and bidirectional controls (Unicode Default_Ignorable_Code_Point format characters).
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use clap::{Parser, ValueEnum};
 use crate::batch::{self, Overall};
 use crate::charset::printable;
 use crate::checks::Expectations;
+use crate::discover::{self, Found, Volume};
 use crate::media_order::MediaMode;
 use crate::options::{self, CheckOptions, InputError};
 use crate::report::human::{Detail, HumanOptions, StaffNote};
@@ -39,13 +40,22 @@ Exit codes: 0 PASS, 1 FAIL (something to fix before you leave; any disc of a bat
 check. Nothing is ever written to the disc being checked."
 )]
 pub struct Args {
-    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch).
-    #[arg(required_unless_present = "batch", value_name = "PATH")]
+    /// The mounted disc, USB stick, folder, .zip, .iso or DICOM file to check (several: a batch). Without
+    /// it, the one CD/DVD or USB stick that holds DICOM.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Passport name, surname first: SURNAME^GIVEN NAMES (or "SURNAME, GIVEN").
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Inventory only: do not compare the name (without --name: asked on a terminal, else exit 2).
+    #[arg(long, conflicts_with = "name")]
+    pub no_name: bool,
+
+    /// Passport number, to look for among the disc's patient IDs.
+    #[arg(long, value_name = "NUMBER")]
+    pub passport: Option<String>,
 
     /// Your name in Chinese characters, if the passport prints one (e.g. 张三).
     #[arg(long, value_name = "HANZI")]
@@ -98,6 +108,10 @@ pub struct Args {
     /// Then copy everything to DIR, each file verified by SHA-256 (resumable).
     #[arg(long, value_name = "DIR")]
     pub copy_to: Option<PathBuf>,
+
+    /// Headers only: do not open the images (faster)
+    #[arg(long)]
+    pub quick: bool,
 
     /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
@@ -192,6 +206,13 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
         expect: Expectations {
             passport,
             passport_zh: args.name_zh.clone(),
+            name_waived: args.no_name,
+            passport_number: args
+                .passport
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
             dob,
             dates: options::scan_days("--date", &args.dates)?,
             today: crate::date::today(),
@@ -203,16 +224,32 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
             progress: std::io::stderr().is_terminal(),
             media: args.media.into(),
         },
+        #[cfg(not(target_arch = "wasm32"))]
+        images: if args.quick {
+            None
+        } else {
+            Some(crate::images::ImageOptions {
+                worker: std::env::current_exe().map_err(InputError::Worker)?,
+            })
+        },
     })
 }
 
 /// Runs the check described by `args`, prints the report on stdout, and returns the exit code.
-pub fn run(args: Args) -> i32 {
+pub fn run(mut args: Args) -> i32 {
+    if !args.verify_copy {
+        for path in &mut args.paths {
+            *path = crate::scan::media_root(path);
+        }
+    }
     if args.verify_copy {
         return match args.paths.as_slice() {
             [copy] => verify_copy(copy, args.json),
             _ => error("--verify-copy takes the folder of one copy"),
         };
+    }
+    if args.name.is_none() && !args.no_name && args.batch.is_none() && args.paths.len() <= 1 {
+        args.name = ask_passport_name();
     }
     let options = match check_options(&args) {
         Ok(options) => options,
@@ -234,8 +271,16 @@ pub fn run(args: Args) -> i32 {
             Ok(Overall::CouldNotCheck) | Err(_) => EXIT_ERROR,
         };
     }
-    let Some(path) = args.paths.first() else {
-        return error("no disc to check");
+    let found;
+    let path = match args.paths.first() {
+        Some(path) => path,
+        None => match find_disc() {
+            Ok(disc) => {
+                found = disc;
+                &found
+            }
+            Err(code) => return code,
+        },
     };
     if let Some(dest) = &args.copy_to
         && let Err(err) = crate::copy::check_destination(path, dest)
@@ -249,6 +294,138 @@ pub fn run(args: Args) -> i32 {
         args.report.as_deref(),
         args.copy_to.as_deref(),
     )
+}
+
+/// The disc to check when no path is given: the one mounted CD/DVD or removable drive that holds DICOM, said on
+/// stderr; with none or several, what was seen is listed and the exit code is [`EXIT_ERROR`].
+fn find_disc() -> Result<PathBuf, i32> {
+    let list = |seen: &[Volume]| {
+        for volume in seen {
+            let dicom = if volume.has_dicom {
+                "holds DICOM"
+            } else {
+                "no DICOM"
+            };
+            say(&format!(
+                "  {} ({}, {dicom})",
+                volume.path.display(),
+                volume.kind
+            ));
+        }
+    };
+    match discover::find() {
+        Found::One { disc, .. } => {
+            say(&format!(
+                "dicomcheck: no PATH given; checking {} (the {} that holds DICOM)",
+                disc.path.display(),
+                disc.kind
+            ));
+            Ok(disc.path)
+        }
+        Found::None(seen) => {
+            let code = error(if seen.is_empty() {
+                "no PATH given, and no CD/DVD or USB stick is mounted; give the disc's path"
+            } else {
+                "no PATH given, and no CD/DVD or USB stick here holds DICOM; give the disc's path. Seen:"
+            });
+            list(&seen);
+            Err(code)
+        }
+        Found::Several(seen) => {
+            let code =
+                error("no PATH given, and several drives hold DICOM; give the disc's path. Seen:");
+            list(&seen);
+            Err(code)
+        }
+    }
+}
+
+/// Whether dicomcheck was started by a double-click: no arguments, and on Windows a console window of its own
+/// (it closes the moment the program ends). `DICOMCHECK_DOUBLE_CLICK=1` says so too, for the tests.
+pub fn double_clicked() -> bool {
+    std::env::args_os().len() == 1
+        && (owns_its_console()
+            || std::env::var_os("DICOMCHECK_DOUBLE_CLICK").is_some_and(|v| v == "1"))
+}
+
+#[cfg(windows)]
+fn owns_its_console() -> bool {
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+    }
+    let mut processes = [0u32; 2];
+    // SAFETY: the buffer holds the 2 ids the call is told it may write.
+    unsafe { GetConsoleProcessList(processes.as_mut_ptr(), 2) == 1 }
+}
+
+#[cfg(not(windows))]
+fn owns_its_console() -> bool {
+    false
+}
+
+/// The double-click session: asks for the passport name on `input` (again while it cannot be read as one; empty
+/// skips the name check), finds and checks the disc, then waits for Enter so the window stays open to be read.
+pub fn run_interactive(input: &mut dyn std::io::BufRead) -> i32 {
+    let mut prompt = |text: &str| {
+        let mut out = anstream::stdout();
+        let _ = write!(out, "{text}").and_then(|()| out.flush());
+        let mut line = String::new();
+        input
+            .read_line(&mut line)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(|_| line)
+    };
+    let mut args = vec!["dicomcheck".to_string()];
+    while let Some(line) = prompt(
+        "dicomcheck: checks the DICOM CD or USB stick in this computer.\n\
+         Your name as in the passport, surname first (e.g. SMITH^JOHN), then Enter: ",
+    ) {
+        let name = line.trim();
+        if name.is_empty() {
+            break;
+        }
+        match options::passport_name("name", name) {
+            Ok(_) => {
+                args.extend(["--name".to_string(), name.to_string()]);
+                break;
+            }
+            Err(err) => {
+                error(err);
+            }
+        }
+    }
+    let code = match Args::try_parse_from(&args) {
+        Ok(args) => run(args),
+        Err(err) => error(err),
+    };
+    prompt("\nPress Enter to close this window.");
+    code
+}
+
+/// Asks for the passport name when both stdin and stderr are a terminal (a patient at the counter who forgot
+/// `--name`); `None` when there is no terminal or nothing usable was typed.
+fn ask_passport_name() -> Option<String> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    for _ in 0..3 {
+        eprint!("Passport name, surname first (SURNAME^GIVEN NAMES), or Enter to skip: ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        let typed = line.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        match crate::names::PassportName::parse(typed) {
+            Ok(_) => return Some(typed.to_string()),
+            Err(err) => {
+                error(err);
+            }
+        }
+    }
+    None
 }
 
 /// How results are printed, from the command line.
@@ -298,7 +475,12 @@ fn run_one(
     {
         return error(err);
     }
-    let report = match crate::check(path, options) {
+    let mut inventory = |headers: &crate::report::Report| {
+        if options.scan.progress && !output.json {
+            eprint!("{}", crate::report::human::inventory(headers));
+        }
+    };
+    let report = match crate::check_with(path, options, &mut inventory) {
         Ok(report) => report,
         Err(err) => return error(err),
     };
@@ -319,7 +501,8 @@ fn run_one(
     }
     if let Some(page) = page {
         let html = crate::report::html::render(&report, output.human.staff_note);
-        if let Err(err) = std::fs::write(page, html) {
+        let guard = crate::write_guard::WriteGuard::for_media(path);
+        if let Err(err) = crate::write_guard::write_replacing(&guard, page, html.as_bytes()) {
             return error(format!("cannot write {}: {err}", page.display()));
         }
     }
@@ -331,8 +514,12 @@ fn run_one(
     exit_code(&report)
 }
 
-/// The exit code of one checked disc.
+/// The exit code of one checked disc: 2 when whose scans these are was not checked (no `--name`, no
+/// `--no-name`), since neither PASS nor FAIL can be said for the patient.
 pub fn exit_code(report: &crate::report::Report) -> i32 {
+    if !report.name_checked && !report.name_waived {
+        return EXIT_ERROR;
+    }
     match report.verdict {
         crate::report::Verdict::Pass => EXIT_PASS,
         crate::report::Verdict::Fail => EXIT_FAIL,
@@ -356,7 +543,7 @@ fn copy_to(
             ..human
         },
     );
-    crate::copy::write_reports(dest, &json, &text)?;
+    crate::copy::write_reports(source, dest, &json, &text)?;
     say(&format!(
         "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
          check it later with: dicomcheck --verify-copy {}",
@@ -369,11 +556,11 @@ fn copy_to(
     ));
     if !summary.not_copied.is_empty() {
         say(&format!(
-            "Not copied (links, special files or refused archive entries): {}",
+            "Not copied (links, special files, refused or incomplete archive entries, names the copy uses or Windows cannot hold): {}",
             summary
                 .not_copied
                 .iter()
-                .map(|p| p.display().to_string())
+                .map(|p| printable(&p.to_string_lossy()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -388,29 +575,30 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
         Err(err) => return error(err),
     };
     let ok = verification.ok();
+    let clean = |names: &[String]| names.iter().map(|n| printable(n)).collect::<Vec<_>>();
     let text = if json {
         let value = serde_json::json!({
             "tool": "dicomcheck",
             "version": env!("CARGO_PKG_VERSION"),
-            "copy": copy.to_string_lossy(),
+            "copy": printable(&copy.to_string_lossy()),
             "verdict": if ok { "pass" } else { "fail" },
             "verified": verification.verified,
-            "missing": verification.missing,
-            "changed": verification.changed,
+            "missing": clean(&verification.missing),
+            "changed": clean(&verification.changed),
             "bad_lines": verification.bad_lines,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
     } else {
         let mut text = format!(
             "Copy in {}: {} files match {} (SHA-256).\n",
-            copy.display(),
+            printable(&copy.to_string_lossy()),
             verification.verified,
             crate::copy::MANIFEST
         );
-        for name in &verification.missing {
+        for name in clean(&verification.missing) {
             text += &format!("  missing or unreadable: {name}\n");
         }
-        for name in &verification.changed {
+        for name in clean(&verification.changed) {
             text += &format!("  changed since the copy was made: {name}\n");
         }
         if verification.bad_lines > 0 {

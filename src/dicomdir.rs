@@ -30,6 +30,8 @@ pub struct DicomDir {
     pub entries: Vec<DirEntry>,
     /// Number of PATIENT records.
     pub patients: usize,
+    /// The PATIENT records' identities (name, ID, birth date), in file order: the DICOMDIR names a person too.
+    pub patient_records: Vec<DirPatient>,
     /// Number of STUDY records.
     pub studies: usize,
     /// Number of SERIES records.
@@ -41,6 +43,17 @@ pub struct DicomDir {
     /// file) while the records themselves are complete: a writer or editor left a stale length. The records
     /// were read up to where the data ends.
     pub length_overrun: bool,
+}
+
+/// The identity one PATIENT record gives.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DirPatient {
+    /// Patient's Name, decoded with the record's own character set, else the DICOMDIR's.
+    pub name: Option<Arc<DecodedText>>,
+    /// Patient ID (0010,0020), decoded likewise.
+    pub id: Option<DecodedText>,
+    /// Patient's Birth Date (0010,0030) as written.
+    pub birth_date: Option<Box<str>>,
 }
 
 /// One leaf directory record with the patient, study and series records it sits under.
@@ -97,6 +110,15 @@ pub fn read_dicomdir_from<R: Read + Seek + 'static>(
     read_source(Source::new(Box::new(reader), size))
 }
 
+/// [`read_dicomdir_from`] drawing every inflated byte from the scan's `budget`.
+pub fn read_dicomdir_budgeted<R: Read + Seek + 'static>(
+    reader: R,
+    size: u64,
+    budget: std::sync::Arc<crate::read_header::InflateBudget>,
+) -> Result<DicomDir, DicomDirError> {
+    read_source(Source::new(Box::new(reader), size).with_budget(budget))
+}
+
 fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
     let (root, mut records) = scan_records(&mut source)?;
     drop(source);
@@ -125,6 +147,25 @@ fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
             Some((u32::try_from(i).ok()?, Arc::new(name)))
         })
         .collect();
+    let patient_records = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == Kind::Patient)
+        .map(|(i, r)| {
+            let parent = r.parent.as_deref();
+            let charset = parent
+                .and_then(|p| p.charset.as_deref())
+                .map(SpecificCharacterSet::from_raw);
+            let charset = charset.as_ref().unwrap_or(&root_charset);
+            DirPatient {
+                name: u32::try_from(i).ok().and_then(|i| names.get(&i).cloned()),
+                id: parent
+                    .and_then(|p| p.patient_id.as_deref())
+                    .map(|raw| charset::decode(raw, charset)),
+                birth_date: parent.and_then(|p| p.birth_date.clone()),
+            }
+        })
+        .collect();
     let mut entries = Vec::with_capacity(records.len() - patients - studies - series);
     for (i, ctx) in order {
         // A leaf is listed once and is nobody's parent: its fields move into the entry instead of being copied.
@@ -138,6 +179,7 @@ fn read_source(mut source: Source) -> Result<DicomDir, DicomDirError> {
     Ok(DicomDir {
         entries,
         patients,
+        patient_records,
         studies,
         series,
         links_followed,
@@ -180,6 +222,8 @@ struct Record {
 struct ParentFields {
     charset: Option<Box<[u8]>>,
     patient_name: Option<Box<[u8]>>,
+    patient_id: Option<Box<[u8]>>,
+    birth_date: Option<Box<str>>,
     study_instance_uid: Option<Arc<str>>,
     series_instance_uid: Option<Arc<str>>,
 }
@@ -337,6 +381,8 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
         (0x0008, 0x0005) => r.parent.get_or_insert_default().charset = Some(raw.into()),
         (0x0010, 0x0010) => r.parent.get_or_insert_default().patient_name = Some(raw.into()),
+        (0x0010, 0x0020) => r.parent.get_or_insert_default().patient_id = Some(raw.into()),
+        (0x0010, 0x0030) => r.parent.get_or_insert_default().birth_date = string(),
         (0x0020, 0x000D) => r.parent.get_or_insert_default().study_instance_uid = shared(),
         (0x0020, 0x000E) => r.parent.get_or_insert_default().series_instance_uid = shared(),
         _ => {}

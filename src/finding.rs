@@ -25,6 +25,8 @@ pub enum CheckId {
     Date,
     /// Is every series complete?
     Slices,
+    /// Does every image open (read whole, every frame decoded)?
+    Images,
 }
 
 impl CheckId {
@@ -39,6 +41,7 @@ impl CheckId {
             CheckId::Dob => "dob",
             CheckId::Date => "date",
             CheckId::Slices => "slices",
+            CheckId::Images => "images",
         }
     }
 }

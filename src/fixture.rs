@@ -362,6 +362,11 @@ pub struct SeriesSpec {
     pub duplicate_slices: Vec<u32>,
     /// Extra displacement along the normal, in mm, of given slice indices (irregular spacing).
     pub shift_slices: Vec<(u32, f64)>,
+    /// Echoes per slice position (a 4D series): each slice is written once per echo with Echo Numbers
+    /// (0018,0086) 1, 2, ..., numbered echo by echo. Single-frame series only; 1 writes no Echo Numbers.
+    pub echoes: u32,
+    /// Images (echo index, slice index; 0-based) not written while the other echoes at that position are.
+    pub omit_images: Vec<(u32, u32)>,
     /// Another patient for this series only.
     pub patient: Option<PatientSpec>,
     /// List this series in the DICOMDIR.
@@ -393,6 +398,8 @@ impl Default for SeriesSpec {
             number_gaps: Vec::new(),
             duplicate_slices: Vec::new(),
             shift_slices: Vec::new(),
+            echoes: 1,
+            omit_images: Vec::new(),
             patient: None,
             in_dicomdir: true,
         }
@@ -520,6 +527,18 @@ impl SeriesSpec {
         renumber: bool;
         /// List the series in the DICOMDIR or not.
         in_dicomdir: bool;
+    }
+
+    /// Write each slice position once per echo (see [`SeriesSpec::echoes`]).
+    pub fn echoes(mut self, echoes: u32) -> Self {
+        self.echoes = echoes.max(1);
+        self
+    }
+
+    /// Leave out single images (echo index, slice index) of a multi-echo series.
+    pub fn omit_images(mut self, images: &[(u32, u32)]) -> Self {
+        self.omit_images = images.to_vec();
+        self
     }
 
     /// ImagePositionPatient of slice `index`, including any shift.
@@ -901,6 +920,7 @@ fn build_instance(
     sop_instance_uid: &str,
     number: i32,
     slices: &[u32],
+    echo: u32,
 ) -> io::Result<Vec<u8>> {
     let spec = ctx.spec;
     let mut obj = InMemDicomObject::new_empty();
@@ -960,6 +980,14 @@ fn build_instance(
         &series_number.to_string(),
     );
     put_str(&mut obj, tags::INSTANCE_NUMBER, VR::IS, &number.to_string());
+    if spec.echoes > 1 {
+        put_str(
+            &mut obj,
+            tags::ECHO_NUMBERS,
+            VR::IS,
+            &(echo + 1).to_string(),
+        );
+    }
     put_str(
         &mut obj,
         tags::FRAME_OF_REFERENCE_UID,
@@ -1305,7 +1333,7 @@ fn write_series(
     if spec.multiframe {
         let slices: Vec<u32> = numbered.iter().map(|(s, _)| *s).collect();
         let sop = uid(disc.seed, &[KIND_INSTANCE, ids[0], ids[1], 0]);
-        let bytes = build_instance(ctx, &sop, 1, &slices)?;
+        let bytes = build_instance(ctx, &sop, 1, &slices, 0)?;
         let frames = u32::try_from(slices.len()).unwrap_or(u32::MAX);
         emit(
             &bytes,
@@ -1315,15 +1343,20 @@ fn write_series(
             frames,
         )?;
     } else {
-        for (slice, number) in numbered {
-            let sop = uid(
-                disc.seed,
-                &[KIND_INSTANCE, ids[0], ids[1], u64::from(slice)],
-            );
-            let bytes = build_instance(ctx, &sop, number, &[slice])?;
-            emit(&bytes, &sop, number, slice, 1)?;
-            if spec.duplicate_slices.contains(&slice) {
+        let per_echo = i32::try_from(spec.slices).unwrap_or(i32::MAX);
+        for echo in 0..spec.echoes.max(1) {
+            for &(slice, number) in &numbered {
+                if spec.omit_images.contains(&(echo, slice)) {
+                    continue;
+                }
+                let key = u64::from(slice) | u64::from(echo) << 32;
+                let sop = uid(disc.seed, &[KIND_INSTANCE, ids[0], ids[1], key]);
+                let number = number.saturating_add(per_echo.saturating_mul(echo as i32));
+                let bytes = build_instance(ctx, &sop, number, &[slice], echo)?;
                 emit(&bytes, &sop, number, slice, 1)?;
+                if spec.duplicate_slices.contains(&slice) {
+                    emit(&bytes, &sop, number, slice, 1)?;
+                }
             }
         }
     }

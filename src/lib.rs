@@ -3,10 +3,11 @@
 //! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`], or any [`media`]) → [`read_header`] of each
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
-//! [`dicomdir`]) → [`report`]. [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the
-//! leaves [`finding`] and [`date`] hold the values every layer shares. Front ends sit on top: [`cli`] is the
-//! command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy; [`fixture`] writes synthetic
-//! discs for the tests, the benchmark and the sample disc. `docs/architecture.md` explains the layers.
+//! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
+//! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
+//! hold the values every layer shares. Front ends sit on top: [`cli`] is the command line, [`batch`] checks many
+//! discs; [`copy`] makes and verifies a copy, [`write_guard`] keeps every write off the media; [`fixture`] writes
+//! synthetic discs for the tests, the benchmark and the sample disc. `docs/architecture.md` explains the layers.
 
 pub mod archive;
 pub mod batch;
@@ -17,8 +18,12 @@ pub mod cli;
 pub mod copy;
 pub mod date;
 pub mod dicomdir;
+pub mod discover;
 pub mod finding;
 pub mod fixture;
+// Decoding runs in worker processes with C codecs: not in a browser, whose page checks the headers only.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod images;
 pub mod media;
 pub mod media_order;
 pub mod names;
@@ -28,6 +33,7 @@ pub mod read_header;
 pub mod report;
 pub mod scan;
 pub mod walk;
+pub mod write_guard;
 
 use std::path::Path;
 
@@ -44,13 +50,39 @@ pub enum Error {
     Walk(#[from] walk::WalkError),
 }
 
-/// Checks the media at `root`: scan, catalog, checks, report.
+/// Checks the media at `root`: scan, catalog, open the images, checks, report.
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Report, Error> {
-    let scan = scan::scan(root, &options.scan)?;
-    Ok(report_on(&scan, options))
+    check_with(root, options, &mut |_| {})
 }
 
-/// Checks a medium a front end opened and listed itself (see [`media`]), reported under the name `root`.
+/// [`check`], handing the report of the header phase to `headers_done` before the images are opened, so a
+/// front end can show the inventory (names, dates) while the slower phase runs.
+pub fn check_with(
+    root: &Path,
+    options: &CheckOptions,
+    headers_done: &mut dyn FnMut(&Report),
+) -> Result<Report, Error> {
+    let scan = scan::scan(root, &options.scan)?;
+    let catalog = catalog::Catalog::build(&scan.records);
+    let outcome = checks::run(&scan, &catalog, &options.expect);
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(image_options) = &options.images {
+        headers_done(&report_of(&scan, &catalog, &outcome, options));
+        return Ok(with_images(
+            &scan,
+            &catalog,
+            outcome,
+            options,
+            image_options,
+        ));
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = headers_done;
+    Ok(report_of(&scan, &catalog, &outcome, options))
+}
+
+/// Checks a medium a front end opened and listed itself (see [`media`]), reported under the name `root`: the
+/// header phase only.
 pub fn check_media(
     root: &Path,
     media: std::sync::Arc<dyn media::Media>,
@@ -58,18 +90,47 @@ pub fn check_media(
     options: &CheckOptions,
 ) -> Report {
     let scan = scan::scan_media(root, media, listing, &options.scan);
-    report_on(&scan, options)
+    let catalog = catalog::Catalog::build(&scan.records);
+    let outcome = checks::run(&scan, &catalog, &options.expect);
+    report_of(&scan, &catalog, &outcome, options)
 }
 
-/// Catalog, checks and report of a finished scan.
-fn report_on(scan: &scan::Scan, options: &CheckOptions) -> Report {
-    let catalog = catalog::Catalog::build(&scan.records);
-    let outcome = checks::run(scan, &catalog, &options.expect);
+/// The report of the checks' `outcome`.
+fn report_of(
+    scan: &scan::Scan,
+    catalog: &catalog::Catalog,
+    outcome: &checks::Outcome,
+    options: &CheckOptions,
+) -> Report {
     report::build(
         scan,
-        &catalog,
-        &outcome,
+        catalog,
+        outcome,
         options.name_input.as_deref(),
+        options.expect.name_waived,
         options.strict,
     )
+}
+
+/// Opens every image, adds what that finds to the checks' `outcome`, and reports both.
+#[cfg(not(target_arch = "wasm32"))]
+fn with_images(
+    scan: &scan::Scan,
+    catalog: &catalog::Catalog,
+    mut outcome: checks::Outcome,
+    options: &CheckOptions,
+    image_options: &images::ImageOptions,
+) -> Report {
+    let opened = images::verify(scan, catalog, image_options, &options.scan, &|record| {
+        checks::integrity::pixel_defect(record).is_some()
+    });
+    outcome
+        .findings
+        .extend(checks::images::check(scan, catalog, &opened));
+    outcome
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    let mut report = report_of(scan, catalog, &outcome, options);
+    report::add_images(&mut report, catalog, &opened);
+    report
 }

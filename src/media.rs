@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 pub use crate::archive::ReadAt;
 use crate::archive::{Archive, RangeReader, safe_relative};
-use crate::read_header::{DefectKind, FileDefect, HeaderOutcome, read_header_from};
+use crate::read_header::{
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, read_header_budgeted,
+};
 use crate::walk::{MediaFile, SkipReason, Skipped, Walk};
 
 /// A listed file opened for reading.
@@ -26,10 +28,17 @@ pub trait Media: Send + Sync + Debug {
     /// Opens the listed file `relative`, with its size.
     fn open(&self, relative: &Path) -> io::Result<(Box<dyn ReadSeek>, u64)>;
 
-    /// Reads the header of the listed `file`.
-    fn read_header(&self, file: &MediaFile) -> HeaderOutcome {
+    /// The budget every byte inflated in one scan of this medium (`bytes` long) is drawn from.
+    fn inflate_budget(&self, bytes: u64) -> Arc<InflateBudget> {
+        Arc::new(InflateBudget::for_media(bytes))
+    }
+
+    /// Reads the header of the listed `file`, drawing any inflation from `budget`.
+    fn read_header(&self, file: &MediaFile, budget: &Arc<InflateBudget>) -> HeaderOutcome {
         match self.open(&file.relative) {
-            Ok((reader, size)) => read_header_from(reader, size, &file.relative),
+            Ok((reader, size)) => {
+                read_header_budgeted(reader, size, &file.relative, budget.clone())
+            }
             Err(e) => HeaderOutcome::Unreadable(FileDefect {
                 kind: DefectKind::Io,
                 detail: e.to_string(),
@@ -58,8 +67,7 @@ impl Folder {
 
 impl Media for Folder {
     fn open(&self, relative: &Path) -> io::Result<(Box<dyn ReadSeek>, u64)> {
-        let file = std::fs::File::open(self.base.join(relative))?;
-        let size = file.metadata()?.len();
+        let (file, size) = crate::walk::open_media_file(&self.base.join(relative))?;
         Ok((Box::new(file), size))
     }
 }
@@ -70,8 +78,13 @@ impl Media for Archive {
         Ok((Box::new(reader), size))
     }
 
-    /// Also checks a zip member's CRC-32.
-    fn read_header(&self, file: &MediaFile) -> HeaderOutcome {
+    /// The archive's own budget: its members' inflation is drawn from it wherever they are opened.
+    fn inflate_budget(&self, _bytes: u64) -> Arc<InflateBudget> {
+        self.budget()
+    }
+
+    /// Also checks a zip member's CRC-32; inflation is drawn from the archive's own budget.
+    fn read_header(&self, file: &MediaFile, _budget: &Arc<InflateBudget>) -> HeaderOutcome {
         Archive::read_header(self, &file.relative)
     }
 }

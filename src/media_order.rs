@@ -37,36 +37,136 @@ impl MediaMode {
     }
 }
 
-/// `statfs` magic of ISO 9660 (`ISOFS_SUPER_MAGIC`).
-const ISOFS_SUPER_MAGIC: u64 = 0x9660;
-/// `statfs` magic of UDF (`UDF_SUPER_MAGIC`).
-const UDF_SUPER_MAGIC: u64 = 0x1501_3346;
-
-/// True when `root` lies on an ISO 9660 or UDF file system (a CD, DVD or Blu-ray, or a mounted image of one).
+/// True when `root` lies on an ISO 9660 or UDF file system (a CD, DVD or Blu-ray, or a mounted image of one): on
+/// Linux from the `statfs` magic, on macOS and the BSDs from the `statfs` type name, on Windows from the drive type.
 pub fn is_optical(root: &Path) -> bool {
-    fs_magic(root).is_some_and(|magic| magic == ISOFS_SUPER_MAGIC || magic == UDF_SUPER_MAGIC)
+    platform::is_optical(root)
 }
 
 #[cfg(target_os = "linux")]
-fn fs_magic(root: &Path) -> Option<u64> {
+mod platform {
     use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(root.as_os_str().as_bytes()).ok()?;
-    let mut buf = std::mem::MaybeUninit::<libc::statfs>::zeroed();
-    // SAFETY: `path` is NUL-terminated and `buf` is a writable `statfs` the call fills on success.
-    let rc = unsafe { libc::statfs(path.as_ptr(), buf.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
+    use std::path::Path;
+
+    /// `statfs` magic of ISO 9660 (`ISOFS_SUPER_MAGIC`).
+    const ISOFS_SUPER_MAGIC: u64 = 0x9660;
+    /// `statfs` magic of UDF (`UDF_SUPER_MAGIC`).
+    const UDF_SUPER_MAGIC: u64 = 0x1501_3346;
+
+    pub fn is_optical(root: &Path) -> bool {
+        fs_magic(root).is_some_and(|magic| magic == ISOFS_SUPER_MAGIC || magic == UDF_SUPER_MAGIC)
     }
-    // SAFETY: `statfs` returned 0, so it initialised `buf`.
-    let stat = unsafe { buf.assume_init() };
-    // `f_type` is signed on some targets; the magic numbers are 32-bit.
-    #[allow(clippy::unnecessary_cast)]
-    Some((stat.f_type as u64) & 0xFFFF_FFFF)
+
+    fn fs_magic(root: &Path) -> Option<u64> {
+        let path = std::ffi::CString::new(root.as_os_str().as_bytes()).ok()?;
+        let mut buf = std::mem::MaybeUninit::<libc::statfs>::zeroed();
+        // SAFETY: `path` is NUL-terminated and `buf` is a writable `statfs` the call fills on success.
+        let rc = unsafe { libc::statfs(path.as_ptr(), buf.as_mut_ptr()) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: `statfs` returned 0, so it initialised `buf`.
+        let stat = unsafe { buf.assume_init() };
+        // `f_type` is signed on some targets; the magic numbers are 32-bit.
+        #[allow(clippy::unnecessary_cast)]
+        Some((stat.f_type as u64) & 0xFFFF_FFFF)
+    }
 }
 
-#[cfg(not(target_os = "linux"))]
-fn fs_magic(_root: &Path) -> Option<u64> {
-    None
+#[cfg(any(
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+))]
+mod platform {
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Path;
+
+    /// The file system type names of ISO 9660 and UDF in `statfs.f_fstypename`.
+    const OPTICAL: [&[u8]; 2] = [b"cd9660", b"udf"];
+
+    pub fn is_optical(root: &Path) -> bool {
+        fs_type_name(root).is_some_and(|name| OPTICAL.contains(&name.as_slice()))
+    }
+
+    /// `statfs.f_fstypename` of the file system holding `root`.
+    pub fn fs_type_name(root: &Path) -> Option<Vec<u8>> {
+        let path = std::ffi::CString::new(root.as_os_str().as_bytes()).ok()?;
+        let mut buf = std::mem::MaybeUninit::<libc::statfs>::zeroed();
+        // SAFETY: `path` is NUL-terminated and `buf` is a writable `statfs` the call fills on success.
+        let rc = unsafe { libc::statfs(path.as_ptr(), buf.as_mut_ptr()) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: `statfs` returned 0, so it initialised `buf`.
+        let stat = unsafe { buf.assume_init() };
+        Some(
+            stat.f_fstypename
+                .iter()
+                .take_while(|&&c| c != 0)
+                .map(|&c| c as u8)
+                .collect(),
+        )
+    }
+}
+
+#[cfg(windows)]
+pub(crate) mod platform {
+    use std::os::windows::ffi::OsStrExt;
+    use std::path::{Component, Path, Prefix};
+
+    /// `GetDriveTypeW`: a removable drive (USB stick, card reader).
+    pub const DRIVE_REMOVABLE: u32 = 2;
+    /// `GetDriveTypeW`: a CD, DVD or Blu-ray drive.
+    pub const DRIVE_CDROM: u32 = 5;
+
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetDriveTypeW(root: *const u16) -> u32;
+    }
+
+    pub fn is_optical(root: &Path) -> bool {
+        drive_root(root).is_some_and(|drive| drive_type(&drive) == DRIVE_CDROM)
+    }
+
+    /// `D:\` for a path on drive D (plain or `\\?\D:`); none for network shares.
+    pub fn drive_root(path: &Path) -> Option<String> {
+        let absolute = std::path::absolute(path).ok()?;
+        match absolute.components().next()? {
+            Component::Prefix(prefix) => match prefix.kind() {
+                Prefix::Disk(letter) | Prefix::VerbatimDisk(letter) => {
+                    Some(format!("{}:\\", char::from(letter)))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The drive type of a drive root such as `D:\`.
+    pub fn drive_type(drive: &str) -> u32 {
+        let wide: Vec<u16> = std::ffi::OsStr::new(drive)
+            .encode_wide()
+            .chain(Some(0))
+            .collect();
+        // SAFETY: `wide` is a NUL-terminated UTF-16 string that outlives the call, which only reads it.
+        unsafe { GetDriveTypeW(wide.as_ptr()) }
+    }
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    windows
+)))]
+mod platform {
+    pub fn is_optical(_root: &std::path::Path) -> bool {
+        false
+    }
 }
 
 /// Where a file's data starts on the device.
@@ -112,7 +212,7 @@ pub fn physical_offset(path: &Path) -> Location {
     const FIEMAP_EXTENT_DATA_INLINE: u32 = 0x200;
 
     use std::os::fd::AsRawFd;
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok((file, _)) = crate::walk::open_media_file(path) else {
         return Location::Unknown;
     };
     let mut map = Fiemap {

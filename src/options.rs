@@ -19,10 +19,13 @@ pub struct CheckOptions {
     pub strict: bool,
     /// How to scan.
     pub scan: ScanOptions,
+    /// Open every image after the header scan; `None` with `--quick`. Not in a browser (no worker processes).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub images: Option<crate::images::ImageOptions>,
 }
 
 /// A value a person typed that cannot be used; `field` names where it was typed (`--name`, a CSV column).
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Error)]
 pub enum InputError {
     /// Not a usable passport name.
     #[error("{field} {value:?}: {problem}")]
@@ -46,6 +49,9 @@ pub enum InputError {
         #[source]
         problem: DateProblem,
     },
+    /// This program cannot find its own executable, which decodes the images in worker processes.
+    #[error("cannot find this program to decode images: {0}")]
+    Worker(#[source] std::io::Error),
 }
 
 /// The passport name typed in `field`.

@@ -47,16 +47,12 @@ impl Progress {
             let (bar, in_flight, stop) = (bar.clone(), Arc::clone(&in_flight), Arc::clone(&stop));
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    bar.set_message(match in_flight.stuck(Instant::now(), STUCK_AFTER) {
-                        Some((path, waited)) => {
-                            format!(
-                                "waiting {} s for {} (the disc may be scratched)",
-                                waited.as_secs(),
-                                crate::charset::printable(&path.to_string_lossy())
-                            )
-                        }
-                        None => String::new(),
-                    });
+                    bar.set_message(
+                        in_flight
+                            .stuck(Instant::now(), STUCK_AFTER)
+                            .map(|(path, waited)| stuck_message(&path, waited))
+                            .unwrap_or_default(),
+                    );
                     std::thread::sleep(WATCH_EVERY);
                 }
             })
@@ -94,6 +90,15 @@ impl Progress {
         }
         self.bar.finish_and_clear();
     }
+}
+
+/// The progress line's note on a stuck read; the file name comes from the media, so it is made terminal-safe.
+fn stuck_message(path: &Path, waited: Duration) -> String {
+    format!(
+        "waiting {} s for {} (the disc may be scratched)",
+        waited.as_secs(),
+        crate::charset::printable(&path.to_string_lossy())
+    )
 }
 
 /// A read in flight; leaving it clears the thread's slot.
@@ -172,6 +177,19 @@ mod tests {
         assert_eq!(
             in_flight.stuck(now + Duration::from_secs(5), STUCK_AFTER),
             None
+        );
+    }
+
+    #[test]
+    fn a_stuck_read_is_named_without_its_escape_sequences() {
+        let name = Path::new("DICOM/IM\x1b]0;title\x07\x1b[2J\u{9b}1m");
+        let message = stuck_message(name, Duration::from_secs(7));
+        assert!(message.starts_with("waiting 7 s for DICOM/IM"), "{message}");
+        assert!(
+            !message
+                .chars()
+                .any(|c| c.is_control() || ('\u{80}'..='\u{9f}').contains(&c)),
+            "{message:?}"
         );
     }
 

@@ -3,6 +3,7 @@
 //! The reader stops at Pixel Data without reading it, checks every declared length against the bytes left in
 //! the file, bounds sequence nesting, and keeps text as raw bytes that [`crate::charset`] decodes.
 
+mod budget;
 pub(crate) mod scan;
 
 use std::io::{Read, Seek};
@@ -14,7 +15,9 @@ use dicom_encoding::transfer_syntax::Endianness;
 use serde::Serialize;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, unsigned};
+pub use budget::InflateBudget;
+pub use scan::Tokenizer;
+use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, trimmed, unsigned};
 
 /// What reading one file's header gave.
 #[derive(Debug, Clone)]
@@ -35,6 +38,9 @@ pub enum NotDicom {
     Empty,
     /// Some bytes, but no DICOM marker and no recognisable data set.
     NoMarker,
+    /// Left by an operating system (`.DS_Store`, `._*`, `Thumbs.db`, a `$RECYCLE.BIN` folder, ...): never read,
+    /// never taken for an image.
+    SystemFile,
 }
 
 /// A problem found in a file that is, or claims to be, DICOM.
@@ -103,6 +109,9 @@ pub struct InstanceRecord {
     pub patient_name: Option<Arc<DecodedText>>,
     /// Patient ID (0010,0020), decoded.
     pub patient_id: Option<Arc<DecodedText>>,
+    /// Issuer of Patient ID (0010,0021) and Other Patient IDs (0010,1000), decoded; boxed, as few files have
+    /// them (for `--passport`).
+    pub other_ids: Option<Box<OtherIds>>,
     /// Patient's Birth Date (0010,0030), as written (trimmed).
     pub patient_birth_date: Option<Arc<str>>,
     /// Study Instance UID (0020,000D).
@@ -149,6 +158,9 @@ pub struct InstanceRecord {
     pub bits_allocated: Option<u16>,
     /// Number of Frames (0028,0008).
     pub number_of_frames: Option<u32>,
+    /// What tells the volumes of a 4D series apart (echo, time point, b-value...); `None` when the header has
+    /// none of it (boxed: most CT images carry none).
+    pub volume: Option<Box<VolumeTags>>,
     /// Geometry from the functional groups of an enhanced object; `None` for the usual single-frame image (boxed
     /// so that the records of those stay small).
     pub frame_geometry: Option<Box<FrameGeometry>>,
@@ -169,6 +181,32 @@ pub struct FrameGeometry {
     pub positions: Vec<[f64; 3]>,
     /// Image Orientation (Patient) from the Shared (or first Per-frame) Functional Groups.
     pub orientation: Option<[f64; 6]>,
+}
+
+/// The attributes that tell apart the volumes of a series whose slice positions repeat (diffusion, fMRI,
+/// multi-echo, multi-phase), read so a missing image can be named by its volume.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VolumeTags {
+    /// Temporal Position Identifier (0020,0100): the time point of a dynamic or fMRI series.
+    pub temporal_position: Option<i32>,
+    /// Echo Numbers (0018,0086), first value.
+    pub echo: Option<i32>,
+    /// Trigger Time (0018,1060) in ms: the cardiac phase.
+    pub trigger_time: Option<f32>,
+    /// Diffusion b-value: Diffusion b-value (0018,9087), else the vendor's (Siemens (0019,100C), GE
+    /// (0043,1039), Philips (2001,1003)).
+    pub b_value: Option<f32>,
+    /// Diffusion gradient direction: (0018,9089), else Siemens (0019,100E).
+    pub gradient: Option<[f32; 3]>,
+}
+
+/// The patient identifiers besides Patient ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtherIds {
+    /// Issuer of Patient ID (0010,0021): says what Patient ID is (a hospital number, a passport...).
+    pub issuer: Option<String>,
+    /// Other Patient IDs (0010,1000), each value.
+    pub ids: Vec<String>,
 }
 
 impl InstanceRecord {
@@ -213,6 +251,19 @@ pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
     }
 }
 
+/// [`read_header`] of an open media file or archive member, drawing every inflated byte from the scan's `budget`.
+pub fn read_header_budgeted<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    budget: Arc<InflateBudget>,
+) -> HeaderOutcome {
+    read_source(
+        Source::new(Box::new(source), size).with_budget(budget),
+        relative,
+    )
+}
+
 /// [`read_header`] over any seekable byte source positioned at its start and holding `size` bytes: the seam
 /// through which tests inject I/O errors, short reads and interrupted reads, and fuzzers feed bytes.
 pub fn read_header_from<R: Read + Seek + 'static>(
@@ -220,7 +271,63 @@ pub fn read_header_from<R: Read + Seek + 'static>(
     size: u64,
     relative: &Path,
 ) -> HeaderOutcome {
-    read_source(Source::new(Box::new(source), size), relative)
+    read_header_with(source, size, relative, Tokenizer::Fast)
+}
+
+/// [`read_header_from`] with the tokenizer chosen: the differential test and the fuzz target read the same bytes
+/// with [`Tokenizer::Fast`] and with dicom-rs as [`Tokenizer::Reference`], and require the same outcome.
+pub fn read_header_with<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    tokenizer: Tokenizer,
+) -> HeaderOutcome {
+    let mut source = Source::new(Box::new(source), size);
+    source.set_tokenizer(tokenizer);
+    read_source(source, relative)
+}
+
+/// Two readings of the same bytes that disagree: the fast tokenizer's and dicom-rs's.
+#[derive(Debug)]
+pub struct Disagreement {
+    /// What [`Tokenizer::Fast`] gave.
+    pub fast: HeaderOutcome,
+    /// What [`Tokenizer::Reference`] gave.
+    pub reference: HeaderOutcome,
+}
+
+/// Reads `bytes` with both tokenizers: the fast outcome when both give the same record (or the same kind of
+/// defect: the details are worded by each decoder), else both. The check of the differential test and the fuzz
+/// target.
+pub fn read_both(bytes: &[u8]) -> Result<HeaderOutcome, Box<Disagreement>> {
+    let read = |tokenizer| {
+        let cursor = std::io::Cursor::new(bytes.to_vec());
+        read_header_with(cursor, bytes.len() as u64, Path::new("IM"), tokenizer)
+    };
+    let fast = read(Tokenizer::Fast);
+    let reference = read(Tokenizer::Reference);
+    if comparable(&fast) == comparable(&reference) {
+        Ok(fast)
+    } else {
+        Err(Box::new(Disagreement { fast, reference }))
+    }
+}
+
+/// An outcome with every defect's detail dropped, as text.
+fn comparable(outcome: &HeaderOutcome) -> String {
+    let kind_only = |d: &FileDefect| FileDefect {
+        kind: d.kind,
+        detail: String::new(),
+    };
+    match outcome {
+        HeaderOutcome::Instance(record) => {
+            let mut record = record.clone();
+            record.defect = record.defect.map(|d| Box::new(kind_only(&d)));
+            format!("{record:?}")
+        }
+        HeaderOutcome::Unreadable(defect) => format!("{:?}", kind_only(defect)),
+        other => format!("{other:?}"),
+    }
 }
 
 fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
@@ -336,8 +443,8 @@ fn scan(
             Event::Element(tag) => {
                 if walker.stack().is_empty() {
                     float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
-                    if root_wanted(tag) && walker.read_value(&mut value)? {
-                        take_root(tag, &value, big_endian, record, texts);
+                    if root_wanted(tag) {
+                        walker.with_value(|raw| take_root(tag, raw, big_endian, record, texts))?;
                     }
                 } else if let Some(slot) = MultiFrame::slot(walker.stack(), tag)
                     && walker.read_value(&mut value)?
@@ -391,8 +498,13 @@ struct RawTexts {
     charset: Vec<u8>,
     patient_name: Option<Vec<u8>>,
     patient_id: Option<Vec<u8>>,
+    issuer: Option<Vec<u8>>,
+    other_ids: Option<Vec<u8>>,
     study_description: Option<Vec<u8>>,
     series_description: Option<Vec<u8>>,
+    /// Which vendor owns the private block whose b-value and gradient are read: (0019,0010) is
+    /// `SIEMENS MR HEADER`, (0043,0010) `GEMS_PARM_01`, (2001,0010) `Philips Imaging DD 001`.
+    private_owner: [bool; 3],
 }
 
 impl RawTexts {
@@ -402,6 +514,22 @@ impl RawTexts {
             |raw: Option<Vec<u8>>| raw.map(|raw| Arc::new(charset::decode(&raw, &charset)));
         record.patient_name = decode(self.patient_name);
         record.patient_id = decode(self.patient_id);
+        if self.issuer.is_some() || self.other_ids.is_some() {
+            let text = |raw: Vec<u8>| charset::decode(&raw, &charset).text;
+            record.other_ids = Some(Box::new(OtherIds {
+                issuer: self.issuer.map(text).filter(|t| !t.trim().is_empty()),
+                ids: self
+                    .other_ids
+                    .map(text)
+                    .map(|t| {
+                        charset::split_values(&t)
+                            .map(|v| v.trim().to_string())
+                            .filter(|v| !v.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }));
+        }
         record.study_description = decode(self.study_description);
         record.series_description = decode(self.series_description);
     }
@@ -415,12 +543,15 @@ fn root_wanted(tag: Tag) -> bool {
             0x0008,
             0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
         ) | (0x0008, 0x0020..=0x0023)
-            | (0x0010, 0x0010 | 0x0020 | 0x0030)
-            | (0x0018, 0x0050)
+            | (0x0010, 0x0010 | 0x0020 | 0x0021 | 0x0030 | 0x1000)
+            | (0x0018, 0x0050 | 0x0086 | 0x1060 | 0x9087 | 0x9089)
+            | (0x0019, 0x0010 | 0x100C | 0x100E)
             | (
                 0x0020,
-                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x1002
+                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x0100 | 0x1002
             )
+            | (0x0043, 0x0010 | 0x1039)
+            | (0x2001, 0x0010 | 0x1003)
             | (0x0028, 0x0002 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
     )
 }
@@ -428,16 +559,16 @@ fn root_wanted(tag: Tag) -> bool {
 /// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
 fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
     let text = || Some(raw.to_vec());
-    let string = || Some(Arc::from(ascii(raw)));
+    let string = || Some(Arc::from(&*trimmed(raw)));
     match (tag.0, tag.1) {
         (0x0008, 0x0005) => t.charset = raw.to_vec(),
         (0x0008, 0x0008) => r.image_type = string(),
         (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
-            let uid = ascii(raw);
+            let uid = trimmed(raw);
             if !uid.is_empty() {
                 match tag.1 {
                     0x0016 => r.sop_class_uid = uid.into(),
-                    0x0018 => r.sop_instance_uid = uid,
+                    0x0018 => r.sop_instance_uid = uid.into_owned(),
                     0x000D => r.study_instance_uid = uid.into(),
                     _ => r.series_instance_uid = uid.into(),
                 }
@@ -452,6 +583,8 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0008, 0x103E) => t.series_description = text(),
         (0x0010, 0x0010) => t.patient_name = text(),
         (0x0010, 0x0020) => t.patient_id = text(),
+        (0x0010, 0x0021) => t.issuer = text(),
+        (0x0010, 0x1000) => t.other_ids = text(),
         (0x0010, 0x0030) => r.patient_birth_date = string(),
         (0x0018, 0x0050) => r.slice_thickness = decimals::<1>(raw).map(|[v]| v),
         (0x0020, 0x0011) => r.series_number = integer(raw),
@@ -465,8 +598,59 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0028, 0x0010) => r.rows = unsigned(raw, big_endian),
         (0x0028, 0x0011) => r.columns = unsigned(raw, big_endian),
         (0x0028, 0x0100) => r.bits_allocated = unsigned(raw, big_endian),
+        (0x0019, 0x0010) | (0x0043, 0x0010) | (0x2001, 0x0010) => {
+            let (slot, owner) = match tag.0 {
+                0x0019 => (0, "SIEMENS MR HEADER"),
+                0x0043 => (1, "GEMS_PARM_01"),
+                _ => (2, "Philips Imaging DD 001"),
+            };
+            t.private_owner[slot] = ascii(raw).eq_ignore_ascii_case(owner);
+        }
+        _ => take_volume(tag, raw, big_endian, r, t.private_owner),
+    }
+}
+
+/// Stores an attribute that tells the volumes of a 4D series apart (see [`VolumeTags`]).
+fn take_volume(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, owner: [bool; 3]) {
+    let float = |i: usize, width: usize| binary_float(raw, i, width, big_endian);
+    let direction = || {
+        let v = [float(0, 8)?, float(1, 8)?, float(2, 8)?];
+        Some(v.map(|c| c as f32))
+    };
+    let decimal = || decimals::<1>(raw).map(|[v]| v as f32);
+    let v = r.volume.get_or_insert_default();
+    match (tag.0, tag.1) {
+        (0x0020, 0x0100) => v.temporal_position = integer(raw).and_then(|n| i32::try_from(n).ok()),
+        (0x0018, 0x0086) => v.echo = integer(raw).and_then(|n| i32::try_from(n).ok()),
+        (0x0018, 0x1060) => v.trigger_time = decimal(),
+        (0x0018, 0x9087) => v.b_value = float(0, 8).map(|b| b as f32),
+        (0x0018, 0x9089) => v.gradient = direction(),
+        (0x0019, 0x100C) if owner[0] => v.b_value = v.b_value.or(decimal()),
+        (0x0019, 0x100E) if owner[0] => v.gradient = v.gradient.or(direction()),
+        // GE adds 10^9 to the b-value on some software versions.
+        (0x0043, 0x1039) if owner[1] => {
+            v.b_value = v
+                .b_value
+                .or(integer(raw).map(|b| (b % 1_000_000_000) as f32));
+        }
+        (0x2001, 0x1003) if owner[2] => v.b_value = v.b_value.or(float(0, 4).map(|b| b as f32)),
         _ => {}
     }
+    if **v == VolumeTags::default() {
+        r.volume = None;
+    }
+}
+
+/// The `i`-th FD (`width` 8) or FL (`width` 4) value of `raw`, when present and finite.
+fn binary_float(raw: &[u8], i: usize, width: usize, big_endian: bool) -> Option<f64> {
+    let bytes = raw.get(i * width..(i + 1) * width)?;
+    let value = match (width, big_endian) {
+        (8, false) => f64::from_le_bytes(bytes.try_into().ok()?),
+        (8, true) => f64::from_be_bytes(bytes.try_into().ok()?),
+        (_, false) => f64::from(f32::from_le_bytes(bytes.try_into().ok()?)),
+        (_, true) => f64::from(f32::from_be_bytes(bytes.try_into().ok()?)),
+    };
+    value.is_finite().then_some(value)
 }
 
 /// Most per-frame positions kept for one object.
@@ -770,6 +954,88 @@ mod tests {
             })
         ));
         assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn volume_tags_standard_and_vendor() {
+        let with = |elements: Vec<DataElement<InMemDicomObject>>, ts: &str| {
+            let mut obj = image(true);
+            for element in elements {
+                obj.put(element);
+            }
+            instance(read_bytes(&part10(obj, ts))).volume
+        };
+        let plain = image(true);
+        assert_eq!(
+            instance(read_bytes(&part10(plain, uids::EXPLICIT_VR_LITTLE_ENDIAN))).volume,
+            None,
+            "no volume attribute: no box"
+        );
+        for ts in [uids::EXPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2.2"] {
+            let standard = with(
+                vec![
+                    DataElement::new(tags::ECHO_NUMBERS, VR::IS, PrimitiveValue::from("2")),
+                    DataElement::new(
+                        tags::TEMPORAL_POSITION_IDENTIFIER,
+                        VR::IS,
+                        PrimitiveValue::from("37"),
+                    ),
+                    DataElement::new(tags::TRIGGER_TIME, VR::DS, PrimitiveValue::from("412.5")),
+                    DataElement::new(
+                        tags::DIFFUSION_B_VALUE,
+                        VR::FD,
+                        PrimitiveValue::from(800.0_f64),
+                    ),
+                    DataElement::new(
+                        tags::DIFFUSION_GRADIENT_ORIENTATION,
+                        VR::FD,
+                        PrimitiveValue::F64([0.6_f64, 0.8, 0.0][..].into()),
+                    ),
+                ],
+                ts,
+            )
+            .expect("volume");
+            assert_eq!(
+                *standard,
+                VolumeTags {
+                    temporal_position: Some(37),
+                    echo: Some(2),
+                    trigger_time: Some(412.5),
+                    b_value: Some(800.0),
+                    gradient: Some([0.6, 0.8, 0.0]),
+                },
+                "{ts}"
+            );
+        }
+        let private = |group: u16, creator: &str, element: DataElement<InMemDicomObject>| {
+            with(
+                vec![
+                    DataElement::new(Tag(group, 0x0010), VR::LO, PrimitiveValue::from(creator)),
+                    element,
+                ],
+                uids::EXPLICIT_VR_LITTLE_ENDIAN,
+            )
+            .and_then(|v| v.b_value)
+        };
+        let ge = DataElement::new(
+            Tag(0x0043, 0x1039),
+            VR::IS,
+            dicom_value!(Strs, ["1000001000", "8", "0", "0"]),
+        );
+        assert_eq!(private(0x0043, "GEMS_PARM_01", ge.clone()), Some(1000.0));
+        assert_eq!(
+            private(0x0043, "OTHER VENDOR", ge),
+            None,
+            "another owner's block"
+        );
+        let philips =
+            DataElement::new(Tag(0x2001, 0x1003), VR::FL, PrimitiveValue::from(500.0_f32));
+        assert_eq!(
+            private(0x2001, "Philips Imaging DD 001", philips),
+            Some(500.0)
+        );
+        let siemens = DataElement::new(Tag(0x0019, 0x100C), VR::IS, PrimitiveValue::from("1500"));
+        assert_eq!(private(0x0019, "SIEMENS MR HEADER", siemens), Some(1500.0));
     }
 
     #[test]
@@ -1277,6 +1543,31 @@ mod tests {
         let r = instance(read_bytes(&deflated(enhanced(3))));
         assert_eq!(r.frame_positions().len(), 3);
         assert_eq!(r.defect, None);
+    }
+
+    #[test]
+    fn deflated_data_sets_draw_on_the_scan_s_budget_and_stop_when_it_is_spent() {
+        let bytes = deflated(image(true));
+        let read = |budget: &Arc<InflateBudget>| {
+            read_header_budgeted(
+                std::io::Cursor::new(bytes.clone()),
+                bytes.len() as u64,
+                Path::new("IM"),
+                budget.clone(),
+            )
+        };
+        let ample = Arc::new(InflateBudget::new(1 << 20));
+        assert_eq!(instance(read(&ample)).defect, None);
+        let spent_once = (1 << 20) - ample.left();
+        assert!(spent_once > 0, "inflating is charged");
+        let scant = Arc::new(InflateBudget::new(spent_once / 4));
+        let defect = match read(&scant) {
+            HeaderOutcome::Instance(r) => *r.defect.expect("a defect"),
+            HeaderOutcome::Unreadable(defect) => defect,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(defect.kind, DefectKind::Malformed, "{defect:?}");
+        assert!(defect.detail.contains("decompression bomb"), "{defect:?}");
     }
 
     #[test]

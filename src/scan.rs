@@ -1,6 +1,6 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,14 +11,15 @@ use web_time::Instant;
 
 use crate::archive::{self, Archive};
 use crate::charset::DecodedText;
-use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir, read_dicomdir_from};
+use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir_budgeted};
 use crate::media::Media;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InstanceRecord, NotDicom, read_header_from,
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom,
+    read_header_budgeted,
 };
-use crate::walk::{Skipped, Walk, WalkError, walk};
+use crate::walk::{Skipped, Walk, WalkError, is_system_metadata, open_media_file, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -83,21 +84,27 @@ pub struct Scan {
     /// Where the files were read from when not the folder `root`: the `.zip` or `.iso` the root is, or files a
     /// front end handed over.
     pub media: Option<Arc<dyn Media>>,
+    /// What is left of the scan's inflation budget, for the DICOMDIR reads that follow it.
+    pub inflate_budget: Arc<InflateBudget>,
 }
 
 impl Scan {
     /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
     pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
-        match &self.media {
-            None => read_dicomdir(&self.root.join(relative)),
-            Some(media) => match media.open(relative) {
-                Ok((reader, size)) => read_dicomdir_from(reader, size),
-                Err(e) => Err(DicomDirError::Damaged(FileDefect {
-                    kind: DefectKind::Io,
-                    detail: e.to_string(),
-                })),
-            },
-        }
+        let budget = self.inflate_budget.clone();
+        let opened = match &self.media {
+            None => open_media_file(&self.root.join(relative))
+                .map(|(file, size)| read_dicomdir_budgeted(file, size, budget)),
+            Some(media) => media
+                .open(relative)
+                .map(|(reader, size)| read_dicomdir_budgeted(reader, size, budget)),
+        };
+        opened.unwrap_or_else(|e| {
+            Err(DicomDirError::Damaged(FileDefect {
+                kind: DefectKind::Io,
+                detail: e.to_string(),
+            }))
+        })
     }
 }
 
@@ -109,6 +116,7 @@ const BATCH: usize = 4096;
 /// parallel.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
+    let root = &media_root(root);
     let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
@@ -139,30 +147,51 @@ fn read_listed(
     started: Instant,
 ) -> Scan {
     let base = listing.base;
-    let (dicomdirs, files): (Vec<_>, Vec<_>) = listing
+    let (system, listed): (Vec<_>, Vec<_>) = listing
         .files
+        .into_iter()
+        .partition(|f| is_system_metadata(&f.relative));
+    let (dicomdirs, files): (Vec<_>, Vec<_>) = listed
         .into_iter()
         .partition(|f| is_dicomdir_name(&f.relative));
     let mut scan = Scan {
         root: root.to_path_buf(),
         skipped: listing.skipped,
-        files: files.len() + dicomdirs.len(),
-        bytes: files.iter().chain(&dicomdirs).map(|f| f.size).sum(),
+        files: files.len() + dicomdirs.len() + system.len(),
+        bytes: files
+            .iter()
+            .chain(&dicomdirs)
+            .chain(&system)
+            .map(|f| f.size)
+            .sum(),
         dicomdirs: dicomdirs.into_iter().map(|f| f.relative).collect(),
+        other_files: system
+            .into_iter()
+            .map(|f| OtherFile {
+                path: f.relative,
+                size: f.size,
+                reason: NotDicom::SystemFile,
+            })
+            .collect(),
         media,
         ..Scan::default()
+    };
+    scan.inflate_budget = match &scan.media {
+        Some(media) => media.inflate_budget(scan.bytes),
+        None => Arc::new(InflateBudget::for_media(scan.bytes)),
     };
     let pool = build_pool(options.jobs);
     let threads = pool
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let progress = Progress::new(options.progress, files.len() as u64, threads);
+    let budget = &scan.inflate_budget;
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
         let outcome = guarded(|| match &scan.media {
-            None => read_file(&base.join(&file.relative), file.size, &file.relative),
-            Some(media) => media.read_header(file),
+            None => read_file(&base.join(&file.relative), &file.relative, budget),
+            Some(media) => media.read_header(file, budget),
         });
         drop(reading);
         progress.inc();
@@ -271,10 +300,11 @@ fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
     })
 }
 
-/// Reads the header of the regular file at `path`, of the `size` the walk found (saving a second `stat`).
-fn read_file(path: &Path, size: u64, relative: &Path) -> HeaderOutcome {
-    match std::fs::File::open(path) {
-        Ok(file) => read_header_from(file, size, relative),
+/// Reads the header of the regular file at `path`, of the size its open handle gives (the walk's may be stale),
+/// drawing any inflation from the scan's `budget`.
+fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> HeaderOutcome {
+    match open_media_file(path) {
+        Ok((file, size)) => read_header_budgeted(file, size, relative, budget.clone()),
         Err(e) => HeaderOutcome::Unreadable(FileDefect {
             kind: DefectKind::Io,
             detail: e.to_string(),
@@ -286,7 +316,8 @@ fn read_file(path: &Path, size: u64, relative: &Path) -> HeaderOutcome {
 const MAX_SHARED: usize = 1 << 16;
 
 /// Makes the records share one allocation per distinct value of the attributes files repeat (UIDs of the study,
-/// series, SOP class and transfer syntax, dates, names, descriptions).
+/// series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash, seeded per process:
+/// a disc cannot aim collisions at a seed it does not know, and the sets are capped at [`MAX_SHARED`].
 #[derive(Default)]
 struct Interner {
     texts: HashSet<Arc<str>>,
@@ -345,8 +376,21 @@ fn share<T: Eq + Hash + ?Sized>(seen: &mut HashSet<Arc<T>>, value: &mut Arc<T>) 
 /// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
 /// for the parser to report.
 fn prefetch(path: &Path, buffer: &mut [u8]) {
-    if let Ok(mut file) = std::fs::File::open(path) {
+    if let Ok((mut file, _)) = open_media_file(path) {
         let _ = std::io::Read::read(&mut file, buffer);
+    }
+}
+
+/// The media to check for the path the user gave: the folder a DICOMDIR file indexes when the path is that file
+/// (checking a DICOMDIR means checking the disc it indexes), else the path itself.
+pub fn media_root(path: &Path) -> PathBuf {
+    let is_dicomdir_file = is_dicomdir_name(path)
+        && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && archive::detect(path).is_none();
+    match path.parent() {
+        Some(parent) if is_dicomdir_file && parent.as_os_str().is_empty() => PathBuf::from("."),
+        Some(parent) if is_dicomdir_file => parent.to_path_buf(),
+        _ => path.to_path_buf(),
     }
 }
 
@@ -443,7 +487,7 @@ mod tests {
 
     #[test]
     fn sharing_stops_growing_at_its_cap() {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for i in 0..MAX_SHARED + 10 {
             let mut value: Arc<str> = i.to_string().into();
             share(&mut seen, &mut value);

@@ -38,6 +38,12 @@ pub enum SkipReason {
     /// A member of a `.zip` or `.iso` not read, and why: unsafe name, encryption, unknown compression, zip-bomb
     /// limits, or a damaged archive (then named after the archive itself).
     Archive(String),
+    /// A member of a `.zip` or `.iso` cut short or lost by an incomplete download or copy (or, named after the
+    /// archive, the archive itself cut short), and the detail.
+    Incomplete(String),
+    /// A file of a disc image stored once under several names: it shares its bytes exactly with the member
+    /// named here, which is read (and copied) once for all of them.
+    SharedWith(PathBuf),
 }
 
 /// Everything the walk found.
@@ -62,6 +68,87 @@ pub enum WalkError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// Folders an operating system keeps on removable media (macOS Spotlight, Trash and event logs; Windows restore
+/// points and recycle bin) or in the archives it makes (macOS' `__MACOSX` resource forks in a `.zip`): whatever
+/// they hold is the system's, not the disc's content.
+const SYSTEM_FOLDERS: [&str; 6] = [
+    ".Spotlight-V100",
+    ".Trashes",
+    ".fseventsd",
+    "System Volume Information",
+    "$RECYCLE.BIN",
+    "__MACOSX",
+];
+
+/// Files an operating system leaves beside the user's files (Finder and Explorer view settings, thumbnails).
+const SYSTEM_FILES: [&str; 5] = [
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    "ehthumbs.db",
+    ".localized",
+];
+
+/// True for a file an operating system left on the media, such as `.DS_Store`, a macOS AppleDouble `._IM0001`
+/// companion, `Thumbs.db` or anything under `System Volume Information`: listed as another file, never read as a
+/// would-be image (a stick opened once on a Mac must not fail).
+pub fn is_system_metadata(relative: &Path) -> bool {
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        let name = component.as_os_str().to_string_lossy();
+        let last = components.peek().is_none();
+        if !last && SYSTEM_FOLDERS.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            return true;
+        }
+        if last {
+            return name.starts_with("._")
+                || SYSTEM_FILES.iter().any(|f| name.eq_ignore_ascii_case(f));
+        }
+    }
+    false
+}
+
+/// Opens a media file for reading without following a symbolic link and without blocking, and only when the
+/// handle is a regular file. Between the walk and the open a file can be replaced by a FIFO (an open that would
+/// block forever), a device (endless bytes) or a link out of the media; the type is checked on the open handle
+/// (`fstat`), so nothing can swap it after the check. Gives the handle and its size.
+pub fn open_media_file(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        /// `FILE_FLAG_OPEN_REPARSE_POINT`: open a link itself, not its target.
+        const OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+        options.custom_flags(OPEN_REPARSE_POINT);
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return not_regular();
+        }
+        e
+    })?;
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        Ok((file, meta.len()))
+    } else {
+        Err(not_regular())
+    }
+}
+
+fn not_regular() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "not a regular file (a link, pipe or device): not opened",
+    )
 }
 
 /// Walks `root` (a directory, or a single file) and lists what is on it.
@@ -141,6 +228,7 @@ fn relative_to(root: &Path, path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn lists_files_skips_links_and_fifos_and_survives_a_link_loop() {
         let dir = tempfile::tempdir().unwrap();
@@ -188,7 +276,61 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
+    fn media_files_open_only_as_regular_files_never_through_links_or_pipes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let file = root.join("IM1");
+        std::fs::write(&file, b"x").unwrap();
+        std::os::unix::fs::symlink(&file, root.join("link")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(root.join("fifo"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(open_media_file(&file).is_ok());
+        for bad in ["link", "zero", "fifo"] {
+            let err = open_media_file(&root.join(bad)).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{bad}: {err}");
+        }
+        assert!(open_media_file(Path::new("/dev/null")).is_err());
+        assert!(open_media_file(root).is_err(), "a folder");
+    }
+
+    #[test]
     fn a_missing_root_is_an_error() {
         assert!(walk(Path::new("/nonexistent/dicomcheck-root")).is_err());
+    }
+
+    #[test]
+    fn operating_system_leftovers_are_recognised() {
+        for path in [
+            ".DS_Store",
+            "DICOM/.DS_Store",
+            "DICOM/ST000001/._IM000001",
+            "._IM000001.dcm",
+            "Thumbs.db",
+            "DICOM/thumbs.db",
+            "desktop.ini",
+            ".Spotlight-V100/Store-V2/A/0.directoryStoreFile",
+            ".Trashes/501/IM000009.dcm",
+            ".fseventsd/fseventsd-uuid",
+            "System Volume Information/IndexerVolumeGuid",
+            "$RECYCLE.BIN/S-1-5-21/$I0ABC.dcm",
+            "__MACOSX/DICOM/IM000001",
+        ] {
+            assert!(is_system_metadata(Path::new(path)), "{path}");
+        }
+        for path in [
+            "DICOM/ST000001/IM000001",
+            "DICOMDIR",
+            "IM_0001.dcm",
+            "viewer/Thumbs.db.exe",
+            "DICOM/_IM0001",
+            "DICOM/.Trashes",
+        ] {
+            assert!(!is_system_metadata(Path::new(path)), "{path}");
+        }
     }
 }

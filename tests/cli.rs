@@ -236,8 +236,9 @@ fn a_missing_patient_name_fails_name() {
         "{}",
         problems(&report)
     );
-    // Without --name the missing name still fails: nobody can tell whose scans these are.
-    let (code, report) = check_json(dir.path(), &[]);
+    // Without a passport name (an inventory, --no-name) the missing name still fails: nobody can tell whose
+    // scans these are.
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
     assert_eq!(code, 1);
     assert_eq!(
         worst(&report, "name"),
@@ -389,7 +390,7 @@ fn json_is_one_object_with_the_documented_fields() {
         .study(StudySpec::new("MR").series(SeriesSpec::mr(3).patient(other)));
     let (dir, written) = disc(&spec);
     write_zero_byte(&written.path(&written.series[0].instances[0].path)).unwrap();
-    let (code, report) = check_json(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
     assert_eq!(code, 1);
     assert_contract(&report);
     assert_eq!(report["verdict"], "fail");
@@ -554,7 +555,7 @@ fn checking_never_modifies_the_media() {
     truncate_file(&written.path(&written.series[0].instances[2].path), 400).unwrap();
     let before = snapshot(dir.path());
     assert_fail(&check(dir.path(), &["--name", "SMYTH^JOHN"]));
-    let (code, _) = check_json(dir.path(), &["--dob", "1970-01-01"]);
+    let (code, _) = check_json(dir.path(), &["--no-name", "--dob", "1970-01-01"]);
     assert_eq!(code, 1);
     assert!(
         snapshot(dir.path()) == before,
@@ -584,5 +585,155 @@ fn copy_to_names_a_hostile_link_on_stderr_without_raw_escapes() {
         !out.stderr.contains('\x1b') && !out.stderr.contains('\x07'),
         "{:?}",
         out.stderr
+    );
+}
+
+/// Runs `dicomcheck --name SMITH^JOHN` without a path, with the mount table and `/sys/block` of the test.
+#[cfg(target_os = "linux")]
+fn run_without_path(mountinfo: &str, sys_block: &Path) -> Run {
+    let table = tempfile::NamedTempFile::new().expect("mount table");
+    fs::write(table.path(), mountinfo).expect("write mount table");
+    let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .args(["--name", "SMITH^JOHN"])
+        .env("DICOMCHECK_MOUNTINFO", table.path())
+        .env("DICOMCHECK_SYS_BLOCK", sys_block)
+        .output()
+        .expect("run dicomcheck");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Issue 16: without a path, the one mounted CD or USB stick that holds DICOM is checked and named; none or several
+/// are listed with exit 2. Driven through a fake mount table (`DICOMCHECK_MOUNTINFO`, `DICOMCHECK_SYS_BLOCK`).
+#[cfg(target_os = "linux")]
+#[test]
+fn without_a_path_the_one_drive_with_dicom_is_found_in_the_mount_table() {
+    let (cd, _) = disc(&good_disc());
+    let (second_cd, _) = disc(&good_disc());
+    let usb = tempfile::tempdir().expect("usb");
+    fs::write(usb.path().join("holiday.jpg"), b"\xFF\xD8 not dicom").expect("write");
+    let sys = tempfile::tempdir().expect("sys");
+    for (disk, removable) in [("sda", "0"), ("sdb", "1")] {
+        fs::create_dir(sys.path().join(disk)).expect("mkdir");
+        fs::write(sys.path().join(disk).join("removable"), removable).expect("write");
+    }
+    let line = |id: u32, path: &Path, fs_type: &str, source: &str| {
+        format!(
+            "{id} 1 0:{id} / {} rw - {fs_type} {source} ro\n",
+            path.display()
+        )
+    };
+    let system = line(20, Path::new("/"), "ext4", "/dev/sda1");
+    let with_usb = system.clone() + &line(21, usb.path(), "vfat", "/dev/sdb1");
+
+    let one = with_usb.clone() + &line(22, cd.path(), "iso9660", "/dev/sr0");
+    let out = run_without_path(&one, sys.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "checking {} (the CD/DVD that holds DICOM)",
+            cd.path().display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("RESULT: PASS"), "{}", out.stdout);
+
+    let none = run_without_path(&with_usb, sys.path());
+    assert_eq!(none.code, 2, "{none:?}");
+    assert_eq!(none.stdout, "");
+    assert!(
+        none.stderr
+            .contains("no CD/DVD or USB stick here holds DICOM")
+            && none.stderr.contains(&format!(
+                "{} (removable drive, no DICOM)",
+                usb.path().display()
+            )),
+        "{}",
+        none.stderr
+    );
+
+    let several = one + &line(23, second_cd.path(), "udf", "/dev/sr1");
+    let out = run_without_path(&several, sys.path());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("several drives hold DICOM"),
+        "{}",
+        out.stderr
+    );
+    for path in [cd.path(), second_cd.path()] {
+        assert!(
+            out.stderr
+                .contains(&format!("{} (CD/DVD, holds DICOM)", path.display())),
+            "{}",
+            out.stderr
+        );
+    }
+
+    let nothing = run_without_path(&system, sys.path());
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+    assert!(
+        nothing.stderr.contains("no CD/DVD or USB stick is mounted"),
+        "{}",
+        nothing.stderr
+    );
+}
+
+/// Issue 16: started by a double-click (forced with `DICOMCHECK_DOUBLE_CLICK=1`), dicomcheck asks for the passport
+/// name until it is one, finds the disc, checks it, and waits for Enter before its window would close.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_double_click_asks_for_the_name_and_waits_for_enter() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let (cd, _) = disc(&good_disc());
+    let table = tempfile::NamedTempFile::new().expect("mount table");
+    fs::write(
+        table.path(),
+        format!(
+            "22 1 11:0 / {} ro - iso9660 /dev/sr0 ro\n",
+            cd.path().display()
+        ),
+    )
+    .expect("write mount table");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .env("DICOMCHECK_DOUBLE_CLICK", "1")
+        .env("DICOMCHECK_MOUNTINFO", table.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dicomcheck");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("张三\nSMITH^JOHN\n\n".as_bytes())
+        .expect("type");
+    let output = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout
+            .matches("surname first (e.g. SMITH^JOHN), then Enter:")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stderr.contains("has no Latin letters"), "{stderr}");
+    assert!(
+        stdout.contains("Passport name:    SMITH^JOHN   → matches"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RESULT: PASS"), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("Press Enter to close this window."),
+        "{stdout}"
     );
 }

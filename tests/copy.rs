@@ -251,3 +251,18 @@ fn verify_copy_finds_changed_and_missing_files() {
     let none = run(["--verify-copy".as_ref(), tmp.path().as_os_str()]);
     assert_eq!(none.code, 2);
 }
+
+#[test]
+fn a_file_listed_again_in_the_manifest_is_read_once_and_the_line_is_damaged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("copy");
+    copy_media(&sample_disc_dir(), &dest, false).unwrap();
+    let manifest = dest.join(MANIFEST);
+    let text = fs::read_to_string(&manifest).unwrap();
+    let first = text.lines().next().unwrap().to_owned();
+    fs::write(&manifest, format!("{text}{first}\n{first}\n")).unwrap();
+    let verification = dicomcheck::copy::verify_copy(&dest).unwrap();
+    assert_eq!(verification.verified, text.lines().count());
+    assert_eq!(verification.bad_lines, 2);
+    assert!(!verification.ok());
+}

@@ -1,6 +1,8 @@
 //! Hostile media: mutated real files, resource bombs, injected I/O faults, paths that escape the media,
 //! non-UTF-8 names and terminal escapes. The binary runs under `prlimit --as` where memory matters, and every
-//! run has a hang guard: a child still running after [`HANG_GUARD`] is killed and the test fails.
+//! run has a hang guard: a child still running after [`HANG_GUARD`] is killed and the test fails. Unix only: the
+//! hostile names, links, FIFOs and `prlimit` are unix things.
+#![cfg(unix)]
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -14,8 +16,11 @@ use std::time::{Duration, Instant};
 use dicomcheck::fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, sample_disc, write_disc,
 };
-use dicomcheck::read_header::{DefectKind, FileDefect, HeaderOutcome, read_header_from};
+use dicomcheck::read_header::{DefectKind, FileDefect, HeaderOutcome, read_both, read_header_from};
 use serde_json::Value;
+
+#[path = "hostile/round2.rs"]
+mod round2;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dicomcheck");
 /// A run still going after this long is a hang (the slowest run here takes a few seconds).
@@ -52,7 +57,29 @@ impl Run {
 }
 
 /// Runs `command` with the hang guard; a run ended by a signal or a panic fails the test.
-fn run(mut command: Command) -> Run {
+fn run(command: Command) -> Run {
+    run_guarded(command, HANG_GUARD)
+}
+
+/// [`run`] with another hang guard (for runs whose CPU time `prlimit --cpu` already caps).
+fn run_guarded(command: Command, guard: Duration) -> Run {
+    let (code, run) = run_any_guarded(command, guard);
+    assert!(
+        code == 0 || code == 1,
+        "exit code {code} (0 pass / 1 fail expected); stderr: {}",
+        run.stderr
+    );
+    run
+}
+
+/// Runs `command` with the hang guard and gives its exit code; a run ended by a signal or a panic fails the
+/// test.
+fn run_any(command: Command) -> (i32, Run) {
+    run_any_guarded(command, HANG_GUARD)
+}
+
+/// [`run_any`] with another hang guard.
+fn run_any_guarded(mut command: Command, guard: Duration) -> (i32, Run) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -73,10 +100,10 @@ fn run(mut command: Command) -> Run {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
-        if started.elapsed() > HANG_GUARD {
+        if started.elapsed() > guard {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("dicomcheck hung: killed after {HANG_GUARD:?}");
+            panic!("dicomcheck hung: killed after {guard:?}");
         }
         thread::sleep(Duration::from_millis(20));
     };
@@ -85,18 +112,17 @@ fn run(mut command: Command) -> Run {
     let code = status
         .code()
         .unwrap_or_else(|| panic!("dicomcheck killed by a signal: {status:?}; stderr: {stderr}"));
-    assert!(
-        code == 0 || code == 1,
-        "exit code {code} (0 pass / 1 fail expected); stderr: {stderr}"
-    );
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    Run { stdout, stderr }
+    (code, Run { stdout, stderr })
 }
 
-/// `dicomcheck <root> --name SMITH^JOHN --json`.
+/// `dicomcheck <root> --name SMITH^JOHN --json --quick`: these tests are about the header phase (the images
+/// phase has its own hostile tests in tests/images*.rs; on thousands of mutants it outlasts the hang guard here).
 fn check_json(root: &Path) -> Value {
     let mut command = Command::new(BIN);
-    command.arg(root).args(["--name", "SMITH^JOHN", "--json"]);
+    command
+        .arg(root)
+        .args(["--name", "SMITH^JOHN", "--json", "--quick"]);
     run(command).json()
 }
 
@@ -107,7 +133,7 @@ fn check_capped(root: &Path) -> (Value, u64) {
         .arg(format!("--as={AS_CAP}"))
         .args(["--", "/usr/bin/time", "-f", "PEAK_RSS_KB=%M", BIN])
         .arg(root)
-        .args(["--name", "SMITH^JOHN", "--json", "--jobs", "2"]);
+        .args(["--name", "SMITH^JOHN", "--json", "--quick", "--jobs", "2"]);
     let run = run(command);
     let rss = run.peak_rss_kb();
     assert!(rss < RSS_CAP_KB, "peak RSS {rss} KiB over {RSS_CAP_KB} KiB");
@@ -432,7 +458,13 @@ fn mutated_real_files_never_panic_and_every_damaged_file_gets_a_finding() {
         assert!(intact(&read_mem(&bytes)), "{label} source is not intact");
         for mutant in mutants(&label, &bytes) {
             cases += 1;
-            let outcome = read_mem(&mutant.bytes);
+            // The fast tokenizer reads every mutant as dicom-rs (the reference) does.
+            let outcome = read_both(&mutant.bytes).unwrap_or_else(|d| {
+                panic!(
+                    "{}: the tokenizers disagree\n fast:      {:?}\n reference: {:?}",
+                    mutant.name, d.fast, d.reference
+                )
+            });
             let flagged = !intact(&outcome);
             assert!(
                 flagged || !mutant.must_flag,
@@ -954,4 +986,196 @@ fn escape_sequences_in_dicom_strings_never_reach_the_terminal_raw() {
     let name = report["patients"][0]["name"].as_str().expect("name");
     assert!(name.starts_with("SMITH"), "{name:?}");
     assert_eq!(control_chars(name), BTreeSet::new(), "{name:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Identity bombs: many distinct patients (issue 19). The CPU-time cap of `prlimit` is the only clock: a
+// quadratic grouping or lookup would blow through it at the 10x size.
+// ---------------------------------------------------------------------------------------------------------
+
+/// CPU seconds allowed for one run of the identity bombs (the linear code needs a few; the quadratic one took
+/// about a minute for 1,000 patients and would take well over an hour at 10,000).
+const CPU_CAP_SECONDS: u64 = 60;
+
+/// Runs the binary with `--name SMITH^JOHN --json` under CPU-time and address-space caps; prints the wall time
+/// for the record (no assertion on it).
+fn check_cpu_capped(root: &Path, label: &str) -> Value {
+    let mut command = Command::new("prlimit");
+    command
+        .arg(format!("--cpu={CPU_CAP_SECONDS}"))
+        .arg(format!("--as={AS_CAP}"))
+        .arg("--")
+        .arg(BIN)
+        .arg(root)
+        .args(["--name", "SMITH^JOHN", "--json", "--jobs", "2"]);
+    let started = Instant::now();
+    // The CPU cap is the clock; the wall-clock guard only catches a run that blocks (a loaded CI machine
+    // stretches wall time several-fold).
+    let report = run_guarded(command, 5 * HANG_GUARD).json();
+    println!("{label}: {:.2} s", started.elapsed().as_secs_f64());
+    report
+}
+
+/// Letters-only, fixed-width tag for index `i` (`AAAAA`, `AAAAB`, ...).
+fn letters(mut i: usize, width: usize) -> String {
+    let mut out = vec![b'A'; width];
+    for slot in out.iter_mut().rev() {
+        *slot = b'A' + (i % 26) as u8;
+        i /= 26;
+    }
+    String::from_utf8(out).expect("ascii")
+}
+
+/// A tree of `n` copies of one small image, each with its own patient (surname and ID; same given name, so
+/// every name shares a word).
+fn distinct_patients_tree(root: &Path, n: usize) {
+    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN").id("ID000000"))
+        .dicomdir(false)
+        .study(StudySpec::new("CT").series(SeriesSpec::ct(1).size(4, 4)));
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let written = write_disc(scratch.path(), &spec).expect("write");
+    let template =
+        std::fs::read(written.path(&written.series[0].instances[0].path)).expect("template");
+    let name_at = template
+        .windows(10)
+        .position(|w| w == b"SMITH^JOHN")
+        .expect("name");
+    let id_at = template
+        .windows(8)
+        .position(|w| w == b"ID000000")
+        .expect("id");
+    let folder = root.join("DICOM");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    for i in 0..n {
+        let mut bytes = template.clone();
+        bytes[name_at..name_at + 10].copy_from_slice(format!("{}^JOHN", letters(i, 5)).as_bytes());
+        bytes[id_at..id_at + 8].copy_from_slice(format!("ID{i:06}").as_bytes());
+        std::fs::write(folder.join(format!("IM{i:06}")), bytes).expect("write");
+    }
+}
+
+#[test]
+fn patient_grouping_of_many_distinct_patients_stays_near_linear() {
+    for n in [200, 2_000] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        distinct_patients_tree(dir.path(), n);
+        let report = check_cpu_capped(dir.path(), &format!("{n} distinct patients"));
+        assert_eq!(report["patients"].as_array().map(Vec::len), Some(n));
+        let several = findings(&report)
+            .iter()
+            .find(|f| f["check"] == "patient" && f["severity"] == "fail")
+            .expect("several people");
+        let message = several["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("{n} different people")),
+            "{message:.300}"
+        );
+        assert!(
+            message.len() < 10_000,
+            "the list of people is capped: {} bytes",
+            message.len()
+        );
+    }
+}
+
+/// One explicit-VR little-endian element.
+fn element(group: u16, elem: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+    let mut value = value.to_vec();
+    if value.len() % 2 == 1 {
+        value.push(if vr == b"UI" { 0 } else { b' ' });
+    }
+    let mut out = Vec::with_capacity(12 + value.len());
+    out.extend(group.to_le_bytes());
+    out.extend(elem.to_le_bytes());
+    out.extend(vr);
+    if matches!(vr, b"OB" | b"SQ" | b"UN") {
+        out.extend([0, 0]);
+        out.extend(u32::try_from(value.len()).expect("len").to_le_bytes());
+    } else {
+        out.extend(u16::try_from(value.len()).expect("len").to_le_bytes());
+    }
+    out.extend(value);
+    out
+}
+
+/// A DICOMDIR with `n` PATIENT records, each naming its own person and listing `IM1` under it (offsets zero,
+/// so the records are taken in file order).
+fn dicomdir_of_many_patients(n: usize) -> Vec<u8> {
+    let mut meta = Vec::new();
+    meta.extend(element(0x0002, 0x0001, b"OB", &[0, 1]));
+    meta.extend(element(0x0002, 0x0002, b"UI", b"1.2.840.10008.1.3.10"));
+    meta.extend(element(0x0002, 0x0003, b"UI", b"2.25.1"));
+    meta.extend(element(0x0002, 0x0010, b"UI", b"1.2.840.10008.1.2.1"));
+    let mut out = vec![0u8; 128];
+    out.extend(b"DICM");
+    out.extend(element(
+        0x0002,
+        0x0000,
+        b"UL",
+        &u32::try_from(meta.len()).expect("len").to_le_bytes(),
+    ));
+    out.extend(meta);
+    out.extend(element(0x0004, 0x1200, b"UL", &0u32.to_le_bytes()));
+    // (0004,1220) SQ, undefined length.
+    out.extend([
+        0x04, 0x00, 0x20, 0x12, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ]);
+    let item = |body: Vec<u8>| {
+        let mut item = vec![0xFE, 0xFF, 0x00, 0xE0];
+        item.extend(u32::try_from(body.len()).expect("len").to_le_bytes());
+        item.extend(body);
+        item
+    };
+    for i in 0..n {
+        let mut patient = element(0x0004, 0x1430, b"CS", b"PATIENT");
+        patient.extend(element(
+            0x0010,
+            0x0010,
+            b"PN",
+            format!("{}^JOHN", letters(i, 5)).as_bytes(),
+        ));
+        patient.extend(element(
+            0x0010,
+            0x0020,
+            b"LO",
+            format!("ID{i:06}").as_bytes(),
+        ));
+        out.extend(item(patient));
+        let mut image = element(0x0004, 0x1430, b"CS", b"IMAGE");
+        image.extend(element(0x0004, 0x1500, b"CS", b"IM1"));
+        out.extend(item(image));
+    }
+    out.extend([0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    out
+}
+
+#[test]
+fn a_dicomdir_of_many_patients_stays_near_linear() {
+    for n in [2_000, 20_000] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+            .dicomdir(false)
+            .study(StudySpec::new("CT").series(SeriesSpec::ct(1).size(4, 4)));
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let written = write_disc(scratch.path(), &spec).expect("write");
+        std::fs::copy(
+            written.path(&written.series[0].instances[0].path),
+            dir.path().join("IM1"),
+        )
+        .expect("copy");
+        std::fs::write(dir.path().join("DICOMDIR"), dicomdir_of_many_patients(n)).expect("write");
+        let report = check_cpu_capped(dir.path(), &format!("DICOMDIR with {n} patients"));
+        // Every PATIENT record names a person: the images' SMITH^JOHN and n others.
+        assert_eq!(report["patients"].as_array().map(Vec::len), Some(n + 1));
+        let renamed = findings(&report)
+            .iter()
+            .filter(|f| {
+                f["check"] == "dicomdir"
+                    && f["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("but the images say"))
+            })
+            .count();
+        assert!((1..=20).contains(&renamed), "{renamed} renamed warnings");
+    }
 }

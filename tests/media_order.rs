@@ -18,6 +18,11 @@ fn report(root: &Path, media: &str) -> (serde_json::Value, i32) {
     assert!(elapsed.is_some_and(|e| e.is_f64()));
     let checked_at = json.as_object_mut().unwrap().remove("checked_at");
     assert!(checked_at.is_some_and(|t| t.is_string()));
+    let images_elapsed = json["images"]
+        .as_object_mut()
+        .unwrap()
+        .remove("elapsed_seconds");
+    assert!(images_elapsed.is_some_and(|e| e.is_f64()));
     (json, code)
 }
 

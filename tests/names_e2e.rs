@@ -144,8 +144,8 @@ fn undeclared_gbk_name_is_shown_correctly_and_warns_about_the_character_set() {
     assert!(warned, "{}", problems(&report));
     assert!(out.stdout.contains("character set"), "{}", out.stdout);
 
-    // Without --name the wrong character set is still reported.
-    let (code, report) = check_json(dir.path(), &[]);
+    // Without a passport name (--no-name) the wrong character set is still reported.
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
     assert_eq!(code, 0);
     assert!(problems(&report).contains("character set"), "{report}");
 }
@@ -287,6 +287,220 @@ fn passport_chinese_name_confirms_a_hanzi_only_disc_name() {
     assert_ne!(
         person(&report)["name_match"],
         "pass",
+        "{}",
+        problems(&report)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 12: whose scans. Another person, a merged record or a look-alike name never passes.
+
+/// A one-study disc whose series carry these patients.
+fn people_disc(patients: &[PatientSpec]) -> (TempDir, WrittenDisc) {
+    let mut study = StudySpec::new("CT CHEST");
+    for p in patients {
+        study = study.series(SeriesSpec::ct(2).patient(p.clone()));
+    }
+    disc(&DiscSpec::new(patients[0].clone()).study(study))
+}
+
+fn finding_text(report: &Value, check: &str) -> String {
+    findings(report, check)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn group_one_naming_another_person_fails_though_group_three_matches() {
+    let (dir, _) = name_disc(PatientSpec::new("WANG^LEI==SMITH^JOHN"));
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("RESULT: FAIL"), "{}", out.stdout);
+    assert_eq!(
+        worst(&report, "name"),
+        Some("fail"),
+        "{}",
+        problems(&report)
+    );
+    assert!(
+        finding_text(&report, "name").contains("WANG"),
+        "{}",
+        problems(&report)
+    );
+}
+
+#[test]
+fn records_are_not_merged_through_a_missing_id() {
+    let (dir, _) = people_disc(&[
+        PatientSpec::new("SMITH^JOHN").id("A-1"),
+        PatientSpec::new("SMITH^JOHN").id(""),
+        PatientSpec::new("SMITH^JOHN").id("B-2"),
+    ]);
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(worst(&report, "patient"), Some("fail"));
+    assert!(
+        finding_text(&report, "patient").contains("cannot say whose"),
+        "{}",
+        problems(&report)
+    );
+    assert_eq!(report["patients"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn a_dicomdir_naming_another_person_fails_patient() {
+    let (dir, _) = name_disc(PatientSpec::new("SMITH^JOHN"));
+    let path = dir.path().join("DICOMDIR");
+    let mut bytes = std::fs::read(&path).expect("DICOMDIR");
+    let at = bytes
+        .windows(10)
+        .position(|w| w == b"SMITH^JOHN")
+        .expect("name in DICOMDIR");
+    bytes[at..at + 10].copy_from_slice(b"JONES^MARY");
+    std::fs::write(&path, bytes).expect("write");
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(worst(&report, "patient"), Some("fail"));
+    let text = finding_text(&report, "patient");
+    assert!(
+        text.contains("JONES^MARY") && text.contains("DICOMDIR"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_cyrillic_look_alike_in_the_surname_fails_and_is_named() {
+    let (dir, _) = name_disc(PatientSpec::new("РAN^WEI").charset("ISO_IR 192"));
+    let (out, report) = both(&dir, &["--name", "PAN^WEI"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(person(&report)["name_class"], "HOMOGLYPH");
+    assert!(out.stdout.contains("another script"), "{}", out.stdout);
+    // A Latin-only disc name with the same passport passes.
+    let (dir, _) = name_disc(PatientSpec::new("PAN^WEI"));
+    assert_eq!(both(&dir, &["--name", "PAN^WEI"]).0.code, 0);
+}
+
+#[test]
+fn zero_width_characters_warn_and_are_never_printed_raw() {
+    let (dir, _) = name_disc(PatientSpec::new("SMI\u{200B}TH^JOHN\u{200D}").charset("ISO_IR 192"));
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(
+        worst(&report, "name"),
+        Some("warn"),
+        "{}",
+        problems(&report)
+    );
+    assert_eq!(person(&report)["name_class"], "INVISIBLE_CHARACTERS");
+    assert!(out.stdout.contains("U+200B"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains('\u{200B}') && !out.stdout.contains('\u{200D}'),
+        "{:?}",
+        out.stdout
+    );
+    assert_eq!(both(&dir, &["--name", "SMITH^JOHN", "--strict"]).0.code, 1);
+}
+
+#[test]
+fn without_a_passport_name_there_is_no_bare_pass() {
+    let (dir, _) = name_disc(PatientSpec::new("BROWN^ALICE"));
+    let (out, report) = both(&dir, &[]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(!out.stdout.contains("RESULT: PASS"), "{}", out.stdout);
+    assert!(out.stdout.contains("NAME NOT CHECKED"), "{}", out.stdout);
+    assert!(out.stdout.contains("BROWN^ALICE"), "{}", out.stdout);
+    assert_eq!(report["name_checked"], false);
+    assert_eq!(report["name_waived"], false);
+    assert_ne!(report["verdict"], "pass");
+    // An inventory says so explicitly and may pass.
+    let (out, report) = both(&dir, &["--no-name"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("RESULT: PASS"), "{}", out.stdout);
+    assert!(out.stdout.contains("not checked"), "{}", out.stdout);
+    assert_eq!(report["name_waived"], true);
+    // --no-name and --name contradict each other.
+    let out = check(dir.path(), &["--no-name", "--name", "BROWN^ALICE"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn dotted_and_unknown_birth_dates_are_one_person() {
+    let (dir, _) = people_disc(&[
+        PatientSpec::new("SMITH^JOHN").birth_date(Some("19800402".to_string())),
+        PatientSpec::new("SMITH^JOHN").birth_date(Some("1980.04.02".to_string())),
+        PatientSpec::new("SMITH^JOHN").birth_date(Some("00000000".to_string())),
+    ]);
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--dob", "1980-04-02"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(worst(&report, "patient"), None, "{}", problems(&report));
+    assert_eq!(worst(&report, "dob"), None, "{}", problems(&report));
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--dob", "1980-04-03"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(worst(&report, "dob"), Some("fail"));
+}
+
+#[test]
+fn traditional_and_simplified_name_zh_are_the_same_characters() {
+    let (dir, _) = name_disc(PatientSpec::new("ZHANG^SAN=張^三").charset("GB18030"));
+    for zh in ["张三", "張三"] {
+        let (out, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", zh]);
+        assert_eq!(out.code, 0, "{zh}: {}", out.stdout);
+        assert_eq!(
+            worst(&report, "name"),
+            Some("info"),
+            "{zh}: {}",
+            problems(&report)
+        );
+    }
+    let (dir, _) = name_disc(PatientSpec::new("張三").charset("GB18030"));
+    let (out, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", "张三"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(person(&report)["name_class"], "HANZI_MATCHES_PASSPORT_ZH");
+    // Different characters fail, and --name-zh never rescues a reading that is not the passport name.
+    let (_, report) = both(&dir, &["--name", "ZHANG^SAN", "--name-zh", "李四"]);
+    assert_eq!(worst(&report, "name"), Some("fail"));
+    let (_, report) = both(&dir, &["--name", "LI^SI", "--name-zh", "張三"]);
+    assert_eq!(worst(&report, "name"), Some("fail"));
+}
+
+#[test]
+fn a_japanese_disc_with_katakana_and_kanji_is_read_as_japanese() {
+    // PS3.5 H.3.2 style: JIS X 0201 katakana in G1 after ESC ) I, JIS X 0208 kanji after ESC $ B.
+    let raw: &[u8] = b"\x1b)I\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=";
+    let patient = PatientSpec::new("")
+        .raw_name(raw)
+        .charset("ISO 2022 IR 13\\ISO 2022 IR 87");
+    let (dir, _) = name_disc(patient);
+    let (out, report) = both(&dir, &["--name", "YAMADA^TARO"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(person(&report)["name_class"], "TRANSLITERATION_MATCHES");
+    let name = shown_name(&report);
+    assert!(name.contains("ﾔﾏﾀﾞ") && name.contains("山田^太郎"), "{name}");
+    assert!(
+        !name.contains("shān") && !out.stdout.contains("GB18030"),
+        "{}",
+        out.stdout
+    );
+    let (out, _) = both(&dir, &["--name", "SUZUKI^ICHIRO"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+}
+
+#[test]
+fn passport_number_is_noted_when_on_the_disc_and_when_absent() {
+    let (dir, _) = name_disc(PatientSpec::new("SMITH^JOHN").id("E12345678"));
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--passport", "e1234 5678"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        finding_text(&report, "patient").contains("records the passport number"),
+        "{}",
+        problems(&report)
+    );
+    let (out, report) = both(&dir, &["--name", "SMITH^JOHN", "--passport", "G000111"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        finding_text(&report, "patient").contains("does not appear"),
         "{}",
         problems(&report)
     );

@@ -134,7 +134,7 @@ fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
 #[test]
 fn counter_note_for_media() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = failing_note(dir.path(), &[], "media");
+    let lines = failing_note(dir.path(), &["--no-name"], "media");
     assert!(lines.iter().any(|l| l.contains("空的")), "{lines:?}");
 }
 
@@ -335,9 +335,15 @@ fn html_report_prints_on_two_pages_with_patient_verdict_and_studies() {
     let html = fs::read_to_string(&page).expect("the page was written");
     assert!(html.contains("CT ABDOMEN &lt;PORTAL&gt;"), "escaped");
     assert!(!html.contains("<PORTAL>"));
-    for external in ["src=", "href=", "@import", "url("] {
+    for external in ["href=", "@import", "url("] {
         assert!(!html.contains(external), "self-contained: {external}");
     }
+    // Pictures are embedded as data URIs, never loaded from elsewhere.
+    assert_eq!(
+        html.matches("src=").count(),
+        html.matches("src=\"data:image/png;base64,").count(),
+        "self-contained pictures"
+    );
 
     let pdf = out.path().join("report.pdf");
     let png = out.path().join("report.png");

@@ -329,3 +329,113 @@ fn expected_scan_dates_are_found_or_reported_missing() {
     assert_eq!(out.code, 1);
     assert!(out.stdout.contains("2026-11-19"), "{}", out.stdout);
 }
+
+/// A multi-echo MR: 20 positions × 3 echoes, 16×16 images.
+fn multi_echo() -> SeriesSpec {
+    SeriesSpec::mr(20)
+        .size(16, 16)
+        .description("T2 DUAL ECHO")
+        .echoes(3)
+}
+
+#[test]
+fn a_complete_multi_echo_series_passes() {
+    let (dir, written) = disc(&series_disc(multi_echo()));
+    assert_eq!(written.series[0].instances.len(), 60);
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!((code, problems(&report)), (0, String::new()));
+    assert_eq!(only_series(&report)["instances"], 60);
+}
+
+#[test]
+fn an_image_lost_from_one_echo_fails_naming_position_and_echo() {
+    let series = multi_echo().omit_images(&[(1, 9)]);
+    let z = series.position(9)[2];
+    let (dir, written) = disc(&series_disc(series));
+    assert_eq!(written.series[0].instances.len(), 59);
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let (_, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(
+        worst(&report, "slices"),
+        Some("fail"),
+        "{}",
+        problems(&report)
+    );
+    let text = messages(&report, "slices");
+    assert!(
+        text.contains(&format!(
+            "1 image missing at z = {z:.1} (slice position 10 of 20, where the others hold 3 images each): the one \
+             of volume 2 of 3 (echo 2)"
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        only_series(&report)["missing"],
+        serde_json::json!([format!("z={z:.1}")])
+    );
+}
+
+#[test]
+fn the_sample_disc_opened_on_a_mac_and_a_windows_pc_still_passes() {
+    let (dir, _) = disc(&dicomcheck::fixture::sample_disc());
+    for name in [
+        ".DS_Store",
+        "DICOM/.DS_Store",
+        "DICOM/ST000001/._IM000001",
+        "Thumbs.db",
+        "desktop.ini",
+        ".fseventsd/fseventsd-uuid",
+        ".Spotlight-V100/VolumeConfiguration.plist",
+        ".Trashes/501/IM000001.dcm",
+        "System Volume Information/WPSettings.dat",
+        "$RECYCLE.BIN/desktop.ini",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X").unwrap();
+    }
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "{}", problems(&report));
+    assert_eq!(findings(&report, "integrity"), Vec::<&Value>::new());
+    assert_eq!(report["counts"]["unreadable_files"], 0);
+}
+
+#[test]
+fn a_zip_made_on_a_mac_with_its_resource_forks_passes() {
+    use std::io::Write;
+    let (dir, written) = disc(&dicomcheck::fixture::sample_disc());
+    let zip_path = dir.path().join("study.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for relative in written.all_files() {
+        let name = relative.to_str().unwrap().replace('\\', "/");
+        zip.start_file(name.as_str(), options).unwrap();
+        zip.write_all(&std::fs::read(dir.path().join(&relative)).unwrap())
+            .unwrap();
+        // macOS' Archive Utility adds an AppleDouble companion for every file.
+        let parent = relative
+            .parent()
+            .map(|p| p.to_str().unwrap().replace('\\', "/"));
+        let file = relative.file_name().unwrap().to_str().unwrap();
+        let fork = match parent.as_deref() {
+            Some("") | None => format!("__MACOSX/._{file}"),
+            Some(parent) => format!("__MACOSX/{parent}/._{file}"),
+        };
+        zip.start_file(fork.as_str(), options).unwrap();
+        zip.write_all(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+            .unwrap();
+    }
+    zip.finish().unwrap();
+    let (code, report) = check_json(&zip_path, &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "{}", problems(&report));
+    assert_eq!(findings(&report, "integrity"), Vec::<&Value>::new());
+    // The viewer's three files, and one resource fork per file: other files, none of them broken images.
+    assert_eq!(
+        report["counts"]["non_dicom_files"].as_u64(),
+        Some(3 + written.all_files().len() as u64),
+        "{}",
+        report["counts"]
+    );
+    assert_eq!(report["counts"]["unreadable_files"], 0);
+}

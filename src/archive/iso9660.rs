@@ -5,12 +5,12 @@
 //! Written here rather than taken from a crate: the ISO 9660 crates available either lack Joliet (`iso9660`),
 //! pull a FUSE mount and a command line into the library (`cdfs`), or are pre-releases (`hadris-iso`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use super::reader::{ReadAt, read_full_at};
-use super::{Entry, safe_relative};
-use crate::walk::{SkipReason, Skipped};
+use super::{Entry, Listing, safe_relative};
+use crate::walk::SkipReason;
 
 /// Size of an ISO 9660 sector; the volume descriptors start at sector 16.
 pub(super) const SECTOR: u64 = 2048;
@@ -18,6 +18,8 @@ pub(super) const SECTOR: u64 = 2048;
 const MAX_DESCRIPTORS: u64 = 64;
 /// Most members listed.
 const MAX_MEMBERS: usize = 1_000_000;
+/// Most directory records looked at in one image (files, folders and refused records together).
+const MAX_RECORDS: usize = 2_000_000;
 /// Deepest folder nesting followed.
 const MAX_DEPTH: usize = 64;
 /// Largest folder read (a folder of 20 000 files takes about 1 MiB).
@@ -35,20 +37,24 @@ enum Names {
     Plain,
 }
 
-/// A root directory record: where the tree starts.
+/// Where a file's or folder's bytes are, in logical blocks.
 #[derive(Debug, Clone, Copy)]
 struct Extent {
     block: u64,
     length: u64,
 }
 
-/// Lists the files of the ISO 9660 image `file` (`size` bytes long).
-pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
-    let mut primary: Option<(Extent, u64)> = None;
+/// Lists the files of the ISO 9660 image `file` (`size` bytes long). Every extent is checked against the image
+/// and the volume its primary volume descriptor declares; an image shorter than its volume is reported once as
+/// incomplete, and the files past its end as incomplete rather than read.
+pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<Listing, String> {
+    let mut primary: Option<(Extent, u64, u64)> = None;
     let mut joliet: Option<Extent> = None;
+    let mut cut_in_descriptors = false;
     for n in 16..16 + MAX_DESCRIPTORS {
         let mut sector = [0u8; SECTOR as usize];
         if read_full_at(file, &mut sector, n * SECTOR) != Some(sector.len()) {
+            cut_in_descriptors = size < (n + 1) * SECTOR;
             break;
         }
         if sector.get(1..6) != Some(b"CD001") {
@@ -58,10 +64,11 @@ pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<(Vec<Entry>, Vec<Skip
         match sector[0] {
             1 => {
                 let block_size = u64::from(le16(&sector, 128));
+                let volume_blocks = u64::from(le32(&sector, 80));
                 if let Some(root) = root
                     && matches!(block_size, 512 | 1024 | 2048)
                 {
-                    primary.get_or_insert((root, block_size));
+                    primary.get_or_insert((root, block_size, volume_blocks * block_size));
                 }
             }
             2 => {
@@ -77,24 +84,43 @@ pub(super) fn list(file: &dyn ReadAt, size: u64) -> Result<(Vec<Entry>, Vec<Skip
             _ => {}
         }
     }
-    let (primary_root, block_size) = primary.ok_or_else(|| {
-        "not a readable ISO 9660 disc image (no primary volume descriptor)".to_string()
-    })?;
+    let Some((primary_root, block_size, volume)) = primary else {
+        if cut_in_descriptors {
+            return Ok(Listing {
+                damage: vec![SkipReason::Incomplete(format!(
+                    "only {size} bytes: the disc image ends before its volume descriptors"
+                ))],
+                ..Listing::default()
+            });
+        }
+        return Err(
+            "not a readable ISO 9660 disc image (no primary volume descriptor)".to_string(),
+        );
+    };
     let mut lister = Lister {
         file,
         size,
+        volume,
         block_size,
-        entries: Vec::new(),
-        skipped: Vec::new(),
+        listing: Listing::default(),
         visited: HashSet::new(),
+        folders: BTreeMap::new(),
+        records: 0,
     };
+    if size < volume {
+        lister.listing.damage.push(SkipReason::Incomplete(format!(
+            "the disc image holds {size} of the {volume} bytes its volume declares: the download or copy \
+             is incomplete"
+        )));
+    }
     let (root, names) = match (rock_ridge(&lister, primary_root), joliet) {
         (Some(skip), _) => (primary_root, Names::RockRidge { skip }),
         (None, Some(joliet)) => (joliet, Names::Joliet),
         (None, None) => (primary_root, Names::Plain),
     };
     lister.walk(root, names)?;
-    Ok((lister.entries, lister.skipped))
+    lister.refuse_shared_extents();
+    Ok(lister.listing)
 }
 
 /// Rock Ridge is in use when the root's `.` record starts its system use area with an `SP` entry; gives the
@@ -107,42 +133,100 @@ fn rock_ridge(lister: &Lister<'_>, root: Extent) -> Option<usize> {
         .then(|| sua.get(6).map_or(0, |&s| usize::from(s)))
 }
 
+/// Where an extent lies relative to the image and its volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Inside both, from this byte offset.
+    At(u64),
+    /// Inside the volume but past the end of a cut image.
+    PastTheCut,
+    /// Outside the volume the image declares: a damaged or crafted record.
+    OutsideVolume,
+}
+
 struct Lister<'a> {
     file: &'a dyn ReadAt,
     size: u64,
+    /// Bytes of the volume the primary volume descriptor declares.
+    volume: u64,
     block_size: u64,
-    entries: Vec<Entry>,
-    skipped: Vec<Skipped>,
+    listing: Listing,
+    /// First blocks of the folders queued or read.
     visited: HashSet<u64>,
+    /// Byte ranges (start → end) of the folders queued or read: a folder overlapping another is refused, so the
+    /// folders read never add up to more than the image.
+    folders: BTreeMap<u64, u64>,
+    /// Directory records looked at.
+    records: usize,
 }
 
 impl Lister<'_> {
-    fn read_folder(&self, extent: Extent) -> Result<Vec<u8>, String> {
-        let offset = extent.block.saturating_mul(self.block_size);
-        let length = extent
-            .length
-            .min(MAX_FOLDER_BYTES)
-            .min(self.size.saturating_sub(offset));
-        let mut data = vec![0u8; usize::try_from(length).unwrap_or(0)];
-        match read_full_at(self.file, &mut data, offset) {
-            Some(n) if n == data.len() && length == extent.length => Ok(data),
-            Some(_) if extent.length > MAX_FOLDER_BYTES => {
-                Err("folder larger than 16 MiB: not read".to_string())
-            }
-            Some(_) => {
-                Err("the image ends inside this folder: the image is incomplete".to_string())
-            }
-            None => Err("read error".to_string()),
+    fn place(&self, extent: Extent) -> Place {
+        let Some((offset, end)) = extent
+            .block
+            .checked_mul(self.block_size)
+            .and_then(|offset| Some((offset, offset.checked_add(extent.length)?)))
+        else {
+            return Place::OutsideVolume;
+        };
+        if end > self.volume {
+            Place::OutsideVolume
+        } else if end > self.size {
+            Place::PastTheCut
+        } else {
+            Place::At(offset)
         }
     }
 
+    fn read_folder(&self, extent: Extent) -> Result<Vec<u8>, SkipReason> {
+        if extent.length > MAX_FOLDER_BYTES {
+            return Err(refusal("folder larger than 16 MiB: not read"));
+        }
+        let offset = match self.place(extent) {
+            Place::At(offset) => offset,
+            Place::PastTheCut => {
+                return Err(SkipReason::Incomplete(
+                    "the image ends before this folder: not read".to_string(),
+                ));
+            }
+            Place::OutsideVolume => {
+                return Err(refusal(
+                    "a folder outside the disc image's volume: not read",
+                ));
+            }
+        };
+        let mut data = vec![0u8; usize::try_from(extent.length).unwrap_or(0)];
+        match read_full_at(self.file, &mut data, offset) {
+            Some(n) if n == data.len() => Ok(data),
+            Some(_) => Err(SkipReason::Incomplete(
+                "the image ends inside this folder".to_string(),
+            )),
+            None => Err(SkipReason::Unreadable("read error".to_string())),
+        }
+    }
+
+    /// Marks a folder as queued; false when it was seen before or overlaps a folder seen before.
+    fn claim_folder(&mut self, extent: Extent) -> bool {
+        if !self.visited.insert(extent.block) {
+            return false;
+        }
+        let start = extent.block.saturating_mul(self.block_size);
+        let end = start.saturating_add(extent.length);
+        let before = self.folders.range(..=start).next_back();
+        let after = self.folders.range(start..).next();
+        if before.is_some_and(|(_, &e)| e > start) || after.is_some_and(|(&s, _)| s < end) {
+            return false;
+        }
+        if end > start {
+            self.folders.insert(start, end);
+        }
+        true
+    }
+
     fn walk(&mut self, root: Extent, names: Names) -> Result<(), String> {
+        self.claim_folder(root);
         let mut stack = vec![(root, PathBuf::new(), 0usize)];
         while let Some((extent, prefix, depth)) = stack.pop() {
-            if !self.visited.insert(extent.block) {
-                self.refuse(prefix, "a folder that loops back: not followed".to_string());
-                continue;
-            }
             let data = match self.read_folder(extent) {
                 Ok(data) => data,
                 Err(reason) => {
@@ -151,11 +235,18 @@ impl Lister<'_> {
                     } else {
                         prefix
                     };
-                    self.refuse(name, reason);
+                    self.skip(name, reason);
                     continue;
                 }
             };
             for record in records(&data, self.block_size).skip(2) {
+                self.records += 1;
+                if self.records > MAX_RECORDS {
+                    self.listing.damage.push(refusal(&format!(
+                        "the disc image holds more than {MAX_RECORDS} directory records: listing stopped"
+                    )));
+                    return Ok(());
+                }
                 if record.flags & FLAG_ASSOCIATED != 0 {
                     continue;
                 }
@@ -175,9 +266,9 @@ impl Lister<'_> {
                 let relative = match safe_relative(&name) {
                     Some(part) if part.components().count() == 1 => prefix.join(part),
                     _ => {
-                        self.refuse(
+                        self.skip(
                             prefix.join(name.replace('\0', "\\0")),
-                            "unsafe name in the disc image: not read".to_string(),
+                            refusal("unsafe name in the disc image: not read"),
                         );
                         continue;
                     }
@@ -187,39 +278,127 @@ impl Lister<'_> {
                     None => (record.flags & FLAG_DIRECTORY != 0).then_some(record.extent),
                 };
                 if rr.symlink {
-                    self.skipped.push(Skipped {
-                        relative,
-                        reason: SkipReason::Symlink,
-                    });
+                    self.skip(relative, SkipReason::Symlink);
                 } else if let Some(folder) = folder {
                     if depth + 1 >= MAX_DEPTH {
-                        self.refuse(relative, "folders nested too deeply: not read".to_string());
+                        self.skip(relative, refusal("folders nested too deeply: not read"));
+                    } else if !self.claim_folder(folder) {
+                        self.skip(
+                            relative,
+                            refusal("a folder that loops back or overlaps another: not followed"),
+                        );
                     } else {
                         stack.push((folder, relative, depth + 1));
                     }
                 } else if record.flags & FLAG_MULTI_EXTENT != 0 {
-                    self.refuse(
+                    self.skip(
                         relative,
-                        "a file stored in several parts (over 4 GiB): not read".to_string(),
+                        refusal("a file stored in several parts (over 4 GiB): not read"),
                     );
                 } else {
-                    if self.entries.len() >= MAX_MEMBERS {
-                        return Err(format!(
-                            "the disc image lists more than {MAX_MEMBERS} files: not read"
-                        ));
-                    }
-                    let block = record.extent.block.saturating_add(record.ear_blocks);
-                    self.entries.push(Entry {
-                        relative,
-                        size: record.extent.length,
-                        offset: block.saturating_mul(self.block_size),
-                        deflated: None,
-                        crc32: None,
-                    });
+                    self.file_record(relative, &record)?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Lists a file whose extent lies in the image; refuses one outside the volume, and reports one past the
+    /// end of a cut image as incomplete.
+    fn file_record(&mut self, relative: PathBuf, record: &Record<'_>) -> Result<(), String> {
+        let data = Extent {
+            block: record.extent.block.saturating_add(record.ear_blocks),
+            length: record.extent.length,
+        };
+        let offset = match self.place(data) {
+            _ if data.length == 0 => 0,
+            Place::At(offset) => offset,
+            Place::PastTheCut => {
+                self.skip(
+                    relative,
+                    SkipReason::Incomplete(format!(
+                        "{} bytes, not all in the image: it was cut before the end of this file",
+                        data.length
+                    )),
+                );
+                return Ok(());
+            }
+            Place::OutsideVolume => {
+                self.skip(
+                    relative,
+                    refusal(&format!(
+                        "its directory record places its {} bytes outside the disc image's volume: not read",
+                        data.length
+                    )),
+                );
+                return Ok(());
+            }
+        };
+        if self.listing.entries.len() >= MAX_MEMBERS {
+            return Err(format!(
+                "the disc image lists more than {MAX_MEMBERS} files: not read"
+            ));
+        }
+        self.listing.entries.push(Entry {
+            relative,
+            size: data.length,
+            offset,
+            deflated: None,
+            crc32: None,
+        });
+        Ok(())
+    }
+
+    /// Reads every stored file once: a file whose bytes are exactly another's (a writer storing identical files
+    /// once, or records crafted to multiply one extent) is listed as shared and not read again; one whose bytes
+    /// overlap another's otherwise is a damaged record and refused. The first of each group is read.
+    fn refuse_shared_extents(&mut self) {
+        let entries = &self.listing.entries;
+        let mut spans: Vec<(u64, u64, usize)> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.size > 0)
+            .map(|(i, e)| (e.offset, e.offset.saturating_add(e.size), i))
+            .collect();
+        spans.sort_unstable();
+        let mut shared: Vec<(usize, SkipReason)> = Vec::new();
+        let mut reach: Option<(u64, u64, usize)> = None;
+        for &(start, end, index) in &spans {
+            match reach {
+                Some((first, far, owner)) if start < far => {
+                    let owner = entries
+                        .get(owner)
+                        .map(|e| e.relative.clone())
+                        .unwrap_or_default();
+                    let reason = if (start, end) == (first, far) {
+                        SkipReason::SharedWith(owner)
+                    } else {
+                        refusal(&format!(
+                            "its bytes overlap those of {} (a damaged directory record): not read",
+                            owner.display()
+                        ))
+                    };
+                    shared.push((index, reason));
+                }
+                _ => reach = Some((start, end, index)),
+            }
+        }
+        if shared.is_empty() {
+            return;
+        }
+        shared.sort_unstable_by_key(|(index, _)| *index);
+        let mut shared = shared.into_iter().peekable();
+        let mut kept = Vec::with_capacity(entries.len());
+        for (i, entry) in std::mem::take(&mut self.listing.entries)
+            .into_iter()
+            .enumerate()
+        {
+            match shared.next_if(|(index, _)| *index == i) {
+                Some((_, reason)) => self.skip(entry.relative, reason),
+                None => kept.push(entry),
+            }
+        }
+        self.listing.entries = kept;
     }
 
     /// The folder a Rock Ridge `CL` entry points to: its own `.` record gives its length.
@@ -233,12 +412,13 @@ impl Lister<'_> {
         (own.extent.block == block).then_some(own.extent)
     }
 
-    fn refuse(&mut self, relative: PathBuf, reason: String) {
-        self.skipped.push(Skipped {
-            relative,
-            reason: SkipReason::Archive(reason),
-        });
+    fn skip(&mut self, relative: PathBuf, reason: SkipReason) {
+        self.listing.skip(relative, reason);
     }
+}
+
+fn refusal(reason: &str) -> SkipReason {
+    SkipReason::Archive(reason.to_string())
 }
 
 /// One directory record.
@@ -288,6 +468,13 @@ fn extent_of(record: &[u8]) -> Option<Extent> {
         block: u64::from(u32::from_le_bytes(block.try_into().ok()?)),
         length: u64::from(u32::from_le_bytes(length.try_into().ok()?)),
     })
+}
+
+fn le32(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 fn le16(bytes: &[u8], at: usize) -> u16 {

@@ -19,8 +19,14 @@ use reader::Inflating;
 pub(crate) use reader::RangeReader;
 pub use reader::{EntryReader, ReadAt};
 
-use crate::read_header::{DefectKind, FileDefect, HeaderOutcome, read_header_from};
+use crate::read_header::{
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, read_header_budgeted,
+};
 use crate::walk::{MediaFile, SkipReason, Skipped, Walk, WalkError};
+
+/// Refused or damaged members named one by one; past this, one line counts the rest (a crafted image can list
+/// millions).
+const MAX_NAMED_SKIPS: usize = 1000;
 
 /// The kinds of archive read in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +44,7 @@ pub fn detect(path: &Path) -> Option<Kind> {
     if !meta.is_file() {
         return None;
     }
-    let file = File::open(path).ok()?;
+    let file = open_archive(path).ok()?;
     kind_of(path, &file)
 }
 
@@ -82,12 +88,56 @@ pub(crate) struct Entry {
     pub crc32: Option<u32>,
 }
 
+/// What listing an archive found.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    /// Members to read.
+    pub entries: Vec<Entry>,
+    /// Members not read, and why.
+    pub skipped: Vec<Skipped>,
+    /// Damage to the archive as a whole (cut short, limits reached), reported under the archive's name.
+    pub damage: Vec<SkipReason>,
+    /// Members not read beyond [`MAX_NAMED_SKIPS`], counted instead of named.
+    pub unnamed_skips: usize,
+}
+
+impl Listing {
+    /// Records a member not read: named while fewer than [`MAX_NAMED_SKIPS`] are, counted after.
+    pub fn skip(&mut self, relative: PathBuf, reason: SkipReason) {
+        if self.skipped.len() < MAX_NAMED_SKIPS {
+            self.skipped.push(Skipped { relative, reason });
+        } else {
+            self.unnamed_skips += 1;
+        }
+    }
+}
+
+/// Opens the archive file the user named (a link they named is followed) without blocking, and only when it is
+/// a regular file.
+fn open_archive(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ))
+    }
+}
+
 /// An open archive and its readable members.
 #[derive(Debug)]
 pub struct Archive {
     file: Arc<dyn ReadAt>,
     /// Sorted by `relative`.
     entries: Vec<Entry>,
+    /// Every byte inflated from this archive in one scan is drawn from here.
+    budget: Arc<InflateBudget>,
 }
 
 impl Archive {
@@ -98,7 +148,7 @@ impl Archive {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(root_error)?;
+        let file = open_archive(path).map_err(root_error)?;
         let size = file.metadata().map_err(root_error)?.len();
         let name = path
             .file_name()
@@ -107,8 +157,8 @@ impl Archive {
         Ok(Self::from_source(Arc::new(file), size, kind, path, &name))
     }
 
-    /// Lists the archive held by `file` (`size` bytes): the seam through which a browser's file or bytes in
-    /// memory are read like an archive on disk. The walk's base is `path`; a damaged archive is named `name`.
+    /// Lists the archive held by `file` (`size` bytes; the seam through which tests and fuzzers read archives
+    /// in memory). The walk's base is `path`; damage to the whole archive is named `name`.
     pub fn from_source(
         file: Arc<dyn ReadAt>,
         size: u64,
@@ -120,16 +170,23 @@ impl Archive {
             Kind::Zip => zip_media::list(&file, size),
             Kind::Iso => iso9660::list(file.as_ref(), size),
         };
-        let (mut entries, mut skipped) = match listed {
-            Ok(listed) => listed,
-            Err(reason) => (
-                Vec::new(),
-                vec![Skipped {
-                    relative: name.to_path_buf(),
-                    reason: SkipReason::Archive(reason),
-                }],
-            ),
-        };
+        let Listing {
+            mut entries,
+            mut skipped,
+            damage,
+            unnamed_skips,
+        } = listed.unwrap_or_else(|reason| Listing {
+            damage: vec![SkipReason::Archive(reason)],
+            ..Listing::default()
+        });
+        // Damage to the whole archive first: it is what a reader of the finding must see.
+        skipped.splice(
+            0..0,
+            damage.into_iter().map(|reason| Skipped {
+                relative: name.to_path_buf(),
+                reason,
+            }),
+        );
         entries.sort_by(|a, b| a.relative.cmp(&b.relative));
         let mut unique: Vec<Entry> = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -143,6 +200,16 @@ impl Archive {
             } else {
                 unique.push(entry);
             }
+        }
+        let more = skipped.len().saturating_sub(MAX_NAMED_SKIPS) + unnamed_skips;
+        if more > 0 {
+            skipped.truncate(MAX_NAMED_SKIPS);
+            skipped.push(Skipped {
+                relative: name.to_path_buf(),
+                reason: SkipReason::Archive(format!(
+                    "{more} more entries refused or damaged, not named one by one"
+                )),
+            });
         }
         let walk = Walk {
             base: path.to_path_buf(),
@@ -158,8 +225,14 @@ impl Archive {
         let archive = Self {
             file,
             entries: unique,
+            budget: Arc::new(InflateBudget::for_media(size)),
         };
         (archive, walk)
+    }
+
+    /// The inflation budget every read of this archive draws on (the scan's budget).
+    pub fn budget(&self) -> Arc<InflateBudget> {
+        self.budget.clone()
     }
 
     fn entry(&self, relative: &Path) -> Option<&Entry> {
@@ -182,6 +255,7 @@ impl Archive {
             Some(compressed) => EntryReader::Inflate(Box::new(Inflating::new(
                 RangeReader::new(self.file.clone(), entry.offset, compressed),
                 entry.size,
+                self.budget.clone(),
             ))),
             None => EntryReader::Plain(RangeReader::new(
                 self.file.clone(),
@@ -200,7 +274,12 @@ impl Archive {
                 detail: "no such member in the archive".to_string(),
             });
         };
-        let outcome = read_header_from(self.reader(entry), entry.size, relative);
+        let outcome = read_header_budgeted(
+            self.reader(entry),
+            entry.size,
+            relative,
+            self.budget.clone(),
+        );
         let Some(defect) = self.verify(entry).err() else {
             return outcome;
         };
@@ -230,7 +309,8 @@ impl Archive {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e)
                     if e.kind() == io::ErrorKind::InvalidInput
-                        || e.kind() == io::ErrorKind::InvalidData =>
+                        || e.kind() == io::ErrorKind::InvalidData
+                        || InflateBudget::is_spent(&e) =>
                 {
                     return Err(FileDefect {
                         kind: DefectKind::Malformed,

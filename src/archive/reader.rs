@@ -1,5 +1,6 @@
 //! Readers over one member of an archive file: a byte range read with positioned reads (no shared cursor, so
-//! every worker thread reads the same open file), and a lazily inflating reader for deflated zip members.
+//! every worker thread reads the same open file), and a lazily inflating reader for deflated zip members that
+//! draws on the scan's [`InflateBudget`].
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Take};
@@ -7,8 +8,11 @@ use std::sync::Arc;
 
 use flate2::read::DeflateDecoder;
 
-/// Positioned reads over an archive's bytes: the open archive file, bytes in memory, or a file a browser handed
-/// over (read in slices, so a 4 GB image is never held whole).
+use crate::read_header::InflateBudget;
+
+/// Positioned reads over an archive's bytes: the open archive file, bytes in memory (the seam through which
+/// tests and fuzzers list archives without a scratch file), or a file a browser handed over (read in slices, so
+/// a 4 GB image is never held whole).
 pub trait ReadAt: Send + Sync + std::fmt::Debug {
     /// Reads into `buf` from `offset`; `Ok(0)` at the end of the bytes.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
@@ -83,6 +87,14 @@ impl Read for RangeReader {
         let n = self
             .file
             .read_at(buf, self.start.saturating_add(self.pos))?;
+        if n == 0 {
+            // The listing checked the range against the archive's size: an archive that shrank since must not
+            // pass for a shorter member.
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the archive ends inside this member",
+            ));
+        }
         self.pos += n as u64;
         Ok(n)
     }
@@ -134,23 +146,28 @@ pub struct Inflating {
     produced: u64,
     pos: u64,
     size: u64,
+    budget: Arc<InflateBudget>,
 }
 
 impl Inflating {
-    /// Inflates `compressed`, which declares `size` bytes once inflated.
-    pub fn new(compressed: RangeReader, size: u64) -> Self {
+    /// Inflates `compressed`, which declares `size` bytes once inflated, drawing on `budget`.
+    pub fn new(compressed: RangeReader, size: u64, budget: Arc<InflateBudget>) -> Self {
         Self {
             decoder: DeflateDecoder::new(compressed).take(size),
             prefix: Vec::new(),
             produced: 0,
             pos: 0,
             size,
+            budget,
         }
     }
 
     /// Inflates into `buf`, keeping a copy while inside the prefix.
     fn produce(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.decoder.read(buf)?;
+        if !self.budget.take(n as u64) {
+            return Err(InflateBudget::spent());
+        }
         let got = buf.get(..n).unwrap_or_default();
         if self.prefix.len() as u64 == self.produced {
             let room = PREFIX_CAP.saturating_sub(self.prefix.len());
@@ -261,6 +278,32 @@ mod tests {
         r.read_exact(&mut two).unwrap();
         assert_eq!(&two, b"45");
         assert!(r.seek(SeekFrom::Current(-10)).is_err());
+
+        let mut past_the_end = RangeReader::new(file_with(b"0123"), 2, 5);
+        let mut all = Vec::new();
+        let err = past_the_end.read_to_end(&mut all).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(all, b"23", "only the bytes that are there");
+    }
+
+    #[test]
+    fn inflating_stops_when_the_scan_s_budget_is_spent() {
+        let data = vec![0u8; 1 << 20];
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&data).unwrap();
+        let compressed = enc.finish().unwrap();
+        let len = compressed.len() as u64;
+        let file = file_with(&compressed);
+        let budget = Arc::new(InflateBudget::new(1_500_000));
+        let mut first = Inflating::new(
+            RangeReader::new(file.clone(), 0, len),
+            1 << 20,
+            budget.clone(),
+        );
+        assert_eq!(io::copy(&mut first, &mut io::sink()).unwrap(), 1 << 20);
+        let mut second = Inflating::new(RangeReader::new(file, 0, len), 1 << 20, budget);
+        let err = io::copy(&mut second, &mut io::sink()).unwrap_err();
+        assert!(InflateBudget::is_spent(&err), "{err}");
     }
 
     #[test]
@@ -272,7 +315,12 @@ mod tests {
         let file = file_with(&compressed);
         let len = compressed.len() as u64;
 
-        let mut r = Inflating::new(RangeReader::new(file.clone(), 0, len), data.len() as u64);
+        let budget = Arc::new(InflateBudget::new(1 << 30));
+        let mut r = Inflating::new(
+            RangeReader::new(file.clone(), 0, len),
+            data.len() as u64,
+            budget.clone(),
+        );
         let mut head = [0u8; 132];
         r.read_exact(&mut head).unwrap();
         r.seek(SeekFrom::Start(128)).unwrap();
@@ -285,7 +333,7 @@ mod tests {
         r.seek(SeekFrom::Start(400_000)).unwrap();
         assert!(r.read(&mut four).is_err(), "behind the prefix, before here");
 
-        let mut short = Inflating::new(RangeReader::new(file, 0, len), 1000);
+        let mut short = Inflating::new(RangeReader::new(file, 0, len), 1000, budget);
         let mut all = Vec::new();
         short.read_to_end(&mut all).unwrap();
         assert_eq!(all, data[..1000]);
@@ -301,6 +349,7 @@ mod tests {
         let mut r = Inflating::new(
             RangeReader::new(file, 0, compressed.len() as u64 / 2),
             data.len() as u64,
+            Arc::new(InflateBudget::new(1 << 30)),
         );
         let mut all = Vec::new();
         let result = r.read_to_end(&mut all);

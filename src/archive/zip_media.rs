@@ -7,7 +7,7 @@ use std::sync::Arc;
 use zip::ZipArchive;
 
 use super::reader::{RangeReader, ReadAt};
-use super::{Entry, safe_relative};
+use super::{Entry, Listing, safe_relative};
 use crate::walk::{SkipReason, Skipped};
 
 /// Most members listed; more is not a disc.
@@ -20,12 +20,19 @@ const RATIO_FLOOR: u64 = 16 << 20;
 const MAX_RATIO: u64 = 200;
 
 /// Lists the members of the zip archive `file` (`size` bytes long).
-pub(super) fn list(
-    file: &Arc<dyn ReadAt>,
-    size: u64,
-) -> Result<(Vec<Entry>, Vec<Skipped>), String> {
-    let mut archive = ZipArchive::new(RangeReader::new(file.clone(), 0, size))
-        .map_err(|e| format!("the zip archive is damaged or incomplete: {e}"))?;
+pub(super) fn list(file: &Arc<dyn ReadAt>, size: u64) -> Result<Listing, String> {
+    let mut archive = match ZipArchive::new(RangeReader::new(file.clone(), 0, size)) {
+        Ok(archive) => archive,
+        // Its directory is at its end: a download cut short loses it first.
+        Err(e) => {
+            return Ok(Listing {
+                damage: vec![SkipReason::Incomplete(format!(
+                    "the zip archive's directory cannot be read (most often a download cut short): {e}"
+                ))],
+                ..Listing::default()
+            });
+        }
+    };
     if archive.len() > MAX_MEMBERS {
         return Err(format!(
             "the zip archive lists {} members, more than any disc holds: not read (a zip bomb?)",
@@ -123,11 +130,13 @@ pub(super) fn list(
             continue;
         };
         if offset.checked_add(compressed).is_none_or(|end| end > size) {
-            skipped.push(refused(
+            skipped.push(Skipped {
                 relative,
-                "the archive ends before this member's data: the download is incomplete"
-                    .to_string(),
-            ));
+                reason: SkipReason::Incomplete(
+                    "the archive ends before this member's data: the download is incomplete"
+                        .to_string(),
+                ),
+            });
             continue;
         }
         spans.push((member.header_start(), offset + compressed, entries.len()));
@@ -155,7 +164,11 @@ pub(super) fn list(
         }
         entries = kept;
     }
-    Ok((entries, skipped))
+    Ok(Listing {
+        entries,
+        skipped,
+        ..Listing::default()
+    })
 }
 
 /// Indices (sorted) of members whose byte spans overlap another member's.

@@ -8,12 +8,17 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use super::{CheckId, Finding, Severity, display, wording};
-use crate::dicomdir::DicomDir;
+use crate::charset::DecodedText;
+use crate::dicomdir::{DicomDir, DirPatient};
 use crate::names::{display_name, person_key};
 use crate::read_header::InstanceRecord;
 use crate::scan::Scan;
+
+/// Most "the DICOMDIR names X, the images Y" warnings per DICOMDIR (the `patient` check judges every person).
+const MAX_RENAMED_SHOWN: usize = 20;
 
 /// What the DICOMDIR says, for the other checks, and the `dicomdir` findings.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +27,8 @@ pub struct DirectoryIndex<'s> {
     pub listed: HashSet<&'s Path>,
     /// Number of files each DICOMDIR lists per Series Instance UID.
     pub series_counts: HashMap<String, usize>,
+    /// The PATIENT records of every DICOMDIR read: the DICOMDIR names a person too (for the `patient` check).
+    pub patients: Vec<DirPatient>,
     /// The check's findings.
     pub findings: Vec<Finding>,
 }
@@ -39,10 +46,15 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
     }
 
     let on_media = MediaIndex::new(scan);
-    // Per record (in the scan's order): true until a DICOMDIR lists its path.
-    let mut unlisted = vec![true; scan.records.len()];
-    for relative in &scan.dicomdirs {
-        let base = relative.parent().unwrap_or(Path::new(""));
+    let mut seen = Seen {
+        unlisted: vec![true; scan.records.len()],
+        missing: HashSet::new(),
+    };
+    // The root's directory first: it is the disc's index, and the File-set root of those below it.
+    let mut directories: Vec<&Path> = scan.dicomdirs.iter().map(PathBuf::as_path).collect();
+    directories.sort_by_key(|d| d.components().count());
+    for &relative in &directories {
+        let bases = file_set_bases(relative, &directories);
         let dicomdir = match scan.read_dicomdir(relative) {
             Ok(dicomdir) => dicomdir,
             Err(err) => {
@@ -54,17 +66,15 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
                 continue;
             }
         };
+        index
+            .patients
+            .extend(dicomdir.patient_records.iter().cloned());
         cross_check(
-            scan,
-            &dicomdir,
-            relative,
-            base,
-            &on_media,
-            &mut unlisted,
-            &mut index,
+            scan, &dicomdir, relative, &bases, &on_media, &mut seen, &mut index,
         );
     }
 
+    let unlisted = seen.unlisted;
     if unlisted.contains(&true) && index.findings.iter().all(|f| f.severity < Severity::Fail) {
         let mut paths: Vec<String> = scan
             .records
@@ -84,25 +94,67 @@ pub fn check(scan: &Scan) -> DirectoryIndex<'_> {
     index
 }
 
+/// Where the file IDs of the directory file at `relative` may start. PS3.10 makes them relative to the File-set
+/// root, the folder of the root DICOMDIR: a directory file in a sub-folder (Philips' `DIRFILE`s) below another
+/// one uses the outer one's folder. A directory file with none above it is its own File-set root; the media
+/// root comes last, for sub-folder directory files written with IDs from the media root.
+fn file_set_bases<'p>(relative: &'p Path, directories: &[&'p Path]) -> Vec<&'p Path> {
+    let own = relative.parent().unwrap_or(Path::new(""));
+    let outer = directories
+        .iter()
+        .filter_map(|d| d.parent())
+        .filter(|folder| own.starts_with(folder) && *folder != own)
+        .min_by_key(|folder| folder.components().count());
+    let mut bases: Vec<&Path> = Vec::with_capacity(3);
+    for base in outer.into_iter().chain([own, Path::new("")]) {
+        if !bases.contains(&base) {
+            bases.push(base);
+        }
+    }
+    bases
+}
+
+/// What the directory files read so far have listed.
+struct Seen {
+    /// Per record (in the scan's order): true until a directory file lists its path.
+    unlisted: Vec<bool>,
+    /// Listed files found missing (reported once however many directory files list them).
+    missing: HashSet<PathBuf>,
+}
+
 fn cross_check<'s>(
     scan: &'s Scan,
     dicomdir: &DicomDir,
     relative: &Path,
-    base: &Path,
+    bases: &[&Path],
     on_media: &MediaIndex<'s>,
-    unlisted: &mut [bool],
+    seen: &mut Seen,
     index: &mut DirectoryIndex<'s>,
 ) {
     let mut missing = Vec::new();
     let mut outside = Vec::new();
     let mut disagree = Vec::new();
+    // Pairs of (listed, actual) names already reported, by identity of the shared decoded names: a set, so
+    // 100,000 records naming a few persons cost one lookup each.
     let mut renamed: Vec<(String, String)> = Vec::new();
+    let mut renamed_seen: HashSet<(String, String)> = HashSet::new();
+    let mut compared: HashSet<(*const DecodedText, *const DecodedText)> = HashSet::new();
     for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
-        let Some(wanted) = resolve(base, &entry.file_id) else {
+        let candidates: Vec<PathBuf> = bases
+            .iter()
+            .filter_map(|base| resolve(base, &entry.file_id))
+            .collect();
+        let Some(wanted) = candidates.first() else {
             outside.push(entry.file_id.to_string());
             continue;
         };
-        if let Some(uid) = &entry.series_instance_uid {
+        let found = candidates.iter().find_map(|c| on_media.find(c));
+        // A file two directory files list (the root's and a sub-folder's) counts once.
+        let first_listing = match found {
+            Some(found) => !index.listed.contains(found),
+            None => seen.missing.insert(wanted.clone()),
+        };
+        if first_listing && let Some(uid) = &entry.series_instance_uid {
             match index.series_counts.get_mut(&**uid) {
                 Some(count) => *count += 1,
                 None => {
@@ -110,13 +162,15 @@ fn cross_check<'s>(
                 }
             }
         }
-        let Some(found) = on_media.find(&wanted) else {
-            missing.push(display(&wanted));
+        let Some(found) = found else {
+            if first_listing {
+                missing.push(display(wanted));
+            }
             continue;
         };
         index.listed.insert(found);
         let at = on_media.records_at(found);
-        unlisted
+        seen.unlisted
             .get_mut(at.clone())
             .into_iter()
             .flatten()
@@ -136,11 +190,12 @@ fn cross_check<'s>(
                 disagree.push(display(found));
             }
             if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
+                && compared.insert((Arc::as_ptr(listed), Arc::as_ptr(actual)))
                 && listed != actual
                 && person_key(listed) != person_key(actual)
             {
                 let pair = (display_name(listed), display_name(actual));
-                if !renamed.contains(&pair) {
+                if renamed.len() < MAX_RENAMED_SHOWN && renamed_seen.insert(pair.clone()) {
                     renamed.push(pair);
                 }
             }
@@ -364,5 +419,62 @@ mod tests {
             .unwrap();
         assert_eq!(unlisted.severity, Severity::Warn);
         assert_eq!(unlisted.paths, ["DICOM/EXTRA0001"]);
+    }
+
+    #[test]
+    fn directory_files_in_sub_folders_resolve_from_the_file_set_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let disc = crate::fixture::write_disc(dir.path(), &crate::fixture::sample_disc()).unwrap();
+        // Philips-style: a copy of the root index in sub-folders, its file IDs relative to the File-set root.
+        for (folder, name) in [
+            ("DICOM", "DIRFILE"),
+            ("DICOM/ST000001", "DIRFILE"),
+            ("DICOM/ST000002", "DICOMDIR"),
+        ] {
+            std::fs::copy(
+                dir.path().join("DICOMDIR"),
+                dir.path().join(folder).join(name),
+            )
+            .unwrap();
+        }
+        let scan = scan_of(dir.path());
+        assert_eq!(scan.dicomdirs.len(), 4, "{:?}", scan.dicomdirs);
+        let index = check(&scan);
+        assert_eq!(index.findings, vec![]);
+        assert_eq!(
+            index.series_counts.values().sum::<usize>(),
+            scan.records.len(),
+            "each file counted once however many directory files list it"
+        );
+
+        let first = disc.series[0].instances[0].path.clone();
+        std::fs::remove_file(dir.path().join(&first)).unwrap();
+        let findings = check(&scan_of(dir.path())).findings;
+        let fails: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Fail)
+            .collect();
+        assert_eq!(fails.len(), 1, "{findings:#?}");
+        assert_eq!(fails[0].paths, [display(&first)]);
+    }
+
+    #[test]
+    fn file_set_bases_follow_ps3_10() {
+        let dirs = [
+            Path::new("DICOMDIR"),
+            Path::new("DICOM/DIRFILE"),
+            Path::new("DICOM/ST1/DIRFILE"),
+            Path::new("OTHER/DICOMDIR"),
+        ];
+        assert_eq!(file_set_bases(dirs[0], &dirs), [Path::new("")]);
+        assert_eq!(
+            file_set_bases(dirs[2], &dirs),
+            [Path::new(""), Path::new("DICOM/ST1")]
+        );
+        let alone = [Path::new("PAT1/DICOMDIR"), Path::new("PAT2/DICOMDIR")];
+        assert_eq!(
+            file_set_bases(alone[1], &alone),
+            [Path::new("PAT2"), Path::new("")]
+        );
     }
 }

@@ -4,8 +4,9 @@ use super::date::StudyDate;
 use super::patient::Person;
 use super::{CheckId, Finding, Severity, wording};
 
-/// Compares the birth date of the passport holder's records (`yours`; every person when none matched the
-/// name) with the expected one.
+/// Compares every known birth date of the passport holder's records (`yours`; every person when none matched
+/// the name) with the expected one: dates compare as dates (`19800402` = `1980.04.02`), and a date that is
+/// empty, `00000000` or unparseable is unknown, not a different date.
 pub fn check(persons: &[Person], yours: &[bool], expected: StudyDate) -> Vec<Finding> {
     let anyone = yours.iter().any(|&y| y);
     let mut findings = Vec::new();
@@ -14,22 +15,17 @@ pub fn check(persons: &[Person], yours: &[bool], expected: StudyDate) -> Vec<Fin
         .zip(yours)
         .filter(|(_, mine)| **mine || !anyone)
     {
-        match person.birth_date.as_deref() {
-            None => findings.push(
+        if person.birth_dates.is_empty() {
+            findings.push(
                 wording::birth_date_missing(&person.display(), expected)
                     .finding(CheckId::Dob, Severity::Warn),
-            ),
-            Some(raw) => {
-                let shown = StudyDate::parse(raw)
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|_| raw.to_string());
-                if StudyDate::parse(raw).ok() != Some(expected) {
-                    findings.push(
-                        wording::birth_date_differs(&person.display(), &shown, expected)
-                            .finding(CheckId::Dob, Severity::Fail),
-                    );
-                }
-            }
+            );
+        }
+        for date in person.birth_dates.iter().filter(|&&d| d != expected) {
+            findings.push(
+                wording::birth_date_differs(&person.display(), &date.to_string(), expected)
+                    .finding(CheckId::Dob, Severity::Fail),
+            );
         }
     }
     findings

@@ -8,7 +8,7 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use super::{CheckId, Finding, Severity, display, wording};
 use crate::read_header::{DefectKind, FileDefect, InstanceRecord, NotDicom, PixelEncoding};
 use crate::scan::Scan;
-use crate::walk::SkipReason;
+use crate::walk::{SkipReason, Skipped};
 
 /// Transfer syntaxes whose Pixel Data is stored uncompressed, so its length must match the image size.
 const NATIVE_SYNTAXES: [&str; 4] = [
@@ -96,7 +96,7 @@ pub fn check(scan: &Scan, listed_in_dicomdir: &dyn Fn(&Path) -> bool) -> Vec<Fin
 /// A damage the header alone proves in a single-frame image read without error: native Pixel Data shorter than
 /// the image size, or no compressed fragment at all. (Multi-frame images are counted frame by frame by the
 /// slices check.)
-fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
+pub(crate) fn pixel_defect(record: &InstanceRecord) -> Option<FileDefect> {
     if record.frames() > 1 {
         return None;
     }
@@ -209,6 +209,47 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
             wording::archive_refused(refused.len())
                 .finding(CheckId::Integrity, Severity::Fail)
                 .paths(refused),
+        );
+    }
+    let incomplete: Vec<&Skipped> = scan
+        .skipped
+        .iter()
+        .filter(|s| matches!(s.reason, SkipReason::Incomplete(_)))
+        .collect();
+    if !incomplete.is_empty() {
+        let archive = scan.root.file_name().map(Path::new);
+        let lost = incomplete
+            .iter()
+            .filter(|s| Some(s.relative.as_path()) != archive)
+            .count();
+        findings.push(
+            wording::archive_incomplete(lost)
+                .finding(CheckId::Integrity, Severity::Fail)
+                .paths(incomplete.iter().map(|s| match &s.reason {
+                    SkipReason::Incomplete(detail) => {
+                        format!("{} ({detail})", display(&s.relative))
+                    }
+                    _ => display(&s.relative),
+                })),
+        );
+    }
+    let shared: Vec<String> = scan
+        .skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::SharedWith(owner) => Some(format!(
+                "{} (the same bytes as {})",
+                display(&s.relative),
+                display(owner)
+            )),
+            _ => None,
+        })
+        .collect();
+    if !shared.is_empty() {
+        findings.push(
+            wording::shared_files(shared.len())
+                .finding(CheckId::Integrity, Severity::Warn)
+                .paths(shared),
         );
     }
     let special: Vec<String> = scan

@@ -3,6 +3,8 @@
 pub mod date;
 pub mod dicomdir;
 pub mod dob;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod images;
 pub mod integrity;
 pub mod media;
 pub mod name;
@@ -16,6 +18,7 @@ use std::path::Path;
 use crate::catalog::Catalog;
 pub use crate::finding::{CheckId, Finding, Severity};
 use crate::names::PassportName;
+use crate::read_header::NotDicom;
 use crate::scan::Scan;
 use date::{DateRange, StudyDate};
 use name::NameOutcome;
@@ -29,6 +32,11 @@ pub struct Expectations {
     pub passport: Option<PassportName>,
     /// The passport's name in Chinese characters (`--name-zh`).
     pub passport_zh: Option<String>,
+    /// The user said the name is not to be compared (an inventory); without it and without a passport name,
+    /// the `name` check fails as "not checked".
+    pub name_waived: bool,
+    /// The passport number (`--passport`).
+    pub passport_number: Option<String>,
     /// The birth date (`--dob`).
     pub dob: Option<StudyDate>,
     /// Days on which a scan must be on the disc (`--date`).
@@ -64,7 +72,9 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     let broken_image_files = scan
         .other_files
         .iter()
-        .filter(|f| integrity::should_be_dicom(&f.path, &listed))
+        .filter(|f| {
+            f.reason != NotDicom::SystemFile && integrity::should_be_dicom(&f.path, &listed)
+        })
         .count();
 
     let mut study_labels = HashMap::new();
@@ -98,15 +108,19 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
     findings.extend(directory.findings);
 
-    let persons = patient::persons(records, catalog);
+    let persons = patient::persons(records, catalog, &directory.patients);
     let names = name::check(
         &persons,
         expect.passport.as_ref(),
         expect.passport_zh.as_deref(),
+        expect.name_waived,
     );
     let yours = names.yours();
     findings.extend(names.findings.iter().cloned());
     findings.extend(patient::check(&persons, &study_labels, &yours));
+    if let Some(number) = &expect.passport_number {
+        findings.extend(patient::passport(records, number));
+    }
     if let Some(dob) = expect.dob {
         findings.extend(dob::check(&persons, &yours, dob));
     }
@@ -121,9 +135,15 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     }
 }
 
-/// A path as shown to people (lossy for names that are not UTF-8).
+/// A path as shown to people and written into the JSON report: lossy for names that are not UTF-8, and with `/`
+/// between components on every system (Windows writes `\`; on unix `\` is a character of a name and stays).
 pub fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
 }
 
 /// `1 file` / `3 files`.

@@ -30,6 +30,7 @@ pub fn check(
     persons: &[Person],
     passport: Option<&PassportName>,
     passport_zh: Option<&str>,
+    waived: bool,
 ) -> NameOutcome {
     let mut outcome = NameOutcome::default();
     for person in persons {
@@ -51,9 +52,12 @@ pub fn check(
                 );
             }
         }
-        outcome
-            .findings
-            .push(wording::no_passport_name().finding(CheckId::Name, Severity::Info));
+        let on_disc: Vec<String> = persons.iter().map(Person::display).collect();
+        outcome.findings.push(if waived {
+            wording::no_passport_name(&on_disc).finding(CheckId::Name, Severity::Info)
+        } else {
+            wording::name_not_checked(&on_disc).finding(CheckId::Name, Severity::Fail)
+        });
         return outcome;
     };
 

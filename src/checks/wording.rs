@@ -294,6 +294,43 @@ pub(crate) fn archive_refused(n: usize) -> Texts {
     )
 }
 
+/// A `.zip` or `.iso` was cut short (an interrupted download or copy); `n` files in it are lost or partial.
+pub(crate) fn archive_incomplete(n: usize) -> Texts {
+    let lost = if n == 0 {
+        String::new()
+    } else {
+        format!(
+            " {} {} missing or only partly there.",
+            capitalized(&files(n)),
+            are(n)
+        )
+    };
+    t(
+        format!(
+            "The download or disc image is incomplete: it was cut short while it was downloaded or copied.{lost}"
+        ),
+        "Ask for the download (or the disc image) again, then check the new copy before you rely on it.",
+        format!(
+            "下载的压缩包或光盘镜像不完整（下载或拷贝中断）{}。请重新提供完整的下载文件。",
+            if n == 0 {
+                String::new()
+            } else {
+                format!("，其中有{n}个文件缺失或不完整")
+            }
+        ),
+    )
+}
+
+/// `n` files of a disc image are stored once under several names.
+pub(crate) fn shared_files(n: usize) -> Texts {
+    note(format!(
+        "{} of the disc image {} stored once under several names (sharing their bytes with another file): \
+         each stored file was read once, and a copy holds it once.",
+        capitalized(&files(n)),
+        are(n)
+    ))
+}
+
 /// `n` entries are device nodes or pipes.
 pub(crate) fn special_entries(n: usize) -> Texts {
     note(format!(
@@ -454,8 +491,33 @@ pub(crate) fn name_charset(name: &str) -> Texts {
 }
 
 /// No passport name was given.
-pub(crate) fn no_passport_name() -> Texts {
-    note("No passport name was given (--name), so the name on the disc was not compared with it.")
+pub(crate) fn no_passport_name(on_disc: &[String]) -> Texts {
+    note(format!(
+        "The name was not checked (--no-name): the disc holds {}.",
+        people_on_disc(on_disc)
+    ))
+}
+
+/// No passport name and no `--no-name`: whose scans these are was not checked.
+pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
+    t(
+        format!(
+            "NAME NOT CHECKED: no passport name was given, so nothing says these are your scans. The disc holds \
+             {}.",
+            people_on_disc(on_disc)
+        ),
+        "Ask for the check to be run again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or \
+         --no-name for an inventory).",
+        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。请用护照姓名重新检查。",
+    )
+}
+
+fn people_on_disc(on_disc: &[String]) -> String {
+    if on_disc.is_empty() {
+        "no patient name".to_string()
+    } else {
+        on_disc.join(", ")
+    }
 }
 
 /// `n` of the person's `total` images carry no patient name.
@@ -488,10 +550,13 @@ pub(crate) fn person_studies(name: &str, id: Option<&str>, studies: &[&str]) -> 
 
 /// The disc holds the studies of several people (`described` by [`person_studies`]); `others` are the names
 /// that are not the passport holder's, when one of the people is.
-pub(crate) fn several_people(described: &[String], others: Option<&[String]>) -> Texts {
+pub(crate) fn several_people(
+    count: usize,
+    described: &[String],
+    others: Option<&[String]>,
+) -> Texts {
     let message = format!(
-        "The disc holds scans of {} different people — {}.",
-        described.len(),
+        "The disc holds scans of {count} different people — {}.",
         described.join(" — ")
     );
     match others {
@@ -512,6 +577,68 @@ pub(crate) fn several_people(described: &[String], others: Option<&[String]>) ->
             "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
         ),
     }
+}
+
+/// Where a passport number was found: Patient ID.
+pub(crate) const PATIENT_ID: &str = "Patient ID";
+/// Where a passport number was found: Other Patient IDs.
+pub(crate) const OTHER_PATIENT_IDS: &str = "Other Patient IDs";
+
+/// `--passport` found on the disc.
+pub(crate) fn passport_found(number: &str, places: &[&str]) -> Texts {
+    note(format!(
+        "The disc records the passport number {number} ({}).",
+        places.join(", ")
+    ))
+}
+
+/// `--passport` not on the disc.
+pub(crate) fn passport_absent(number: &str) -> Texts {
+    note(format!(
+        "The passport number {number} does not appear on the disc (Patient ID, Other Patient IDs); records \
+         abroad are matched by name and birth date instead."
+    ))
+}
+
+/// The disc records another number as a passport number.
+pub(crate) fn other_passport(id: &str, issuer: &str, number: &str) -> Texts {
+    t(
+        format!(
+            "The disc records the passport number {id} (Patient ID, issued by \"{issuer}\"), not your passport \
+             number {number}: these may be another person's scans."
+        ),
+        format!("Ask them whose passport {id} is, and to record your passport number {number}."),
+        format!(
+            "光盘中记录的护照号码为 {id}，与本人护照号码 {number} 不符，可能是他人的影像。请核对并更正。"
+        ),
+    )
+}
+
+/// The rest of a capped list of people.
+pub(crate) fn and_more_people(n: usize) -> String {
+    format!("and {} more", plural(n, "person", "people"))
+}
+
+/// A person only the DICOMDIR names (no image on the disc carries that identity).
+pub(crate) fn person_in_dicomdir_only(name: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{name} (ID {id}), named only in the disc's index (DICOMDIR)"),
+        None => format!("{name}, named only in the disc's index (DICOMDIR)"),
+    }
+}
+
+/// Records that lack the value telling two persons apart (`described`: whose and which studies).
+pub(crate) fn unattributable(described: &str, images: usize) -> Texts {
+    t(
+        format!(
+            "The disc cannot say whose these records are: {described} ({}). They lack the patient ID, birth date \
+             or full name that tells the people on the disc apart, and fit more than one of them.",
+            plural(images, "image", "images")
+        ),
+        "Ask them which person these scans belong to, and to burn a disc with only your scans, each with your \
+         full name, ID and birth date.",
+        "光盘中部分记录缺少患者ID、出生日期或完整姓名，无法确定属于哪位患者。请核对并只刻录本人的影像，每个检查都需有完整姓名、ID和出生日期。",
+    )
 }
 
 /// One person's name is written in several ways (`names`, as shown).
@@ -958,6 +1085,99 @@ pub(crate) fn gaps(
     burn_series_complete(message, label, zh)
 }
 
+/// `slice group 2 of 5`: one of several stacks in a series (angled groups, separate blocks).
+pub(crate) fn slice_group(index: usize, of: usize) -> String {
+    format!("slice group {index} of {of}")
+}
+
+/// A problem placed in its slice group, when the series has several.
+pub(crate) fn in_group(group: Option<&str>, problem: String) -> String {
+    match group {
+        Some(group) => format!("in {group}, {problem}"),
+        None => problem,
+    }
+}
+
+/// A position of a series whose positions repeat holds `missing` images fewer than the others (`per_position`):
+/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one of
+/// volume 5 of 65 (b-value 1000, direction (0.71, 0.71, 0))`.
+pub(crate) fn short_position(
+    missing: usize,
+    axis: &str,
+    at: &str,
+    index: usize,
+    positions: usize,
+    per_position: usize,
+    volumes: &[String],
+) -> String {
+    let images = if missing == 1 { "image" } else { "images" };
+    let mut text = format!(
+        "{missing} {images} missing at {axis} = {at} (slice position {index} of {positions}, where the others \
+         hold {per_position} images each)"
+    );
+    match volumes {
+        [] => {}
+        [one] => text.push_str(&format!(": the one of {one}")),
+        many => {
+            let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
+            text.push_str(&format!(": those of {}", shown.join("; ")));
+            if many.len() > 3 {
+                text.push_str(&format!(" and {} more", many.len() - 3));
+            }
+        }
+    }
+    text
+}
+
+/// Whole volumes of a series are missing: image numbers `images` (the list from [`numbers`] and how many), where
+/// the volume numbers skip `volumes` (what they number, the list, how many); `mosaic` when each file is a volume.
+pub(crate) fn volumes_missing(
+    label: &str,
+    zh: &str,
+    images: (&str, u64),
+    volumes: (&str, &str, u64),
+    mosaic: bool,
+) -> Texts {
+    let (numbers, n) = images;
+    let (what, skipped, m) = volumes;
+    let what_images = if n == 1 {
+        format!("image {numbers} is missing")
+    } else {
+        format!("images {numbers} are missing")
+    };
+    let layout = if mosaic {
+        "Each image of this series is a whole volume (a mosaic of all its slices)"
+    } else {
+        "The volumes of this series repeat the same slice positions"
+    };
+    let lost = if m == 1 {
+        format!("{what} {skipped} is missing too")
+    } else {
+        format!("{what}s {skipped} are missing too")
+    };
+    burn_series_complete(
+        format!(
+            "{} is incomplete: {what_images}. {layout}, and {lost}: whole volumes were lost.",
+            capitalized(label)
+        ),
+        label,
+        zh,
+    )
+}
+
+/// The positions of a series that repeats them hold uneven numbers of images, in a way lost files do not explain.
+pub(crate) fn uneven_repeats(label: &str, zh: &str) -> Texts {
+    ask_if_complete(
+        format!(
+            "{}: its slice positions hold uneven numbers of images (several volumes that do not all cover the \
+             same range), so missing images cannot be ruled out.",
+            capitalized(label)
+        ),
+        label,
+        format!("请确认{zh}是否完整（各层面的影像数量不一致）。"),
+    )
+}
+
 /// The series' slice spacing is irregular.
 pub(crate) fn irregular_spacing(label: &str, zh: &str) -> Texts {
     ask_if_complete(
@@ -1041,6 +1261,70 @@ pub(crate) fn odd_numbering(
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
+/// `n` files of the series `label` hold images that do not open (damaged compressed data, wrong size, missing
+/// frames, a decoder that gave up).
+pub(crate) fn images_damaged(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} {} images that do not open: the image data is damaged.",
+            capitalized(&files(n)),
+            if n == 1 { "has" } else { "have" }
+        ),
+        REBURN,
+        format!("{zh}有{n}个文件的影像已损坏，无法打开。请重新刻录光盘。"),
+    )
+}
+
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
+/// `n` files of the series `label` could not be read to their end: the disc itself is damaged.
+pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} could not be read to the end (read error): the disc itself is damaged \
+             (scratched or badly burned).",
+            capitalized(&files(n))
+        ),
+        NEW_DISC,
+        format!(
+            "{zh}有{n}个文件读到中途出错（读盘错误），光盘本身已损坏（划痕或刻录不良）。{NEW_DISC_ZH}"
+        ),
+    )
+}
+
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
+/// `n` files of the series `label` hold a frame that is one flat value while the series' other frames are not.
+pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
+    t(
+        format!(
+            "{} of {label} {} a blank image (every pixel the same) while the other images are not.",
+            capitalized(&files(n)),
+            if n == 1 { "has" } else { "have" }
+        ),
+        "Ask them to open this series and check that no image is empty; burn the disc again if one is.",
+        format!(
+            "{zh}有{n}个文件的影像是空白的（所有像素相同），而同序列其他影像正常。请打开该序列确认，如有空白影像请重新刻录光盘。"
+        ),
+    )
+}
+
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
+/// `n` files of the series `label` use a compression (`names`) this tool cannot decode.
+pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]) -> Texts {
+    t(
+        format!(
+            "{} of {label} could not be opened here: {} (some viewers cannot open {} either).",
+            capitalized(&files(n)),
+            names.join(", "),
+            them(n)
+        ),
+        "Ask them to open this series on their workstation to confirm it displays, or to export it uncompressed.",
+        format!(
+            "{zh}有{n}个文件的压缩格式本工具无法解码，部分看图软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1064,8 +1348,12 @@ mod tests {
             dicomdir_links_broken(),
             dicomdir_lists_nothing(),
             name_charset("ZHANG^SAN"),
-            several_people(&["A: x".into(), "B: y".into()], None),
+            name_not_checked(&["SMITH^JOHN".into()]),
+            unattributable("SMITH^JOHN: CT", 3),
+            other_passport("E1234", "PASSPORT", "G7654"),
+            several_people(2, &["A: x".into(), "B: y".into()], None),
             several_people(
+                2,
                 &["A: x".into(), "B: y".into()],
                 Some(&["B".into(), "C".into()]),
             ),
@@ -1095,10 +1383,32 @@ mod tests {
             frame_positions_differ(l, z, 1, 2),
             gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
             irregular_spacing(l, z),
+            uneven_repeats(l, z),
+            volumes_missing(l, z, ("#2", 1), ("acquisition", "#2", 1), true),
+            volumes_missing(
+                l,
+                z,
+                ("#13 and 11 more", 12),
+                ("time point", "#2", 1),
+                false,
+            ),
+            gaps(
+                l,
+                z,
+                &[in_group(
+                    Some(&slice_group(2, 3)),
+                    short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                )],
+                1,
+                1,
+                None,
+            ),
             odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
             unknown_encoding(2, &["1.2.3", "1.2.4"]),
             unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
             archive_refused(2),
+            archive_incomplete(0),
+            archive_incomplete(3),
         ];
         for n in [1, 2] {
             texts.extend([
@@ -1170,6 +1480,19 @@ mod tests {
             .contains("2 studies on the disc have no date")
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
+        assert!(
+            short_position(2, "z", "1.0", 1, 3, 4, &[]).starts_with("2 images missing at z = 1.0")
+        );
+        assert!(
+            short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
+                .ends_with(": those of echo 2; echo 3")
+        );
+        assert!(
+            volumes_missing("series 1", "序列1", ("#2, #3", 2), ("acquisition", "#2, #3", 2), true)
+                .message
+                .contains("images #2, #3 are missing. Each image of this series is a whole volume (a mosaic of all \
+                           its slices), and acquisitions #2, #3 are missing too")
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Han characters and pinyin (names.md §11): heteronym readings, ü spellings, fuzzy pinyin, and whether a
+//! Han characters and pinyin (docs/names-policy.md): heteronym readings, ü spellings, fuzzy pinyin, and whether a
 //! passport name is pinyin at all.
 
 use std::collections::HashSet;
@@ -32,6 +32,15 @@ fn spellings(plain: &str) -> Vec<String> {
     } else {
         vec![upper]
     }
+}
+
+/// The passport spellings of every reading of one character (`吕` → LYU, LV, LU).
+pub(crate) fn spellings_of(c: char) -> Vec<String> {
+    c.to_pinyin_multi()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| spellings(p.plain()))
+        .collect()
 }
 
 /// Every toneless pinyin syllable in passport spelling, read once from the `pinyin` tables.
@@ -187,4 +196,11 @@ pub(crate) fn default_reading(text: &str) -> String {
         }
     }
     out.join(" ")
+}
+
+/// The Han characters of a text in simplified form (OpenCC's traditional → simplified tables through
+/// `hanconv`), other characters dropped: 張三 and 张三 are the same characters written two ways.
+pub(crate) fn fold_han(text: &str) -> String {
+    let han: String = text.chars().filter(|c| is_han(*c)).collect();
+    hanconv::t2s(han)
 }

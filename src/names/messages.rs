@@ -1,4 +1,4 @@
-//! Every English and Chinese text of the `name` check (names.md §12), in one place.
+//! Every English and Chinese text of the `name` check (docs/names-policy.md), in one place.
 
 use super::NameClass;
 
@@ -247,25 +247,79 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
         }
         NameClass::InconsistentGroups => t(
             format!(
-                "The Latin name on the disc {disc} matches the passport {pp}, but the Chinese characters {hz} ({rd}) do not read as that name."
+                "The disc name {disc} has a Latin part that fits the passport {pp}, but it also holds {hz} ({rd}), which does not read as that name: the disc may name two people."
             ),
-            "Ask the staff to check the Chinese characters of the name.".to_string(),
-            format!("光盘上的英文姓名与护照一致，但汉字“{hz}”（{rd}）与之不符，请核对汉字。"),
+            format!(
+                "Ask the staff which person this is, and to correct the name so that every part is the passport name {fix}."
+            ),
+            format!(
+                "光盘姓名 {disc} 的英文部分与护照 {pp} 相符，但其中的“{hz}”（{rd}）与之不符，可能是两个人的姓名。请核对并更正为护照姓名 {fix}。"
+            ),
+        ),
+        NameClass::MixedScript => t(
+            format!(
+                "The disc name {disc} mixes letters of another script that look Latin ({w}) into a Latin name: it looks like the passport name {pp}, but foreign systems will not find or sort it as that name."
+            ),
+            format!("Ask the staff to retype the name in Latin letters only: {fix}."),
+            format!(
+                "光盘姓名“{disc}”中混有外形像拉丁字母的其他文字字母（{w}），看似与护照 {pp} 一致，但国外系统无法按此姓名检索。请用纯拉丁字母重新录入：{fix}。"
+            ),
+        ),
+        NameClass::Homoglyph => t(
+            format!(
+                "The disc name {disc} holds letters of another script ({w}) that look like Latin letters but read differently: to a foreign system it is not the passport name {pp}, and it may be someone else's."
+            ),
+            format!(
+                "Do not take this disc until the staff retype the name in Latin letters only: {fix}."
+            ),
+            format!(
+                "光盘姓名“{disc}”中含有外形像拉丁字母、读音却不同的其他文字字母（{w}），国外系统会视为与护照 {pp} 不同的姓名，可能是他人。请用纯拉丁字母重新录入：{fix}。"
+            ),
+        ),
+        NameClass::InvisibleCharacters => t(
+            format!(
+                "The disc name {disc} matches the passport name {pp}, but it holds invisible characters ({w}): foreign systems may show, sort or search it differently."
+            ),
+            format!("Ask the staff to retype the name without them: {fix}."),
+            format!(
+                "光盘姓名中含有不可见字符（{w}），国外系统可能显示或检索异常。请重新录入姓名：{fix}。"
+            ),
+        ),
+        NameClass::TransliterationMatches => t(
+            format!(
+                "The disc has the name only in another script, {hz}; its standard transliteration {rd} matches the passport name {pp}, but foreign systems may not show it."
+            ),
+            latin_ask,
+            format!(
+                "光盘中姓名只有非拉丁文字“{hz}”，其标准转写 {rd} 与护照 {pp} 一致；国外系统可能无法显示。请补录护照英文姓名 {fix}。"
+            ),
+        ),
+        NameClass::TransliterationDifferent => t(
+            format!(
+                "The disc has the name only in another script, {hz}, which transliterates as {rd}: not the passport name {pp}."
+            ),
+            format!(
+                "Do not take this disc unless the staff confirm it is yours; ask for the passport name in Latin letters: {fix}."
+            ),
+            format!(
+                "光盘中姓名只有非拉丁文字“{hz}”（转写为 {rd}），与护照 {pp} 不符。请核对是否为本人的影像，并补录护照英文姓名 {fix}。"
+            ),
         ),
         NameClass::Mojibake => t(String::new(), String::new(), String::new()),
     }
 }
 
 /// The wrong-character-set texts, put in front of the class texts.
-pub(crate) fn mojibake(others: &str, disc: &str) -> Texts {
+pub(crate) fn mojibake(others: &str, disc: &str, charset: &str) -> Texts {
     t(
         format!(
-            "The name is stored with the wrong character set; other computers show it as {others} (it is {disc})."
+            "The name is stored with the wrong character set: it is written in {charset} but not declared so, and other computers show it as {others} (it is {disc})."
         ),
-        "Ask the staff to write the name with a correct character set (GB18030 or UTF-8)."
-            .to_string(),
         format!(
-            "姓名字符集错误，其他电脑会显示为 {others}（实为“{disc}”）。请以正确字符集（GB18030 或 UTF-8）重新写入。"
+            "Ask the staff to declare the character set the name is written in ({charset}), or to write it in UTF-8."
+        ),
+        format!(
+            "姓名字符集错误：实际为 {charset} 编码但未正确声明，其他电脑会显示为 {others}（实为“{disc}”）。请正确声明字符集（{charset}）或以 UTF-8 重新写入。"
         ),
     )
 }
@@ -276,10 +330,10 @@ pub(crate) fn lossy(disc: &str) -> Texts {
         format!(
             "Part of the name {disc} is not valid in its character set and cannot be read by other computers."
         ),
-        "Ask the staff to write the name with a correct character set (GB18030 or UTF-8)."
+        "Ask the staff to write the name in the character set it declares, or in UTF-8."
             .to_string(),
         format!(
-            "姓名“{disc}”部分字符无效，其他电脑无法正确显示。请以正确字符集（GB18030 或 UTF-8）重新写入。"
+            "姓名“{disc}”部分字符无效，其他电脑无法正确显示。请按声明的字符集或以 UTF-8 重新写入。"
         ),
     )
 }

@@ -1,12 +1,13 @@
 //! The `name` check's core: parse the passport name typed at the counter, compare it with a decoded PatientName
 //! (every component group, Latin and Chinese), and explain the outcome in English and Chinese.
 //!
-//! Policy: `/work/shared/notes/names.md` §8–§12. Only differences that ICAO 9303 or DICOM define as
+//! Policy: docs/names-policy.md. Only differences that ICAO 9303 or DICOM define as
 //! representation pass; fuzzy scores only choose between non-pass outcomes.
 
 mod hanzi;
 mod messages;
 mod pn;
+mod script;
 mod token;
 
 #[cfg(test)]
@@ -18,9 +19,10 @@ use unicode_normalization::UnicodeNormalization;
 use crate::charset::{DecodedText, Decoding, is_han, printable};
 use crate::finding::Severity;
 
-use hanzi::{default_reading, is_interpunct, is_pinyin, match_reading};
+use hanzi::{default_reading, fold_han, is_interpunct, is_pinyin, match_reading};
 use messages::{Ctx, Texts};
 use pn::{Group, LatinName, Pn, Script};
+use script::{invisible_code_points, letters, look_alike, romaji, transliterations};
 use token::{
     Token, cat, cat_eq, close_or_same, is_latin_letter, keys_eq, same, tok_eq, tokens, u_collapse,
     u_key, word_eq,
@@ -29,7 +31,7 @@ use token::{
 /// Longest passport name split into candidate orders when no separator was typed.
 const MAX_UNORDERED_TOKENS: usize = 8;
 
-/// Names that stand for "no name" (names.md §9 row 3; an assumption to extend from pilot data).
+/// Names that stand for "no name" (docs/names-policy.md; an assumption to extend from pilot data).
 const PLACEHOLDERS: &[&str] = &[
     "UNKNOWN",
     "ANONYMOUS",
@@ -46,7 +48,7 @@ const PLACEHOLDERS: &[&str] = &[
     "病人",
 ];
 
-/// Surnames that are one Chinese surname in several romanisations (names.md §5): explain a fail, never pass it.
+/// Surnames that are one Chinese surname in several romanisations (docs/names-policy.md): explain a fail, never pass it.
 const SURNAME_VARIANTS: &[&[&str]] = &[
     &["CHEN", "CHAN", "TAN"],
     &["ZHANG", "CHANG", "CHEUNG", "TEO"],
@@ -236,7 +238,7 @@ fn join_words<'a>(words: impl IntoIterator<Item = &'a Token>) -> String {
     out
 }
 
-/// The classes of names.md §9, in evaluation order.
+/// The classes of docs/names-policy.md, in evaluation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NameClass {
@@ -296,14 +298,24 @@ pub enum NameClass {
     HanziOnlyForeignPassport,
     /// Only letters of another script (kana, hangul...).
     NoLatinName,
-    /// The Latin group matches but the hanzi group reads as someone else.
+    /// A Latin group fits the passport but another group (hanzi, kana, Cyrillic) reads as someone else.
     InconsistentGroups,
     /// The name matches but is stored with a wrong or broken character set.
     Mojibake,
+    /// A Latin name with look-alike letters of another script that read as they look (Cyrillic `А`).
+    MixedScript,
+    /// A Latin name with look-alike letters of another script that read differently (Cyrillic `Р` reads R).
+    Homoglyph,
+    /// The name matches but holds invisible or control characters (zero-width space, bidi controls...).
+    InvisibleCharacters,
+    /// Only another script (Cyrillic, Greek, kana) whose standard transliteration matches.
+    TransliterationMatches,
+    /// Only another script whose standard transliteration is not the passport name.
+    TransliterationDifferent,
 }
 
 impl NameClass {
-    /// The severity of the class on its own (names.md §9 with PRODUCT.md's severities).
+    /// The severity of the class on its own (docs/names-policy.md, with PRODUCT.md's severities).
     pub fn severity(self) -> Severity {
         use NameClass::*;
         match self {
@@ -320,8 +332,10 @@ impl NameClass {
             | HanziMatchesPassportZh
             | HanziOnlyReadingMatches
             | HanziSoundsAlike
-            | InconsistentGroups
-            | Mojibake => Severity::Warn,
+            | Mojibake
+            | MixedScript
+            | InvisibleCharacters
+            | TransliterationMatches => Severity::Warn,
             Empty
             | NameLost
             | Placeholder
@@ -331,7 +345,10 @@ impl NameClass {
             | Different
             | HanziDifferent
             | HanziOnlyForeignPassport
-            | NoLatinName => Severity::Fail,
+            | NoLatinName
+            | InconsistentGroups
+            | Homoglyph
+            | TransliterationDifferent => Severity::Fail,
         }
     }
 
@@ -349,6 +366,9 @@ impl NameClass {
                     | NameClass::ExtraGiven
                     | NameClass::HanziOnlyReadingMatches
                     | NameClass::HanziMatchesPassportZh
+                    | NameClass::MixedScript
+                    | NameClass::InvisibleCharacters
+                    | NameClass::TransliterationMatches
             )
     }
 }
@@ -356,7 +376,7 @@ impl NameClass {
 /// Outcome of comparing one disc name with the passport name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NameVerdict {
-    /// The class of names.md §9.
+    /// The class of docs/names-policy.md.
     pub class: NameClass,
     /// `Info` = pass (with a note when not exact), `Warn`, `Fail`.
     pub severity: Severity,
@@ -407,15 +427,18 @@ fn best(outcomes: impl IntoIterator<Item = Outcome>) -> Option<Outcome> {
 }
 
 /// Compares one disc name with the passport name (and the passport's Chinese name, `--name-zh`, if given).
+/// Every value of the PN is judged and the worst one decides.
 pub fn match_name(
     disc: &DecodedText,
     passport: &PassportName,
     passport_zh: Option<&str>,
 ) -> NameVerdict {
-    let pn = Pn::parse(&disc.text);
     let zh = passport_zh.map(|z| z.trim()).filter(|z| !z.is_empty());
-    let outcome =
-        best(passport.candidates().iter().map(|p| classify(&pn, p, zh))).unwrap_or_default();
+    let outcome = Pn::values(&disc.text)
+        .iter()
+        .filter_map(|pn| best(passport.candidates().iter().map(|p| classify(pn, p, zh))))
+        .max_by_key(Outcome::rank)
+        .unwrap_or_default();
     let mut class = outcome.class();
     let mut severity = class.severity();
     let ctx = Ctx {
@@ -433,10 +456,12 @@ pub fn match_name(
     let prefix = match &disc.decoding {
         Decoding::Declared => None,
         Decoding::Recovered {
-            as_others_see_it, ..
+            as_others_see_it,
+            charset,
         } => Some(messages::mojibake(
             &printable(as_others_see_it),
             &printable(&disc.text),
+            charset,
         )),
         Decoding::Lossy => Some(messages::lossy(&printable(&disc.text))),
     };
@@ -471,7 +496,28 @@ fn join_texts(a: &str, b: &str, sep: &str) -> String {
     }
 }
 
-/// Classifies a parsed disc name against one reading of the passport name.
+/// Classes of a group that cannot be compared with the passport at all (no reading to compare).
+fn incomparable(class: NameClass) -> bool {
+    matches!(
+        class,
+        NameClass::HanziOnlyForeignPassport | NameClass::NoLatinName
+    )
+}
+
+/// Classes of a non-Latin group that confirm the Latin group (a reading or transliteration that matches).
+fn confirms(class: NameClass) -> bool {
+    matches!(
+        class,
+        NameClass::HanziOnlyReadingMatches
+            | NameClass::HanziMatchesPassportZh
+            | NameClass::TransliterationMatches
+    )
+}
+
+/// Classifies one parsed PN value against one reading of the passport name: every group is judged on its own
+/// (docs/names-policy.md, "Every group counts"), then the worst comparable group decides. A Latin group that
+/// names someone else is never hidden by another group that matches; a reading (hanzi, kana, Cyrillic) that
+/// matches only confirms a Latin group, and one that differs fails the name.
 fn classify(pn: &Pn, p: &PassportName, zh: Option<&str>) -> Outcome {
     let total = pn.name_chars().count();
     if total == 0 {
@@ -491,33 +537,133 @@ fn classify(pn: &Pn, p: &PassportName, zh: Option<&str>) -> Outcome {
     {
         return Outcome::of(NameClass::Placeholder).with_words(pn.name_chars().collect());
     }
-    let han = pn.groups_of(Script::Han).next();
-    if let Some(latin) = best(
-        pn.groups_of(Script::Latin)
-            .map(|g| classify_latin(&g.latin(), p)),
-    ) {
-        if latin.class().severity() == Severity::Info
-            && let Some(h) = han
-        {
-            let check = classify_hanzi(h, p, zh);
-            if !matches!(
-                check.class(),
-                NameClass::HanziOnlyReadingMatches
-                    | NameClass::HanziMatchesPassportZh
-                    | NameClass::HanziOnlyForeignPassport
-            ) {
-                return Outcome {
-                    class: Some(NameClass::InconsistentGroups),
-                    ..check
-                };
+    let foreign_han = pn.japanese_or_korean();
+    let mut latin: Vec<Outcome> = Vec::new();
+    // Per group, the outcome of a non-Latin group (hanzi, kana, Cyrillic...).
+    let mut reading_of: Vec<Option<Outcome>> = Vec::with_capacity(pn.groups.len());
+    for g in &pn.groups {
+        let reading = match g.script {
+            Script::Empty => None,
+            Script::Latin => {
+                latin.push(classify_latin_group(g, p));
+                None
             }
+            Script::Han if !foreign_han => Some(classify_hanzi(g, p, zh)),
+            Script::Kana => Some(classify_reading(g, p, |c| romaji(&c).into_iter().collect())),
+            Script::Translit => Some(classify_reading(g, p, |c| {
+                transliterations(&c).into_iter().collect()
+            })),
+            Script::Han | Script::Other => Some(Outcome {
+                hanzi: g.components.join("^"),
+                ..Outcome::of(NameClass::NoLatinName)
+            }),
+        };
+        reading_of.push(reading);
+    }
+    let readings: Vec<Outcome> = reading_of.iter().flatten().cloned().collect();
+    let kana_match = pn
+        .groups
+        .iter()
+        .zip(&reading_of)
+        .find(|(g, o)| {
+            g.script == Script::Kana
+                && o.as_ref()
+                    .is_some_and(|o| o.class() == NameClass::TransliterationMatches)
+        })
+        .and_then(|(_, o)| o.clone());
+    let mut outcome = if let Some(worst_latin) = latin.into_iter().max_by_key(Outcome::rank) {
+        let against = readings
+            .into_iter()
+            .filter(|o| !incomparable(o.class()) && !confirms(o.class()))
+            .max_by_key(Outcome::rank);
+        match against {
+            // Japanese romaji written as typed (TAROU) where the passport has Hepburn (TARO): the kana reading
+            // decides between a misspelling and the same name, at best a warning.
+            _ if worst_latin.class() == NameClass::MinorSpelling && kana_match.is_some() => {
+                kana_match.unwrap_or(worst_latin)
+            }
+            _ if worst_latin.class().severity() == Severity::Fail => worst_latin,
+            Some(o) if o.class().severity() == Severity::Fail => Outcome {
+                class: Some(NameClass::InconsistentGroups),
+                ..o
+            },
+            Some(o) if o.rank() > worst_latin.rank() => o,
+            _ => worst_latin,
         }
-        return latin;
+    } else {
+        let first = readings.first().cloned();
+        readings
+            .into_iter()
+            .filter(|o| !incomparable(o.class()))
+            .max_by_key(Outcome::rank)
+            .or(first)
+            .unwrap_or_else(|| Outcome::of(NameClass::NoLatinName))
+    };
+    let hidden = invisible_code_points(&pn.text());
+    if !hidden.is_empty() && outcome.class().severity() == Severity::Info {
+        outcome = Outcome::of(NameClass::InvisibleCharacters).with_words(hidden.join(", "));
     }
-    match han {
-        Some(h) => classify_hanzi(h, p, zh),
-        None => Outcome::of(NameClass::NoLatinName),
+    outcome
+}
+
+/// A Latin group; one that also holds letters of another script is judged by how it looks (each look-alike
+/// replaced by the Latin letter it resembles) and how it reads (ICAO transliteration): at least a warning,
+/// and a fail when the two differ (Cyrillic `Р` looks like P but reads R: RAN shown as PAN is someone else).
+fn classify_latin_group(g: &Group, p: &PassportName) -> Outcome {
+    if !g.mixed {
+        return classify_latin(&g.latin(), p);
     }
+    let looks = g.mapped(look_alike);
+    let reads = g.mapped(|c| {
+        let [icao, _] = transliterations(&c.to_string());
+        (icao != c.to_string()).then_some(icao)
+    });
+    let foreign: String = g
+        .components
+        .iter()
+        .flat_map(|c| c.chars())
+        .filter(|&c| letters(c).is_some_and(|l| l != script::Letters::Latin))
+        .collect();
+    let seen = classify_latin(&looks.latin(), p);
+    if seen.class().severity() == Severity::Fail {
+        return seen.with_words(foreign);
+    }
+    let [_, seen_key] = cat(&all_words(&looks.latin()));
+    let [_, read_key] = cat(&all_words(&reads.latin()));
+    let class = if looks.script == Script::Latin && !looks.mixed && seen_key == read_key {
+        NameClass::MixedScript
+    } else {
+        NameClass::Homoglyph
+    };
+    Outcome::of(class).with_words(foreign)
+}
+
+/// A group in a script with a standard transliteration (kana: Hepburn; Cyrillic, Greek: ICAO 9303): compared
+/// through each reading; a match is a warning at best, as for a hanzi-only name.
+fn classify_reading(g: &Group, p: &PassportName, read: impl Fn(String) -> Vec<String>) -> Outcome {
+    let shown = g.components.join("^");
+    let outcomes = read(shown.clone()).into_iter().map(|reading| {
+        let group = Group {
+            components: reading.split('^').map(str::to_string).collect(),
+            script: Script::Latin,
+            mixed: false,
+        };
+        let latin = classify_latin(&group.latin(), p);
+        let class = if latin.class().severity() == Severity::Info {
+            NameClass::TransliterationMatches
+        } else if latin.class().severity() == Severity::Warn {
+            latin.class()
+        } else {
+            NameClass::TransliterationDifferent
+        };
+        Outcome {
+            class: Some(class),
+            hanzi: shown.clone(),
+            reading: reading.clone(),
+            ..latin
+        }
+    });
+    best(outcomes).unwrap_or_else(|| Outcome::of(NameClass::NoLatinName))
 }
 
 fn all_words(l: &LatinName) -> Vec<Token> {
@@ -549,7 +695,7 @@ fn is_placeholder(pn: &Pn) -> bool {
     any && all
 }
 
-/// The Latin rules of names.md §9 (rows 5–22), in order.
+/// The Latin classes of docs/names-policy.md §4, in order.
 fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     use NameClass::*;
     let (df, dg, ps, pg) = (&d.family, &d.given, &p.surname, &p.given);
@@ -564,7 +710,8 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     if cat_eq(df, ps) && cat_eq(dg, pg) {
         return Outcome::of(SpacingOnly);
     }
-    if keys_eq(&cat(df), &cat(ps), u_key) && keys_eq(&cat(dg), &cat(pg), u_key) {
+    let (cdf, cps, cdg, cpg) = (cat(df), cat(ps), cat(dg), cat(pg));
+    if keys_eq(&cdf, &cps, u_key) && keys_eq(&cdg, &cpg, u_key) {
         return Outcome::of(PinyinUVariant);
     }
     let passport_letters: usize = ps.iter().chain(pg).map(|t| t.fold.len()).sum();
@@ -628,7 +775,7 @@ fn classify_latin(d: &LatinName, p: &PassportName) -> Outcome {
     if close_or_same(df, ps) && close_or_same(dg, pg) {
         return Outcome::of(MinorSpelling);
     }
-    if keys_eq(&cat(df), &cat(ps), u_collapse) && keys_eq(&cat(dg), &cat(pg), u_collapse) {
+    if keys_eq(&cdf, &cps, u_collapse) && keys_eq(&cdg, &cpg, u_collapse) {
         return Outcome::of(PinyinUAmbiguous);
     }
     if fam_eq && !dg.is_empty() {
@@ -682,7 +829,10 @@ fn initials(dg: &[Token], pg: &[Token]) -> bool {
         && dg.iter().any(|d| d.fold.len() == 1)
 }
 
-/// The hanzi rules of names.md §9 (rows 23–26) for a group with Han characters.
+/// The hanzi rules (docs/names-policy.md, "Chinese characters") for a group with Han characters: the readings
+/// against a pinyin passport name; `--name-zh` adds evidence (the characters, simplified and traditional
+/// folded) but never overrides the reading: different characters fail, equal characters cannot rescue a
+/// reading that is not the passport name.
 fn classify_hanzi(g: &Group, p: &PassportName, zh: Option<&str>) -> Outcome {
     use NameClass::*;
     let whole = g.han_text(0, 5);
@@ -692,25 +842,31 @@ fn classify_hanzi(g: &Group, p: &PassportName, zh: Option<&str>) -> Outcome {
         transliteration: whole.chars().any(is_interpunct),
         ..Outcome::default()
     };
-    if let Some(zh) = zh {
-        let han = |s: &str| s.chars().filter(|c| is_han(*c)).collect::<String>();
-        out.class = Some(if han(&whole) == han(zh) {
+    let by_reading = reading_class(g, p, &whole, &mut out);
+    out.class = Some(match zh {
+        None => by_reading,
+        Some(zh) if fold_han(&whole) != fold_han(zh) => HanziDifferent,
+        Some(_) if matches!(by_reading, HanziOnlyReadingMatches | HanziSoundsAlike) => {
             HanziMatchesPassportZh
-        } else {
-            HanziDifferent
-        });
-        return out;
-    }
+        }
+        Some(_) => by_reading,
+    });
+    out
+}
+
+/// The class the pinyin readings of a Han group give against the passport name; the matching reading goes
+/// into `out`.
+fn reading_class(g: &Group, p: &PassportName, whole: &str, out: &mut Outcome) -> NameClass {
+    use NameClass::*;
     let (surname, given) = p.letters();
     if !is_pinyin(&surname) || !(given.is_empty() || is_pinyin(&given)) {
-        out.class = Some(HanziOnlyForeignPassport);
-        return out;
+        return HanziOnlyForeignPassport;
     }
     let split = g.filled() >= 2 && g.components.first().is_some_and(|c| !c.is_empty());
     let parts = if split {
         vec![(g.han_text(0, 1), surname), (g.han_text(1, 3), given)]
     } else {
-        vec![(whole, format!("{surname}{given}"))]
+        vec![(whole.to_string(), format!("{surname}{given}"))]
     };
     for (fuzzy, class) in [(false, HanziOnlyReadingMatches), (true, HanziSoundsAlike)] {
         let found: Option<Vec<Vec<&str>>> = parts
@@ -719,17 +875,21 @@ fn classify_hanzi(g: &Group, p: &PassportName, zh: Option<&str>) -> Outcome {
             .collect();
         if let Some(found) = found {
             out.reading = found.concat().join(" ");
-            out.class = Some(class);
-            return out;
+            return class;
         }
     }
-    out.class = Some(HanziDifferent);
-    out
+    HanziDifferent
 }
 
 /// How the report shows a disc name: decoded, groups readable, Chinese with pinyin reading: "张三 (zhāng sān)".
 pub fn display_name(disc: &DecodedText) -> String {
-    let pn = Pn::parse(&disc.text);
+    let values: Vec<String> = Pn::values(&disc.text).iter().map(display_value).collect();
+    values.join(" \\ ")
+}
+
+/// One value for display; Japanese kanji and Korean hanja get no pinyin reading.
+fn display_value(pn: &Pn) -> String {
+    let chinese = !pn.japanese_or_korean();
     let shown: Vec<String> = pn
         .groups
         .iter()
@@ -737,7 +897,7 @@ pub fn display_name(disc: &DecodedText) -> String {
         .map(|g| {
             let text = printable(&g.components.join("^"));
             let reading = default_reading(&g.han_text(0, 5));
-            if g.script == Script::Han && !reading.is_empty() {
+            if chinese && g.script == Script::Han && !reading.is_empty() {
                 format!("{text} ({reading})")
             } else {
                 text
@@ -747,10 +907,137 @@ pub fn display_name(disc: &DecodedText) -> String {
     shown.join(" = ")
 }
 
-/// A normalised key to decide whether two disc names denote the same person (for the `patient` check):
-/// equal keys = same person written the same way modulo case/spaces/diacritics/trailing delimiters/groups order.
-pub fn person_key(disc: &DecodedText) -> String {
-    let pn = Pn::parse(&disc.text);
+/// Longest name text the person grouping reads (characters): a PN group holds at most 64, so anything longer
+/// is not a name, and reading it in full would make every comparison slow.
+const MAX_GROUPING_CHARS: usize = 256;
+
+/// A disc name parsed once for the person grouping (the `patient` check): its exact key, whether it is a usable
+/// name at all, and the blocking keys that let the grouping compare only names that could be the same person.
+#[derive(Debug, Clone)]
+pub struct NameForm {
+    pn: Pn,
+    latin: Option<LatinName>,
+    han: Option<Group>,
+    key: String,
+    usable: bool,
+}
+
+impl NameForm {
+    /// Parses a decoded name (its first `MAX_GROUPING_CHARS` characters).
+    pub fn new(disc: &DecodedText) -> NameForm {
+        let text: String = disc.text.chars().take(MAX_GROUPING_CHARS).collect();
+        let pn = Pn::parse(&text);
+        let total = pn.name_chars().count();
+        let lost = pn
+            .name_chars()
+            .filter(|c| matches!(c, '?' | '\u{FFFD}'))
+            .count();
+        let usable = total > 0 && lost * 2 < total && !is_placeholder(&pn);
+        let latin = pn.groups_of(Script::Latin).next().map(Group::latin);
+        let han = pn.groups_of(Script::Han).next().cloned();
+        let key = key_of(&pn);
+        NameForm {
+            pn,
+            latin,
+            han,
+            key,
+            usable,
+        }
+    }
+
+    /// Whether this is a name at all (not empty, `????` or a placeholder such as `UNKNOWN`).
+    pub fn usable(&self) -> bool {
+        self.usable
+    }
+
+    /// The exact key: equal keys are the same name modulo case, spaces, diacritics, trailing delimiters,
+    /// simplified/traditional characters and the order of groups.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Keys shared by any two names that [`NameForm::same_person`] could accept: every word, the whole name
+    /// run together in both orders, its first letters (for a pinyin surname) and, for Han names, the readings
+    /// of the first character and the folded characters. Names with no key in common are different persons.
+    pub fn blocking_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if !self.usable {
+            return keys;
+        }
+        if let Some(l) = &self.latin {
+            let words: Vec<String> = all_words(l)
+                .iter()
+                .map(|t| u_collapse(&t.fold).into_owned())
+                .collect();
+            keys.extend(words.iter().map(|w| format!("W:{w}")));
+            let [_, family] = cat(&l.family);
+            let [_, given] = cat(&l.given);
+            let run = u_collapse(&format!("{family}{given}")).into_owned();
+            keys.extend(
+                (1..=run.len().min(6))
+                    .filter_map(|n| run.get(..n))
+                    .filter(|p| is_pinyin(p))
+                    .map(|p| format!("P:{p}")),
+            );
+            keys.push(format!("W:{run}"));
+            keys.push(format!("W:{}", u_collapse(&format!("{given}{family}"))));
+        }
+        if let Some(h) = &self.han {
+            keys.push(format!("H:{}", fold_han(&h.han_text(0, 5))));
+            if let Some(first) = h.han_text(0, 5).chars().find(|c| is_han(*c)) {
+                keys.extend(
+                    hanzi::spellings_of(first)
+                        .into_iter()
+                        .map(|s| format!("P:{}", u_collapse(&s))),
+                );
+            }
+        }
+        if keys.is_empty() {
+            keys.push(format!("K:{}", self.key));
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// True when two disc names are plausibly the same person written differently (e.g. `SMITH^JOHN` vs
+    /// `Smith John`, `ZHANG^SAN` vs `张三`), false when they are different people or either is not a usable name.
+    pub fn same_person(&self, other: &NameForm) -> bool {
+        if !self.usable || !other.usable {
+            return false;
+        }
+        if self.key == other.key {
+            return true;
+        }
+        let han_ok = match (&self.han, &other.han) {
+            (Some(x), Some(y)) => fold_han(&x.han_text(0, 5)) == fold_han(&y.han_text(0, 5)),
+            _ => true,
+        };
+        let latin_same = |x: &LatinName, y: &LatinName| {
+            let p = PassportName::from_latin(x);
+            best(p.candidates().iter().map(|c| classify_latin(y, c)))
+                .is_some_and(|o| o.class().same_person())
+        };
+        let reads_as = |h: &Group, x: &LatinName| {
+            let p = PassportName::from_latin(x);
+            p.candidates().iter().any(|c| {
+                let mut out = Outcome::default();
+                reading_class(h, c, &h.han_text(0, 5), &mut out)
+                    == NameClass::HanziOnlyReadingMatches
+            })
+        };
+        let foreign_han = self.pn.japanese_or_korean() || other.pn.japanese_or_korean();
+        match (&self.latin, &other.latin) {
+            (Some(x), Some(y)) => han_ok && (latin_same(x, y) || latin_same(y, x)),
+            (Some(x), None) => !foreign_han && other.han.as_ref().is_some_and(|h| reads_as(h, x)),
+            (None, Some(y)) => !foreign_han && self.han.as_ref().is_some_and(|h| reads_as(h, y)),
+            (None, None) => self.han.is_some() && other.han.is_some() && han_ok,
+        }
+    }
+}
+
+/// The exact key of a parsed name (see [`NameForm::key`]).
+fn key_of(pn: &Pn) -> String {
     let mut keys: Vec<String> = pn
         .groups
         .iter()
@@ -762,6 +1049,19 @@ pub fn person_key(disc: &DecodedText) -> String {
                 let [_, gv] = cat(&l.given);
                 format!("{f}^{gv}")
             }
+            Script::Han => g
+                .components
+                .iter()
+                .map(|c| {
+                    let folded = fold_han(c);
+                    if folded.is_empty() {
+                        c.chars().filter(|c| !c.is_whitespace()).collect()
+                    } else {
+                        folded
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("^"),
             _ => g
                 .components
                 .iter()
@@ -775,56 +1075,13 @@ pub fn person_key(disc: &DecodedText) -> String {
     keys.join("=")
 }
 
-/// True when two disc names are plausibly the same person written differently (e.g. `SMITH^JOHN` vs `Smith John`,
-/// `ZHANG^SAN` vs `张三`), false when they are different people (or either has no usable name).
+/// A normalised key to decide whether two disc names denote the same person written the same way (see
+/// [`NameForm::key`]).
+pub fn person_key(disc: &DecodedText) -> String {
+    NameForm::new(disc).key
+}
+
+/// True when two disc names are plausibly the same person written differently (see [`NameForm::same_person`]).
 pub fn same_person(a: &DecodedText, b: &DecodedText) -> bool {
-    let (pa, pb) = (Pn::parse(&a.text), Pn::parse(&b.text));
-    let usable = |pn: &Pn| {
-        let total = pn.name_chars().count();
-        let lost = pn
-            .name_chars()
-            .filter(|c| matches!(c, '?' | '\u{FFFD}'))
-            .count();
-        total > 0 && lost * 2 < total && !is_placeholder(pn)
-    };
-    if !usable(&pa) || !usable(&pb) {
-        return false;
-    }
-    if person_key(a) == person_key(b) {
-        return true;
-    }
-    let han_text = |g: &Group| {
-        g.han_text(0, 5)
-            .chars()
-            .filter(|c| is_han(*c))
-            .collect::<String>()
-    };
-    let (ha, hb) = (
-        pa.groups_of(Script::Han).next(),
-        pb.groups_of(Script::Han).next(),
-    );
-    let han_ok = match (ha, hb) {
-        (Some(x), Some(y)) => han_text(x) == han_text(y),
-        _ => true,
-    };
-    let latin_same = |x: &Group, y: &Group| {
-        let p = PassportName::from_latin(&x.latin());
-        best(p.candidates().iter().map(|c| classify_latin(&y.latin(), c)))
-            .is_some_and(|o| o.class().same_person())
-    };
-    let reads_as = |h: &Group, x: &Group| {
-        let p = PassportName::from_latin(&x.latin());
-        p.candidates()
-            .iter()
-            .any(|c| classify_hanzi(h, c, None).class() == NameClass::HanziOnlyReadingMatches)
-    };
-    match (
-        pa.groups_of(Script::Latin).next(),
-        pb.groups_of(Script::Latin).next(),
-    ) {
-        (Some(x), Some(y)) => han_ok && (latin_same(x, y) || latin_same(y, x)),
-        (Some(x), None) => hb.is_some_and(|h| reads_as(h, x)),
-        (None, Some(y)) => ha.is_some_and(|h| reads_as(h, y)),
-        (None, None) => ha.is_some() && hb.is_some() && han_ok,
-    }
+    NameForm::new(a).same_person(&NameForm::new(b))
 }

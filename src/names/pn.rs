@@ -1,9 +1,11 @@
-//! The DICOM Person Name structure of a decoded value (names.md §3.1): first value, up to three component groups,
-//! up to five components each, trimmed, trailing empty components dropped.
+//! The DICOM Person Name structure of a decoded value (docs/names-policy.md, "Reading the name"): every value,
+//! every component group (three expected; more are kept and judged too), up to five components each, trimmed,
+//! trailing empty components dropped.
 
-use crate::charset::{is_han, split_values};
+use crate::charset::split_values;
 
-use super::token::{Token, is_latin_letter, tokens};
+use super::script::{Letters, letters};
+use super::token::{Token, tokens};
 
 /// What script a component group is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +16,11 @@ pub(crate) enum Script {
     Han,
     /// Latin letters.
     Latin,
-    /// Letters of another script (kana, hangul...) and nothing comparable.
+    /// Kana (with or without kanji): compared through its Hepburn reading.
+    Kana,
+    /// Cyrillic or Greek: compared through the ICAO 9303 transliteration.
+    Translit,
+    /// Letters of another script (hangul...) or digits only: nothing comparable.
     Other,
 }
 
@@ -25,6 +31,8 @@ pub(crate) struct Group {
     pub components: Vec<String>,
     /// The script of the group.
     pub script: Script,
+    /// A Latin group that also holds Cyrillic or Greek letters (look-alikes such as `Р` for `P`).
+    pub mixed: bool,
 }
 
 /// A parsed PatientName value.
@@ -56,20 +64,49 @@ fn trim(s: &str) -> &str {
 impl Pn {
     /// Parses the first value of a decoded PN.
     pub fn parse(text: &str) -> Pn {
-        let value = split_values(text).next().unwrap_or_default();
+        Pn::parse_value(split_values(text).next().unwrap_or_default())
+    }
+
+    /// Parses every value of a decoded PN (split on `\\`); empty values after the first are dropped.
+    pub fn values(text: &str) -> Vec<Pn> {
+        let mut out: Vec<Pn> = Vec::new();
+        for (i, value) in split_values(text).enumerate() {
+            if i == 0 || !trim(value).is_empty() {
+                out.push(Pn::parse_value(value));
+            }
+        }
+        out
+    }
+
+    /// Parses one value: every `=` group (a fourth group is not valid DICOM, but it is shown and judged too).
+    fn parse_value(value: &str) -> Pn {
         let groups = value
-            .splitn(3, '=')
+            .split('=')
             .map(|g| {
                 let mut components: Vec<String> =
                     g.splitn(5, '^').map(|c| trim(c).to_string()).collect();
                 while components.last().is_some_and(String::is_empty) {
                     components.pop();
                 }
-                let script = script_of(&components);
-                Group { components, script }
+                let (script, mixed) = script_of(&components);
+                Group {
+                    components,
+                    script,
+                    mixed,
+                }
             })
             .collect();
         Pn { groups }
+    }
+
+    /// Whether a group holds kana or hangul: then its Han characters are Japanese kanji or Korean hanja, which
+    /// must never be read as Chinese pinyin.
+    pub fn japanese_or_korean(&self) -> bool {
+        self.groups
+            .iter()
+            .flat_map(|g| g.components.iter())
+            .flat_map(|c| c.chars())
+            .any(|c| matches!(letters(c), Some(Letters::Kana | Letters::Hangul)))
     }
 
     /// Groups of a script, in the order they are searched for that script (Latin: 1, 3, 2; Han: 2, 1, 3).
@@ -85,6 +122,15 @@ impl Pn {
             .filter(move |g| g.script == script)
     }
 
+    /// Every character of every component, components joined with `^` (for the invisible-character check).
+    pub fn text(&self) -> String {
+        self.groups
+            .iter()
+            .map(|g| g.components.join("^"))
+            .collect::<Vec<_>>()
+            .join("=")
+    }
+
     /// Every character that is not a delimiter or space.
     pub fn name_chars(&self) -> impl Iterator<Item = char> + '_ {
         self.groups
@@ -95,17 +141,30 @@ impl Pn {
     }
 }
 
-fn script_of(components: &[String]) -> Script {
-    let mut chars = components.iter().flat_map(|c| c.chars());
-    if chars.clone().any(is_han) {
+/// The script of a group, and whether a Latin group also holds Cyrillic or Greek letters.
+fn script_of(components: &[String]) -> (Script, bool) {
+    let chars = components.iter().flat_map(|c| c.chars());
+    let mut seen = [false; 7];
+    for l in chars.clone().filter_map(letters) {
+        seen[l as usize] = true;
+    }
+    let has = |l: Letters| seen[l as usize];
+    let script = if has(Letters::Han) && !has(Letters::Kana) {
         Script::Han
-    } else if chars.clone().any(is_latin_letter) {
+    } else if has(Letters::Kana) {
+        Script::Kana
+    } else if has(Letters::Latin) {
         Script::Latin
-    } else if chars.any(char::is_alphanumeric) {
+    } else if has(Letters::Cyrillic) || has(Letters::Greek) {
+        Script::Translit
+    } else if chars.clone().any(char::is_alphanumeric) {
         Script::Other
     } else {
         Script::Empty
-    }
+    };
+    let mixed = script == Script::Latin
+        && (has(Letters::Cyrillic) || has(Letters::Greek) || has(Letters::Other));
+    (script, mixed)
 }
 
 impl Group {
@@ -143,6 +202,25 @@ impl Group {
             .flat_map(|c| c.chars())
             .filter(|c| !c.is_whitespace())
             .collect()
+    }
+
+    /// The group with each character replaced by `map` (or kept when it gives `None`), script re-derived.
+    pub fn mapped(&self, map: impl Fn(char) -> Option<String>) -> Group {
+        let components: Vec<String> = self
+            .components
+            .iter()
+            .map(|c| {
+                c.chars()
+                    .map(|ch| map(ch).unwrap_or_else(|| ch.to_string()))
+                    .collect()
+            })
+            .collect();
+        let (script, mixed) = script_of(&components);
+        Group {
+            components,
+            script,
+            mixed,
+        }
     }
 
     /// Number of filled components.

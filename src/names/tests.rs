@@ -12,7 +12,7 @@ fn verdict(disc: &str, passport: &str) -> NameVerdict {
     )
 }
 
-/// names.md §14: (disc, typed passport name, severity, class).
+/// docs/names-policy.md: (disc, typed passport name, severity, class).
 #[test]
 fn reference_cases() {
     use NameClass::*;
@@ -78,7 +78,7 @@ fn reference_cases() {
         ("SAN^ZHANG", "ZHANG^SAN", Warn, Reversed),
         ("Zhang^San=张^三=", "ZHANG^SAN", Pass, NormalisedEqual),
         ("Zhāng^Sān", "ZHANG^SAN", Pass, NormalisedEqual),
-        ("Zhang^San=李^四=", "ZHANG^SAN", Warn, InconsistentGroups),
+        ("Zhang^San=李^四=", "ZHANG^SAN", Fail, InconsistentGroups),
         ("WANG^XIAO DONG", "WANG^XIAODONG", Pass, SpacingOnly),
         (
             "Zhang^XiaoDong=张^小东=",
@@ -208,7 +208,7 @@ fn passport_zh_compares_hanzi() {
     let v = match_name(&name("ZHANG^SAN=章^三"), &pp, Some("张三"));
     assert_eq!(
         (v.severity, v.class),
-        (Severity::Warn, NameClass::InconsistentGroups)
+        (Severity::Fail, NameClass::InconsistentGroups)
     );
 }
 

@@ -1,8 +1,12 @@
-//! Words of a name and their comparison keys (names.md §8): NFKC, word separators, apostrophes, upper case, and
+//! Words of a name and their comparison keys (docs/names-policy.md): NFKC, word separators, apostrophes, upper case, and
 //! two keys per word, the ICAO 9303 transliteration and a plain diacritics fold.
+
+use std::borrow::Cow;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+use super::script::{Letters, letters};
 
 /// One word of a name component.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +129,8 @@ fn icao_expansion(c: char) -> Option<&'static str> {
     })
 }
 
-/// A comparison key: optional ICAO expansions, NFD without marks, deunicode fallback, `A`–`Z` only.
+/// A comparison key: optional ICAO expansions, NFD without marks, deunicode fallback for Latin letters only,
+/// `A`–`Z` plus any letter of another script kept as it is (so it never equals a Latin letter).
 fn key(upper: &str, icao: bool) -> String {
     let mut expanded = String::with_capacity(upper.len());
     for c in upper.chars() {
@@ -138,11 +143,16 @@ fn key(upper: &str, icao: bool) -> String {
     for c in expanded.nfd().filter(|c| !is_combining_mark(*c)) {
         if c.is_ascii() {
             out.push(c.to_ascii_uppercase());
-        } else if let Some(s) = deunicode::deunicode_char(c) {
-            out.extend(s.chars().map(|c| c.to_ascii_uppercase()));
+        } else if letters(c) == Some(Letters::Latin) {
+            if let Some(s) = deunicode::deunicode_char(c) {
+                out.extend(s.chars().map(|c| c.to_ascii_uppercase()));
+            }
+        } else if c.is_alphabetic() {
+            // A letter of another script stays itself: Cyrillic Р must never become a Latin letter here.
+            out.push(c);
         }
     }
-    out.retain(|c| c.is_ascii_uppercase());
+    out.retain(|c| c.is_ascii_uppercase() || (!c.is_ascii() && c.is_alphabetic()));
     out
 }
 
@@ -166,12 +176,18 @@ pub(crate) fn cat(a: &[Token]) -> [String; 2] {
 
 /// Same letters once spaces and hyphens are ignored.
 pub(crate) fn cat_eq(a: &[Token], b: &[Token]) -> bool {
-    keys_eq(&cat(a), &cat(b), |s| s.to_string())
+    keys_eq(&cat(a), &cat(b), Cow::Borrowed)
 }
 
 /// Whether any key pair is equal after `f`.
-pub(crate) fn keys_eq(a: &[String; 2], b: &[String; 2], f: impl Fn(&str) -> String) -> bool {
-    a.iter().any(|x| b.iter().any(|y| f(x) == f(y)))
+pub(crate) fn keys_eq<'a>(
+    a: &'a [String; 2],
+    b: &'a [String; 2],
+    f: impl Fn(&'a str) -> Cow<'a, str>,
+) -> bool {
+    let [a0, a1] = a.each_ref().map(|x| f(x));
+    let [b0, b1] = b.each_ref().map(|y| f(y));
+    a0 == b0 || a0 == b1 || a1 == b0 || a1 == b1
 }
 
 /// Tokens equal word by word, or equal once concatenated.
@@ -179,26 +195,37 @@ pub(crate) fn same(a: &[Token], b: &[Token]) -> bool {
     tok_eq(a, b) || cat_eq(a, b)
 }
 
-/// The pinyin ü key (names.md §8 step 9): `LYU` ≡ `LV`, `LVE` ≡ `LUE` (and with N).
-pub(crate) fn u_key(s: &str) -> String {
-    s.replace("LYU", "LV")
-        .replace("NYU", "NV")
-        .replace("LVE", "LUE")
-        .replace("NVE", "NUE")
+/// The pinyin ü key (docs/names-policy.md, "Pinyin ü"): `LYU` ≡ `LV`, `LVE` ≡ `LUE` (and with N). Borrowed
+/// when nothing changes (the common case: the grouping calls this for every pair it compares).
+pub(crate) fn u_key(s: &str) -> Cow<'_, str> {
+    if !s.contains("YU") && !s.contains("VE") {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.replace("LYU", "LV")
+            .replace("NYU", "NV")
+            .replace("LVE", "LUE")
+            .replace("NVE", "NUE"),
+    )
 }
 
-/// The ambiguous ü collapse: `LYU`, `LV` and `LU` all as `LU` (and with N).
-pub(crate) fn u_collapse(s: &str) -> String {
-    s.replace("LYU", "LU")
-        .replace("NYU", "NU")
-        .replace("LV", "LU")
-        .replace("NV", "NU")
+/// The ambiguous ü collapse: `LYU`, `LV` and `LU` all as `LU` (and with N); borrowed when nothing changes.
+pub(crate) fn u_collapse(s: &str) -> Cow<'_, str> {
+    if !s.contains("YU") && !s.contains('V') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.replace("LYU", "LU")
+            .replace("NYU", "NU")
+            .replace("LV", "LU")
+            .replace("NV", "NU"),
+    )
 }
 
 /// Longest key compared by edit distance (a PN group holds at most 64 characters; longer input is not a name).
 const MAX_FUZZY: usize = 128;
 
-/// Optimal-string-alignment closeness of names.md §10: the shorter at least 3 letters and the longer at least 4,
+/// Optimal-string-alignment closeness of docs/names-policy.md: the shorter at least 3 letters and the longer at least 4,
 /// and OSA distance ≤ 1 (≤ 2 from 8 letters) or Jaro-Winkler ≥ 0.92. Never used for a pass.
 pub(crate) fn close(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };

@@ -6,15 +6,14 @@
 //! left in the file before the value is read or skipped, caps sequence nesting, and stops at root-level Pixel
 //! Data. A deflated data set is inflated through a bounded, forward-only reader ([`Source::data_set_syntax`]).
 
+use std::borrow::Cow;
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use dicom_core::Tag;
-use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
 use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
-use dicom_dictionary_std::StandardDataDictionary;
 use dicom_encoding::decode::adaptive_le::StandardAdaptiveVRLittleEndianDecoder;
 use dicom_encoding::decode::{DecodeFrom, Error as DecodeError};
 use dicom_encoding::snafu::GenerateImplicitData;
@@ -22,11 +21,15 @@ use dicom_encoding::text::SpecificCharacterSet;
 use dicom_encoding::transfer_syntax::{
     Codec, DynDecoder, Endianness, TransferSyntax, TransferSyntaxIndex,
 };
-use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode, StatefulDecoder};
+use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecoder};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use flate2::read::DeflateDecoder;
 
-use super::{DefectKind, FileDefect};
+use super::{DefectKind, FileDefect, InflateBudget};
+pub use tokens::Tokenizer;
+use tokens::{Encoding, Tokens};
+
+mod tokens;
 
 /// Read buffer size: one read covers a usual header, a second one a long vendor header.
 const BUF_CAPACITY: usize = 8 * 1024;
@@ -96,6 +99,10 @@ pub(crate) struct Source {
     skipped: u64,
     /// For a deflated data set: how its compressed stream ended, found while measuring it.
     inflated: Option<Inflation>,
+    /// The scan's inflation budget; without one, only [`MAX_INFLATED`] bounds a deflated data set.
+    budget: Option<Arc<InflateBudget>>,
+    /// What the walks over this source decode with.
+    tokenizer: Tokenizer,
 }
 
 /// How the compressed stream of a deflated data set ended.
@@ -111,10 +118,10 @@ struct Inflation {
 }
 
 impl Source {
-    /// Opens `path` read-only and takes its size from the open handle.
+    /// Opens `path` read-only (a regular file only, no link followed, never blocking) and takes its size from the
+    /// open handle.
     pub(crate) fn open(path: &Path) -> io::Result<Self> {
-        let file = File::open(path)?;
-        let size = file.metadata()?.len();
+        let (file, size) = crate::walk::open_media_file(path)?;
         Ok(Self::new(Box::new(file), size))
     }
 
@@ -126,7 +133,20 @@ impl Source {
             pos: Cell::new(0),
             skipped: 0,
             inflated: None,
+            budget: None,
+            tokenizer: Tokenizer::Fast,
         }
+    }
+
+    /// Draws every inflated byte from `budget`.
+    pub(crate) fn with_budget(mut self, budget: Arc<InflateBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Walks the data set with `tokenizer` (the fast one unless changed).
+    pub(crate) fn set_tokenizer(&mut self, tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer;
     }
 
     /// File size in bytes; for a deflated data set, once inflated, the offset where the inflated data ends.
@@ -288,7 +308,8 @@ impl Source {
                     DefectKind::BogusLength,
                     format!(
                         "{tag} declares {len} bytes, {} left in the file meta group",
-                        end - value_at
+                        // The element's header itself may cross the group's end (found by fuzzing).
+                        end.saturating_sub(value_at)
                     ),
                 ));
             }
@@ -397,6 +418,13 @@ impl Source {
             match decoder.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => {
+                    if self.budget.as_ref().is_some_and(|b| !b.take(n as u64)) {
+                        inflation.defect = Some(defect(
+                            DefectKind::Malformed,
+                            format!("{} (after {total} inflated bytes)", InflateBudget::spent()),
+                        ));
+                        break;
+                    }
                     total += n as u64;
                     if total > MAX_INFLATED {
                         total = MAX_INFLATED;
@@ -430,6 +458,7 @@ impl Source {
         let inflated = Inflated {
             decoder: DeflateDecoder::new(inner).take(total),
             pos: start,
+            budget: self.budget.clone(),
         };
         self.reader = BufReader::with_capacity(BUF_CAPACITY, Box::new(inflated));
         self.size = start + total;
@@ -439,13 +468,45 @@ impl Source {
 
     /// A guarded walk over the data set at the current position.
     pub(crate) fn walker(&mut self, ts: &TransferSyntax) -> Result<Walker<'_>, FileDefect> {
-        let at = self.pos.get();
-        let explicit = ts.endianness() == Endianness::Little
-            && self.reader.fill_buf().is_ok_and(starts_explicit);
-        let counting = Counting {
-            inner: &mut self.reader,
-            pos: &self.pos,
+        let tokens = match self.tokenizer {
+            Tokenizer::Fast => Tokens::Fast {
+                io: Counting {
+                    inner: &mut self.reader,
+                    pos: &self.pos,
+                },
+                encoding: if ts.endianness() == Endianness::Big {
+                    Encoding::ExplicitBig
+                } else {
+                    Encoding::LittleUnknown
+                },
+            },
+            Tokenizer::Reference => {
+                Tokens::Reference(Self::reference_decoder(&mut self.reader, &self.pos, ts)?)
+            }
         };
+        Ok(Walker {
+            tokens,
+            pos: &self.pos,
+            size: self.size,
+            stack: Vec::new(),
+            depth: 0,
+            pending: None,
+            scratch: Vec::new(),
+            lenient: false,
+            overran: false,
+        })
+    }
+
+    /// dicom-rs's stateful decoder over `reader`, for the reference walk.
+    fn reference_decoder<'a>(
+        reader: &'a mut BufReader<Box<dyn ReadSeek>>,
+        pos: &'a Cell<u64>,
+        ts: &TransferSyntax,
+    ) -> Result<DynStatefulDecoder<Counting<'a>>, FileDefect> {
+        let at = pos.get();
+        let explicit =
+            ts.endianness() == Endianness::Little && reader.fill_buf().is_ok_and(starts_explicit);
+        let counting = Counting { inner: reader, pos };
         let decoder: DynDecoder<Counting<'_>> = if explicit {
             Box::<ExplicitLe>::default()
         } else if ts.endianness() == Endianness::Little {
@@ -458,23 +519,13 @@ impl Source {
                 )
             })?
         };
-        let decoder = StatefulDecoder::new_with_position(
+        Ok(StatefulDecoder::new_with_position(
             counting,
             decoder,
             ts.basic_decoder(),
             SpecificCharacterSet::default(),
             at,
-        );
-        Ok(Walker {
-            decoder,
-            pos: &self.pos,
-            size: self.size,
-            stack: Vec::new(),
-            depth: 0,
-            pending: None,
-            lenient: false,
-            overran: false,
-        })
+        ))
     }
 
     /// Walks encapsulated Pixel Data items from the current position by reading each 8-byte item header and
@@ -572,11 +623,23 @@ impl Source {
 struct Inflated {
     decoder: io::Take<DeflateDecoder<Box<dyn ReadSeek>>>,
     pos: u64,
+    /// The scan's budget: inflating again costs as much as measuring did.
+    budget: Option<Arc<InflateBudget>>,
+}
+
+impl Inflated {
+    fn charge(&self, bytes: u64) -> io::Result<()> {
+        match &self.budget {
+            Some(budget) if !budget.take(bytes) => Err(InflateBudget::spent()),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Read for Inflated {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.decoder.read(buf)?;
+        self.charge(n as u64)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -598,6 +661,7 @@ impl Seek for Inflated {
         })?;
         let wanted = target - self.pos;
         let skipped = io::copy(&mut (&mut self.decoder).take(wanted), &mut io::sink())?;
+        self.charge(skipped)?;
         self.pos += skipped;
         if skipped < wanted {
             return Err(io::ErrorKind::UnexpectedEof.into());
@@ -731,17 +795,19 @@ const ITEM: Tag = Tag(0xFFFE, 0xE000);
 /// Item Delimitation Item (FFFE,E00D).
 const ITEM_END: Tag = Tag(0xFFFE, 0xE00D);
 
-/// A data set walk on `dicom_parser`'s stateful decoder: element and item headers are decoded one by one, every
-/// declared length is checked against the bytes left before anything else is read, values nobody asks for are
-/// seeked over, sequences and items are tracked on an explicit stack (no recursion) capped at [`MAX_DEPTH`].
+/// A data set walk over a [`Tokens`] stream: element and item headers are decoded one by one, every declared
+/// length is checked against the bytes left before anything else is read, values nobody asks for are seeked
+/// over, sequences and items are tracked on an explicit stack (no recursion) capped at [`MAX_DEPTH`].
 pub(crate) struct Walker<'a> {
-    decoder: DynStatefulDecoder<Counting<'a>>,
+    tokens: Tokens<'a>,
     pos: &'a Cell<u64>,
     size: u64,
     stack: Vec<Frame>,
     depth: usize,
     /// Value length of the last [`Event::Element`], until it is read or skipped.
     pending: Option<u32>,
+    /// Holds a value the read buffer does not hold whole (at most [`MAX_VALUE`] bytes, present in the file).
+    scratch: Vec<u8>,
     /// Tolerate defined lengths that overrun their container or the file, where that is safe (see
     /// [`Walker::tolerate_overruns`]).
     lenient: bool,
@@ -774,12 +840,17 @@ impl Walker<'_> {
     /// value to be skipped, when it is longer than any attribute the scanner keeps (or was already consumed).
     pub(crate) fn read_value(&mut self, buf: &mut Vec<u8>) -> Result<bool, FileDefect> {
         buf.clear();
+        self.with_value(|raw| buf.extend_from_slice(raw))
+    }
+
+    /// Hands the value of the element just returned to `take`, without copying it when the read buffer holds
+    /// it. Returns false, leaving the value to be skipped, when it is longer than any attribute the scanner
+    /// keeps (or was already consumed).
+    pub(crate) fn with_value(&mut self, take: impl FnOnce(&[u8])) -> Result<bool, FileDefect> {
         match self.pending {
             Some(len) if len <= MAX_VALUE => {
                 self.pending = None;
-                self.decoder
-                    .read_to_vec(len, buf)
-                    .map_err(|e| parser_defect(&e, self.pos.get()))?;
+                self.tokens.with_value(len, &mut self.scratch, take)?;
                 Ok(true)
             }
             _ => Ok(false),
@@ -831,6 +902,7 @@ impl Walker<'_> {
     }
 
     /// Ends the innermost defined-length item or sequence when the reader stands at its end.
+    #[inline]
     fn close_defined(&mut self) -> Result<Option<Event>, FileDefect> {
         let (end, event) = match self.stack.last() {
             Some(Frame::Seq { end: Some(end), .. }) => (*end, Event::SeqEnd),
@@ -853,10 +925,7 @@ impl Walker<'_> {
 
     /// An item header where a sequence expects one: an item, or the sequence delimiter.
     fn item_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
-        let header = self
-            .decoder
-            .decode_item_header()
-            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let header = self.tokens.item_header()?;
         let at = self.pos.get();
         match header {
             SequenceItemHeader::Item { len } => {
@@ -888,11 +957,9 @@ impl Walker<'_> {
     }
 
     /// An element header at the root or inside an item.
+    #[inline]
     fn element_header(&mut self, start: u64) -> Result<Option<Event>, FileDefect> {
-        let header = self
-            .decoder
-            .decode_header()
-            .map_err(|e| parser_defect(&e, self.pos.get()))?;
+        let header = self.tokens.header()?;
         let at = self.pos.get();
         let (tag, len) = (header.tag, header.len);
         if tag.0 == 0x0000 {
@@ -962,10 +1029,7 @@ impl Walker<'_> {
                     format!("file ends inside nested image data at offset {start}"),
                 ));
             }
-            let header = self
-                .decoder
-                .decode_item_header()
-                .map_err(|e| parser_defect(&e, self.pos.get()))?;
+            let header = self.tokens.item_header()?;
             match header {
                 SequenceItemHeader::Item { len } if len.is_defined() => {
                     check_length(ITEM, u64::from(len.0), self.pos.get(), self.size)?;
@@ -983,11 +1047,10 @@ impl Walker<'_> {
     }
 
     /// Seeks over `len` value bytes (already checked against the bytes left).
+    #[inline]
     fn skip(&mut self, len: u64) -> Result<(), FileDefect> {
         let to = self.pos.get().saturating_add(len);
-        self.decoder
-            .seek(to)
-            .map_err(|e| parser_defect(&e, self.pos.get()))
+        self.tokens.seek(to)
     }
 
     /// The end offset of an item or sequence of defined length, checked against the bytes left; `None` for an
@@ -1088,45 +1151,71 @@ impl<S: ?Sized + Read> DecodeFrom<S> for ExplicitLe {
     }
 }
 
+/// Every VR, in the order of [`VR_INDEX`]'s entries.
+const VRS: [VR; 34] = [
+    VR::AE,
+    VR::AS,
+    VR::AT,
+    VR::CS,
+    VR::DA,
+    VR::DS,
+    VR::DT,
+    VR::FD,
+    VR::FL,
+    VR::IS,
+    VR::LO,
+    VR::LT,
+    VR::OB,
+    VR::OD,
+    VR::OF,
+    VR::OL,
+    VR::OV,
+    VR::OW,
+    VR::PN,
+    VR::SH,
+    VR::SL,
+    VR::SQ,
+    VR::SS,
+    VR::ST,
+    VR::SV,
+    VR::TM,
+    VR::UC,
+    VR::UI,
+    VR::UL,
+    VR::UN,
+    VR::UR,
+    VR::US,
+    VR::UT,
+    VR::UV,
+];
+
+/// For two upper-case letters at `(first - b'A') * 26 + (second - b'A')`: 1 + the index of their VR in [`VRS`],
+/// or 0 when they spell none. One load per element header instead of a chain of comparisons.
+static VR_INDEX: [u8; 26 * 26] = {
+    const NAMES: [&[u8; 2]; 34] = [
+        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
+        b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
+        b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
+    ];
+    let mut table = [0u8; 26 * 26];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let [a, b] = *NAMES[i];
+        table[(a - b'A') as usize * 26 + (b - b'A') as usize] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
 /// The VR spelled by two bytes, matched as bytes.
-fn vr_of(bytes: [u8; 2]) -> Option<VR> {
-    Some(match &bytes {
-        b"AE" => VR::AE,
-        b"AS" => VR::AS,
-        b"AT" => VR::AT,
-        b"CS" => VR::CS,
-        b"DA" => VR::DA,
-        b"DS" => VR::DS,
-        b"DT" => VR::DT,
-        b"FD" => VR::FD,
-        b"FL" => VR::FL,
-        b"IS" => VR::IS,
-        b"LO" => VR::LO,
-        b"LT" => VR::LT,
-        b"OB" => VR::OB,
-        b"OD" => VR::OD,
-        b"OF" => VR::OF,
-        b"OL" => VR::OL,
-        b"OV" => VR::OV,
-        b"OW" => VR::OW,
-        b"PN" => VR::PN,
-        b"SH" => VR::SH,
-        b"SL" => VR::SL,
-        b"SQ" => VR::SQ,
-        b"SS" => VR::SS,
-        b"ST" => VR::ST,
-        b"SV" => VR::SV,
-        b"TM" => VR::TM,
-        b"UC" => VR::UC,
-        b"UI" => VR::UI,
-        b"UL" => VR::UL,
-        b"UN" => VR::UN,
-        b"UR" => VR::UR,
-        b"US" => VR::US,
-        b"UT" => VR::UT,
-        b"UV" => VR::UV,
-        _ => return None,
-    })
+#[inline]
+fn vr_of([a, b]: [u8; 2]) -> Option<VR> {
+    let (a, b) = (a.wrapping_sub(b'A'), b.wrapping_sub(b'A'));
+    if a >= 26 || b >= 26 {
+        return None;
+    }
+    let index = VR_INDEX[usize::from(a) * 26 + usize::from(b)];
+    VRS.get(usize::from(index).checked_sub(1)?).copied()
 }
 
 /// Whether the adaptive decoder would read the data set starting with `head` (at least 6 bytes) as explicit
@@ -1139,17 +1228,7 @@ fn starts_explicit(head: &[u8]) -> bool {
     if tag.0 == 0xFFFE {
         return false;
     }
-    let Some(vr) = vr_of([v0, v1]) else {
-        return false;
-    };
-    match StandardDataDictionary.by_tag(tag).map(|entry| entry.vr()) {
-        None => true,
-        Some(VirtualVr::Exact(expected)) => vr == expected,
-        Some(VirtualVr::Xs) => matches!(vr, VR::US | VR::SS),
-        Some(VirtualVr::Ox | VirtualVr::Px) => matches!(vr, VR::OB | VR::OW),
-        Some(VirtualVr::Lt) => matches!(vr, VR::US | VR::OW),
-        Some(_) => false,
-    }
+    vr_of([v0, v1]).is_some_and(|vr| tokens::fits_dictionary(tag, vr))
 }
 
 /// VRs whose explicit-VR header has two reserved bytes and a 4-byte length.
@@ -1194,14 +1273,27 @@ fn check_length(tag: Tag, len: u64, at: u64, size: u64) -> Result<(), FileDefect
 
 /// ASCII text trimmed of spaces and NULs on both sides.
 pub(crate) fn ascii(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw)
-        .trim_matches([' ', '\0'])
-        .to_string()
+    trimmed(raw).into_owned()
+}
+
+/// [`ascii`] borrowed from `raw` when it is valid UTF-8 (as good as always): no allocation, and no lossy
+/// conversion unless a byte is invalid.
+pub(crate) fn trimmed(raw: &[u8]) -> Cow<'_, str> {
+    let start = raw.iter().position(|b| !matches!(b, b' ' | 0));
+    let end = raw.iter().rposition(|b| !matches!(b, b' ' | 0));
+    match (start, end) {
+        (Some(start), Some(end)) => {
+            let raw = &raw[start..=end];
+            // Validation alone (fast on ASCII, as nearly every value is); the lossy pass only for a bad byte.
+            std::str::from_utf8(raw).map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed)
+        }
+        _ => Cow::Borrowed(""),
+    }
 }
 
 /// First value of an IS (or a whole-number DS) as an integer.
 pub(crate) fn integer(raw: &[u8]) -> Option<i64> {
-    let text = ascii(raw);
+    let text = trimmed(raw);
     let first = text.split('\\').next()?.trim();
     first.parse::<i64>().ok().or_else(|| {
         let value = first.parse::<f64>().ok()?;
@@ -1211,7 +1303,7 @@ pub(crate) fn integer(raw: &[u8]) -> Option<i64> {
 
 /// Exactly `N` DS values, all finite.
 pub(crate) fn decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
-    let text = ascii(raw);
+    let text = trimmed(raw);
     let mut values = [0.0; N];
     let mut parts = text.split('\\');
     for slot in &mut values {
@@ -1246,6 +1338,8 @@ pub(crate) fn defect(kind: DefectKind, detail: impl Into<String>) -> FileDefect 
 pub(crate) fn io_defect(err: &io::Error, at: u64, eof_detail: &str) -> FileDefect {
     if err.kind() == io::ErrorKind::UnexpectedEof && !eof_detail.is_empty() {
         defect(DefectKind::Truncated, format!("{eof_detail} (offset {at})"))
+    } else if InflateBudget::is_spent(err) {
+        defect(DefectKind::Malformed, err.to_string())
     } else {
         defect(DefectKind::Io, err.to_string())
     }
@@ -1260,6 +1354,8 @@ fn parser_defect(err: &(dyn std::error::Error + 'static), at: u64) -> FileDefect
         if let Some(io) = e.downcast_ref::<io::Error>() {
             kind = if io.kind() == io::ErrorKind::UnexpectedEof {
                 DefectKind::Truncated
+            } else if InflateBudget::is_spent(io) {
+                DefectKind::Malformed
             } else {
                 DefectKind::Io
             };
@@ -1317,6 +1413,15 @@ mod tests {
                 DecodeFrom::<&[u8]>::decode_header(&ExplicitLe::default(), &mut &bytes[..7])
                     .is_err()
             );
+        }
+    }
+
+    #[test]
+    fn vr_table_spells_what_dicom_rs_spells() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(vr_of([a, b]), VR::from_binary([a, b]), "{a:02X} {b:02X}");
+            }
         }
     }
 

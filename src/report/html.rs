@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::human::{self, NameVerdict, StaffNote, clean};
-use super::{Report, Verdict};
+use super::{Report, Thumbnail, Verdict};
 use crate::checks::{Finding, Severity};
 
 /// How many paths a finding lists on the page before "and N more".
@@ -41,6 +41,10 @@ th{font-weight:600}
 ol{margin:.2rem 0;padding-left:1.4rem}
 li{margin:.25rem 0}
 .ask{margin-top:.1rem}
+.thumb{width:6.5rem}
+.thumb img{display:block;width:6rem;height:auto;image-rendering:pixelated;border:1px solid #999;background:#000}
+.damaged{display:flex;align-items:center;justify-content:center;width:6rem;height:4.5rem;border:2px dashed #b42318;\
+color:#b42318;font-weight:700;font-size:.8rem;text-align:center;background:repeating-linear-gradient(45deg,#fdecea 0 6px,#fff 6px 12px)}
 .paths{font-family:monospace;font-size:.85em;color:#444;overflow-wrap:anywhere}
 .note{border:1.5px dashed #444;border-radius:6px;padding:.4rem .8rem;margin-top:.8rem;font-size:11.5pt}
 footer{color:#555;font-size:8.5pt;margin-top:1rem;border-top:1px solid #ccc;padding-top:.3rem;overflow-wrap:anywhere}
@@ -175,7 +179,7 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
     let _ = writeln!(
         out,
         "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {} files read in {:.1} s: {} DICOM images, \
-         {} other files, {} unreadable.</footer>\n</body>\n</html>",
+         {} other files, {} unreadable. {}</footer>\n</body>\n</html>",
         escape(report.version),
         escape(&report.checked_at.replace('T', " ").replace('Z', "")),
         escape(&report.root),
@@ -183,7 +187,8 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
         report.elapsed_seconds,
         c.dicom_files,
         c.non_dicom_files,
-        c.unreadable_files
+        c.unreadable_files,
+        escape(&human::images_line(report))
     );
     out
 }
@@ -242,7 +247,12 @@ fn write_studies(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "<div class=\"wrap\"><table class=\"series\">\n<tr><th class=\"n\">Series</th><th>Modality</th>\
-             <th class=\"n\">Images</th><th>Description</th></tr>"
+             <th class=\"n\">Images</th><th>Description</th>{}</tr>",
+            if report.images.is_some() {
+                "<th class=\"thumb\">Middle image</th>"
+            } else {
+                ""
+            }
         );
         for series in &study.series {
             let missing = if series.missing.is_empty() {
@@ -253,9 +263,22 @@ fn write_studies(out: &mut String, report: &Report) {
                     escape(&series.missing.join(", "))
                 )
             };
+            let picture = match (&report.images, &series.thumbnail) {
+                (None, _) => String::new(),
+                (Some(_), Thumbnail::Picture(uri)) => format!(
+                    "<td class=\"thumb\"><img alt=\"middle image of series {}\" src=\"{}\"></td>",
+                    series.number.unwrap_or_default(),
+                    escape(uri)
+                ),
+                (Some(_), Thumbnail::Damaged) => {
+                    "<td class=\"thumb\"><div class=\"damaged\">✗ damaged image</div></td>"
+                        .to_string()
+                }
+                (Some(_), Thumbnail::None) => "<td class=\"thumb\"></td>".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}{missing}</td></tr>",
+                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}{missing}</td>{picture}</tr>",
                 series
                     .number
                     .map_or_else(|| "?".to_string(), |n| n.to_string()),

@@ -148,6 +148,41 @@ pub fn counter_note(report: &Report, language: StaffNote) -> Option<CounterNote>
     })
 }
 
+/// The header phase's inventory in a few lines (who, which studies), shown on stderr while the images are opened.
+pub fn inventory(report: &Report) -> String {
+    let mut out = String::new();
+    for patient in &report.patients {
+        let _ = writeln!(out, "On the disc: {}", clean(&patient.name));
+    }
+    for study in &report.studies {
+        let images: u64 = study.series.iter().map(|s| s.frames).sum();
+        let _ = writeln!(
+            out,
+            "  study {}  {}  {} ({} series, {images} images)",
+            clean(study.date.as_deref().unwrap_or("(no date)")),
+            clean(&study.modalities.join("/")),
+            clean(study.description.as_deref().unwrap_or("")),
+            study.series.len()
+        );
+    }
+    out + "Now opening every image (--quick skips this)...\n"
+}
+
+/// What the images phase did, or that it did not run.
+pub fn images_line(report: &Report) -> String {
+    match &report.images {
+        Some(images) => format!(
+            "Opened every image: {} frames decoded from {} files ({:.1} MB read) in {:.1} s.",
+            images.frames_decoded,
+            images.files,
+            images.bytes as f64 / 1e6,
+            images.elapsed_seconds
+        ),
+        None => "Images NOT opened (--quick): only the headers were read, so damaged image data would not show."
+            .to_string(),
+    }
+}
+
 /// Renders the report as the plain-text summary.
 pub fn render(report: &Report, options: HumanOptions) -> String {
     let style = Style(options.color);
@@ -173,6 +208,7 @@ pub fn render(report: &Report, options: HumanOptions) -> String {
         "Read {} files in {:.1} s: {} DICOM images, {} other files, {} unreadable.",
         c.files, report.elapsed_seconds, c.dicom_files, c.non_dicom_files, c.unreadable_files
     );
+    let _ = writeln!(out, "{}", images_line(report));
     out.push('\n');
 
     for patient in &report.patients {

@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::checks::date::{self, StudyDate};
 use crate::checks::{Finding, Outcome, Severity};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::images::ImagesOutcome;
 use crate::names::display_name;
 use crate::scan::Scan;
 
@@ -25,6 +27,10 @@ pub struct Report {
     pub verdict: Verdict,
     /// The passport name as typed, if given.
     pub expected_name: Option<String>,
+    /// Whether the name on the disc was compared with a passport name.
+    pub name_checked: bool,
+    /// Whether the user said the name is not to be compared (`--no-name`, an inventory).
+    pub name_waived: bool,
     /// File counts.
     pub counts: Counts,
     /// The distinct persons found on the disc.
@@ -39,6 +45,33 @@ pub struct Report {
     pub elapsed_seconds: f64,
     /// When the check finished, UTC, RFC 3339 (`2026-11-20T10:15:42Z`).
     pub checked_at: String,
+    /// The images phase (every byte read, every frame decoded), or `null` with `--quick`.
+    pub images: Option<ImagesPhase>,
+}
+
+/// What the images phase did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImagesPhase {
+    /// DICOM files read whole and decoded (files the header scan found damaged are not).
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Frames decoded to the declared size.
+    pub frames_decoded: u64,
+    /// Wall time of the phase in seconds.
+    pub elapsed_seconds: f64,
+}
+
+/// A series' picture in the HTML report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Thumbnail {
+    /// Not drawn (images not opened, or nothing drawable).
+    #[default]
+    None,
+    /// The middle image as a PNG data URI.
+    Picture(String),
+    /// The middle image is damaged.
+    Damaged,
 }
 
 /// The overall verdict.
@@ -97,6 +130,10 @@ pub struct Patient {
     pub birth_date: Option<String>,
     /// Study Instance UIDs of this person's studies.
     pub studies: Vec<String>,
+    /// The DICOMDIR names this person in a PATIENT record.
+    pub in_dicomdir: bool,
+    /// These records lack the ID, birth date or full name that tells two persons on the disc apart.
+    pub unattributable: bool,
 }
 
 /// One study.
@@ -133,6 +170,11 @@ pub struct Series {
     pub frames: u64,
     /// Missing slices, as instance numbers (`#57`) or positions (`z=-118.75`).
     pub missing: Vec<String>,
+    /// Frames decoded by the images phase, or `null` when the images were not opened (`--quick`).
+    pub decoded: Option<u64>,
+    /// The middle image, for the HTML report only.
+    #[serde(skip)]
+    pub thumbnail: Thumbnail,
 }
 
 impl Report {
@@ -149,6 +191,7 @@ pub fn build(
     catalog: &Catalog,
     outcome: &Outcome,
     expected_name: Option<&str>,
+    name_waived: bool,
     strict: bool,
 ) -> Report {
     let records = &scan.records;
@@ -175,6 +218,8 @@ pub fn build(
                     .unwrap_or_else(|_| raw.to_string())
             }),
             studies: person.studies.clone(),
+            in_dicomdir: person.in_dicomdir,
+            unattributable: person.unattributable,
         })
         .collect();
     let studies = catalog
@@ -207,6 +252,8 @@ pub fn build(
                             .map(|a| a.frames)
                             .unwrap_or(series.instances.len() as u64),
                         missing: assessment.map(|a| a.missing.clone()).unwrap_or_default(),
+                        decoded: None,
+                        thumbnail: Thumbnail::None,
                     }
                 })
                 .collect();
@@ -231,6 +278,8 @@ pub fn build(
         root: scan.root.to_string_lossy().into_owned(),
         verdict: Verdict::of(&outcome.findings, strict),
         expected_name: expected_name.map(str::to_string),
+        name_checked: expected_name.is_some(),
+        name_waived,
         counts: Counts {
             files: scan.files,
             dicom_files: records.len() - damaged_records,
@@ -247,7 +296,45 @@ pub fn build(
         strict,
         elapsed_seconds: scan.elapsed.as_secs_f64(),
         checked_at: utc_now(),
+        images: None,
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Adds what the images phase found: frames decoded and a picture per series, and the phase's totals. The
+/// report's studies and series are in the catalog's order.
+pub fn add_images(report: &mut Report, catalog: &Catalog, opened: &ImagesOutcome) {
+    for (study, reported) in catalog.studies.iter().zip(&mut report.studies) {
+        for (series, out) in study.series.iter().zip(&mut reported.series) {
+            out.decoded = Some(
+                series
+                    .instances
+                    .iter()
+                    .filter_map(|&i| opened.of(i))
+                    .map(|d| u64::from(d.frames_decoded))
+                    .sum(),
+            );
+            let middle = series.instances.get(series.instances.len() / 2);
+            out.thumbnail = match middle.and_then(|&i| opened.of(i)) {
+                Some(d) if d.problems.iter().any(|p| p.kind.is_damage()) => Thumbnail::Damaged,
+                Some(d) => d
+                    .thumbnail
+                    .clone()
+                    .map_or(Thumbnail::None, Thumbnail::Picture),
+                None => Thumbnail::None,
+            };
+        }
+    }
+    report.images = Some(ImagesPhase {
+        files: opened.files.len(),
+        bytes: opened.bytes,
+        frames_decoded: opened
+            .files
+            .iter()
+            .map(|f| u64::from(f.decoded.frames_decoded))
+            .sum(),
+        elapsed_seconds: opened.elapsed.as_secs_f64(),
+    });
 }
 
 /// The current time, UTC, as RFC 3339 to the second.

@@ -168,3 +168,22 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
         }
     }
 }
+
+/// Where pydicom (or pydicom-data) keeps the test file `name`, found by pydicom itself.
+pub fn pydicom_testdata(name: &str) -> PathBuf {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from pydicom.data import get_testdata_file as g; print(g(sys.argv[1]))",
+            name,
+        ])
+        .output()
+        .expect("python3 with pydicom and pydicom-data (scripts/test.sh installs them)");
+    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    assert!(
+        path.is_file(),
+        "{name} not found: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    path
+}

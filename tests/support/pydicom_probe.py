@@ -7,6 +7,8 @@
                                         N slices 5 mm apart cloned from SRC into OUT (fresh UIDs, position stepping
                                         along z); slice OMIT (1-based) left out; InstanceNumber 1, 2, ... in order
     pydicom_probe.py nometa SRC OUT     SRC rewritten as a raw data set: no preamble, no File Meta Information
+    pydicom_probe.py names HEX TERMS... per PatientName value (hex bytes, Specific Character Set terms joined
+                                        with '|'): the name as pydicom decodes it
 
 Every command prints one JSON value on stdout. It only reads its inputs, and writes only under OUT.
 """
@@ -81,6 +83,17 @@ def nometa(src, out):
     return {"sop_instance_uid": str(ds.SOPInstanceUID)}
 
 
+def names(args):
+    out = []
+    for raw, terms in zip(args[0::2], args[1::2]):
+        ds = pydicom.dataset.Dataset()
+        ds.SpecificCharacterSet = terms.split("|")
+        ds.add_new(0x00100010, "PN", bytes.fromhex(raw))
+        ds.decode()
+        out.append(str(ds.PatientName))
+    return out
+
+
 def main(argv):
     command, args = argv[1], argv[2:]
     if command == "datadir":
@@ -91,6 +104,8 @@ def main(argv):
         result = fileset(args[0])
     elif command == "stack":
         result = stack(args[0], args[1], int(args[2]), int(args[3]) if len(args) > 3 else 0)
+    elif command == "names":
+        result = names(args)
     elif command == "nometa":
         result = nometa(args[0], args[1])
     else:

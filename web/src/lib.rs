@@ -96,6 +96,9 @@ impl Typed<'_> {
             expect: Expectations {
                 passport: Some(options::passport_name("passport name", name)?),
                 passport_zh: None,
+                // The page always compares the name it asks for.
+                name_waived: false,
+                passport_number: None,
                 dob: (!dob.is_empty())
                     .then(|| options::birth_date("birth date", dob))
                     .transpose()?,
@@ -105,6 +108,10 @@ impl Typed<'_> {
             name_input: Some(name.to_string()),
             strict: false,
             scan: ScanOptions::default(),
+            // A header-phase check: a browser starts no worker processes to decode images (the field exists
+            // only off wasm32, where this crate is built for its host-side checks).
+            #[cfg(not(target_arch = "wasm32"))]
+            images: None,
         })
     }
 }

@@ -1,17 +1,24 @@
-//! The `slices` check: is every series complete? Decided from the slice geometry, the instance numbers, the
-//! counts other attributes declare (Images in Acquisition, the DICOMDIR) and, for multi-frame objects, the frames.
+//! The `slices` check: is every series complete? Decided from the slice geometry, the images per slice position,
+//! the instance numbers, the counts other attributes declare (Images in Acquisition, the DICOMDIR) and, for
+//! multi-frame objects, the frames.
 //!
-//! Geometry: the slices of each orientation are projected on the plane normal (the cross product of the row and
-//! column directions, so gantry tilt and oblique planes are handled), sorted, and repeated positions merged (echoes,
-//! phases, a second kernel). A stack is *regular* when every step is within 20 % of the median step, apart from
-//! steps over 1.5 × the median, which are gaps. Only gaps in a regular stack fail; a stack that is not regular is
-//! re-judged per slice thickness (two reconstructions in one series), and otherwise only warns.
+//! Geometry (`stacks.rs`): a series is split into stacks by orientation and by row (angled slice groups, scout
+//! planes, separate blocks), each projected on its own normal (so gantry tilt and oblique planes are handled).
+//! A stack is *regular* when its steps agree within 20 % of the median step, apart from steps over 1.5 × the
+//! median, which are gaps. Only gaps in a regular stack fail; a stack that is not regular is re-judged per slice
+//! thickness (two reconstructions in one series), and otherwise only warns. Volumes (`volumes.rs`): where positions
+//! repeat (echoes, time points, diffusion directions), a position with fewer images than the others fails, named
+//! by the volume it lacks. A Siemens mosaic holds a whole volume per file: a number missing from both the images
+//! and the volumes fails.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::checks::wording::{self, ObjectKind as NotStack, PositionEvidence, Texts};
 use crate::checks::{CheckId, Finding, Severity};
 use crate::read_header::{InstanceRecord, PixelEncoding};
+
+mod stacks;
+mod volumes;
 
 /// What the `slices` check found about one series.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26,18 +33,6 @@ pub struct SeriesAssessment {
 
 /// At most this many missing entries and paths are listed per finding.
 const MAX_LISTED: usize = 64;
-/// Positions closer than this (mm) along the normal are the same slice position.
-const SAME_POSITION_MM: f64 = 0.02;
-/// Positions closer than this fraction of the usual (upper-quartile) step are the same slice position.
-const SAME_POSITION_FRACTION: f64 = 0.1;
-/// A gap of more slices than this, and than the stack holds, is not taken for lost files.
-const MAX_GAP_SLICES: usize = 10;
-/// Steps within this fraction of the median step are regular.
-const STEP_TOLERANCE: f64 = 0.2;
-/// Steps larger than this multiple of the median step are gaps.
-const GAP_FACTOR: f64 = 1.5;
-/// Two normals whose dot product exceeds this belong to the same stack (about 1.8°).
-const SAME_ORIENTATION_DOT: f64 = 0.9995;
 
 const SOP_SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
 const SOP_MULTI_FRAME_SECONDARY_CAPTURE_PREFIX: &str = "1.2.840.10008.5.1.4.1.1.7.";
@@ -89,7 +84,7 @@ fn series_description<'a>(instances: &[&'a InstanceRecord]) -> Option<&'a str> {
 }
 
 fn path_of(record: &InstanceRecord) -> String {
-    record.path.to_string_lossy().into_owned()
+    super::display(&record.path)
 }
 
 fn paths_of<'a>(records: impl IntoIterator<Item = &'a InstanceRecord>) -> Vec<String> {
@@ -156,180 +151,6 @@ pub fn frames_in_pixel_data(record: &InstanceRecord) -> Option<u64> {
     }
 }
 
-/// One slice position: a single-frame image or one frame of a multi-frame image.
-#[derive(Debug, Clone, Copy)]
-struct Slice<'a> {
-    position: [f64; 3],
-    thickness: Option<f64>,
-    record: &'a InstanceRecord,
-    /// Distance along the stack normal.
-    along: f64,
-}
-
-/// A gap between two neighbouring slice positions of a regular stack.
-#[derive(Debug, Clone, Copy)]
-struct Gap<'a> {
-    below: Slice<'a>,
-    above: Slice<'a>,
-    missing: u64,
-}
-
-/// How one set of slices lies along its normal.
-#[derive(Debug)]
-enum Stack<'a> {
-    /// Fewer than three distinct positions: nothing to judge.
-    TooFew,
-    /// Evenly spaced.
-    Regular,
-    /// Evenly spaced but for these gaps.
-    Gaps(Vec<Gap<'a>>),
-    /// Not one evenly spaced stack.
-    Irregular,
-}
-
-fn unit_normal(orientation: &[f64; 6]) -> Option<[f64; 3]> {
-    if !orientation.iter().all(|v| v.is_finite()) {
-        return None;
-    }
-    let [rx, ry, rz, cx, cy, cz] = *orientation;
-    let n = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];
-    let norm = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-    (norm > 1e-3).then(|| [n[0] / norm, n[1] / norm, n[2] / norm])
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    match values.len() {
-        0 => None,
-        n if n % 2 == 1 => values.get(mid).copied(),
-        _ => Some((values.get(mid - 1)? + values.get(mid)?) / 2.0),
-    }
-}
-
-/// Judges one set of slices sharing a normal.
-fn judge<'a>(slices: &[Slice<'a>]) -> Stack<'a> {
-    let mut sorted = slices.to_vec();
-    sorted.sort_by(|a, b| a.along.total_cmp(&b.along));
-    // Positions a small fraction of the usual step apart are one position written with rounding noise.
-    let mut raw_steps: Vec<f64> = sorted
-        .windows(2)
-        .map(|w| w[1].along - w[0].along)
-        .filter(|&s| s >= SAME_POSITION_MM)
-        .collect();
-    raw_steps.sort_by(f64::total_cmp);
-    let upper_step = raw_steps
-        .get(raw_steps.len() * 3 / 4)
-        .copied()
-        .unwrap_or(0.0);
-    let same_position = SAME_POSITION_MM.max(SAME_POSITION_FRACTION * upper_step);
-    let mut distinct: Vec<Slice<'a>> = Vec::with_capacity(sorted.len());
-    for slice in sorted {
-        match distinct.last() {
-            Some(last) if slice.along - last.along < same_position => {}
-            _ => distinct.push(slice),
-        }
-    }
-    if distinct.len() < 3 {
-        return Stack::TooFew;
-    }
-    let steps: Vec<f64> = distinct
-        .windows(2)
-        .map(|w| w[1].along - w[0].along)
-        .collect();
-    let Some(step) = median(&mut steps.clone()) else {
-        return Stack::TooFew;
-    };
-    let mut gaps = Vec::new();
-    let mut regular = 0usize;
-    for (pair, &s) in distinct.windows(2).zip(&steps) {
-        if (s - step).abs() <= STEP_TOLERANCE * step {
-            regular += 1;
-        } else if s > GAP_FACTOR * step {
-            let missing = ((s / step).round() - 1.0).max(1.0);
-            if missing > distinct.len().max(MAX_GAP_SLICES) as f64 {
-                // More slices missing than present: separate blocks (or a stray image), not a burn that lost files.
-                return Stack::Irregular;
-            }
-            gaps.push(Gap {
-                below: pair[0],
-                above: pair[1],
-                missing: missing as u64,
-            });
-        } else {
-            return Stack::Irregular;
-        }
-    }
-    if regular * 4 < steps.len() * 3 {
-        Stack::Irregular
-    } else if gaps.is_empty() {
-        Stack::Regular
-    } else {
-        Stack::Gaps(gaps)
-    }
-}
-
-/// Judges the slices of one orientation; when they are not one regular stack, judges each slice thickness apart
-/// (two reconstructions, variable thickness). Gaps found in a regular (sub)stack go to `gaps`; returns whether the
-/// spacing was irregular with no regular explanation.
-fn judge_orientation<'a>(slices: &[Slice<'a>], gaps: &mut Vec<Gap<'a>>) -> bool {
-    let union_gaps = match judge(slices) {
-        Stack::TooFew | Stack::Regular => return false,
-        Stack::Gaps(found) => Some(found),
-        Stack::Irregular => None,
-    };
-    let mut by_thickness: BTreeMap<Option<i64>, Vec<Slice<'a>>> = BTreeMap::new();
-    for slice in slices {
-        let key = slice
-            .thickness
-            .filter(|t| t.is_finite())
-            .map(|t| (t * 100.0).round() as i64);
-        by_thickness.entry(key).or_default().push(*slice);
-    }
-    if by_thickness.len() < 2 {
-        return match union_gaps {
-            Some(found) => {
-                gaps.extend(found);
-                false
-            }
-            None => true,
-        };
-    }
-    let mut irregular = false;
-    let mut judged = false;
-    for group in by_thickness.values() {
-        match judge(group) {
-            Stack::TooFew => {}
-            Stack::Regular => judged = true,
-            Stack::Gaps(found) => {
-                judged = true;
-                gaps.extend(found);
-            }
-            Stack::Irregular => {
-                judged = true;
-                irregular = true;
-            }
-        }
-    }
-    irregular || !judged
-}
-
-/// The coordinate axis a normal mostly follows (0 = x, 1 = y, 2 = z).
-fn main_axis(normal: [f64; 3]) -> usize {
-    let abs = normal.map(f64::abs);
-    if abs[2] >= abs[0] && abs[2] >= abs[1] {
-        2
-    } else if abs[1] >= abs[0] {
-        1
-    } else {
-        0
-    }
-}
-
 /// A coordinate in mm, with one or two decimals: `-120.0`, `-118.75`.
 fn mm(value: f64) -> String {
     let rounded = (value * 100.0).round() / 100.0;
@@ -341,56 +162,14 @@ fn mm(value: f64) -> String {
     }
 }
 
-/// The slices of the stack images that carry a usable position and orientation, grouped by orientation.
-fn slices_by_orientation<'a>(stack: &[&'a InstanceRecord]) -> Vec<([f64; 3], Vec<Slice<'a>>)> {
-    let mut groups: Vec<([f64; 3], Vec<Slice<'a>>)> = Vec::new();
-    let mut add = |normal: [f64; 3], position: [f64; 3], record: &'a InstanceRecord| {
-        if !position.iter().all(|v| v.is_finite()) {
-            return;
-        }
-        let slice = Slice {
-            position,
-            thickness: record.slice_thickness,
-            record,
-            along: dot(position, normal),
-        };
-        match groups
-            .iter_mut()
-            .find(|(n, _)| dot(*n, normal) > SAME_ORIENTATION_DOT)
-        {
-            Some((_, slices)) => slices.push(slice),
-            None => groups.push((normal, vec![slice])),
-        }
-    };
-    for &record in stack {
-        if !record.frame_positions().is_empty() {
-            if let Some(normal) = record
-                .frame_orientation()
-                .or(record.image_orientation)
-                .as_ref()
-                .and_then(unit_normal)
-            {
-                for &position in record.frame_positions() {
-                    add(normal, position, record);
-                }
-            }
-        } else if record.frames() == 1
-            && let (Some(position), Some(normal)) = (
-                record.image_position,
-                record.image_orientation.as_ref().and_then(unit_normal),
-            )
-        {
-            add(normal, position, record);
-        }
-    }
-    groups
-}
-
 /// The numbers missing between the smallest and largest instance number, and the numbers used more than once.
-fn numbering(stack: &[&InstanceRecord]) -> (Vec<i64>, u64, Vec<i64>) {
+fn numbering(
+    stack: &[&InstanceRecord],
+    number: impl Fn(&InstanceRecord) -> Option<i64>,
+) -> (Vec<i64>, u64, Vec<i64>) {
     let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
     for record in stack {
-        if let Some(n) = record.instance_number {
+        if let Some(n) = number(record) {
             *counts.entry(n).or_default() += 1;
         }
     }
@@ -656,36 +435,55 @@ fn check_images_in_acquisition(
     }
 }
 
-/// Geometry and numbering of the stack images.
+/// True for a Siemens mosaic: one file holds every slice of a volume, so each file of the series is a volume.
+fn is_mosaic(record: &InstanceRecord) -> bool {
+    record.image_type.as_deref().is_some_and(|t| {
+        t.split('\\')
+            .any(|v| v.trim().eq_ignore_ascii_case("MOSAIC"))
+    })
+}
+
+/// Geometry, counts per position and numbering of the stack images.
 fn check_stack(
-    stack: &[&InstanceRecord],
+    images: &[&InstanceRecord],
     finding: &dyn Fn(Severity, Texts) -> Finding,
     label: &str,
     zh: &str,
     out: &mut SeriesAssessment,
 ) {
-    let groups = slices_by_orientation(stack);
-    let mut gaps = Vec::new();
+    let stacks = stacks::stacks(images);
+    let (missing_numbers, missing_total, duplicates) = numbering(images, |r| r.instance_number);
+    let numbers = (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
+    let judged = stacks.iter().filter(|s| s.positions.len() >= 3).count();
+    let mut problems = Vec::new();
+    let mut paths = Vec::new();
+    let mut gap_total: u64 = 0;
+    let mut problem_count = 0usize;
+    let mut short_total = 0usize;
     let mut irregular = false;
-    let mut axis_of_gap = Vec::new();
-    for (normal, slices) in &groups {
-        let before = gaps.len();
-        irregular |= judge_orientation(slices, &mut gaps);
-        axis_of_gap.extend(std::iter::repeat_n(main_axis(*normal), gaps.len() - before));
-    }
-    let has_geometry = groups.iter().any(|(_, slices)| slices.len() >= 3);
-    let (missing_numbers, missing_total, duplicates) = numbering(stack);
-
-    if !gaps.is_empty() {
-        let mut descriptions = Vec::new();
-        let mut paths = Vec::new();
-        let mut total: u64 = 0;
-        for (gap, &axis) in gaps.iter().zip(&axis_of_gap) {
-            let name = ["x", "y", "z"].get(axis).copied().unwrap_or("z");
+    let mut uneven = false;
+    let mut judged_index = 0usize;
+    // Images per volume of the series' largest stack whose positions repeat (0 when none repeat).
+    let mut volume_size = 0usize;
+    for stack in &stacks {
+        // Stacks of one or two positions (scout planes, single reformats) are not counted as slice groups.
+        let group = if stack.positions.len() >= 3 {
+            judged_index += 1;
+            (judged > 1).then(|| wording::slice_group(judged_index, judged))
+        } else {
+            None
+        };
+        let axis = stacks::main_axis(stack.normal);
+        let name = ["x", "y", "z"].get(axis).copied().unwrap_or("z");
+        let mut gaps = Vec::new();
+        irregular |= stacks::judge_stack(stack, &mut gaps);
+        for gap in &gaps {
             let (low, high) = (gap.below.position[axis], gap.above.position[axis]);
-            total = total.saturating_add(gap.missing);
-            if descriptions.len() < 5 {
-                descriptions.push(wording::gap(gap.missing, name, &mm(low), &mm(high)));
+            gap_total = gap_total.saturating_add(gap.missing);
+            problem_count += 1;
+            if problems.len() < 5 {
+                let text = wording::gap(gap.missing, name, &mm(low), &mm(high));
+                problems.push(wording::in_group(group.as_deref(), text));
             }
             for k in 1..=gap.missing.min(MAX_LISTED as u64) {
                 if out.missing.len() < MAX_LISTED {
@@ -696,8 +494,41 @@ fn check_stack(
             paths.push(path_of(gap.below.record));
             paths.push(path_of(gap.above.record));
         }
-        let numbers =
-            (missing_total > 0).then(|| wording::numbers(&missing_numbers, missing_total));
+        let counts = volumes::count(stack);
+        uneven |= counts.uneven;
+        if counts.per_position > 1 && stack.positions.len() >= 3 {
+            volume_size = volume_size.max(stack.positions.len());
+        }
+        for short in &counts.short {
+            // The last phase short at one slice, with no image number missing: a shorter heartbeat at that
+            // slice (prospective cine) as likely as a lost file.
+            if short.last_phase && missing_total == 0 {
+                uneven = true;
+                continue;
+            }
+            short_total += short.missing;
+            problem_count += 1;
+            let at = mm(short.slice.position[axis]);
+            if problems.len() < 5 {
+                let text = wording::short_position(
+                    short.missing,
+                    name,
+                    &at,
+                    stack.slice_number(short.index),
+                    stack.positions.len(),
+                    counts.per_position,
+                    &short.volumes,
+                );
+                problems.push(wording::in_group(group.as_deref(), text));
+            }
+            if out.missing.len() < MAX_LISTED {
+                out.missing.push(format!("{name}={at}"));
+            }
+            paths.push(path_of(short.slice.record));
+        }
+    }
+
+    if !problems.is_empty() {
         paths.dedup();
         out.findings.push(
             finding(
@@ -705,15 +536,52 @@ fn check_stack(
                 wording::gaps(
                     label,
                     zh,
-                    &descriptions,
-                    gaps.len(),
-                    total,
+                    &problems,
+                    problem_count,
+                    gap_total + short_total as u64,
                     numbers.as_deref(),
                 ),
             )
             .paths(paths),
         );
         return;
+    }
+    let mosaic = images.iter().all(|r| is_mosaic(r));
+    let volume_size = if mosaic { 1 } else { volume_size as u64 };
+    if volume_size > 0 && missing_total > 0 {
+        // Each file is a whole volume (a mosaic), or the volumes repeat the same positions: as many image numbers
+        // missing as whole volumes hold, where the volumes' acquisition (or time point) numbers skip too, are
+        // volumes lost, which leave every position one image short alike.
+        let acquisitions = numbering(images, |r| r.acquisition_number);
+        let times = numbering(images, |r| {
+            r.volume
+                .as_deref()
+                .and_then(|v| v.temporal_position)
+                .map(i64::from)
+        });
+        let skipped = [("acquisition", acquisitions), ("time point", times)]
+            .into_iter()
+            .find(|(_, (_, total, _))| {
+                *total > 0 && total.checked_mul(volume_size) == Some(missing_total)
+            })
+            .map(|(what, (listed, total, _))| (what, wording::numbers(&listed, total), total));
+        if let Some((what, volumes, volume_total)) = skipped {
+            if out.missing.len() < MAX_LISTED {
+                out.missing
+                    .extend(missing_numbers.iter().map(|n| format!("#{n}")));
+            }
+            out.findings.push(finding(
+                Severity::Fail,
+                wording::volumes_missing(
+                    label,
+                    zh,
+                    (numbers.as_deref().unwrap_or_default(), missing_total),
+                    (what, &volumes, volume_total),
+                    mosaic,
+                ),
+            ));
+            return;
+        }
     }
 
     if irregular {
@@ -722,15 +590,16 @@ fn check_stack(
             wording::irregular_spacing(label, zh),
         ));
     }
-
+    if uneven {
+        out.findings
+            .push(finding(Severity::Warn, wording::uneven_repeats(label, zh)));
+    }
+    let has_geometry = stacks.iter().any(|s| s.positions.len() >= 3);
     if missing_total > 0 || !duplicates.is_empty() {
         let missing = (missing_total > 0).then(|| {
             out.missing
                 .extend(missing_numbers.iter().map(|n| format!("#{n}")));
-            (
-                wording::numbers(&missing_numbers, missing_total),
-                missing_total,
-            )
+            (numbers.clone().unwrap_or_default(), missing_total)
         });
         let duplicated = (!duplicates.is_empty()).then(|| {
             let shown = &duplicates[..duplicates.len().min(MAX_LISTED)];
@@ -741,7 +610,7 @@ fn check_stack(
         });
         let evidence = if !has_geometry {
             PositionEvidence::None
-        } else if irregular {
+        } else if irregular || uneven {
             PositionEvidence::Irregular
         } else {
             PositionEvidence::NoGap
@@ -761,6 +630,7 @@ fn check_stack(
 
 #[cfg(test)]
 mod tests {
+    use super::stacks::unit_normal;
     use super::*;
     use crate::charset::DecodedText;
     use crate::read_header::{DefectKind, FileDefect, FrameGeometry, PixelDataInfo};
@@ -1299,16 +1169,26 @@ mod tests {
     }
 
     #[test]
-    fn separate_blocks_only_warn() {
+    fn separate_blocks_are_two_stacks() {
         let mut records = axial(20, 5.0);
         for record in records.iter_mut().skip(10) {
             for p in record.image_position.iter_mut() {
                 p[2] -= 400.0;
             }
         }
+        assert_eq!(assess(&records).findings, vec![]);
+        // A gap inside one of the blocks is still found, and named by its group.
+        records.remove(14);
         let a = assess(&records);
-        no_fail(&a);
-        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains(
+                "in slice group 2 of 2, about 1 slice missing between z = -475.0 and -465.0"
+            ),
+            "{}",
+            fails[0].message
+        );
 
         let mut lost = axial(100, 1.25);
         lost.drain(40..48);
@@ -1441,5 +1321,470 @@ mod tests {
                 "2.5".into()
             )
         );
+    }
+
+    /// A sagittal-ish orientation tilted by `degrees` about the left-right axis (the lumbar disc angle).
+    fn tilted(degrees: f64) -> [f64; 6] {
+        let a = degrees.to_radians();
+        [1.0, 0.0, 0.0, 0.0, a.cos(), -a.sin()]
+    }
+
+    /// Lumbar-spine style: groups of `sizes` slices, 4 mm apart, one per disc level, each angled `angles[i]`
+    /// degrees and centred 35 mm further down the spine (and `forward` mm forward) than the previous.
+    fn angled_groups(sizes: &[usize], angles: &[f64], forward: f64) -> Vec<InstanceRecord> {
+        let mut records = Vec::new();
+        for (g, (&size, &angle)) in sizes.iter().zip(angles).enumerate() {
+            let orientation = [
+                1.0,
+                0.0,
+                0.0,
+                0.0,
+                angle.to_radians().cos(),
+                -angle.to_radians().sin(),
+            ];
+            let normal = unit_normal(&orientation).unwrap();
+            for k in 0..size {
+                let t = (k as f64 - size as f64 / 2.0) * 4.0;
+                let centre = [-120.0, -100.0 + g as f64 * forward, 60.0 - g as f64 * 35.0];
+                let position = [
+                    centre[0] + t * normal[0],
+                    centre[1] + t * normal[1],
+                    centre[2] + t * normal[2],
+                ];
+                let n = records.len() as i64 + 1;
+                let mut r = image(n, position, orientation);
+                r.modality = Some("MR".into());
+                r.slice_thickness = Some(3.0);
+                records.push(r);
+            }
+        }
+        records
+    }
+
+    #[test]
+    fn angled_lumbar_groups_are_stacks_not_gaps() {
+        let records = angled_groups(&[3, 3, 3, 4, 4], &[-8.0, -3.0, 2.0, 9.0, 18.0], 6.0);
+        assert_eq!(assess(&records).findings, vec![]);
+        // Angles only 1° apart, and groups at one angle but forward of each other: still separate stacks.
+        let close = angled_groups(&[3, 3, 3, 4, 4], &[0.0, 1.0, 2.0, 3.0, 4.0], 6.0);
+        assert_eq!(assess(&close).findings, vec![]);
+        let parallel = angled_groups(&[3, 3, 3, 4, 4], &[5.0; 5], 6.0);
+        assert_eq!(assess(&parallel).findings, vec![]);
+        // A slice lost from the middle of a 4-slice group fails, naming the group.
+        let mut lost = angled_groups(&[3, 3, 3, 5, 4], &[-8.0, -3.0, 2.0, 9.0, 18.0], 6.0);
+        lost.remove(11);
+        let a = assess(&lost);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("in slice group 4 of 5, about 1 slice missing"),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn orientation_tolerance_edges() {
+        // 0.05° apart (well above print noise, under the 0.1° tolerance): one stack, so a lost slice is found.
+        let mut records = stack(20, 3.0, tilted(0.0), [0.0; 3]);
+        let turned = stack(20, 3.0, tilted(0.05), [0.0; 3]);
+        records.truncate(10);
+        records.extend(turned.into_iter().skip(11));
+        renumber(&mut records);
+        let a = assess(&records);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+
+        // 0.2° apart: two stacks; the step between them is not judged.
+        let mut records = stack(20, 3.0, tilted(0.0), [0.0; 3]);
+        let turned = stack(20, 3.0, tilted(0.2), [0.0; 3]);
+        records.truncate(10);
+        records.extend(turned.into_iter().skip(11));
+        renumber(&mut records);
+        no_fail(&assess(&records));
+        let groups = stacks::stacks(&records.iter().collect::<Vec<_>>());
+        assert_eq!(groups.len(), 2);
+    }
+
+    #[test]
+    fn in_plane_offset_tolerance_edges() {
+        // Same angle; the second half moved 0.5 mm in plane (under 1 mm: one row) or 3 mm (two rows).
+        let shifted = |mm: f64| {
+            let mut records = axial(30, 2.0);
+            for record in records.iter_mut().skip(15) {
+                if let Some(p) = record.image_position.as_mut() {
+                    p[0] += mm;
+                }
+            }
+            records.remove(20);
+            renumber(&mut records);
+            stacks::stacks(&records.iter().collect::<Vec<_>>()).len()
+        };
+        assert_eq!(shifted(0.5), 1);
+        assert_eq!(shifted(3.0), 2);
+    }
+
+    /// `positions` slices × `volumes` volumes, the volumes told apart by `tag`, numbered volume by volume.
+    fn four_d(
+        positions: usize,
+        volumes: usize,
+        tag: impl Fn(usize) -> crate::read_header::VolumeTags,
+    ) -> Vec<InstanceRecord> {
+        let mut records = Vec::new();
+        for v in 0..volumes {
+            for p in 0..positions {
+                let n = (v * positions + p + 1) as i64;
+                let mut r = image(n, [0.0, 0.0, -(p as f64) * 3.0], AXIAL);
+                r.modality = Some("MR".into());
+                r.acquisition_number = Some(v as i64 + 1);
+                r.volume = Some(Box::new(tag(v)));
+                records.push(r);
+            }
+        }
+        records
+    }
+
+    fn diffusion(v: usize) -> crate::read_header::VolumeTags {
+        crate::read_header::VolumeTags {
+            b_value: Some(if v == 0 { 0.0 } else { 1000.0 }),
+            gradient: (v > 0).then(|| {
+                let a = v as f32;
+                [a.cos(), a.sin(), 0.0]
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn complete_4d_series_pass() {
+        assert_eq!(assess(&four_d(30, 7, diffusion)).findings, vec![]);
+        let echoes = four_d(24, 3, |v| crate::read_header::VolumeTags {
+            echo: Some(v as i32 + 1),
+            ..Default::default()
+        });
+        assert_eq!(assess(&echoes).findings, vec![]);
+        let phases = four_d(12, 20, |v| crate::read_header::VolumeTags {
+            trigger_time: Some(v as f32 * 45.5),
+            ..Default::default()
+        });
+        assert_eq!(assess(&phases).findings, vec![]);
+    }
+
+    #[test]
+    fn an_image_lost_from_a_4d_series_fails_naming_position_and_volume() {
+        let mut records = four_d(30, 7, diffusion);
+        // Volume 4 (b=1000, direction 3), slice position 12 of 30.
+        let lost = 3 * 30 + 11;
+        let path = records[lost - 1].path.clone();
+        records.remove(lost);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        let message = &fails[0].message;
+        assert!(
+            message.contains(
+                "1 image missing at z = -33.0 (slice position 12 of 30, where the others hold 7 images each): \
+                 the one of volume 4 of 7 (b-value 1000, direction (-0.99, 0.14, 0))"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("Image numbers missing: #102."),
+            "{message}"
+        );
+        assert_eq!(a.missing, vec!["z=-33.0"]);
+        assert_eq!(fails[0].paths.len(), 1);
+        assert_ne!(fails[0].paths[0], path.to_string_lossy());
+
+        // Renumbered (no numbering gap left): still a failure.
+        renumber(&mut records);
+        assert_eq!(with(&assess(&records), Severity::Fail).len(), 1);
+
+        // The first time point's edge slice of an fMRI series: at an end, but the time point names it.
+        let mut fmri = four_d(20, 10, |v| crate::read_header::VolumeTags {
+            temporal_position: Some(v as i32 + 1),
+            ..Default::default()
+        });
+        fmri.remove(0);
+        let a = assess(&fmri);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("the one of volume 1 of 10 (time point 1)"),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn uneven_coverage_is_not_a_lost_image() {
+        // The last volume covers 26 of 30 positions: a run at the end, warned, not failed.
+        let mut records = four_d(30, 4, diffusion);
+        records.truncate(4 * 30 - 4);
+        let a = assess(&records);
+        no_fail(&a);
+        assert!(
+            with(&a, Severity::Warn)
+                .iter()
+                .any(|f| f.message.contains("uneven numbers of images")),
+            "{:#?}",
+            a.findings
+        );
+    }
+
+    #[test]
+    fn mosaic_volumes() {
+        let mosaic = |n: i64| {
+            let mut r = image(n, [-805.0, -825.0, -75.1], AXIAL);
+            r.image_type = Some("ORIGINAL\\PRIMARY\\DIFFUSION\\NONE\\ND\\MOSAIC".into());
+            r.acquisition_number = Some(n);
+            r
+        };
+        let records: Vec<InstanceRecord> = (1..=5).map(mosaic).collect();
+        assert_eq!(assess(&records).findings, vec![]);
+        let mut lost = records.clone();
+        lost.remove(2);
+        let a = assess(&lost);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("image #3 is missing") && fails[0].message.contains("mosaic"),
+            "{}",
+            fails[0].message
+        );
+        // Only the image numbers skip (the volume numbers run on): the scanner's numbering, a warning.
+        for (i, record) in lost.iter_mut().enumerate() {
+            record.acquisition_number = Some(i as i64 + 1);
+        }
+        let a = assess(&lost);
+        no_fail(&a);
+        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn three_plane_scout_without_localizer_type_passes() {
+        // Siemens writes its scouts as ORIGINAL\PRIMARY\M\ND\NORM: three planes of three slices each.
+        let mut records = Vec::new();
+        for (plane, orientation) in [AXIAL, SAGITTAL, [1.0, 0.0, 0.0, 0.0, 0.0, -1.0]]
+            .into_iter()
+            .enumerate()
+        {
+            let normal = unit_normal(&orientation).unwrap();
+            for k in 0..3 {
+                let t = (k as f64 - 1.0) * 7.5;
+                let n = (plane * 3 + k + 1) as i64;
+                records.push(image(n, normal.map(|c| c * t), orientation));
+            }
+        }
+        assert_eq!(assess(&records).findings, vec![]);
+    }
+
+    #[test]
+    fn two_reconstruction_intervals_in_one_stack_are_not_gaps() {
+        // 100 slices 1.25 mm apart, then 5 more 2.5 mm apart (same thickness): a second interval.
+        let mut records = axial(100, 1.25);
+        for k in 1..=5 {
+            let z = -123.75 - 2.5 * k as f64;
+            records.push(image(100 + k, [-250.0, -250.0, z], AXIAL));
+        }
+        assert_eq!(assess(&records).findings, vec![]);
+        // Two wide steps are not a run: lost slices.
+        records.truncate(102);
+        let a = assess(&records);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn a_cine_slice_short_of_its_last_phase_warns_unless_a_number_is_missing() {
+        let phase = |v: usize| crate::read_header::VolumeTags {
+            trigger_time: Some(v as f32 * 40.0),
+            ..Default::default()
+        };
+        // Slice position 5 of 10 has 19 phases, the others 20; numbered without a gap (the scanner wrote 199).
+        let mut records = four_d(10, 20, phase);
+        records.remove(19 * 10 + 4);
+        renumber(&mut records);
+        let a = assess(&records);
+        no_fail(&a);
+        assert!(
+            with(&a, Severity::Warn)
+                .iter()
+                .any(|f| f.message.contains("uneven numbers of images")),
+            "{:#?}",
+            a.findings
+        );
+        // The same with the image number missing: a lost file.
+        let mut records = four_d(10, 20, phase);
+        records.remove(19 * 10 + 4);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("phase at 760 ms"),
+            "{}",
+            fails[0].message
+        );
+        // A phase other than the last is lost whatever the numbering says.
+        let mut records = four_d(10, 20, phase);
+        records.remove(7 * 10 + 4);
+        renumber(&mut records);
+        assert_eq!(with(&assess(&records), Severity::Fail).len(), 1);
+    }
+
+    #[test]
+    fn enhanced_4d_object_counts_frames_per_position() {
+        // One enhanced object: 20 positions, 3 time points, frames ordered time point by time point.
+        let positions: Vec<[f64; 3]> = (0..3).flat_map(|_| frame_positions(20)).collect();
+        assert_eq!(assess(&[enhanced(60, positions.clone())]).findings, vec![]);
+        let mut short = positions;
+        short.remove(20 + 9);
+        let a = assess(&[enhanced(59, short)]);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("1 image missing at z = -5.63 (slice position 10 of 20")
+                && fails[0]
+                    .message
+                    .contains("where the others hold 3 images each)."),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn stacks_side_by_side_over_the_same_range_are_judged_apart() {
+        // Whole-spine sagittal: three stations at the same left-right positions, 400 mm apart head to foot, with
+        // 15, 13 and 15 slices.
+        let station = |count: usize, offset: f64, first: i64| {
+            let mut records = stack(count, 4.0, SAGITTAL, [0.0; 3]);
+            for (i, record) in records.iter_mut().enumerate() {
+                if let Some(p) = record.image_position.as_mut() {
+                    p[2] -= offset;
+                    // Centred on the same left-right range as the 15-slice stations.
+                    p[0] += 2.0 * (15 - count) as f64;
+                }
+                record.instance_number = Some(first + i as i64);
+                record.sop_instance_uid = format!("1.2.3.4.{}", first + i as i64);
+            }
+            records
+        };
+        let mut records = station(15, 0.0, 1);
+        records.extend(station(13, 400.0, 16));
+        records.extend(station(15, 800.0, 29));
+        assert_eq!(assess(&records).findings, vec![]);
+        // A slice lost from the middle station fails, naming the station's group.
+        records.remove(15 + 6);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0]
+                .message
+                .contains("in slice group 2 of 3, about 1 slice missing"),
+            "{}",
+            fails[0].message
+        );
+    }
+
+    #[test]
+    fn gantry_tilt_with_fine_steps_is_one_stack() {
+        // 1.25 mm table steps under a 20° tilt: the in-plane origin drifts 0.43 mm a slice, never a new row.
+        let tilt = 20f64.to_radians();
+        let orientation = [1.0, 0.0, 0.0, 0.0, tilt.cos(), tilt.sin()];
+        let records: Vec<InstanceRecord> = (0..120)
+            .map(|i| image(i + 1, [-250.0, -180.0, -(i as f64) * 1.25], orientation))
+            .collect();
+        assert_eq!(stacks::stacks(&records.iter().collect::<Vec<_>>()).len(), 1);
+        assert_eq!(assess(&records).findings, vec![]);
+        // Also with a stray image of the same orientation elsewhere (a reformat kept in the series).
+        let mut stray = image(500, [-150.0, -40.0, -60.0], orientation);
+        stray.sop_instance_uid = "1.2.3.4.500".into();
+        for at in [3, 50, 51, 52, 97] {
+            for with_stray in [false, true] {
+                let mut lost = records.clone();
+                lost.remove(at);
+                renumber(&mut lost);
+                if with_stray {
+                    lost.push(stray.clone());
+                }
+                let a = assess(&lost);
+                assert_eq!(
+                    with(&a, Severity::Fail).len(),
+                    1,
+                    "slice {at}: {:#?}",
+                    a.findings
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_coarser_reconstruction_laid_over_a_finer_one_is_not_a_4d_series() {
+        // 1.25 mm slices over 100 positions, and 2.5 mm ones at every other position: half the positions hold
+        // two images. Not a loss.
+        let fine = axial(100, 1.25);
+        let mut coarse = axial(50, 2.5);
+        for (i, record) in coarse.iter_mut().enumerate() {
+            record.instance_number = Some(101 + i as i64);
+            record.sop_instance_uid = format!("1.2.3.4.9.{i}");
+        }
+        let records: Vec<InstanceRecord> = fine.into_iter().chain(coarse).collect();
+        no_fail(&assess(&records));
+    }
+
+    #[test]
+    fn hostile_volume_tags_do_not_panic() {
+        let mut records = four_d(8, 4, |v| crate::read_header::VolumeTags {
+            trigger_time: Some([f32::NAN, f32::INFINITY, f32::MAX, -0.0][v]),
+            b_value: Some([f32::MIN, 1e30, f32::NAN, 0.0][v]),
+            gradient: Some([f32::NAN; 3]),
+            temporal_position: Some([i32::MIN, i32::MAX, 0, -1][v]),
+            echo: None,
+        });
+        for record in records.iter_mut().step_by(5) {
+            record.acquisition_number = Some(i64::MIN);
+        }
+        records.remove(13);
+        let a = assess(&records);
+        assert!(a.missing.len() <= MAX_LISTED);
+        assert_eq!(with(&a, Severity::Fail).len(), 1, "{:#?}", a.findings);
+    }
+
+    #[test]
+    fn a_whole_volume_lost_from_a_4d_series_fails() {
+        // Every position one image short alike: the counts agree, the numbers tell.
+        let mut records = four_d(12, 7, diffusion);
+        records.drain(3 * 12..4 * 12);
+        let a = assess(&records);
+        let fails = with(&a, Severity::Fail);
+        assert_eq!(fails.len(), 1, "{:#?}", a.findings);
+        assert!(
+            fails[0].message.contains("images #37, #38, #39")
+                && fails[0]
+                    .message
+                    .contains("repeat the same slice positions, and acquisition #4 is missing too"),
+            "{}",
+            fails[0].message
+        );
+        // The same volume missing with images and volumes renumbered: nothing tells it (no finding to invent).
+        let mut renumbered = records.clone();
+        renumber(&mut renumbered);
+        for (i, record) in renumbered.iter_mut().enumerate() {
+            record.acquisition_number = Some(i as i64 / 12 + 1);
+        }
+        no_fail(&assess(&renumbered));
+        // An image number gap alone (volume numbers complete) stays a numbering warning.
+        let mut gap = four_d(12, 7, diffusion);
+        for record in gap.iter_mut().skip(40) {
+            record.instance_number = record.instance_number.map(|n| n + 1);
+        }
+        let a = assess(&gap);
+        no_fail(&a);
+        assert_eq!(with(&a, Severity::Warn).len(), 1, "{:#?}", a.findings);
     }
 }

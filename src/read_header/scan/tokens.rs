@@ -1,0 +1,287 @@
+//! The tokenizer under the [`super::Walker`]: element and item headers, values and skips.
+//!
+//! [`Tokens::Fast`] decodes headers straight out of the read buffer (explicit and implicit VR little endian,
+//! explicit VR big endian, with the adaptive decoder's explicit/implicit probe) and hands values out as slices of
+//! that buffer, without a copy or an allocation. [`Tokens::Reference`] is dicom-rs's `StatefulDecoder`, which the
+//! walker ran on before; it stays as the reference the fast one is checked against (differential test, fuzz
+//! target). Both report the same [`FileDefect`] kinds; the walker above them checks every length.
+
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
+
+use dicom_core::Tag;
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode};
+
+use super::{Counting, DefectKind, FileDefect, defect, has_long_length, parser_defect, vr_of};
+
+/// Which tokenizer a walk runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tokenizer {
+    /// Headers decoded from the read buffer, values borrowed from it.
+    #[default]
+    Fast,
+    /// dicom-rs's `StatefulDecoder`: the reference.
+    Reference,
+}
+
+/// How the fast tokenizer reads element headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Encoding {
+    /// Little endian, explicit or implicit VR not yet known: the first element outside group FFFE decides,
+    /// as in dicom-rs's adaptive decoder.
+    LittleUnknown,
+    /// Explicit VR little endian.
+    ExplicitLittle,
+    /// Implicit VR little endian: the VR comes from the dictionary.
+    ImplicitLittle,
+    /// Explicit VR big endian.
+    ExplicitBig,
+}
+
+/// The tokenizer a walk runs on.
+pub(super) enum Tokens<'a> {
+    /// Decodes from the read buffer.
+    Fast {
+        io: Counting<'a>,
+        encoding: Encoding,
+    },
+    /// dicom-rs's stateful decoder.
+    Reference(DynStatefulDecoder<Counting<'a>>),
+}
+
+impl Tokens<'_> {
+    /// The next element header.
+    #[inline]
+    pub(super) fn header(&mut self) -> Result<DataElementHeader, FileDefect> {
+        match self {
+            Tokens::Reference(decoder) => {
+                let at = decoder.position();
+                decoder.decode_header().map_err(|e| parser_defect(&e, at))
+            }
+            Tokens::Fast { io, encoding } => {
+                let at = io.pos.get();
+                if let Some(head) = io.inner.buffer().get(..12) {
+                    let (header, used) =
+                        decode_header(head, encoding).ok_or_else(|| short_header(at))?;
+                    io.inner.consume(used);
+                    io.pos.set(at + used as u64);
+                    return Ok(header);
+                }
+                // At the end of the buffer: the first 8 bytes, then the 4 of a long length if the VR has one.
+                let mut head = [0u8; 12];
+                read_exact(io, &mut head[..8], at)?;
+                if let Some((header, _)) = decode_header(&head[..8], encoding) {
+                    return Ok(header);
+                }
+                read_exact(io, &mut head[8..], at)?;
+                let (header, _) = decode_header(&head, encoding).ok_or_else(|| short_header(at))?;
+                Ok(header)
+            }
+        }
+    }
+
+    /// The next item header where a sequence expects one.
+    pub(super) fn item_header(&mut self) -> Result<SequenceItemHeader, FileDefect> {
+        match self {
+            Tokens::Reference(decoder) => {
+                let at = decoder.position();
+                decoder
+                    .decode_item_header()
+                    .map_err(|e| parser_defect(&e, at))
+            }
+            Tokens::Fast { io, encoding } => {
+                let at = io.pos.get();
+                let mut head = [0u8; 8];
+                read_exact(io, &mut head, at)?;
+                let big = *encoding == Encoding::ExplicitBig;
+                let (tag, len) = tag_and_length(&head, big);
+                match tag {
+                    Tag(0xFFFE, 0xE000) => Ok(SequenceItemHeader::Item { len: Length(len) }),
+                    Tag(0xFFFE, 0xE00D) if len == 0 => Ok(SequenceItemHeader::ItemDelimiter),
+                    Tag(0xFFFE, 0xE0DD) => Ok(SequenceItemHeader::SequenceDelimiter),
+                    _ => Err(defect(
+                        DefectKind::Malformed,
+                        format!("{tag} (length {len}) where an item was expected, at offset {at}"),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Hands the next `len` value bytes (already checked against the bytes left) to `take`: a slice of the read
+    /// buffer when it holds them, else of `scratch`.
+    #[inline]
+    pub(super) fn with_value(
+        &mut self,
+        len: u32,
+        scratch: &mut Vec<u8>,
+        take: impl FnOnce(&[u8]),
+    ) -> Result<(), FileDefect> {
+        match self {
+            Tokens::Reference(decoder) => {
+                let at = decoder.position();
+                scratch.clear();
+                decoder
+                    .read_to_vec(len, scratch)
+                    .map_err(|e| parser_defect(&e, at))?;
+                take(scratch);
+            }
+            Tokens::Fast { io, .. } => {
+                let at = io.pos.get();
+                let n = len as usize;
+                if let Some(value) = io.inner.buffer().get(..n) {
+                    take(value);
+                    io.inner.consume(n);
+                    io.pos.set(at + u64::from(len));
+                } else {
+                    scratch.clear();
+                    scratch.resize(n, 0);
+                    read_exact(io, scratch, at)?;
+                    take(scratch);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves forward to `to` (already checked against the bytes left).
+    #[inline]
+    pub(super) fn seek(&mut self, to: u64) -> Result<(), FileDefect> {
+        match self {
+            Tokens::Reference(decoder) => {
+                let at = decoder.position();
+                decoder.seek(to).map_err(|e| parser_defect(&e, at))
+            }
+            Tokens::Fast { io, .. } => {
+                let at = io.pos.get();
+                // Skipping a value the buffer holds: the usual case, and only a cursor move.
+                if let Some(delta) = to.checked_sub(at)
+                    && let Ok(delta) = usize::try_from(delta)
+                    && delta <= io.inner.buffer().len()
+                {
+                    io.inner.consume(delta);
+                    io.pos.set(to);
+                    return Ok(());
+                }
+                io.seek(SeekFrom::Start(to))
+                    .map(|_| ())
+                    .map_err(|e| io_error(&e, at))
+            }
+        }
+    }
+}
+
+/// Decodes one element header from `head` (8 or 12 bytes): the header and the bytes it took, or `None` when it
+/// needs the 4 bytes of a long length that `head` lacks. Settles `encoding` as the adaptive decoder does.
+#[inline(always)]
+fn decode_header(head: &[u8], encoding: &mut Encoding) -> Option<(DataElementHeader, usize)> {
+    let big = *encoding == Encoding::ExplicitBig;
+    let (tag, short_len) = tag_and_length(head, big);
+    if tag.0 == 0xFFFE {
+        return Some((DataElementHeader::new(tag, VR::UN, Length(short_len)), 8));
+    }
+    let explicit = match *encoding {
+        Encoding::ExplicitLittle | Encoding::ExplicitBig => true,
+        Encoding::ImplicitLittle => false,
+        Encoding::LittleUnknown => {
+            let explicit = vr_of([head[4], head[5]]).is_some_and(|vr| fits_dictionary(tag, vr));
+            *encoding = if explicit {
+                Encoding::ExplicitLittle
+            } else {
+                Encoding::ImplicitLittle
+            };
+            explicit
+        }
+    };
+    if !explicit {
+        return Some((
+            DataElementHeader::new(tag, implicit_vr(tag), Length(short_len)),
+            8,
+        ));
+    }
+    let vr = vr_of([head[4], head[5]]).unwrap_or(VR::UN);
+    if !has_long_length(vr) {
+        let bytes = [head[6], head[7]];
+        let len = if big {
+            u16::from_be_bytes(bytes)
+        } else {
+            u16::from_le_bytes(bytes)
+        };
+        return Some((DataElementHeader::new(tag, vr, Length(u32::from(len))), 8));
+    }
+    let long: [u8; 4] = head.get(8..12)?.try_into().ok()?;
+    let len = if big {
+        u32::from_be_bytes(long)
+    } else {
+        u32::from_le_bytes(long)
+    };
+    Some((DataElementHeader::new(tag, vr, Length(len)), 12))
+}
+
+/// The tag (bytes 0–3) and the 4-byte length (bytes 4–7) of an 8-byte header.
+#[inline(always)]
+fn tag_and_length(head: &[u8], big: bool) -> (Tag, u32) {
+    let at = |i: usize| [head[i], head[i + 1]];
+    let len = [head[4], head[5], head[6], head[7]];
+    if big {
+        (
+            Tag(u16::from_be_bytes(at(0)), u16::from_be_bytes(at(2))),
+            u32::from_be_bytes(len),
+        )
+    } else {
+        (
+            Tag(u16::from_le_bytes(at(0)), u16::from_le_bytes(at(2))),
+            u32::from_le_bytes(len),
+        )
+    }
+}
+
+/// Whether the adaptive decoder takes `vr`, read after `tag` in the first element, for an explicit VR: it does
+/// unless the dictionary knows the tag with an incompatible VR.
+pub(super) fn fits_dictionary(tag: Tag, vr: VR) -> bool {
+    match StandardDataDictionary.by_tag(tag).map(|entry| entry.vr()) {
+        None => true,
+        Some(VirtualVr::Exact(expected)) => vr == expected,
+        Some(VirtualVr::Xs) => matches!(vr, VR::US | VR::SS),
+        Some(VirtualVr::Ox | VirtualVr::Px) => matches!(vr, VR::OB | VR::OW),
+        Some(VirtualVr::Lt) => matches!(vr, VR::US | VR::OW),
+        Some(_) => false,
+    }
+}
+
+/// The VR dicom-rs gives an implicit VR element: OW for Pixel Data and Overlay Data, else the dictionary's.
+fn implicit_vr(tag: Tag) -> VR {
+    if tag == Tag(0x7FE0, 0x0010) || (tag.0 >> 8 == 0x60 && tag.1 == 0x3000) {
+        VR::OW
+    } else {
+        StandardDataDictionary
+            .by_tag(tag)
+            .map(|entry| entry.vr().relaxed())
+            .unwrap_or(VR::UN)
+    }
+}
+
+fn read_exact(io: &mut Counting<'_>, buf: &mut [u8], at: u64) -> Result<(), FileDefect> {
+    io.read_exact(buf).map_err(|e| io_error(&e, at))
+}
+
+/// End of file inside a header or value is a cut file; any other error the OS's.
+fn io_error(err: &io::Error, at: u64) -> FileDefect {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        defect(
+            DefectKind::Truncated,
+            format!("file ends inside an element (offset {at})"),
+        )
+    } else {
+        defect(DefectKind::Io, format!("{err} (offset {at})"))
+    }
+}
+
+fn short_header(at: u64) -> FileDefect {
+    defect(
+        DefectKind::Truncated,
+        format!("file ends inside an element header at offset {at}"),
+    )
+}
