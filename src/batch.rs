@@ -319,13 +319,14 @@ fn human_block(
     out
 }
 
-/// The table after a batch: one row per disc, columns aligned by display width.
+/// The table after a batch: one row per disc, columns aligned by display width: the verdict, the counts of
+/// problems, the name expected and the patient on the disc, the main reason, and the disc.
 fn summary_table(results: &[(&Entry, Checked)]) -> String {
-    let rows: Vec<[String; 5]> = results
+    let rows: Vec<[String; 7]> = results
         .iter()
         .enumerate()
         .map(|(i, (entry, checked))| {
-            let (verdict, problems, patient) = match checked {
+            let (verdict, problems, expected, patient, reason) = match checked {
                 Ok(report) => {
                     let (fails, warns) = report.problem_counts();
                     let verdict = match report.verdict {
@@ -339,20 +340,42 @@ fn summary_table(results: &[(&Entry, Checked)]) -> String {
                     } else {
                         names.join(" / ")
                     };
-                    (verdict, format!("{fails} / {warns}"), patient)
+                    (
+                        verdict,
+                        format!("{fails} / {warns}"),
+                        human::passport(report).unwrap_or("-").to_string(),
+                        patient,
+                        main_reason(report),
+                    )
                 }
-                Err(_) => ("ERROR", "-".to_string(), String::new()),
+                Err(err) => (
+                    "ERROR",
+                    "-".to_string(),
+                    entry.name.clone().unwrap_or_else(|| "-".into()),
+                    String::new(),
+                    err.to_string(),
+                ),
             };
             [
                 (i + 1).to_string(),
                 verdict.to_string(),
                 problems,
-                fit(&human::clean(&patient), 28),
+                fit(&human::clean(&expected), 20),
+                fit(&human::clean(&patient), 24),
+                fit(&human::clean(&reason), 40),
                 human::clean(&entry.path.to_string_lossy()),
             ]
         })
         .collect();
-    let header = ["#", "Result", "Fail / warn", "Patient on disc", "Disc"];
+    let header = [
+        "#",
+        "Result",
+        "Fail / warn",
+        "Expected name",
+        "Patient on disc",
+        "Main reason",
+        "Disc",
+    ];
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             rows.iter()
@@ -364,8 +387,8 @@ fn summary_table(results: &[(&Entry, Checked)]) -> String {
         .collect();
     let count = |v: &str| rows.iter().filter(|r| r[1] == v).count();
     let mut out = format!(
-        "Summary: {} discs — {} pass, {} fail, {} could not be checked\n",
-        rows.len(),
+        "Summary: {} — {} pass, {} fail, {} could not be checked\n",
+        crate::checks::plural(rows.len(), "disc", "discs"),
         count("PASS"),
         count("FAIL"),
         count("ERROR")
@@ -387,6 +410,24 @@ fn summary_table(results: &[(&Entry, Checked)]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The first problem of a disc in a few words (its message up to the first colon or full stop), or `-`.
+fn main_reason(report: &Report) -> String {
+    let Some(first) = report
+        .findings
+        .iter()
+        .find(|f| f.severity > crate::checks::Severity::Info)
+    else {
+        return "-".to_string();
+    };
+    let message = first.message.as_str();
+    let end = [": ", ". ", " — "]
+        .iter()
+        .filter_map(|stop| message.find(stop))
+        .min()
+        .unwrap_or(message.len());
+    message[..end].trim_end_matches('.').trim().to_string()
 }
 
 #[cfg(test)]

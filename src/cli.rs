@@ -13,7 +13,7 @@ use crate::checks::Expectations;
 use crate::discover::{self, Found, Volume};
 use crate::media_order::MediaMode;
 use crate::options::{self, CheckOptions, InputError};
-use crate::report::human::{Detail, HumanOptions, StaffNote};
+use crate::report::human::{Detail, HumanOptions, LINE_WIDTH, StaffNote};
 use crate::scan::ScanOptions;
 
 /// Exit code when every check passed (warnings allowed).
@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Inventory only: do not compare the name (without --name: asked on a terminal, else exit 2).
+    /// Inventory only, no name check (else --name, asked on a terminal).
     #[arg(long, conflicts_with = "name")]
     pub no_name: bool,
 
@@ -116,6 +116,10 @@ pub struct Args {
     /// PATH is a copy made by --copy-to: check it against its MANIFEST.sha256.
     #[arg(long)]
     pub verify_copy: bool,
+
+    /// Wrap the summary at N columns (default: terminal width, at most 88).
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
 }
 
 /// `--staff-note`: which [`StaffNote`].
@@ -244,7 +248,7 @@ pub fn run(mut args: Args) -> i32 {
     }
     if args.verify_copy {
         return match args.paths.as_slice() {
-            [copy] => verify_copy(copy, args.json),
+            [copy] => verify_copy(copy, args.json, args.quiet),
             _ => error("--verify-copy takes the folder of one copy"),
         };
     }
@@ -456,9 +460,43 @@ impl Output {
                 color,
                 staff_note: args.staff_note.into(),
                 detail,
+                width: args.width.unwrap_or_else(terminal_width),
             },
         }
     }
+}
+
+/// Columns of the terminal stdout goes to (`COLUMNS` otherwise), at most the summary's usual width.
+fn terminal_width() -> usize {
+    let columns = terminal_columns().or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    });
+    columns
+        .filter(|&c| c > 0)
+        .map_or(LINE_WIDTH, |c: usize| c.min(LINE_WIDTH))
+}
+
+#[cfg(unix)]
+fn terminal_columns() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let mut size = std::mem::MaybeUninit::<libc::winsize>::zeroed();
+    // SAFETY: TIOCGWINSZ fills the `winsize` that `size` points to; it is only read when the call succeeds.
+    let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, size.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: the call returned 0, so it initialised `size`.
+    let size = unsafe { size.assume_init() };
+    Some(usize::from(size.ws_col))
+}
+
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<usize> {
+    None
 }
 
 /// Checks one disc, writes the HTML page and the verified copy if asked, prints the result, and returns the
@@ -543,7 +581,8 @@ fn copy_to(
             ..human
         },
     );
-    crate::copy::write_reports(source, dest, &json, &text)?;
+    let html = crate::report::html::render(report, human.staff_note);
+    crate::copy::write_reports(source, dest, &json, &text, &html)?;
     say(&format!(
         "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
          check it later with: dicomcheck --verify-copy {}",
@@ -568,8 +607,9 @@ fn copy_to(
     Ok(())
 }
 
-/// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches.
-fn verify_copy(copy: &Path, json: bool) -> i32 {
+/// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches. `quiet` prints the
+/// verdict line only.
+fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
     let verification = match crate::copy::verify_copy(copy) {
         Ok(v) => v,
         Err(err) => return error(err),
@@ -588,11 +628,18 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
             "bad_lines": verification.bad_lines,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    } else if quiet {
+        (if ok {
+            "RESULT: PASS\n"
+        } else {
+            "RESULT: FAIL\n"
+        })
+        .to_string()
     } else {
         let mut text = format!(
-            "Copy in {}: {} files match {} (SHA-256).\n",
+            "Copy in {}: {} match {} (SHA-256).\n",
             printable(&copy.to_string_lossy()),
-            verification.verified,
+            crate::checks::plural(verification.verified, "file", "files"),
             crate::copy::MANIFEST
         );
         for name in clean(&verification.missing) {
@@ -607,10 +654,12 @@ fn verify_copy(copy: &Path, json: bool) -> i32 {
                 verification.bad_lines
             );
         }
-        text + if ok {
-            "RESULT: PASS\n"
+        if ok {
+            text + "RESULT: PASS\n"
         } else {
-            "RESULT: FAIL\n"
+            text + "RESULT: FAIL — this copy is no longer the one that was checked.\n\
+                    What to do: copy the disc again from the original (dicomcheck DISC --copy-to NEW_FOLDER), or, \
+                    if the disc is gone, restore the files listed above from another backup.\n"
         }
     };
     if anstream::stdout()

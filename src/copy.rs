@@ -29,6 +29,8 @@ pub const MANIFEST: &str = "MANIFEST.sha256";
 pub const REPORT_JSON: &str = "dicomcheck-report.json";
 /// Name of the text report written beside the manifest.
 pub const REPORT_TEXT: &str = "dicomcheck-report.txt";
+/// The printable report (`--report`'s page) written beside the manifest.
+pub const REPORT_HTML: &str = "dicomcheck-report.html";
 /// Largest manifest read by [`verify_copy`].
 const MAX_MANIFEST_BYTES: u64 = 256 << 20;
 
@@ -330,7 +332,7 @@ fn is_reserved(relative: &Path) -> bool {
     relative.components().count() == 1
         && relative
             .to_str()
-            .is_some_and(|n| [MANIFEST, REPORT_JSON, REPORT_TEXT].contains(&n))
+            .is_some_and(|n| [MANIFEST, REPORT_JSON, REPORT_TEXT, REPORT_HTML].contains(&n))
 }
 
 /// Where one file is written: its path in the destination, the guard that keeps it off the media, the storage.
@@ -464,11 +466,18 @@ fn write_atomically(
     })
 }
 
-/// Writes the JSON and text reports beside the manifest of the copy of `root` in `dest`.
-pub fn write_reports(root: &Path, dest: &Path, json: &str, text: &str) -> Result<(), CopyError> {
+/// Writes the JSON, text and HTML reports beside the manifest of the copy of `root` in `dest`.
+pub fn write_reports(
+    root: &Path,
+    dest: &Path,
+    json: &str,
+    text: &str,
+    html: &str,
+) -> Result<(), CopyError> {
     let guard = WriteGuard::for_media(root);
     write_atomically(&dest.join(REPORT_JSON), json.as_bytes(), &Disk, &guard)?;
-    write_atomically(&dest.join(REPORT_TEXT), text.as_bytes(), &Disk, &guard)
+    write_atomically(&dest.join(REPORT_TEXT), text.as_bytes(), &Disk, &guard)?;
+    write_atomically(&dest.join(REPORT_HTML), html.as_bytes(), &Disk, &guard)
 }
 
 fn hash(reader: &mut dyn Read) -> io::Result<[u8; 32]> {

@@ -27,6 +27,8 @@ pub enum CheckId {
     Slices,
     /// Does every image open (read whole, every frame decoded)?
     Images,
+    /// Is the radiologist's written report on the disc? (a reminder, never a failure)
+    Report,
 }
 
 impl CheckId {
@@ -42,6 +44,7 @@ impl CheckId {
             CheckId::Date => "date",
             CheckId::Slices => "slices",
             CheckId::Images => "images",
+            CheckId::Report => "report",
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct Finding {
     pub ask: String,
     /// The same request in simplified Chinese, for the counter staff (empty for notes).
     pub ask_zh: String,
+    /// Technical detail behind the plain message (slice positions, ...), shown with `--verbose`; empty if none.
+    pub detail: String,
     /// Files concerned, relative to the media root.
     pub paths: Vec<String>,
     /// Study Instance UID concerned, if any.
@@ -94,6 +99,7 @@ impl Finding {
             message: message.into(),
             ask: String::new(),
             ask_zh: String::new(),
+            detail: String::new(),
             paths: Vec::new(),
             study: None,
             series: None,

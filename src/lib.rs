@@ -5,10 +5,12 @@
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
 //! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
-//! hold the values every layer shares. Front ends sit on top: [`cli`] is the command line, [`batch`] checks many
-//! discs; [`copy`] makes and verifies a copy, [`write_guard`] keeps every write off the media; [`fixture`] writes
-//! synthetic discs for the tests, the benchmark and the sample disc. `docs/architecture.md` explains the layers.
+//! hold the values every layer shares. [`access`] tells the laptop's problems from the disc's. Front ends sit on
+//! top: [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy,
+//! [`write_guard`] keeps every write off the media; [`fixture`] writes synthetic discs for the tests, the benchmark
+//! and the sample disc. `docs/architecture.md` explains the layers.
 
+pub mod access;
 pub mod archive;
 pub mod batch;
 pub mod catalog;
@@ -48,6 +50,9 @@ pub enum Error {
     /// The media root cannot be read.
     #[error(transparent)]
     Walk(#[from] walk::WalkError),
+    /// The user's computer does not let the media be read (permissions, nothing mounted, not a folder).
+    #[error(transparent)]
+    Access(#[from] access::AccessError),
 }
 
 /// Checks the media at `root`: scan, catalog, open the images, checks, report.
@@ -62,7 +67,18 @@ pub fn check_with(
     options: &CheckOptions,
     headers_done: &mut dyn FnMut(&Report),
 ) -> Result<Report, Error> {
+    access::check_root(root)?;
     let scan = scan::scan(root, &options.scan)?;
+    let refused_entries = scan.skipped.iter().filter_map(|s| match &s.reason {
+        walk::SkipReason::Unreadable(reason) => Some((s.relative.as_path(), reason.as_str())),
+        _ => None,
+    });
+    let refused_files = scan
+        .unreadable
+        .iter()
+        .filter(|f| f.defect.kind == read_header::DefectKind::Io)
+        .map(|f| (f.path.as_path(), f.defect.detail.as_str()));
+    access::denied_inside(root, refused_entries.chain(refused_files))?;
     let catalog = catalog::Catalog::build(&scan.records);
     let outcome = checks::run(&scan, &catalog, &options.expect);
     #[cfg(not(target_arch = "wasm32"))]
@@ -127,9 +143,7 @@ fn with_images(
     outcome
         .findings
         .extend(checks::images::check(scan, catalog, &opened));
-    outcome
-        .findings
-        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    checks::settle(&mut outcome.findings);
     let mut report = report_of(scan, catalog, &outcome, options);
     report::add_images(&mut report, catalog, &opened);
     report

@@ -28,6 +28,11 @@ pub trait Media: Send + Sync + Debug {
     /// Opens the listed file `relative`, with its size.
     fn open(&self, relative: &Path) -> io::Result<(Box<dyn ReadSeek>, u64)>;
 
+    /// True for a `.zip` or `.iso` (a download, in the staff note's words) rather than a folder's files.
+    fn is_archive(&self) -> bool {
+        false
+    }
+
     /// The budget every byte inflated in one scan of this medium (`bytes` long) is drawn from.
     fn inflate_budget(&self, bytes: u64) -> Arc<InflateBudget> {
         Arc::new(InflateBudget::for_media(bytes))
@@ -76,6 +81,10 @@ impl Media for Archive {
     fn open(&self, relative: &Path) -> io::Result<(Box<dyn ReadSeek>, u64)> {
         let (reader, size) = self.open_member(relative)?;
         Ok((Box::new(reader), size))
+    }
+
+    fn is_archive(&self) -> bool {
+        true
     }
 
     /// The archive's own budget: its members' inflation is drawn from it wherever they are opened.

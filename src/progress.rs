@@ -14,6 +14,32 @@ const STUCK_AFTER: Duration = Duration::from_secs(2);
 /// How often the watcher looks at the reads in flight.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
+/// A spinner on stderr while the media is being listed (before the number of files, and so the bar, is known):
+/// listing a large folder on a slow disc takes a while, and a blank screen looks like a hang. Cleared on drop.
+pub struct Listing(ProgressBar);
+
+impl Listing {
+    /// Shows `listing the files on <root>…` when `visible`.
+    pub fn new(visible: bool, root: &Path) -> Self {
+        if !visible {
+            return Self(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::new_spinner().with_message(format!(
+            "listing the files on {}…",
+            crate::charset::printable(&root.to_string_lossy())
+        ));
+        bar.tick();
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Self(bar)
+    }
+}
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
 /// The progress bar, with a watcher that names stuck reads. Hidden (and free) when not shown.
 pub struct Progress {
     bar: ProgressBar,

@@ -171,6 +171,26 @@ pub struct InstanceRecord {
     /// Bytes of the file the reader actually consumed (header bytes), for the benchmark and the bytes-read figure;
     /// for a deflated data set, the file meta group and the compressed bytes read to inflate it.
     pub header_bytes: u64,
+    /// What the home doctor's report shows beside the study and series; shared between the records that give
+    /// the same (a series, usually), so that it costs one pointer per record.
+    pub details: Option<Arc<RecordDetails>>,
+}
+
+/// Header fields only the report shows: where and why the study was done, and how the series was sliced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct RecordDetails {
+    /// Institution Name (0008,0080), decoded.
+    pub institution: Option<String>,
+    /// Referring Physician's Name (0008,0090), decoded.
+    pub referring_physician: Option<String>,
+    /// Accession Number (0008,0050).
+    pub accession_number: Option<String>,
+    /// Study Time (0008,0030), as written.
+    pub study_time: Option<String>,
+    /// Body Part Examined (0018,0015).
+    pub body_part: Option<String>,
+    /// Spacing Between Slices (0018,0088), mm, as written.
+    pub spacing_between_slices: Option<String>,
 }
 
 /// The geometry an enhanced multi-frame object keeps in its functional groups.
@@ -502,6 +522,8 @@ struct RawTexts {
     other_ids: Option<Vec<u8>>,
     study_description: Option<Vec<u8>>,
     series_description: Option<Vec<u8>>,
+    institution: Option<Vec<u8>>,
+    referring_physician: Option<Vec<u8>>,
     /// Which vendor owns the private block whose b-value and gradient are read: (0019,0010) is
     /// `SIEMENS MR HEADER`, (0043,0010) `GEMS_PARM_01`, (2001,0010) `Philips Imaging DD 001`.
     private_owner: [bool; 3],
@@ -532,6 +554,17 @@ impl RawTexts {
         }
         record.study_description = decode(self.study_description);
         record.series_description = decode(self.series_description);
+        let plain = |raw: Option<Vec<u8>>| {
+            raw.map(|raw| charset::decode(&raw, &charset).text)
+                .filter(|t| !t.trim().is_empty())
+        };
+        let institution = plain(self.institution);
+        let referring_physician = plain(self.referring_physician);
+        if institution.is_some() || referring_physician.is_some() {
+            let details = Arc::make_mut(record.details.get_or_insert_with(Default::default));
+            details.institution = institution;
+            details.referring_physician = referring_physician;
+        }
     }
 }
 
@@ -543,8 +576,12 @@ fn root_wanted(tag: Tag) -> bool {
             0x0008,
             0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
         ) | (0x0008, 0x0020..=0x0023)
+            | (0x0008, 0x0030 | 0x0050 | 0x0080 | 0x0090)
             | (0x0010, 0x0010 | 0x0020 | 0x0021 | 0x0030 | 0x1000)
-            | (0x0018, 0x0050 | 0x0086 | 0x1060 | 0x9087 | 0x9089)
+            | (
+                0x0018,
+                0x0015 | 0x0050 | 0x0086 | 0x0088 | 0x1060 | 0x9087 | 0x9089
+            )
             | (0x0019, 0x0010 | 0x100C | 0x100E)
             | (
                 0x0020,
@@ -598,6 +635,9 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0028, 0x0010) => r.rows = unsigned(raw, big_endian),
         (0x0028, 0x0011) => r.columns = unsigned(raw, big_endian),
         (0x0028, 0x0100) => r.bits_allocated = unsigned(raw, big_endian),
+        (0x0008, 0x0080) => t.institution = text(),
+        (0x0008, 0x0090) => t.referring_physician = text(),
+        (0x0008, 0x0030 | 0x0050) | (0x0018, 0x0015 | 0x0088) => take_detail(tag, raw, r),
         (0x0019, 0x0010) | (0x0043, 0x0010) | (0x2001, 0x0010) => {
             let (slot, owner) = match tag.0 {
                 0x0019 => (0, "SIEMENS MR HEADER"),
@@ -651,6 +691,21 @@ fn binary_float(raw: &[u8], i: usize, width: usize, big_endian: bool) -> Option<
         (_, true) => f64::from(f32::from_be_bytes(bytes.try_into().ok()?)),
     };
     value.is_finite().then_some(value)
+}
+
+/// Stores one of the plain [`RecordDetails`] values, when it says anything.
+fn take_detail(tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
+    let value = ascii(raw);
+    if value.is_empty() {
+        return;
+    }
+    let details = Arc::make_mut(r.details.get_or_insert_with(Default::default));
+    match (tag.0, tag.1) {
+        (0x0008, 0x0030) => details.study_time = Some(value),
+        (0x0008, 0x0050) => details.accession_number = Some(value),
+        (0x0018, 0x0015) => details.body_part = Some(value),
+        _ => details.spacing_between_slices = Some(value),
+    }
 }
 
 /// Most per-frame positions kept for one object.

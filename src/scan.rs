@@ -16,7 +16,7 @@ use crate::media::Media;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom,
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom, RecordDetails,
     read_header_budgeted,
 };
 use crate::walk::{Skipped, Walk, WalkError, is_system_metadata, open_media_file, walk};
@@ -117,6 +117,7 @@ const BATCH: usize = 4096;
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
     let root = &media_root(root);
+    let listing_notice = crate::progress::Listing::new(options.progress, root);
     let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
@@ -124,6 +125,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         }
         None => (None, walk(root)?),
     };
+    drop(listing_notice);
     Ok(read_listed(root, media, listing, options, started))
 }
 
@@ -322,6 +324,7 @@ const MAX_SHARED: usize = 1 << 16;
 struct Interner {
     texts: HashSet<Arc<str>>,
     decoded: HashSet<Arc<DecodedText>>,
+    details: HashSet<Arc<RecordDetails>>,
 }
 
 impl Interner {
@@ -358,6 +361,9 @@ impl Interner {
         .flatten()
         {
             share(&mut self.decoded, value);
+        }
+        if let Some(details) = &mut r.details {
+            share(&mut self.details, details);
         }
     }
 }

@@ -13,8 +13,8 @@ use std::rc::Rc;
 
 use common::{check_json, copy_tree, files_under, run, sample_disc_dir};
 use dicomcheck::copy::{
-    CopyError, MANIFEST, PARTIAL_SUFFIX, REPORT_JSON, REPORT_TEXT, Storage, StoredFile, copy_media,
-    copy_media_with,
+    CopyError, MANIFEST, PARTIAL_SUFFIX, REPORT_HTML, REPORT_JSON, REPORT_TEXT, Storage,
+    StoredFile, copy_media, copy_media_with,
 };
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
@@ -94,7 +94,7 @@ fn a_copied_disc_passes_sha256sum_and_holds_the_reports() {
     assert_eq!(ok_lines, files_under(&sample_disc_dir()).len());
 
     let mut expected = files_under(&sample_disc_dir());
-    expected.extend([MANIFEST, REPORT_JSON, REPORT_TEXT].map(PathBuf::from));
+    expected.extend([MANIFEST, REPORT_HTML, REPORT_JSON, REPORT_TEXT].map(PathBuf::from));
     expected.sort();
     assert_eq!(files_under(&dest), expected);
     for relative in files_under(&sample_disc_dir()) {

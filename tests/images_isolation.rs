@@ -20,7 +20,7 @@ fn panic_abort_hang_alloc_and_eio_are_each_one_files_finding() {
     }
     let output = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
         .arg(dir.path())
-        .arg("--json")
+        .args(["--json", "--no-name"])
         .env(
             "DICOMCHECK_TEST_HOOK",
             "panic:panic.dcm,abort:abort.dcm,hang:hang.dcm,alloc:alloc.dcm,eio:eio.dcm@3000",

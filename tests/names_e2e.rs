@@ -216,7 +216,8 @@ fn swapped_names_warn_and_a_misspelling_fails() {
         problems(&report)
     );
     assert!(
-        out.stdout.contains("RESULT: PASS (1 warning)"),
+        out.stdout
+            .contains("RESULT: PASS (1 warning, no action needed)"),
         "{}",
         out.stdout
     );

@@ -23,19 +23,37 @@ fn good_spec() -> DiscSpec {
         .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(12).description("AXIAL")))
 }
 
-/// The note printed after the summary: the lines after the heading, numbering removed.
+/// The requests of the note printed after the summary: its numbered lines, numbering removed, wrapped lines
+/// joined (the greeting and the lines naming patient and exams are left out).
 fn note_lines(stdout: &str, heading: &str) -> Vec<String> {
     let Some(start) = stdout.find(heading) else {
         return Vec::new();
     };
-    stdout[start..]
+    let mut requests: Vec<String> = Vec::new();
+    for line in stdout[start..]
         .lines()
-        .skip(2)
-        .map(|l| {
-            let l = l.trim();
-            l.split_once(". ").map_or(l, |(_, text)| text).to_string()
-        })
-        .collect()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+    {
+        let text = line.trim();
+        let numbered = text
+            .split_once(". ")
+            .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        match (numbered, requests.last_mut()) {
+            (Some((_, request)), _) if !line.starts_with("     ") => {
+                requests.push(request.to_string())
+            }
+            (_, Some(last)) if line.starts_with("     ") => {
+                let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
+                if !wide(last.chars().last()) && !wide(text.chars().next()) {
+                    last.push(' ');
+                }
+                last.push_str(text);
+            }
+            _ => {}
+        }
+    }
+    requests
 }
 
 const ZH_HEADING: &str = "Note for the counter staff, in Chinese";
@@ -133,7 +151,10 @@ fn failing_note(root: &Path, args: &[&str], check: &str) -> Vec<String> {
 
 #[test]
 fn counter_note_for_media() {
+    // A disc burned with an empty folder only (an empty folder with nothing in it at all is a drive without a
+    // disc, the laptop's problem: `said_right.rs`).
     let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("DICOM")).unwrap();
     let lines = failing_note(dir.path(), &["--no-name"], "media");
     assert!(lines.iter().any(|l| l.contains("空的")), "{lines:?}");
 }
@@ -268,9 +289,10 @@ fn no_note_on_a_clean_pass_and_a_name_note_on_a_warning() {
         .iter()
         .find(|f| f["check"] == "name" && f["severity"] == "warn")
         .expect("swapped names warn");
+    // On a passing disc the request is a favour.
     assert_eq!(
         note_lines(&stdout, ZH_HEADING),
-        [warn["ask_zh"].as_str().unwrap()]
+        [format!("（如方便）{}", warn["ask_zh"].as_str().unwrap())]
     );
 }
 

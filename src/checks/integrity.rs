@@ -223,7 +223,8 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
             .filter(|s| Some(s.relative.as_path()) != archive)
             .count();
         findings.push(
-            wording::archive_incomplete(lost)
+            // A download cut short is the laptop's to fix: no request to the hospital.
+            wording::download_incomplete(lost)
                 .finding(CheckId::Integrity, Severity::Fail)
                 .paths(incomplete.iter().map(|s| match &s.reason {
                     SkipReason::Incomplete(detail) => {

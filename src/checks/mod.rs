@@ -9,8 +9,11 @@ pub mod integrity;
 pub mod media;
 pub mod name;
 pub mod patient;
+pub mod report_files;
 pub mod slices;
 pub(crate) mod wording;
+
+pub use wording::{Medium, zh_sentence};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -60,6 +63,8 @@ pub struct Outcome {
     pub study_labels: HashMap<String, String>,
     /// Files that are not DICOM although they should be (empty or junk image files): unreadable images.
     pub broken_image_files: usize,
+    /// The radiologist's written reports found on the disc.
+    pub radiology_reports: Vec<report_files::ReportItem>,
 }
 
 /// Runs every check on a scanned and catalogued disc.
@@ -124,14 +129,38 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
     if let Some(dob) = expect.dob {
         findings.extend(dob::check(&persons, &yours, dob));
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    let radiology_reports = report_files::find(scan);
+    if radiology_reports.is_empty() && !records.is_empty() {
+        findings.push(wording::no_radiology_report().finding(CheckId::Report, Severity::Info));
+    }
+    settle(&mut findings);
     Outcome {
+        radiology_reports,
         broken_image_files,
         findings,
         persons,
         names,
         series: series_outcomes,
         study_labels,
+    }
+}
+
+/// Orders findings, most serious first; a download cut short is then the one finding: it explains everything
+/// else that looks wrong (missing files, damaged members or images, a disc that seems empty), so that nobody asks
+/// the hospital to re-burn anything. Run again once the images phase has added its findings.
+pub fn settle(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+    if let Some(index) = findings
+        .iter()
+        .position(|f| f.message.starts_with(wording::DOWNLOAD_INCOMPLETE))
+    {
+        let mut cut_short = findings.swap_remove(index);
+        // The other findings' files stay on record (JSON, --verbose) under the one finding.
+        for other in findings.drain(..) {
+            cut_short.paths.extend(other.paths);
+        }
+        cut_short.paths.dedup();
+        *findings = vec![cut_short];
     }
 }
 

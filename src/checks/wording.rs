@@ -6,6 +6,7 @@
 //! terms throughout: 光盘/U盘, 影像, 序列, 检查, 重新刻录, 患者姓名; full-width punctuation; every request ends
 //! in 。. A function per situation takes the numbers, names and labels it needs and returns the texts.
 
+use super::report_files::ReportKind;
 use super::{CheckId, Finding, Severity, plural};
 use crate::date::{DateRange, StudyDate};
 
@@ -15,12 +16,16 @@ pub(crate) struct Texts {
     pub message: String,
     pub ask: String,
     pub ask_zh: String,
+    /// Technical detail for `--verbose` (positions, ...), empty if none.
+    pub detail: String,
 }
 
 impl Texts {
     /// The finding these texts describe.
     pub(crate) fn finding(self, check: CheckId, severity: Severity) -> Finding {
-        Finding::new(check, severity, self.message).ask(self.ask, self.ask_zh)
+        let mut finding = Finding::new(check, severity, self.message).ask(self.ask, self.ask_zh);
+        finding.detail = self.detail;
+        finding
     }
 }
 
@@ -29,6 +34,7 @@ fn t(message: impl Into<String>, ask: impl Into<String>, ask_zh: impl Into<Strin
         message: message.into(),
         ask: ask.into(),
         ask_zh: ask_zh.into(),
+        detail: String::new(),
     }
 }
 
@@ -67,21 +73,267 @@ pub(crate) fn capitalized(text: &str) -> String {
 
 /// What the patient reads above the Chinese note.
 pub(crate) const NOTE_HEADING_ZH: &str = "Note for the counter staff, in Chinese (show them this):";
-/// The greeting that opens the Chinese note.
-pub(crate) const NOTE_GREETING_ZH: &str =
-    "您好！这份影像光盘（或U盘）经检查发现以下问题，麻烦您帮忙处理：";
 /// What the patient reads above the English note.
 pub(crate) const NOTE_HEADING_EN: &str = "Note for the counter staff (show them this):";
-/// The greeting that opens the English note.
-pub(crate) const NOTE_GREETING_EN: &str = "Hello, this image disc (or USB stick) has the problems below; could you please help to fix them?";
 
-/// The verdict line of a passing disc: `RESULT: PASS` or `RESULT: PASS (1 warning)`.
+/// What the checked media is, as the counter note names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Medium {
+    /// A CD, DVD or Blu-ray (ISO 9660 or UDF).
+    Optical,
+    /// A mounted USB stick or other drive.
+    Usb,
+    /// A downloaded `.zip` or `.iso`.
+    Download,
+    /// A folder or a single file.
+    Folder,
+}
+
+/// The medium in a Chinese sentence: `这张光盘`, `这个U盘`, ...
+pub(crate) fn medium_zh(medium: Medium) -> &'static str {
+    match medium {
+        Medium::Optical => "这张光盘",
+        Medium::Usb => "这个U盘",
+        Medium::Download => "这个下载的影像文件",
+        Medium::Folder => "这份影像资料",
+    }
+}
+
+/// The medium in an English sentence.
+pub(crate) fn medium_en(medium: Medium) -> &'static str {
+    match medium {
+        Medium::Optical => "this disc",
+        Medium::Usb => "this USB stick",
+        Medium::Download => "this download",
+        Medium::Folder => "these images",
+    }
+}
+
+/// The greeting that opens the Chinese note; `optional` when the disc passed and the requests are favours.
+pub(crate) fn note_greeting_zh(medium: Medium, optional: bool) -> String {
+    let medium = medium_zh(medium);
+    if optional {
+        format!("您好！{medium}检查通过。以下几点如方便请帮忙处理，不处理也可以：")
+    } else {
+        format!("您好！{medium}经检查发现以下问题，麻烦您帮忙处理：")
+    }
+}
+
+/// The greeting that opens the English note.
+pub(crate) fn note_greeting_en(medium: Medium, optional: bool) -> String {
+    let medium = medium_en(medium);
+    if optional {
+        format!(
+            "Hello, {medium} passed the check. If convenient, could you help with the points below (optional)?"
+        )
+    } else {
+        format!(
+            "Hello, checking {medium} found the problems below; could you please help to fix them?"
+        )
+    }
+}
+
+/// Who is on the disc, for staff to find the exam in their system: `光盘上的患者：SMITH JOHN（患者ID：H1）`.
+pub(crate) fn note_patients_zh(medium: Medium, people: &[(String, Option<String>)]) -> String {
+    let place = match medium {
+        Medium::Usb => "U盘上的患者",
+        Medium::Optical => "光盘上的患者",
+        Medium::Download | Medium::Folder => "影像中的患者",
+    };
+    let people: Vec<String> = people
+        .iter()
+        .map(|(name, id)| match id {
+            Some(id) => format!("{}（患者ID：{id}）", zh_name(name)),
+            None => format!("{}（无患者ID）", zh_name(name)),
+        })
+        .collect();
+    format!("{place}：{}", people.join("；"))
+}
+
+/// The same in English.
+pub(crate) fn note_patients_en(people: &[(String, Option<String>)]) -> String {
+    let people: Vec<String> = people
+        .iter()
+        .map(|(name, id)| match id {
+            Some(id) => format!("{name} (patient ID {id})"),
+            None => format!("{name} (no patient ID)"),
+        })
+        .collect();
+    format!("Patient on the disc: {}", people.join("; "))
+}
+
+/// The exams, dates and modalities: `检查：2026-11-18 MR；2026-11-20 CT`.
+pub(crate) fn note_exams_zh(exams: &[String]) -> String {
+    format!("检查：{}", exams.join("；"))
+}
+
+/// The same in English.
+pub(crate) fn note_exams_en(exams: &[String]) -> String {
+    format!("Exams: {}", exams.join("; "))
+}
+
+/// One exam for the note: `2026-11-20 CT（检查号 A1）`, `日期不详 CT` / `no date CT (accession A1)`.
+pub(crate) fn note_exam(
+    date: Option<&str>,
+    modalities: &str,
+    accession: Option<&str>,
+    zh: bool,
+) -> String {
+    let mut exam = date
+        .unwrap_or(if zh { "日期不详" } else { "no date" })
+        .to_string();
+    if !modalities.is_empty() {
+        exam = format!("{exam} {modalities}");
+    }
+    match accession {
+        Some(a) if zh => format!("{exam}（检查号 {a}）"),
+        Some(a) => format!("{exam} (accession {a})"),
+        None => exam,
+    }
+}
+
+/// Which exam a request concerns, before the request: `检查号 A1：` or `第2个检查：` (`index` from 0).
+pub(crate) fn exam_reference_zh(index: usize, accession: Option<&str>) -> String {
+    match accession {
+        Some(a) => format!("检查号 {a}："),
+        None => format!("第{}个检查：", index + 1),
+    }
+}
+
+/// A request on a passing disc, marked as optional.
+pub(crate) fn optional_zh(request: &str) -> String {
+    if request.contains("如方便") {
+        request.to_string()
+    } else {
+        format!("（如方便）{request}")
+    }
+}
+
+/// A name as it may appear inside a Chinese sentence: see [`zh_sentence`].
+pub(crate) fn zh_name(name: &str) -> String {
+    zh_sentence(name)
+}
+
+/// A Chinese sentence as staff read it: no DICOM separators (`SMITH^JOHN` → `SMITH JOHN`, `张^三` → `张三`) and
+/// no pinyin readings in parentheses (`张三 (zhang san)`, `“张三”（zhāng sān）` → the characters alone).
+pub fn zh_sentence(text: &str) -> String {
+    let pinyin = |inside: &str| {
+        !inside.trim().is_empty()
+            && inside.chars().all(|c| {
+                c.is_ascii_lowercase()
+                    || " /'·".contains(c)
+                    || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".contains(c)
+            })
+    };
+    let mut kept = String::new();
+    let mut rest = text;
+    loop {
+        let open = [(" (", ')'), ("（", '）')]
+            .into_iter()
+            .filter_map(|(open, close)| rest.find(open).map(|at| (at, open.len(), close)))
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, open_len, close)) = open else {
+            break;
+        };
+        let Some(len) = rest[at + open_len..].find(close) else {
+            break;
+        };
+        let end = at + open_len + len + close.len_utf8();
+        kept.push_str(&rest[..at]);
+        if !pinyin(&rest[at + open_len..at + open_len + len]) {
+            kept.push_str(&rest[at..end]);
+        }
+        rest = &rest[end..];
+    }
+    kept.push_str(rest);
+    let chars: Vec<char> = kept.chars().collect();
+    // Han, kana and hangul names are written without a space; Cyrillic, Greek and accented Latin keep one.
+    let wide = |c: Option<&char>| c.is_some_and(|&c| u32::from(c) >= 0x2E80);
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '^' {
+            out.push(c);
+        } else if !(wide(i.checked_sub(1).and_then(|j| chars.get(j))) && wide(chars.get(i + 1))) {
+            out.push(' ');
+        }
+    }
+    let mut squeezed = String::new();
+    for c in out.trim().chars() {
+        if !(c == ' ' && squeezed.ends_with(' ')) {
+            squeezed.push(c);
+        }
+    }
+    squeezed
+}
+
+/// The verdict line of a passing disc: `RESULT: PASS` or `RESULT: PASS (1 warning, no action needed)`.
 pub(crate) fn verdict_pass(warnings: usize) -> String {
     if warnings > 0 {
-        format!("RESULT: PASS ({})", plural(warnings, "warning", "warnings"))
+        format!(
+            "RESULT: PASS ({}, no action needed)",
+            plural(warnings, "warning", "warnings")
+        )
     } else {
         "RESULT: PASS".to_string()
     }
+}
+
+/// What a warning's request becomes on a passing disc.
+pub(crate) fn optional_ask(ask: &str) -> String {
+    format!("Optional, no action needed: {ask}")
+}
+
+/// The summary's line about the written report: present (`items`: `PDF file`, `DICOM structured report`) or not.
+pub(crate) fn radiology_report_line(items: &[String]) -> String {
+    if items.is_empty() {
+        "Radiology report: not on the disc (see the note below).".to_string()
+    } else {
+        format!("Radiology report: on the disc ({})", items.join(", "))
+    }
+}
+
+/// One report found, as the summary names it: `DICOM structured report`, `PDF file 报告/CT.pdf`.
+pub(crate) fn report_item(kind: ReportKind, format: Option<&str>, path: &str) -> String {
+    match kind {
+        ReportKind::StructuredReport => "DICOM structured report".to_string(),
+        ReportKind::EncapsulatedPdf => "PDF inside a DICOM file".to_string(),
+        ReportKind::EncapsulatedCda => "CDA document inside a DICOM file".to_string(),
+        ReportKind::File => format!("{} file {path}", format.unwrap_or("document")),
+    }
+}
+
+/// The disc holds images but no written report.
+pub(crate) fn no_radiology_report() -> Texts {
+    note(
+        "No radiologist's written report was found on the disc. Images and report are two separate things: \
+         if you need the report, collect it as well (in Chinese: 影像诊断报告).",
+    )
+}
+
+/// The words every cut-short finding starts with, so that [`super::settle`] can make it the one finding.
+pub(crate) const DOWNLOAD_INCOMPLETE: &str = "The download is incomplete: it was cut short";
+
+/// A `.zip` or `.iso` whose end is missing (an interrupted download or copy); `lost` files in it are missing or
+/// partial. The laptop's download, not the hospital's disc: no request to the staff.
+pub(crate) fn download_incomplete(lost: usize) -> Texts {
+    let lost = if lost == 0 {
+        String::new()
+    } else {
+        format!(
+            " {} {} missing or only partly there.",
+            capitalized(&files(lost)),
+            are(lost)
+        )
+    };
+    t(
+        format!(
+            "{DOWNLOAD_INCOMPLETE} while it was downloaded or copied (the end of the file or disc image is \
+             missing).{lost}"
+        ),
+        "Download it again (the same link), or copy the disc image again, then check the new file.",
+        "",
+    )
 }
 
 /// The verdict line of a failing disc.
@@ -147,7 +399,7 @@ pub(crate) fn media_viewer_only() -> Texts {
     t(
         "The disc holds only a viewer program, no scan images.",
         "Ask them to burn your scan images (DICOM) onto the disc, then check it again.",
-        "光盘中只有看图软件，没有影像文件。请把本人的DICOM影像刻录到光盘上。",
+        "光盘中只有阅片软件，没有影像文件。请把本人的DICOM影像刻录到光盘上。",
     )
 }
 
@@ -188,7 +440,7 @@ pub(crate) fn junk_files(n: usize) -> Texts {
             are(n)
         ),
         "Ask them to burn the disc again in DICOM format, then check the new disc before you leave.",
-        format!("光盘中有{n}个影像文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
+        format!("光盘中有{n}个按影像命名或存放的文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
     )
 }
 
@@ -263,7 +515,7 @@ pub(crate) fn unusual_compression(n: usize, names: &[&str]) -> Texts {
             names.join(", ")
         ),
         "Ask whether they can export the images uncompressed or as JPEG instead.",
-        "部分影像使用了较少见的压缩格式，有些看图软件无法打开。请尽量以不压缩或JPEG格式导出影像。",
+        "部分影像使用了较少见的压缩格式，有些阅片软件无法打开。请尽量以不压缩或JPEG格式导出影像。",
     )
 }
 
@@ -291,33 +543,6 @@ pub(crate) fn archive_refused(n: usize) -> Texts {
         "Ask for a new download (without a password), or for the images on a disc or USB stick, then check it \
          before you leave.",
         "压缩包或光盘镜像中有内容损坏、加了密码或不安全，无法检查。请重新提供下载（不要加密码），或把影像刻录到光盘或拷贝到U盘。",
-    )
-}
-
-/// A `.zip` or `.iso` was cut short (an interrupted download or copy); `n` files in it are lost or partial.
-pub(crate) fn archive_incomplete(n: usize) -> Texts {
-    let lost = if n == 0 {
-        String::new()
-    } else {
-        format!(
-            " {} {} missing or only partly there.",
-            capitalized(&files(n)),
-            are(n)
-        )
-    };
-    t(
-        format!(
-            "The download or disc image is incomplete: it was cut short while it was downloaded or copied.{lost}"
-        ),
-        "Ask for the download (or the disc image) again, then check the new copy before you rely on it.",
-        format!(
-            "下载的压缩包或光盘镜像不完整（下载或拷贝中断）{}。请重新提供完整的下载文件。",
-            if n == 0 {
-                String::new()
-            } else {
-                format!("，其中有{n}个文件缺失或不完整")
-            }
-        ),
     )
 }
 
@@ -441,7 +666,9 @@ pub(crate) fn listed_name_differs(listed: &str, actual: &str) -> Texts {
         ),
         "Ask them to correct the name in the DICOMDIR so that it matches the images.",
         format!(
-            "DICOMDIR索引中的患者姓名（{listed}）与影像中的姓名（{actual}）不一致。请更正DICOMDIR中的患者姓名。"
+            "DICOMDIR索引中的患者姓名（{}）与影像中的姓名（{}）不一致。请更正DICOMDIR中的患者姓名。",
+            zh_name(listed),
+            zh_name(actual)
         ),
     )
 }
@@ -461,7 +688,7 @@ pub(crate) fn dicomdir_length_overrun() -> Texts {
     t(
         "The record list of the DICOMDIR (the disc's index) says it is longer than the file (a length was \
          not updated when it was edited). Its records were read, but strict import software may reject it.",
-        "If the disc will not import at home, ask for a disc with a correctly written DICOMDIR.",
+        "Ask for a disc with a correctly written DICOMDIR, in case this one will not import at home.",
         "DICOMDIR索引中记录的长度与文件不符（编辑后未更新），部分严格的导入软件可能拒绝读取。请重新生成DICOMDIR后刻录。",
     )
 }
@@ -485,8 +712,20 @@ pub(crate) fn name_charset(name: &str) -> Texts {
             "The patient name {name} is stored with a wrong or missing character set: other computers may show \
              it garbled."
         ),
-        "Ask them to correct the name's character set (Specific Character Set) and burn the disc again.",
+        "Ask them to correct the name's character set and burn the disc again.",
         "患者姓名的字符集设置有误，其他电脑可能显示为乱码。请更正字符集后重新刻录光盘。",
+    )
+}
+
+/// The request when the disc's only name `hanzi` is the Chinese transliteration of the foreign passport name
+/// `passport` (the patient's own name in Chinese characters): nobody abroad can match it, so the passport name
+/// `fix` is to be added in Latin letters.
+pub(crate) fn transliterated_name(hanzi: &str, passport: &str, fix: &str) -> String {
+    format!(
+        "光盘中的患者姓名只有中文译名“{}”（即护照姓名 {} 的音译），国外医院无法识别。请补录护照上的英文姓名 {}。",
+        zh_name(hanzi),
+        zh_name(passport),
+        zh_name(fix)
     )
 }
 
@@ -506,9 +745,10 @@ pub(crate) fn name_not_checked(on_disc: &[String]) -> Texts {
              {}.",
             people_on_disc(on_disc)
         ),
-        "Ask for the check to be run again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or \
-         --no-name for an inventory).",
-        "未核对姓名：未提供护照姓名，无法确认光盘中是否为本人的影像。请用护照姓名重新检查。",
+        "Run the check again with your passport name: --name \"SURNAME^GIVEN NAMES\" (or --no-name for an \
+         inventory).",
+        // The user's to fix (run again with the passport name): no request to the staff.
+        "",
     )
 }
 
@@ -523,14 +763,14 @@ fn people_on_disc(on_disc: &[String]) -> String {
 /// `n` of the person's `total` images carry no patient name.
 pub(crate) fn unnamed_images(n: usize, total: usize) -> Texts {
     let which = if n == total {
-        "None of the images on the disc carry".to_string()
+        "None of the images on the disc carry a patient name".to_string()
     } else if n == 1 {
-        "1 image on the disc carries no".to_string()
+        "1 image on the disc carries no patient name".to_string()
     } else {
-        format!("{n} images on the disc carry no")
+        format!("{n} images on the disc carry no patient name")
     };
     t(
-        format!("{which} a patient name: nobody at home can tell whose scans they are."),
+        format!("{which}: nobody at home can tell whose scans they are."),
         "Ask them to add your passport name to the images and burn the disc again.",
         format!("光盘中有{n}张影像没有患者姓名。请按护照补录患者姓名后重新刻录光盘。"),
     )
@@ -567,14 +807,18 @@ pub(crate) fn several_people(
                 names.join(", ")
             ),
             format!(
-                "光盘中有其他患者（{}）的检查。请删除这些检查，只刻录本人的影像。",
-                names.join("、")
+                "光盘中还有其他患者（{}）的检查。请收回这张光盘，重新刻录一张只含本人检查的光盘。",
+                names
+                    .iter()
+                    .map(|n| zh_name(n))
+                    .collect::<Vec<_>>()
+                    .join("、")
             ),
         ),
         None => t(
             message,
             "Ask them which scans are yours, and to burn a disc with only your scans.",
-            "光盘中有不同患者的检查。请核对哪些是本人的检查，并只刻录本人的影像。",
+            "光盘中有不同患者的检查。请先核对哪些是本人的检查，再重新刻录一张只含本人检查的光盘。",
         ),
     }
 }
@@ -609,7 +853,7 @@ pub(crate) fn other_passport(id: &str, issuer: &str, number: &str) -> Texts {
         ),
         format!("Ask them whose passport {id} is, and to record your passport number {number}."),
         format!(
-            "光盘中记录的护照号码为 {id}，与本人护照号码 {number} 不符，可能是他人的影像。请核对并更正。"
+            "光盘中记录的护照号码为 {id}，与本人护照号码 {number} 不符，可能是他人的影像。请先核对是谁的护照号码，再更正为本人的护照号码。"
         ),
     )
 }
@@ -637,7 +881,7 @@ pub(crate) fn unattributable(described: &str, images: usize) -> Texts {
         ),
         "Ask them which person these scans belong to, and to burn a disc with only your scans, each with your \
          full name, ID and birth date.",
-        "光盘中部分记录缺少患者ID、出生日期或完整姓名，无法确定属于哪位患者。请核对并只刻录本人的影像，每个检查都需有完整姓名、ID和出生日期。",
+        "光盘中部分记录缺少患者ID、出生日期或完整姓名，无法确定属于哪位患者。请先核对这些记录属于哪位患者，再重新刻录一张只含本人检查的光盘，每个检查都需有完整姓名、ID和出生日期。",
     )
 }
 
@@ -660,7 +904,11 @@ pub(crate) fn name_spellings(names: &[String]) -> Texts {
         "Ask them to correct the name so that every study writes it the same way.",
         format!(
             "同一患者在不同检查中的姓名写法不一致（{}）。请统一更正患者姓名。",
-            quoted("“", "”", "、")
+            names
+                .iter()
+                .map(|n| format!("“{}”", zh_name(n)))
+                .collect::<Vec<_>>()
+                .join("、")
         ),
     )
 }
@@ -908,7 +1156,7 @@ fn ask_if_complete(message: String, label: &str, why_zh: String) -> Texts {
 pub(crate) fn same_uid_different_images(label: &str, zh: &str, n: usize) -> Texts {
     t(
         format!(
-            "{} has {n} files that carry the same image ID (SOP Instance UID) but different content, so viewers \
+            "{} has {n} files that carry the same image ID but different content, so viewers \
              will keep only one of them.",
             capitalized(label)
         ),
@@ -1055,18 +1303,34 @@ pub(crate) fn frame_positions_differ(
     )
 }
 
-/// One gap: `about 2 slices missing between z = -27.5 and -23.75`.
-pub(crate) fn gap(missing: u64, axis: &str, low: &str, high: &str) -> String {
+/// One gap in plain words, named by the image numbers either side when known: `about 2 slices missing between
+/// images 20 and 23`.
+pub(crate) fn gap(missing: u64, below: Option<i64>, above: Option<i64>) -> String {
     let slices = if missing == 1 { "slice" } else { "slices" };
-    format!("about {missing} {slices} missing between {axis} = {low} and {high}")
+    match (below, above) {
+        (Some(a), Some(b)) if a != b => {
+            format!(
+                "about {missing} {slices} missing between images {} and {}",
+                a.min(b),
+                a.max(b)
+            )
+        }
+        _ => format!("about {missing} {slices} missing"),
+    }
 }
 
-/// The series has gaps (`gaps`, from [`gap`], of `all_gaps` in all, about `total` slices); `numbers` lists
-/// the missing image numbers (from [`numbers`]) when there are.
+/// Where one gap lies, for `--verbose`: `z = -27.5 to -23.75 mm`.
+pub(crate) fn gap_at(axis: &str, low: &str, high: &str) -> String {
+    format!("{axis} = {low} to {high} mm")
+}
+
+/// The series has gaps (`gaps`, from [`gap`], of `all_gaps` in all, about `total` slices, lying at `positions`
+/// from [`gap_at`]); `numbers` lists the missing image numbers (from [`numbers`]) when there are.
 pub(crate) fn gaps(
     label: &str,
     zh: &str,
     gaps: &[String],
+    positions: &[String],
     all_gaps: usize,
     total: u64,
     numbers: Option<&str>,
@@ -1082,7 +1346,14 @@ pub(crate) fn gaps(
     if let Some(numbers) = numbers {
         message.push_str(&format!(" Image numbers missing: {numbers}."));
     }
-    burn_series_complete(message, label, zh)
+    let mut texts = burn_series_complete(message, label, zh);
+    if !positions.is_empty() {
+        texts.detail = format!(
+            "Slice positions either side of each gap: {}.",
+            positions.join("; ")
+        );
+    }
+    texts
 }
 
 /// `slice group 2 of 5`: one of several stacks in a series (angled groups, separate blocks).
@@ -1320,7 +1591,7 @@ pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]
         ),
         "Ask them to open this series on their workstation to confirm it displays, or to export it uncompressed.",
         format!(
-            "{zh}有{n}个文件的压缩格式本工具无法解码，部分看图软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
+            "{zh}有{n}个文件的压缩格式本工具无法解码，部分阅片软件也可能无法打开。请在工作站上打开该序列确认能正常显示，或以不压缩格式导出。"
         ),
     )
 }
@@ -1329,8 +1600,9 @@ pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]
 mod tests {
     use super::*;
 
-    /// Every request in Chinese, with sample arguments.
-    fn all_texts() -> Vec<Texts> {
+    /// Every text with sample arguments, grouped by check and named by situation (what `docs/staff-notes.md`
+    /// lists).
+    fn catalogue() -> Vec<(&'static str, Vec<(&'static str, Texts)>)> {
         let d = StudyDate::new(2024, 3, 20).expect("date");
         let range = DateRange::day(d);
         let span = DateRange {
@@ -1338,78 +1610,240 @@ mod tests {
             end: StudyDate::new(2024, 3, 24).expect("date"),
         };
         let (l, z) = ("series 3 CT 'Chest'", "CT序列3“Chest”");
-        let mut texts = vec![
-            media_empty(),
-            media_cloud_film(),
-            media_pictures_only(),
-            media_viewer_only(),
-            no_dicomdir(),
-            dicomdir_damaged("bad"),
-            dicomdir_links_broken(),
-            dicomdir_lists_nothing(),
-            name_charset("ZHANG^SAN"),
-            name_not_checked(&["SMITH^JOHN".into()]),
-            unattributable("SMITH^JOHN: CT", 3),
-            other_passport("E1234", "PASSPORT", "G7654"),
-            several_people(2, &["A: x".into(), "B: y".into()], None),
-            several_people(
-                2,
-                &["A: x".into(), "B: y".into()],
-                Some(&["B".into(), "C".into()]),
-            ),
-            name_spellings(&["A".into(), "B".into()]),
-            birth_date_missing("A", d),
-            birth_date_differs("A", "1980-01-01", d),
-            study_date_missing(
-                "CT study",
-                "CT检查",
-                Some("x"),
-                Some("series date 2024-03-20"),
-            ),
-            study_date_missing("CT study", "CT检查", None, None),
-            study_date_future("CT study", "CT检查", d),
-            study_date_too_old("CT study", "CT检查", d),
-            study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
-            series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
-            expected_date_missing(&range, 2),
-            expected_date_missing(&span, 0),
-            same_uid_different_images(l, z, 2),
-            identical_copies(l, z, 2),
-            fewer_than_dicomdir(l, z, 3, 4),
-            fewer_than_acquisition(l, z, 3, 4),
-            series_empty(l, z),
-            series_unreadable(l, z),
-            frames_missing(l, z, 1, 2, "IM1"),
-            frame_positions_differ(l, z, 1, 2),
-            gaps(l, z, &[gap(2, "z", "1.0", "4.0")], 1, 2, Some("#5")),
-            irregular_spacing(l, z),
-            uneven_repeats(l, z),
-            volumes_missing(l, z, ("#2", 1), ("acquisition", "#2", 1), true),
-            volumes_missing(
-                l,
-                z,
-                ("#13 and 11 more", 12),
-                ("time point", "#2", 1),
-                false,
-            ),
-            gaps(
-                l,
-                z,
-                &[in_group(
-                    Some(&slice_group(2, 3)),
-                    short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
-                )],
-                1,
-                1,
-                None,
-            ),
-            odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
-            unknown_encoding(2, &["1.2.3", "1.2.4"]),
-            unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
-            archive_refused(2),
-            archive_incomplete(0),
-            archive_incomplete(3),
+        let people = [
+            "SMITH^JOHN, ID P1: CT study".to_string(),
+            "LI^SI, ID P2: MR study".to_string(),
         ];
+        vec![
+            (
+                "media",
+                vec![
+                    ("empty disc", media_empty()),
+                    ("every image file unreadable", media_all_damaged(2)),
+                    ("only a cloud-film link", media_cloud_film()),
+                    ("only pictures or PDFs", media_pictures_only()),
+                    ("only a viewer program", media_viewer_only()),
+                    ("no DICOM file", media_no_dicom(2)),
+                ],
+            ),
+            (
+                "integrity",
+                vec![
+                    ("zero-byte files", empty_files(2)),
+                    ("files named like images that are not DICOM", junk_files(2)),
+                    ("files cut short", truncated_files(2)),
+                    ("read errors", unreadable_files(2)),
+                    ("damaged files", damaged_files(2)),
+                    ("private encoding", unknown_encoding(2, &["1.2.3", "1.2.4"])),
+                    (
+                        "uncommon compression",
+                        unusual_compression(2, &["HTJ2K", "JPEG-LS"]),
+                    ),
+                    ("unreadable folders", unreadable_entries(2)),
+                    ("archive entries refused", archive_refused(2)),
+                ],
+            ),
+            (
+                "dicomdir",
+                vec![
+                    ("no DICOMDIR", no_dicomdir()),
+                    ("damaged DICOMDIR", dicomdir_damaged("bad")),
+                    ("images not listed", unlisted_images(2)),
+                    ("listed files missing", listed_files_missing(2)),
+                    ("listed outside the disc", listed_outside(2)),
+                    ("UIDs differ", listed_uids_differ(2)),
+                    (
+                        "patient name differs",
+                        listed_name_differs("SMITH^JOHN", "SMITH^J"),
+                    ),
+                    ("broken links", dicomdir_links_broken()),
+                    ("stale length", dicomdir_length_overrun()),
+                    ("lists nothing", dicomdir_lists_nothing()),
+                ],
+            ),
+            (
+                "name (outside the passport comparison)",
+                vec![
+                    ("wrong character set", name_charset("ZHANG^SAN")),
+                    ("images without a name", unnamed_images(2, 3)),
+                    (
+                        "records that fit more than one person",
+                        unattributable("SMITH^JOHN, CT study", 2),
+                    ),
+                    (
+                        "another passport number recorded",
+                        other_passport("E1234", "PASSPORT", "G7654"),
+                    ),
+                    (
+                        "only the Chinese transliteration of a foreign passport name",
+                        t(
+                            "The disc has only a Chinese name 史密斯·约翰; it reads like a Chinese transliteration of a \
+                             foreign name.",
+                            "Ask the staff to add the passport name in Latin letters: SMITH^JOHN.",
+                            transliterated_name("史密斯·约翰", "SMITH JOHN", "SMITH^JOHN"),
+                        ),
+                    ),
+                ],
+            ),
+            (
+                "patient",
+                vec![
+                    (
+                        "several people, none known to be the patient",
+                        several_people(2, &people, None),
+                    ),
+                    (
+                        "several people, the others named",
+                        several_people(2, &people, Some(&["LI^SI".into()])),
+                    ),
+                    (
+                        "one person written in several ways",
+                        name_spellings(&["ZHANG^SAN".into(), "张^三".into()]),
+                    ),
+                ],
+            ),
+            (
+                "dob",
+                vec![
+                    ("birth date missing", birth_date_missing("SMITH^JOHN", d)),
+                    (
+                        "birth date differs",
+                        birth_date_differs("SMITH^JOHN", "1980-01-01", d),
+                    ),
+                ],
+            ),
+            (
+                "date",
+                vec![
+                    (
+                        "invalid study date",
+                        study_date_missing(
+                            "CT study",
+                            "CT检查",
+                            Some("x"),
+                            Some("series date 2024-03-20"),
+                        ),
+                    ),
+                    (
+                        "no study date",
+                        study_date_missing("CT study", "CT检查", None, None),
+                    ),
+                    (
+                        "date in the future",
+                        study_date_future("CT study", "CT检查", d),
+                    ),
+                    (
+                        "date before 1900",
+                        study_date_too_old("CT study", "CT检查", d),
+                    ),
+                    (
+                        "files disagree on the date",
+                        study_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
+                    ),
+                    (
+                        "series disagree on the date",
+                        series_dates_differ("CT study", "CT检查", &["a".into(), "b".into()]),
+                    ),
+                    ("expected day missing", expected_date_missing(&range, 2)),
+                    ("expected period missing", expected_date_missing(&span, 0)),
+                ],
+            ),
+            (
+                "slices",
+                vec![
+                    (
+                        "same ID, different images",
+                        same_uid_different_images(l, z, 2),
+                    ),
+                    ("identical copies", identical_copies(l, z, 2)),
+                    (
+                        "fewer files than the DICOMDIR lists",
+                        fewer_than_dicomdir(l, z, 3, 4),
+                    ),
+                    (
+                        "fewer images than the acquisition",
+                        fewer_than_acquisition(l, z, 3, 4),
+                    ),
+                    ("series without image", series_empty(l, z)),
+                    ("series unreadable", series_unreadable(l, z)),
+                    ("frames missing", frames_missing(l, z, 1, 2, "IM1")),
+                    (
+                        "frame positions disagree",
+                        frame_positions_differ(l, z, 1, 2),
+                    ),
+                    (
+                        "gap in the slices",
+                        gaps(
+                            l,
+                            z,
+                            &[gap(2, Some(4), Some(7))],
+                            &[gap_at("z", "1.0", "4.0")],
+                            1,
+                            2,
+                            Some("#5"),
+                        ),
+                    ),
+                    (
+                        "images missing at one position of a repeating series",
+                        gaps(
+                            l,
+                            z,
+                            &[in_group(
+                                Some(&slice_group(2, 3)),
+                                short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                            )],
+                            &[],
+                            1,
+                            1,
+                            None,
+                        ),
+                    ),
+                    ("irregular spacing", irregular_spacing(l, z)),
+                    ("uneven images per position", uneven_repeats(l, z)),
+                    (
+                        "mosaic volumes missing",
+                        volumes_missing(l, z, ("#2", 1), ("acquisition", "#2", 1), true),
+                    ),
+                    (
+                        "time points missing",
+                        volumes_missing(
+                            l,
+                            z,
+                            ("#13 and 11 more", 12),
+                            ("time point", "#2", 1),
+                            false,
+                        ),
+                    ),
+                    (
+                        "odd numbering",
+                        odd_numbering(l, z, Some(("#5", 1)), None, PositionEvidence::NoGap),
+                    ),
+                ],
+            ),
+            (
+                "images",
+                vec![
+                    ("images that do not open", images_damaged(2, l, z)),
+                    (
+                        "read error inside the image data",
+                        images_read_error(2, l, z),
+                    ),
+                    ("a blank image", images_blank(1, l, z)),
+                    (
+                        "compression not decoded here",
+                        images_not_decoded(2, l, z, &["JPEG XL"]),
+                    ),
+                ],
+            ),
+        ]
+    }
+
+    /// Every request in Chinese, with sample arguments.
+    fn all_texts() -> Vec<Texts> {
+        let mut texts: Vec<Texts> = catalogue()
+            .into_iter()
+            .flat_map(|(_, group)| group.into_iter().map(|(_, t)| t))
+            .collect();
         for n in [1, 2] {
             texts.extend([
                 media_all_damaged(n),
@@ -1424,11 +1858,181 @@ mod tests {
                 listed_files_missing(n),
                 listed_outside(n),
                 listed_uids_differ(n),
-                listed_name_differs("A", "B"),
                 unnamed_images(n, 3),
             ]);
         }
         texts
+    }
+
+    /// `docs/staff-notes.md`: every request to the counter staff, so that a Chinese reader can review them in
+    /// one place.
+    fn staff_notes_markdown() -> String {
+        use std::fmt::Write as _;
+        let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+        let mut doc = String::from(
+            "# What dicomcheck asks the counter staff\n\n\
+             Generated from the code (`src/checks/wording.rs`, `src/names/messages.rs`) by the test \
+             `staff_notes_doc_is_in_sync`; regenerate with `DICOMCHECK_BLESS=1 cargo test --lib staff_notes`. \
+             Sample values stand in for the disc's names, dates and series.\n\n\
+             ## How a note is put together\n\n\
+             The note opens with a greeting naming the medium, then what staff need to find the exam in their \
+             system (the patient as on the disc with the patient ID, the exams' dates and modalities), then one \
+             numbered request per problem. On a disc that passed, the requests are favours, marked 如方便.\n\n",
+        );
+        let _ = writeln!(
+            doc,
+            "| medium | greeting (problems) | greeting (passed, optional requests) |"
+        );
+        let _ = writeln!(doc, "|---|---|---|");
+        for medium in [
+            Medium::Optical,
+            Medium::Usb,
+            Medium::Download,
+            Medium::Folder,
+        ] {
+            let _ = writeln!(
+                doc,
+                "| {} | {} | {} |",
+                medium_en(medium),
+                note_greeting_zh(medium, false),
+                note_greeting_zh(medium, true)
+            );
+        }
+        let people = [
+            ("SMITH^JOHN".to_string(), Some("H2026-0042".to_string())),
+            ("LI^SI".to_string(), None),
+        ];
+        let _ = writeln!(
+            doc,
+            "\nThen, for example:\n\n    {}\n    {}\n    1. …\n    2. {}\n",
+            note_patients_zh(Medium::Optical, &people),
+            note_exams_zh(&[
+                note_exam(Some("2026-11-18"), "MR", Some("A2026-0117"), true),
+                note_exam(None, "CT", None, true)
+            ]),
+            optional_zh("光盘中没有患者的出生日期（应为1980-04-02），请补录。")
+        );
+        let _ = writeln!(
+            doc,
+            "A problem only the patient can fix (a download cut short, no access to the disc on the laptop) \
+             never appears in the note.\n"
+        );
+        for (check, group) in catalogue() {
+            let _ = writeln!(
+                doc,
+                "## `{check}`\n\n| situation | English (for the patient) | 中文（给工作人员） |\n|---|---|---|"
+            );
+            for (situation, texts) in group {
+                let _ = writeln!(
+                    doc,
+                    "| {situation} | {} | {} |",
+                    cell(&texts.message),
+                    cell(&zh_sentence(&texts.ask_zh))
+                );
+            }
+            doc.push('\n');
+        }
+        let _ = writeln!(
+            doc,
+            "## `name` (passport comparison)\n\n\
+             | on the disc | passport | English (for the patient) | 中文（给工作人员） |\n|---|---|---|---|"
+        );
+        for (disc, passport) in [
+            ("SMITH^JOHN", "SMITH^JOHN"),
+            ("JOHN^SMITH", "SMITH^JOHN"),
+            ("SMITH^J", "SMITH^JOHN"),
+            ("SMITH", "SMITH^JOHN"),
+            ("SMITH^JOHN PAUL", "SMITH^JOHN"),
+            ("SMYTH^JOHN", "SMITH^JOHN"),
+            ("LI^SI", "SMITH^JOHN"),
+            ("史密斯^约翰", "SMITH^JOHN"),
+            ("约翰·史密斯", "SMITH^JOHN"),
+            ("张三", "ZHANG^SAN"),
+            ("张三", "SMITH^JOHN"),
+            ("UNKNOWN", "SMITH^JOHN"),
+            ("SM\u{0406}TH^JOHN", "SMITH^JOHN"),
+            ("SMITH^JO\u{200B}HN", "SMITH^JOHN"),
+            (
+                "\u{0418}\u{0412}\u{0410}\u{041D}\u{041E}\u{0412}^\u{0418}\u{0412}\u{0410}\u{041D}",
+                "IVANOV^IVAN",
+            ),
+            (
+                "\u{041F}\u{0415}\u{0422}\u{0420}\u{041E}\u{0412}^\u{0418}\u{0412}\u{0410}\u{041D}",
+                "IVANOV^IVAN",
+            ),
+            ("", "SMITH^JOHN"),
+        ] {
+            let verdict = crate::names::match_name(
+                &crate::charset::DecodedText {
+                    text: disc.to_string(),
+                    decoding: crate::charset::Decoding::Declared,
+                },
+                &crate::names::PassportName::parse(passport).expect("passport"),
+                None,
+            );
+            let _ = writeln!(
+                doc,
+                "| `{}` | `{passport}` | {} | {} |",
+                if disc.is_empty() {
+                    "(empty)".to_string()
+                } else {
+                    // Invisible characters shown by code point.
+                    disc.chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() || " ^=·".contains(c) {
+                                c.to_string()
+                            } else {
+                                format!("<U+{:04X}>", u32::from(c))
+                            }
+                        })
+                        .collect()
+                },
+                cell(&verdict.message),
+                cell(&zh_sentence(&verdict.ask_zh))
+            );
+        }
+        doc
+    }
+
+    #[test]
+    fn staff_notes_doc_is_in_sync() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/staff-notes.md");
+        let expected = staff_notes_markdown();
+        if std::env::var_os("DICOMCHECK_BLESS").is_some() {
+            std::fs::write(&path, &expected).expect("write docs/staff-notes.md");
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/staff-notes.md is out of date: run DICOMCHECK_BLESS=1 cargo test --lib staff_notes"
+        );
+    }
+
+    #[test]
+    fn names_inside_chinese_sentences_lose_separators_and_pinyin() {
+        assert_eq!(zh_name("SMITH^JOHN"), "SMITH JOHN");
+        assert_eq!(zh_name("张^三 (zhang san)"), "张三");
+        assert_eq!(zh_name("ZHANG^SAN = 张^三 (zhang san)"), "ZHANG SAN = 张三");
+        assert_eq!(zh_name("史密斯^约翰"), "史密斯约翰");
+        assert_eq!(zh_name("ИВАНОВ^ИВАН"), "ИВАНОВ ИВАН");
+        assert_eq!(zh_name("A (B)"), "A (B)");
+        assert_eq!(
+            zh_sentence("光盘中姓名只有汉字“张三”（zhāng sān），请补录 ZHANG^SAN。"),
+            "光盘中姓名只有汉字“张三”，请补录 ZHANG SAN。"
+        );
+        assert_eq!(zh_sentence("（共2个）（0字节）"), "（共2个）（0字节）");
+    }
+
+    #[test]
+    fn no_request_asks_to_delete_and_staff_terms_are_used() {
+        for texts in all_texts() {
+            let zh = &texts.ask_zh;
+            assert!(!zh.contains("删除"), "never ask to delete: {zh}");
+            assert!(!zh.contains("看图软件"), "阅片软件: {zh}");
+            assert!(!zh.contains('^'), "no DICOM separator: {zh}");
+        }
+        let mixed = several_people(2, &["A: x".into(), "B: y".into()], None).ask_zh;
+        assert!(mixed.contains("请先核对"), "verify first: {mixed}");
     }
 
     #[test]

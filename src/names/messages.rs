@@ -206,7 +206,7 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
             t(
                 format!("The disc has only a Chinese name {hz} ({rd}), which is not the passport name {pp}{zh}."),
                 "Do not take this disc unless the staff confirm it is yours; ask for the passport name in Latin letters.".to_string(),
-                format!("光盘中只有中文姓名“{hz}”（{rd}），与护照 {pp}{zh} 不符。请核对是否为本人的影像，并补录护照上的英文姓名。"),
+                format!("光盘中只有中文姓名“{hz}”（{rd}），与护照 {pp}{zh} 不符。请先核对是否为本人的影像，确认后再补录护照上的英文姓名。"),
             )
         }
         NameClass::HanziOnlyForeignPassport => {
@@ -220,9 +220,13 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
                     "The disc has only a Chinese name {hz} ({rd}). It cannot be matched to the passport {pp} abroad; {why}."
                 ),
                 latin_ask,
-                format!(
-                    "光盘中只有中文姓名“{hz}”，国外无法与护照 {pp} 对应，可能是译名或他人（如挂号人）姓名。请补录护照英文姓名 {fix}。"
-                ),
+                if c.transliteration {
+                    crate::checks::wording::transliterated_name(hz, pp, fix)
+                } else {
+                    format!(
+                        "光盘中只有中文姓名“{hz}”，国外无法与护照 {pp} 对应，可能是译名或他人（如挂号人）姓名。请补录护照英文姓名 {fix}。"
+                    )
+                },
             )
         }
         NameClass::NoLatinName => t(
@@ -253,7 +257,7 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
                 "Ask the staff which person this is, and to correct the name so that every part is the passport name {fix}."
             ),
             format!(
-                "光盘姓名 {disc} 的英文部分与护照 {pp} 相符，但其中的“{hz}”（{rd}）与之不符，可能是两个人的姓名。请核对并更正为护照姓名 {fix}。"
+                "光盘姓名 {disc} 的英文部分与护照 {pp} 相符，但其中的“{hz}”（{rd}）与之不符，可能是两个人的姓名。请先核对是哪位患者，再更正为护照姓名 {fix}。"
             ),
         ),
         NameClass::MixedScript => t(
@@ -302,7 +306,7 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
                 "Do not take this disc unless the staff confirm it is yours; ask for the passport name in Latin letters: {fix}."
             ),
             format!(
-                "光盘中姓名只有非拉丁文字“{hz}”（转写为 {rd}），与护照 {pp} 不符。请核对是否为本人的影像，并补录护照英文姓名 {fix}。"
+                "光盘中姓名只有非拉丁文字“{hz}”（转写为 {rd}），与护照 {pp} 不符。请先核对是否为本人的影像，确认后再补录护照英文姓名 {fix}。"
             ),
         ),
         NameClass::Mojibake => t(String::new(), String::new(), String::new()),

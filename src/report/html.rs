@@ -33,6 +33,12 @@ th{font-weight:600}
 .series th:nth-child(1){width:4rem}
 .series th:nth-child(2){width:5.5rem}
 .series th:nth-child(3){width:4.5rem}
+.series th:nth-child(4){width:6rem}
+.series th:nth-child(5){width:9rem}
+.overview td,.overview th{font-size:.9em;padding:.05rem .3rem}
+.facts{margin:.1rem 0;font-size:.92em}
+.ctx{margin:.1rem 0}
+details summary{cursor:pointer;font-weight:600;margin:.3rem 0}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .study,.finding,.note{break-inside:avoid}
 .sub{color:#555;font-weight:400}
@@ -49,7 +55,7 @@ color:#b42318;font-weight:700;font-size:.8rem;text-align:center;background:repea
 .note{border:1.5px dashed #444;border-radius:6px;padding:.4rem .8rem;margin-top:.8rem;font-size:11.5pt}
 footer{color:#555;font-size:8.5pt;margin-top:1rem;border-top:1px solid #ccc;padding-top:.3rem;overflow-wrap:anywhere}
 @media (max-width:600px){body{font-size:15px;padding:.6rem}.kv th{width:auto}}
-@media print{body{max-width:none;padding:0}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+@media print{body{max-width:none;padding:0}details,.screen{display:none}.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 ";
 
 /// Why the HTML page cannot go where `--report` says.
@@ -156,6 +162,7 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
 
     write_patients(&mut out, report);
     write_studies(&mut out, report);
+    write_radiology_report(&mut out, report);
     write_findings(&mut out, report);
     if let Some(note) = human::counter_note(report, staff_note) {
         let lang = if staff_note == StaffNote::Zh {
@@ -167,27 +174,24 @@ pub fn render(report: &Report, staff_note: StaffNote) -> String {
             out,
             "<section class=\"note\">\n<h3>{}</h3>\n<p lang=\"{lang}\">{}</p>\n<ol lang=\"{lang}\">",
             escape(note.heading),
-            escape(note.greeting)
+            escape(&note.greeting)
         );
+        for line in &note.context {
+            let _ = writeln!(out, "<p class=\"ctx\" lang=\"{lang}\">{}</p>", escape(line));
+        }
         for line in &note.lines {
             let _ = writeln!(out, "<li>{}</li>", escape(line));
         }
         let _ = writeln!(out, "</ol>\n</section>");
     }
 
-    let c = &report.counts;
     let _ = writeln!(
         out,
-        "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {} files read in {:.1} s: {} DICOM images, \
-         {} other files, {} unreadable. {}</footer>\n</body>\n</html>",
+        "<footer>Checked by dicomcheck {} on {} (UTC) · {} · {} {}</footer>\n</body>\n</html>",
         escape(report.version),
         escape(&report.checked_at.replace('T', " ").replace('Z', "")),
         escape(&report.root),
-        c.files,
-        report.elapsed_seconds,
-        c.dicom_files,
-        c.non_dicom_files,
-        c.unreadable_files,
+        escape(&human::counts_line(report)),
         escape(&human::images_line(report))
     );
     out
@@ -211,7 +215,7 @@ fn write_patients(out: &mut String, report: &Report) {
         }
         let _ = writeln!(out, "<tr><th>On the disc</th><td>{cell}</td></tr>");
     }
-    if let (Some(expected), Some(verdict)) = (&report.expected_name, NameVerdict::of(report)) {
+    if let (Some(expected), Some(verdict)) = (human::passport(report), NameVerdict::of(report)) {
         let class = match verdict {
             NameVerdict::Matches => "",
             NameVerdict::Remark => "warn",
@@ -221,33 +225,101 @@ fn write_patients(out: &mut String, report: &Report) {
             out,
             "<tr><th>Passport</th><td><strong>{}</strong> → <span class=\"{class}\">{}</span></td></tr>",
             escape(expected),
-            escape(verdict.text())
+            escape(&human::name_headline(report, verdict))
         );
     }
     let _ = writeln!(out, "</table>");
 }
+
+/// Studies beyond this many are listed in one compact table, their series folded (a 50-study disc stays
+/// readable and prints in a few pages).
+const STUDIES_IN_FULL: usize = 6;
 
 fn write_studies(out: &mut String, report: &Report) {
     let _ = writeln!(out, "<h2>Studies ({})</h2>", report.studies.len());
     if report.studies.is_empty() {
         let _ = writeln!(out, "<p>No study on the disc.</p>");
     }
+    let several_people = report.patients.len() > 1;
+    let compact = report.studies.len() > STUDIES_IN_FULL;
+    if compact {
+        let _ = writeln!(
+            out,
+            "<div class=\"wrap\"><table class=\"overview\">\n<tr><th>Date</th><th>Modality</th><th>Description</th>\
+             <th class=\"n\">Series</th><th class=\"n\">Images</th><th>Accession</th>{}</tr>",
+            if several_people {
+                "<th>Patient</th>"
+            } else {
+                ""
+            }
+        );
+        for study in &report.studies {
+            let images: u64 = study.series.iter().map(|s| s.frames).sum();
+            let missing = study.series.iter().any(|s| s.missing_confirmed);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{images}</td>\
+                 <td>{}</td>{}</tr>",
+                escape(&study_when(study)),
+                escape(&study.modalities.join("/")),
+                escape(study.description.as_deref().unwrap_or("")),
+                if missing {
+                    " <span class=\"bad\">images missing</span>"
+                } else {
+                    ""
+                },
+                study.series.len(),
+                escape(study.accession_number.as_deref().unwrap_or("")),
+                if several_people {
+                    format!("<td>{}</td>", escape(&study.patient_name))
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "</table></div>\n<p class=\"sub screen\">Series of each study (click to open):</p>"
+        );
+    }
     for study in &report.studies {
         let images: u64 = study.series.iter().map(|s| s.frames).sum();
         let series_count = study.series.len();
-        let _ = writeln!(
-            out,
-            "<div class=\"study\">\n<h3>{} · {} · {} <span class=\"sub\">({} series, {} images)</span></h3>",
-            escape(study.date.as_deref().unwrap_or("(no date)")),
+        let heading = format!(
+            "{} · {} · {} <span class=\"sub\">({} series, {} images)</span>",
+            escape(&study_when(study)),
             escape(&study.modalities.join("/")),
             escape(study.description.as_deref().unwrap_or("(no description)")),
             series_count,
             images
         );
+        if compact {
+            let _ = writeln!(
+                out,
+                "<details class=\"study\">\n<summary>{heading}</summary>"
+            );
+        } else {
+            let _ = writeln!(out, "<div class=\"study\">\n<h3>{heading}</h3>");
+        }
+        let mut facts: Vec<String> = Vec::new();
+        let mut fact = |name: &str, value: Option<&str>| {
+            if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+                facts.push(format!("{name}: <strong>{}</strong>", escape(value)));
+            }
+        };
+        if several_people {
+            fact("Patient", Some(&study.patient_name));
+        }
+        fact("Institution", study.institution.as_deref());
+        fact("Referring physician", study.referring_physician.as_deref());
+        fact("Accession number", study.accession_number.as_deref());
+        if !facts.is_empty() {
+            let _ = writeln!(out, "<p class=\"facts\">{}</p>", facts.join(" · "));
+        }
         let _ = writeln!(
             out,
             "<div class=\"wrap\"><table class=\"series\">\n<tr><th class=\"n\">Series</th><th>Modality</th>\
-             <th class=\"n\">Images</th><th>Description</th>{}</tr>",
+             <th class=\"n\">Images</th><th>Body part</th><th>Slices (mm)</th><th>Description</th>{}</tr>",
             if report.images.is_some() {
                 "<th class=\"thumb\">Middle image</th>"
             } else {
@@ -255,13 +327,13 @@ fn write_studies(out: &mut String, report: &Report) {
             }
         );
         for series in &study.series {
-            let missing = if series.missing.is_empty() {
-                String::new()
-            } else {
+            let missing = if series.missing_confirmed {
                 format!(
                     " <span class=\"bad\">missing: {}</span>",
                     escape(&series.missing.join(", "))
                 )
+            } else {
+                String::new()
             };
             let picture = match (&report.images, &series.thumbnail) {
                 (None, _) => String::new(),
@@ -278,17 +350,74 @@ fn write_studies(out: &mut String, report: &Report) {
             };
             let _ = writeln!(
                 out,
-                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}{missing}</td>{picture}</tr>",
+                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}{missing}</td>{picture}</tr>",
                 series
                     .number
                     .map_or_else(|| "?".to_string(), |n| n.to_string()),
                 escape(series.modality.as_deref().unwrap_or("")),
-                series.frames,
+                objects(series),
+                escape(series.body_part.as_deref().unwrap_or("")),
+                escape(&slices_mm(series)),
                 escape(series.description.as_deref().unwrap_or(""))
             );
         }
-        let _ = writeln!(out, "</table></div>\n</div>");
+        let _ = writeln!(
+            out,
+            "</table></div>\n</{}>",
+            if compact { "details" } else { "div" }
+        );
     }
+}
+
+/// The images of a series, or its objects when it holds reports or documents (`1 object`).
+fn objects(series: &super::Series) -> String {
+    if series.frames == 0 && series.instances > 0 {
+        crate::checks::plural(series.instances, "object", "objects")
+    } else {
+        series.frames.to_string()
+    }
+}
+
+/// `2026-11-20 14:32`, or `(no date)`.
+fn study_when(study: &super::Study) -> String {
+    let mut when = study
+        .date
+        .clone()
+        .unwrap_or_else(|| "(no date)".to_string());
+    if let Some(time) = &study.time {
+        let _ = write!(when, " {time}");
+    }
+    when
+}
+
+/// Slice thickness and spacing: `2.5 / 2.5`, `5`, or empty.
+fn slices_mm(series: &super::Series) -> String {
+    let mm = |v: f64| {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    match (series.slice_thickness_mm, series.spacing_mm) {
+        (Some(t), Some(s)) => format!("{} thick, every {}", mm(t), mm(s)),
+        (Some(t), None) => format!("{} thick", mm(t)),
+        (None, Some(s)) => format!("every {}", mm(s)),
+        (None, None) => String::new(),
+    }
+}
+
+fn write_radiology_report(out: &mut String, report: &Report) {
+    if report.counts.dicom_files == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"{}\"><strong>{}</strong></p>",
+        if report.radiology_report.present {
+            "report"
+        } else {
+            "report warn"
+        },
+        escape(&human::report_line(report))
+    );
 }
 
 fn write_findings(out: &mut String, report: &Report) {
@@ -306,15 +435,16 @@ fn write_findings(out: &mut String, report: &Report) {
     if problems.is_empty() {
         let _ = writeln!(out, "<p>None found.</p>");
     } else {
-        write_list(out, &problems);
+        write_list(out, &problems, report.verdict == Verdict::Pass);
     }
     if !notes.is_empty() {
         let _ = writeln!(out, "<h2>Notes</h2>");
-        write_list(out, &notes);
+        write_list(out, &notes, false);
     }
 }
 
-fn write_list(out: &mut String, findings: &[&Finding]) {
+/// The findings as a list; `optional` words their requests as favours (a disc that passed).
+fn write_list(out: &mut String, findings: &[&Finding], optional: bool) {
     let _ = writeln!(out, "<ol>");
     for finding in findings {
         let (class, mark) = match finding.severity {
@@ -328,8 +458,20 @@ fn write_list(out: &mut String, findings: &[&Finding]) {
             finding.check,
             escape(&finding.message)
         );
+        if !finding.detail.is_empty() {
+            let _ = write!(
+                out,
+                " <span class=\"sub\">{}</span>",
+                escape(&finding.detail)
+            );
+        }
         if !finding.ask.is_empty() {
-            let _ = write!(out, "<div class=\"ask\">→ {}</div>", escape(&finding.ask));
+            let ask = if optional {
+                crate::checks::wording::optional_ask(&finding.ask)
+            } else {
+                finding.ask.clone()
+            };
+            let _ = write!(out, "<div class=\"ask\">→ {}</div>", escape(&ask));
         }
         if !finding.paths.is_empty() {
             let mut shown: Vec<String> = finding

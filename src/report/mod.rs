@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::checks::date::{self, StudyDate};
-use crate::checks::{Finding, Outcome, Severity};
+use crate::checks::report_files::ReportItem;
+use crate::checks::{CheckId, Finding, Medium, Outcome, Severity};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::images::ImagesOutcome;
 use crate::names::display_name;
@@ -27,6 +28,8 @@ pub struct Report {
     pub verdict: Verdict,
     /// The passport name as typed, if given.
     pub expected_name: Option<String>,
+    /// The passport name as every text shows it (`SMITH JOHN`), if given.
+    pub passport_name: Option<String>,
     /// Whether the name on the disc was compared with a passport name.
     pub name_checked: bool,
     /// Whether the user said the name is not to be compared (`--no-name`, an inventory).
@@ -45,6 +48,10 @@ pub struct Report {
     pub elapsed_seconds: f64,
     /// When the check finished, UTC, RFC 3339 (`2026-11-20T10:15:42Z`).
     pub checked_at: String,
+    /// What was checked: `optical` (CD/DVD), `usb`, `download` (.zip/.iso) or `folder`.
+    pub medium: Medium,
+    /// The radiologist's written report on the disc.
+    pub radiology_report: RadiologyReport,
     /// The images phase (every byte read, every frame decoded), or `null` with `--quick`.
     pub images: Option<ImagesPhase>,
 }
@@ -72,6 +79,15 @@ pub enum Thumbnail {
     Picture(String),
     /// The middle image is damaged.
     Damaged,
+}
+
+/// Whether the written report is on the disc, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RadiologyReport {
+    /// True when at least one report was found.
+    pub present: bool,
+    /// Each report found.
+    pub items: Vec<ReportItem>,
 }
 
 /// The overall verdict.
@@ -109,6 +125,11 @@ pub struct Counts {
     pub dicom_files: usize,
     /// Files that are not DICOM (viewer, pictures, DICOMDIR excluded).
     pub non_dicom_files: usize,
+    /// DICOMDIR files (the disc's index), counted apart so that the counts add up to `files`.
+    pub dicomdir_files: usize,
+    /// Entries not read that are not among `files` (links, special files, unreadable folders, refused archive
+    /// members); included in `unreadable_files`.
+    pub entries_not_read: usize,
     /// DICOM files that cannot be used, plus entries that could not be read.
     pub unreadable_files: usize,
     /// Total size of the regular files.
@@ -147,8 +168,18 @@ pub struct Study {
     pub description: Option<String>,
     /// PatientName as shown for this study.
     pub patient_name: String,
+    /// Patient ID of this study.
+    pub patient_id: Option<String>,
     /// Modalities of its series.
     pub modalities: Vec<String>,
+    /// Study time `HH:MM` (or as written).
+    pub time: Option<String>,
+    /// Accession number (the hospital's order number for the exam).
+    pub accession_number: Option<String>,
+    /// Institution that made the images.
+    pub institution: Option<String>,
+    /// Referring physician, as written.
+    pub referring_physician: Option<String>,
     /// Its series.
     pub series: Vec<Series>,
 }
@@ -170,11 +201,56 @@ pub struct Series {
     pub frames: u64,
     /// Missing slices, as instance numbers (`#57`) or positions (`z=-118.75`).
     pub missing: Vec<String>,
+    /// The same, structured: `{"axis":"z","position_mm":-118.75}` or `{"instance_number":57}`.
+    pub missing_slices: Vec<MissingSlice>,
+    /// True when the slice positions show a gap (a failure), false when only the numbering is odd.
+    pub missing_confirmed: bool,
+    /// Body Part Examined.
+    pub body_part: Option<String>,
+    /// Slice thickness in mm.
+    pub slice_thickness_mm: Option<f64>,
+    /// Spacing between slices in mm (declared, else the step between the first two positions).
+    pub spacing_mm: Option<f64>,
     /// Frames decoded by the images phase, or `null` when the images were not opened (`--quick`).
     pub decoded: Option<u64>,
     /// The middle image, for the HTML report only.
     #[serde(skip)]
     pub thumbnail: Thumbnail,
+}
+
+/// One missing slice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MissingSlice {
+    /// Where the slice should be, along a patient axis, in millimetres.
+    Position {
+        /// `x`, `y` or `z`.
+        axis: String,
+        /// Position along that axis, mm.
+        position_mm: f64,
+    },
+    /// An instance number nobody uses.
+    Instance {
+        /// The Instance Number.
+        instance_number: i64,
+    },
+}
+
+impl MissingSlice {
+    /// Parses the check's `z=-118.75` or `#57`.
+    pub fn parse(text: &str) -> Option<Self> {
+        if let Some(number) = text.strip_prefix('#') {
+            return number
+                .parse()
+                .ok()
+                .map(|instance_number| MissingSlice::Instance { instance_number });
+        }
+        let (axis, value) = text.split_once('=')?;
+        Some(MissingSlice::Position {
+            axis: axis.trim().to_string(),
+            position_mm: value.trim().parse().ok()?,
+        })
+    }
 }
 
 impl Report {
@@ -242,7 +318,27 @@ pub fn build(
                     {
                         modalities.push(m.to_string());
                     }
+                    let missing: Vec<String> =
+                        assessment.map(|a| a.missing.clone()).unwrap_or_default();
+                    let confirmed = !missing.is_empty()
+                        && outcome.findings.iter().any(|f| {
+                            f.check == CheckId::Slices
+                                && f.severity == Severity::Fail
+                                && f.series.as_deref() == Some(series.uid.as_str())
+                        });
+                    let details = head.details.as_deref();
                     Series {
+                        missing_slices: missing
+                            .iter()
+                            .filter_map(|m| MissingSlice::parse(m))
+                            .collect(),
+                        missing_confirmed: confirmed,
+                        body_part: details.and_then(|d| d.body_part.clone()),
+                        slice_thickness_mm: head.slice_thickness,
+                        spacing_mm: details
+                            .and_then(|d| d.spacing_between_slices.as_deref())
+                            .and_then(|v| v.split('\\').next()?.trim().parse().ok())
+                            .or_else(|| position_step(&series.records(records))),
                         series_instance_uid: series.uid.clone(),
                         number: head.series_number,
                         modality: head.modality.as_deref().map(str::to_string),
@@ -251,7 +347,7 @@ pub fn build(
                         frames: assessment
                             .map(|a| a.frames)
                             .unwrap_or(series.instances.len() as u64),
-                        missing: assessment.map(|a| a.missing.clone()).unwrap_or_default(),
+                        missing,
                         decoded: None,
                         thumbnail: Thumbnail::None,
                     }
@@ -266,7 +362,20 @@ pub fn build(
                     .as_deref()
                     .map(display_name)
                     .unwrap_or_default(),
+                patient_id: first
+                    .patient_id
+                    .as_ref()
+                    .map(|id| id.text.trim().to_string())
+                    .filter(|id| !id.is_empty()),
                 modalities,
+                time: study_detail(&instances, |d| d.study_time.as_deref().map(study_time)),
+                accession_number: study_detail(&instances, |d| d.accession_number.clone()),
+                institution: study_detail(&instances, |d| d.institution.clone()),
+                referring_physician: study_detail(&instances, |d| {
+                    d.referring_physician
+                        .as_deref()
+                        .map(|n| n.replace('^', " ").trim().to_string())
+                }),
                 series,
             }
         })
@@ -278,12 +387,17 @@ pub fn build(
         root: scan.root.to_string_lossy().into_owned(),
         verdict: Verdict::of(&outcome.findings, strict),
         expected_name: expected_name.map(str::to_string),
+        passport_name: expected_name
+            .and_then(|n| crate::names::PassportName::parse(n).ok())
+            .map(|p| p.display()),
         name_checked: expected_name.is_some(),
         name_waived,
         counts: Counts {
             files: scan.files,
             dicom_files: records.len() - damaged_records,
             non_dicom_files: scan.other_files.len() - outcome.broken_image_files,
+            dicomdir_files: scan.dicomdirs.len(),
+            entries_not_read: scan.skipped.len(),
             unreadable_files: scan.unreadable.len()
                 + damaged_records
                 + scan.skipped.len()
@@ -292,11 +406,78 @@ pub fn build(
         },
         patients,
         studies,
-        findings: outcome.findings.clone(),
+        // Requests in Chinese as staff read them: no DICOM separators or pinyin inside a sentence.
+        findings: outcome
+            .findings
+            .iter()
+            .cloned()
+            .map(|mut f| {
+                f.ask_zh = crate::checks::zh_sentence(&f.ask_zh);
+                f
+            })
+            .collect(),
         strict,
         elapsed_seconds: scan.elapsed.as_secs_f64(),
         checked_at: utc_now(),
+        medium: medium(scan),
         images: None,
+        radiology_report: RadiologyReport {
+            present: !outcome.radiology_reports.is_empty(),
+            items: outcome.radiology_reports.clone(),
+        },
+    }
+}
+
+/// The first value a study's records give for one detail.
+fn study_detail(
+    instances: &[&crate::read_header::InstanceRecord],
+    value: impl Fn(&crate::read_header::RecordDetails) -> Option<String>,
+) -> Option<String> {
+    instances
+        .iter()
+        .filter_map(|r| r.details.as_deref())
+        .find_map(|d| value(d).filter(|v| !v.trim().is_empty()))
+}
+
+/// `HHMMSS.frac` as `HH:MM`; anything else as written.
+fn study_time(raw: &str) -> String {
+    let digits = raw.trim();
+    if digits.len() >= 4 && digits[..4].bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}:{}", &digits[..2], &digits[2..4])
+    } else {
+        digits.to_string()
+    }
+}
+
+/// The distance between the first two distinct slice positions of a series, mm.
+fn position_step(records: &[&crate::read_header::InstanceRecord]) -> Option<f64> {
+    let mut positions = records.iter().filter_map(|r| r.image_position);
+    let first = positions.next()?;
+    positions
+        .map(|p| {
+            ((p[0] - first[0]).powi(2) + (p[1] - first[1]).powi(2) + (p[2] - first[2]).powi(2))
+                .sqrt()
+        })
+        .find(|d| *d > 0.01)
+        .map(|d| (d * 100.0).round() / 100.0)
+}
+
+/// What kind of media `scan` read, for the staff note's wording.
+fn medium(scan: &Scan) -> Medium {
+    if let Some(media) = &scan.media {
+        if media.is_archive() {
+            Medium::Download
+        } else {
+            Medium::Folder
+        }
+    } else if scan.root.is_file() {
+        Medium::Folder
+    } else if crate::media_order::is_optical(&scan.root) {
+        Medium::Optical
+    } else if crate::access::is_mount_point(&scan.root) {
+        Medium::Usb
+    } else {
+        Medium::Folder
     }
 }
 

@@ -463,6 +463,7 @@ fn check_stack(
     let mut irregular = false;
     let mut uneven = false;
     let mut judged_index = 0usize;
+    let mut positions = Vec::new();
     // Images per volume of the series' largest stack whose positions repeat (0 when none repeat).
     let mut volume_size = 0usize;
     for stack in &stacks {
@@ -482,8 +483,14 @@ fn check_stack(
             gap_total = gap_total.saturating_add(gap.missing);
             problem_count += 1;
             if problems.len() < 5 {
-                let text = wording::gap(gap.missing, name, &mm(low), &mm(high));
+                let text = wording::gap(
+                    gap.missing,
+                    gap.below.record.instance_number,
+                    gap.above.record.instance_number,
+                );
                 problems.push(wording::in_group(group.as_deref(), text));
+                let at = wording::gap_at(name, &mm(low), &mm(high));
+                positions.push(wording::in_group(group.as_deref(), at));
             }
             for k in 1..=gap.missing.min(MAX_LISTED as u64) {
                 if out.missing.len() < MAX_LISTED {
@@ -537,6 +544,7 @@ fn check_stack(
                     label,
                     zh,
                     &problems,
+                    &positions,
                     problem_count,
                     gap_total + short_total as u64,
                     numbers.as_deref(),
@@ -741,9 +749,14 @@ mod tests {
         let f = fails[0];
         assert_eq!(f.check, CheckId::Slices);
         assert!(
-            f.message.starts_with("Series 3 CT 'Chest 1.25 mm' is incomplete: about 1 slice missing between z = -126.25 and -123.75"),
+            f.message.starts_with("Series 3 CT 'Chest 1.25 mm' is incomplete: about 1 slice missing between images 100 and 101"),
             "{}",
             f.message
+        );
+        assert!(
+            f.detail.contains("z = -126.25 to -123.75 mm"),
+            "{}",
+            f.detail
         );
         assert_eq!(a.missing, vec!["z=-125.0"]);
         assert_eq!(
@@ -772,9 +785,14 @@ mod tests {
         assert!(
             fails[0]
                 .message
-                .contains("about 2 slices missing between z = -27.5 and -23.75"),
+                .contains("about 2 slices missing between images 20 and 23"),
             "{}",
             fails[0].message
+        );
+        assert!(
+            fails[0].detail.contains("z = -27.5 to -23.75 mm"),
+            "{}",
+            fails[0].detail
         );
         assert!(
             fails[0].message.contains("#21, #22"),
@@ -1019,11 +1037,7 @@ mod tests {
         let a = assess(&records);
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
-        assert!(
-            fails[0].message.contains("between x = "),
-            "{}",
-            fails[0].message
-        );
+        assert!(fails[0].detail.contains("x = "), "{}", fails[0].detail);
         assert_eq!(a.missing, vec!["x=-202.0"]);
     }
 
@@ -1183,11 +1197,18 @@ mod tests {
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(
-            fails[0].message.contains(
-                "in slice group 2 of 2, about 1 slice missing between z = -475.0 and -465.0"
-            ),
+            fails[0]
+                .message
+                .contains("in slice group 2 of 2, about 1 slice missing between images 14 and 16"),
             "{}",
             fails[0].message
+        );
+        assert!(
+            fails[0]
+                .detail
+                .contains("in slice group 2 of 2, z = -475.0 to -465.0 mm"),
+            "{}",
+            fails[0].detail
         );
 
         let mut lost = axial(100, 1.25);
