@@ -5,8 +5,9 @@
 # disc-image builders of the archive tests (genisoimage, xorriso), what renders the HTML report (headless
 # Chromium, poppler-utils, a small CJK font so the Chinese counter note prints as text), the images tests'
 # references (Debian's libgdcm-tools; PyPI's pydicom-data) and cmake, which builds CharLS (JPEG-LS), mingw-w64
-# and Wine for the Windows run, cargo-deb (crates.io) for the Debian package, and the Rust targets and the minimum
-# toolchain (rustup). `--quick` runs only the style checks and the test suite.
+# and Wine for the Windows run, cargo-deb (crates.io) for the Debian package, the Rust targets and the minimum
+# toolchain (rustup), and what drives the web page (Node.js; npm's playwright-core, below). `--quick` runs only
+# the style checks and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
@@ -22,6 +23,7 @@ command -v dcmmkdir >/dev/null 2>&1 || missing+=(dcmtk)
 command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
 command -v xorriso >/dev/null 2>&1 || missing+=(xorriso)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v gdcmconv >/dev/null 2>&1 || missing+=(libgdcm-tools)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
@@ -94,6 +96,26 @@ status=${PIPESTATUS[0]}
 set -e
 total() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{ n += $1 } END { print n + 0 }'; }
 passed=$(total passed) failed=$(total failed) skipped=$(total ignored)
+
+step "web page: built to WebAssembly, driven in headless Chromium"
+# The offline web page (issue 17): the core built to WebAssembly, then the page driven in headless Chromium
+# (Debian's, through npm's playwright-core, which downloads no browser) and compared with the CLI's --json.
+if [ ! -e target/web-test/node_modules/playwright-core/package.json ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix target/web-test --no-save --no-audit --no-fund \
+    --silent playwright-core@1
+fi
+set +e
+scripts/build-web.sh target/web/dicomcheck.html &&
+  node tests/web/page.cjs target/web/dicomcheck.html target/debug/dicomcheck target/web-test/node_modules
+web_status=$?
+set -e
+if [ "$web_status" = 0 ]; then
+  passed=$((passed + 1))
+else
+  echo "web page test: FAILED"
+  failed=$((failed + 1))
+  [ "$status" != 0 ] || status=$web_status
+fi
 
 if ! $quick && [ "$status" = 0 ]; then
   step "Windows: the .exe under Wine"

@@ -99,8 +99,12 @@ pub fn denied_inside<'a>(
     root: &Path,
     mut unreadable: impl Iterator<Item = (&'a Path, &'a str)>,
 ) -> Result<(), AccessError> {
-    let texts =
-        [libc::EACCES, libc::EPERM].map(|code| std::io::Error::from_raw_os_error(code).to_string());
+    #[cfg(unix)]
+    let codes = [libc::EACCES, libc::EPERM];
+    // Elsewhere (Windows' ERROR_ACCESS_DENIED; a browser has no OS errors) the code the system gives for it.
+    #[cfg(not(unix))]
+    let codes = [5];
+    let texts = codes.map(|code| std::io::Error::from_raw_os_error(code).to_string());
     match unreadable.find(|(_, reason)| texts.iter().any(|t| reason.contains(t.as_str()))) {
         Some((path, _)) => Err(denied(&root.join(path))),
         None => Ok(()),

@@ -228,6 +228,7 @@ pub fn check_options(args: &Args) -> Result<CheckOptions, InputError> {
             progress: std::io::stderr().is_terminal(),
             media: args.media.into(),
         },
+        #[cfg(not(target_arch = "wasm32"))]
         images: if args.quick {
             None
         } else {

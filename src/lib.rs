@@ -1,6 +1,6 @@
 //! dicomcheck: is this disc readable, complete and under the passport name?
 //!
-//! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`]) → [`read_header`] of each
+//! The pipeline, one module per stage: [`walk`] the media (or list an [`archive`], or any [`media`]) → [`read_header`] of each
 //! file (hardened, header-only, in parallel or in on-disc order ([`media_order`]), orchestrated by [`scan`] with
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
@@ -23,7 +23,10 @@ pub mod dicomdir;
 pub mod discover;
 pub mod finding;
 pub mod fixture;
+// Decoding runs in worker processes with C codecs: not in a browser, whose page checks the headers only.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod images;
+pub mod media;
 pub mod media_order;
 pub mod names;
 pub mod options;
@@ -77,40 +80,71 @@ pub fn check_with(
         .map(|f| (f.path.as_path(), f.defect.detail.as_str()));
     access::denied_inside(root, refused_entries.chain(refused_files))?;
     let catalog = catalog::Catalog::build(&scan.records);
-    let mut outcome = checks::run(&scan, &catalog, &options.expect);
-    let Some(image_options) = &options.images else {
-        return Ok(report::build(
+    let outcome = checks::run(&scan, &catalog, &options.expect);
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(image_options) = &options.images {
+        headers_done(&report_of(&scan, &catalog, &outcome, options));
+        return Ok(with_images(
             &scan,
             &catalog,
-            &outcome,
-            options.name_input.as_deref(),
-            options.expect.name_waived,
-            options.strict,
+            outcome,
+            options,
+            image_options,
         ));
-    };
-    headers_done(&report::build(
-        &scan,
-        &catalog,
-        &outcome,
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = headers_done;
+    Ok(report_of(&scan, &catalog, &outcome, options))
+}
+
+/// Checks a medium a front end opened and listed itself (see [`media`]), reported under the name `root`: the
+/// header phase only.
+pub fn check_media(
+    root: &Path,
+    media: std::sync::Arc<dyn media::Media>,
+    listing: walk::Walk,
+    options: &CheckOptions,
+) -> Report {
+    let scan = scan::scan_media(root, media, listing, &options.scan);
+    let catalog = catalog::Catalog::build(&scan.records);
+    let outcome = checks::run(&scan, &catalog, &options.expect);
+    report_of(&scan, &catalog, &outcome, options)
+}
+
+/// The report of the checks' `outcome`.
+fn report_of(
+    scan: &scan::Scan,
+    catalog: &catalog::Catalog,
+    outcome: &checks::Outcome,
+    options: &CheckOptions,
+) -> Report {
+    report::build(
+        scan,
+        catalog,
+        outcome,
         options.name_input.as_deref(),
         options.expect.name_waived,
         options.strict,
-    ));
-    let opened = images::verify(&scan, &catalog, image_options, &options.scan, &|record| {
+    )
+}
+
+/// Opens every image, adds what that finds to the checks' `outcome`, and reports both.
+#[cfg(not(target_arch = "wasm32"))]
+fn with_images(
+    scan: &scan::Scan,
+    catalog: &catalog::Catalog,
+    mut outcome: checks::Outcome,
+    options: &CheckOptions,
+    image_options: &images::ImageOptions,
+) -> Report {
+    let opened = images::verify(scan, catalog, image_options, &options.scan, &|record| {
         checks::integrity::pixel_defect(record).is_some()
     });
     outcome
         .findings
-        .extend(checks::images::check(&scan, &catalog, &opened));
+        .extend(checks::images::check(scan, catalog, &opened));
     checks::settle(&mut outcome.findings);
-    let mut report = report::build(
-        &scan,
-        &catalog,
-        &outcome,
-        options.name_input.as_deref(),
-        options.expect.name_waived,
-        options.strict,
-    );
-    report::add_images(&mut report, &catalog, &opened);
-    Ok(report)
+    let mut report = report_of(scan, catalog, &outcome, options);
+    report::add_images(&mut report, catalog, &opened);
+    report
 }

@@ -19,7 +19,8 @@ pub struct CheckOptions {
     pub strict: bool,
     /// How to scan.
     pub scan: ScanOptions,
-    /// Open every image after the header scan; `None` with `--quick`.
+    /// Open every image after the header scan; `None` with `--quick`. Not in a browser (no worker processes).
+    #[cfg(not(target_arch = "wasm32"))]
     pub images: Option<crate::images::ImageOptions>,
 }
 

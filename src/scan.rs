@@ -4,20 +4,22 @@ use foldhash::HashSet;
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rayon::prelude::*;
+use web_time::Instant;
 
 use crate::archive::{self, Archive};
 use crate::charset::DecodedText;
 use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir_budgeted};
+use crate::media::Media;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
     DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom, RecordDetails,
     read_header_budgeted,
 };
-use crate::walk::{Skipped, WalkError, is_system_metadata, open_media_file, walk};
+use crate::walk::{Skipped, Walk, WalkError, is_system_metadata, open_media_file, walk};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -79,8 +81,9 @@ pub struct Scan {
     pub header_bytes: u64,
     /// Wall time of the scan.
     pub elapsed: Duration,
-    /// The `.zip` or `.iso` the files were read from, when the root is one.
-    pub archive: Option<Arc<Archive>>,
+    /// Where the files were read from when not the folder `root`: the `.zip` or `.iso` the root is, or files a
+    /// front end handed over.
+    pub media: Option<Arc<dyn Media>>,
     /// What is left of the scan's inflation budget, for the DICOMDIR reads that follow it.
     pub inflate_budget: Arc<InflateBudget>,
 }
@@ -89,11 +92,11 @@ impl Scan {
     /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
     pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
         let budget = self.inflate_budget.clone();
-        let opened = match &self.archive {
+        let opened = match &self.media {
             None => open_media_file(&self.root.join(relative))
                 .map(|(file, size)| read_dicomdir_budgeted(file, size, budget)),
-            Some(archive) => archive
-                .open_member(relative)
+            Some(media) => media
+                .open(relative)
                 .map(|(reader, size)| read_dicomdir_budgeted(reader, size, budget)),
         };
         opened.unwrap_or_else(|e| {
@@ -115,7 +118,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
     let root = &media_root(root);
     let listing_notice = crate::progress::Listing::new(options.progress, root);
-    let (archive, listing) = match archive::detect(root) {
+    let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
             (Some(Arc::new(archive)), listing)
@@ -123,6 +126,28 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
         None => (None, walk(root)?),
     };
     drop(listing_notice);
+    Ok(read_listed(root, media, listing, options, started))
+}
+
+/// Reads every file of a medium a front end opened and listed itself (a browser's files, an archive in memory),
+/// reported under the name `root`.
+pub fn scan_media(
+    root: &Path,
+    media: Arc<dyn Media>,
+    listing: Walk,
+    options: &ScanOptions,
+) -> Scan {
+    read_listed(root, Some(media), listing, options, Instant::now())
+}
+
+/// Reads every listed file's header: from `media`, or from the folder `root` when `None`.
+fn read_listed(
+    root: &Path,
+    media: Option<Arc<dyn Media>>,
+    listing: Walk,
+    options: &ScanOptions,
+    started: Instant,
+) -> Scan {
     let base = listing.base;
     let (system, listed): (Vec<_>, Vec<_>) = listing
         .files
@@ -150,11 +175,11 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
                 reason: NotDicom::SystemFile,
             })
             .collect(),
-        archive,
+        media,
         ..Scan::default()
     };
-    scan.inflate_budget = match &scan.archive {
-        Some(archive) => archive.budget(),
+    scan.inflate_budget = match &scan.media {
+        Some(media) => media.inflate_budget(scan.bytes),
         None => Arc::new(InflateBudget::for_media(scan.bytes)),
     };
     let pool = build_pool(options.jobs);
@@ -166,15 +191,15 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
-        let outcome = guarded(|| match &scan.archive {
+        let outcome = guarded(|| match &scan.media {
             None => read_file(&base.join(&file.relative), &file.relative, budget),
-            Some(archive) => archive.read_header(&file.relative),
+            Some(media) => media.read_header(file, budget),
         });
         drop(reading);
         progress.inc();
         (i, outcome)
     };
-    let ordered = scan.archive.is_none() && options.media.ordered(root);
+    let ordered = scan.media.is_none() && options.media.ordered(root);
     let order = if ordered {
         disc_order(files.len(), |i| {
             physical_offset(&base.join(&files[i].relative))
@@ -240,7 +265,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     scan.other_files.sort_by(|a, b| a.path.cmp(&b.path));
     scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     scan.elapsed = started.elapsed();
-    Ok(scan)
+    scan
 }
 
 /// Sorts the records by path, equal paths keeping their order, like a stable sort but without its scratch buffer

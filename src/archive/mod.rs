@@ -15,8 +15,9 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use reader::Inflating;
+pub(crate) use reader::RangeReader;
 pub use reader::{EntryReader, ReadAt};
-use reader::{Inflating, RangeReader};
 
 use crate::read_header::{
     DefectKind, FileDefect, HeaderOutcome, InflateBudget, read_header_budgeted,
@@ -43,7 +44,14 @@ pub fn detect(path: &Path) -> Option<Kind> {
     if !meta.is_file() {
         return None;
     }
-    let extension = path
+    let file = open_archive(path).ok()?;
+    kind_of(path, &file)
+}
+
+/// The archive kind of the file named `name` whose bytes `file` reads: by extension (`.zip`, `.iso`), else by
+/// the zip or ISO 9660 signature.
+pub fn kind_of(name: &Path, file: &dyn ReadAt) -> Option<Kind> {
+    let extension = name
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
@@ -52,13 +60,12 @@ pub fn detect(path: &Path) -> Option<Kind> {
         Some("iso") => return Some(Kind::Iso),
         _ => {}
     }
-    let file = open_archive(path).ok()?;
     let mut head = [0u8; 4];
-    if reader::read_full_at(&file, &mut head, 0) == Some(4) && head == *b"PK\x03\x04" {
+    if reader::read_full_at(file, &mut head, 0) == Some(4) && head == *b"PK\x03\x04" {
         return Some(Kind::Zip);
     }
     let mut magic = [0u8; 5];
-    if reader::read_full_at(&file, &mut magic, iso9660::SECTOR * 16 + 1) == Some(5)
+    if reader::read_full_at(file, &mut magic, iso9660::SECTOR * 16 + 1) == Some(5)
         && magic == *b"CD001"
     {
         return Some(Kind::Iso);

@@ -10,8 +10,9 @@ use flate2::read::DeflateDecoder;
 
 use crate::read_header::InflateBudget;
 
-/// Positioned reads over an archive's bytes: the open archive file, or bytes in memory (the seam through which
-/// tests and fuzzers list archives without a scratch file).
+/// Positioned reads over an archive's bytes: the open archive file, bytes in memory (the seam through which
+/// tests and fuzzers list archives without a scratch file), or a file a browser handed over (read in slices, so
+/// a 4 GB image is never held whole).
 pub trait ReadAt: Send + Sync + std::fmt::Debug {
     /// Reads into `buf` from `offset`; `Ok(0)` at the end of the bytes.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
@@ -26,6 +27,12 @@ impl ReadAt for File {
     #[cfg(windows)]
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         std::os::windows::fs::FileExt::seek_read(self, buf, offset)
+    }
+
+    /// A system without files (WebAssembly in a browser) never opens one; its media come as [`ReadAt`]s.
+    #[cfg(not(any(unix, windows)))]
+    fn read_at(&self, _buf: &mut [u8], _offset: u64) -> io::Result<usize> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
     }
 }
 

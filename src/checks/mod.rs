@@ -3,6 +3,7 @@
 pub mod date;
 pub mod dicomdir;
 pub mod dob;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod images;
 pub mod integrity;
 pub mod media;

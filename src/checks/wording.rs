@@ -1532,6 +1532,7 @@ pub(crate) fn odd_numbering(
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
 /// `n` files of the series `label` hold images that do not open (damaged compressed data, wrong size, missing
 /// frames, a decoder that gave up).
 pub(crate) fn images_damaged(n: usize, label: &str, zh: &str) -> Texts {
@@ -1546,6 +1547,7 @@ pub(crate) fn images_damaged(n: usize, label: &str, zh: &str) -> Texts {
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
 /// `n` files of the series `label` could not be read to their end: the disc itself is damaged.
 pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
     t(
@@ -1561,6 +1563,7 @@ pub(crate) fn images_read_error(n: usize, label: &str, zh: &str) -> Texts {
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
 /// `n` files of the series `label` hold a frame that is one flat value while the series' other frames are not.
 pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
     t(
@@ -1576,6 +1579,7 @@ pub(crate) fn images_blank(n: usize, label: &str, zh: &str) -> Texts {
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))] // the images phase is not built for the browser
 /// `n` files of the series `label` use a compression (`names`) this tool cannot decode.
 pub(crate) fn images_not_decoded(n: usize, label: &str, zh: &str, names: &[&str]) -> Texts {
     t(

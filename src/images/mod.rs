@@ -89,7 +89,7 @@ pub fn verify(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let ordered = scan.archive.is_none() && scan_options.media.ordered(&scan.root);
+    let ordered = scan.media.is_none() && scan_options.media.ordered(&scan.root);
     if ordered {
         let order = disc_order(wanted.len(), |i| {
             physical_offset(&scan.root.join(&records[wanted[i]].path))
@@ -156,16 +156,16 @@ pub fn verify(
     }
 }
 
-/// Reads a whole file (from the folder, or from inside the archive). A read error becomes the file's problem;
+/// Reads a whole file (from the folder, or from the archive or other media the scan read). A read error becomes the file's problem;
 /// a file too large for a worker is read through and reported as not decoded.
 fn read_file(scan: &Scan, relative: &Path, size: u64) -> Result<Vec<u8>, Problem> {
-    let opened: io::Result<Box<dyn Read>> = match &scan.archive {
+    let opened: io::Result<Box<dyn Read>> = match &scan.media {
         // Like the header scan: no link followed, no blocking on a FIFO swapped in since the walk, regular files
         // only, and never more than the size the walk saw (a file still growing is not read forever).
         None => crate::walk::open_media_file(&scan.root.join(relative))
             .map(|(file, _)| Box::new(file.take(size)) as Box<dyn Read>),
-        Some(archive) => archive
-            .open_member(relative)
+        Some(media) => media
+            .open(relative)
             .map(|(reader, _)| Box::new(reader) as Box<dyn Read>),
     };
     let reader = opened.map_err(|e| read_error(0, &e))?;

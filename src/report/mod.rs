@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::checks::date::{self, StudyDate};
 use crate::checks::report_files::ReportItem;
 use crate::checks::{CheckId, Finding, Medium, Outcome, Severity};
+#[cfg(not(target_arch = "wasm32"))]
 use crate::images::ImagesOutcome;
 use crate::names::display_name;
 use crate::scan::Scan;
@@ -463,8 +464,12 @@ fn position_step(records: &[&crate::read_header::InstanceRecord]) -> Option<f64>
 
 /// What kind of media `scan` read, for the staff note's wording.
 fn medium(scan: &Scan) -> Medium {
-    if scan.archive.is_some() {
-        Medium::Download
+    if let Some(media) = &scan.media {
+        if media.is_archive() {
+            Medium::Download
+        } else {
+            Medium::Folder
+        }
     } else if scan.root.is_file() {
         Medium::Folder
     } else if crate::media_order::is_optical(&scan.root) {
@@ -476,6 +481,7 @@ fn medium(scan: &Scan) -> Medium {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Adds what the images phase found: frames decoded and a picture per series, and the phase's totals. The
 /// report's studies and series are in the catalog's order.
 pub fn add_images(report: &mut Report, catalog: &Catalog, opened: &ImagesOutcome) {
@@ -514,8 +520,8 @@ pub fn add_images(report: &mut Report, catalog: &Catalog, opened: &ImagesOutcome
 
 /// The current time, UTC, as RFC 3339 to the second.
 fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    let secs = web_time::SystemTime::now()
+        .duration_since(web_time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
