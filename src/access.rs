@@ -154,6 +154,7 @@ mod tests {
         assert_eq!(check_root(Path::new("/nonexistent/x")), Ok(()));
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_device_is_not_media_and_the_root_is_a_mount_point() {
         assert!(matches!(
@@ -163,6 +164,7 @@ mod tests {
         assert!(is_mount_point(Path::new("/")));
     }
 
+    #[cfg(unix)]
     #[test]
     fn permission_errors_inside_the_media_are_found_by_their_os_text() {
         let denied_text = std::io::Error::from_raw_os_error(libc::EACCES).to_string();

@@ -129,13 +129,17 @@ pub fn open_media_file(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
         const OPEN_REPARSE_POINT: u32 = 0x0020_0000;
         options.custom_flags(OPEN_REPARSE_POINT);
     }
-    let file = options.open(path).map_err(|e| {
-        #[cfg(unix)]
+    let file = options.open(path);
+    // A link where a file was: O_NOFOLLOW refuses it with ELOOP.
+    #[cfg(unix)]
+    let file = file.map_err(|e| {
         if e.raw_os_error() == Some(libc::ELOOP) {
-            return not_regular();
+            not_regular()
+        } else {
+            e
         }
-        e
-    })?;
+    });
+    let file = file?;
     let meta = file.metadata()?;
     if meta.is_file() {
         Ok((file, meta.len()))

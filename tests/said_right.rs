@@ -7,6 +7,8 @@
 //! The report objects (SR, encapsulated PDF, CT with institution and accession) are written by pydicom (PyPI,
 //! MIT licence) through `tests/support/report_objects.py`; ISO images by genisoimage (Debian), zips by Python's
 //! zipfile; the page is printed by Chromium and measured by pdfinfo (poppler-utils), as in `people.rs`.
+// Unix only: the laptop-side cases use permissions, FIFOs, setpriv and a pseudo-terminal.
+#![cfg(unix)]
 
 mod common;
 

@@ -3,7 +3,7 @@
 //! or allocates without bound costs one file a finding, never the run or the machine. The scanning process
 //! restarts a worker that died or stopped answering.
 //!
-//! Protocol on the worker's stdin: one JSON [`Request`] line, then exactly `len` bytes of the file; on its
+//! Protocol on the worker's stdin: one JSON `Request` line, then exactly `len` bytes of the file; on its
 //! stdout: one JSON [`Decoded`] line per request.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -48,8 +48,8 @@ struct Request {
 pub fn run_if_worker() -> Option<i32> {
     std::env::var_os(WORKER_ENV)?;
     std::panic::set_hook(Box::new(|_| {}));
-    limit(libc::RLIMIT_AS, ADDRESS_SPACE);
-    limit(libc::RLIMIT_CORE, 0);
+    limits::address_space(ADDRESS_SPACE);
+    limits::no_core_dumps();
     Some(
         match serve(&mut io::stdin().lock(), &mut io::stdout().lock()) {
             Ok(()) => 0,
@@ -71,7 +71,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
         }
         let mut bytes = Vec::new();
         input.take(request.len).read_to_end(&mut bytes)?;
-        limit_cpu_from_now(CPU_SECONDS + CPU_SECONDS_PER_MIB * (request.len >> 20));
+        limits::cpu_from_now(CPU_SECONDS + CPU_SECONDS_PER_MIB * (request.len >> 20));
         let decoded = std::panic::catch_unwind(|| {
             #[cfg(feature = "test-hooks")]
             super::hooks::on_decode(&request.name);
@@ -97,31 +97,51 @@ fn crashed(detail: String) -> Decoded {
     }
 }
 
-/// Sets a resource limit on this process (soft and hard), best effort.
-fn limit(resource: libc::__rlimit_resource_t, value: u64) {
-    let limit = libc::rlimit {
-        rlim_cur: value,
-        rlim_max: value,
-    };
-    // SAFETY: setrlimit only reads the struct passed by reference.
-    unsafe { libc::setrlimit(resource, &limit) };
+/// The worker's own resource limits. On unix: rlimits (address space, core dumps, CPU time per file). Elsewhere
+/// none yet (a Windows Job Object would be the equivalent): there the parent's wall-clock deadline still kills a
+/// worker that stops answering, but a decoder's memory is not capped.
+#[cfg(unix)]
+mod limits {
+    /// `setrlimit` with the resource constant's own type on each system (an enum on glibc, an int elsewhere).
+    macro_rules! set_limit {
+        ($resource:expr, $soft:expr, $hard:expr) => {{
+            let limit = libc::rlimit {
+                rlim_cur: $soft as libc::rlim_t,
+                rlim_max: $hard as libc::rlim_t,
+            };
+            // SAFETY: setrlimit only reads the struct passed by reference.
+            unsafe { libc::setrlimit($resource, &limit) };
+        }};
+    }
+
+    /// Caps the address space this process may map, best effort.
+    pub fn address_space(bytes: u64) {
+        set_limit!(libc::RLIMIT_AS, bytes, bytes);
+    }
+
+    /// A crashing decoder leaves no core file behind.
+    pub fn no_core_dumps() {
+        set_limit!(libc::RLIMIT_CORE, 0, 0);
+    }
+
+    /// Lets this process use `seconds` more CPU time (SIGXCPU kills it beyond): a per-file budget, as the limit
+    /// counts the whole life of the process.
+    pub fn cpu_from_now(seconds: u64) {
+        // SAFETY: getrusage writes into the zeroed struct it is given.
+        let used = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+            (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) as u64
+        };
+        set_limit!(libc::RLIMIT_CPU, used + seconds, libc::RLIM_INFINITY);
+    }
 }
 
-/// Lets this process use `seconds` more CPU time (SIGXCPU kills it beyond): a per-file budget, as the limit
-/// counts the whole life of the process.
-fn limit_cpu_from_now(seconds: u64) {
-    // SAFETY: getrusage writes into the zeroed struct it is given.
-    let used = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) as u64
-    };
-    let soft = libc::rlimit {
-        rlim_cur: used + seconds,
-        rlim_max: libc::RLIM_INFINITY,
-    };
-    // SAFETY: as in `limit`.
-    unsafe { libc::setrlimit(libc::RLIMIT_CPU, &soft) };
+#[cfg(not(unix))]
+mod limits {
+    pub fn address_space(_bytes: u64) {}
+    pub fn no_core_dumps() {}
+    pub fn cpu_from_now(_seconds: u64) {}
 }
 
 /// A running worker, seen from the scanning process.
@@ -218,6 +238,7 @@ impl Drop for Worker {
 }
 
 /// How a worker ended, in words.
+#[cfg(unix)]
 fn describe(status: std::process::ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match status.signal() {
@@ -228,6 +249,12 @@ fn describe(status: std::process::ExitStatus) -> String {
         Some(signal) => format!("signal {signal}"),
         None => status.to_string(),
     }
+}
+
+/// How a worker ended, in words.
+#[cfg(not(unix))]
+fn describe(status: std::process::ExitStatus) -> String {
+    status.to_string()
 }
 
 /// One decoding slot: a worker started on first use and restarted after it died.
