@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release archives into dist/: Windows (x86_64, mingw-w64), macOS (Intel and Apple silicon, linked by
 # cargo-zigbuild with PyPI's ziglang) and Linux (static musl), each with the binary, README, licences, changelog,
-# man page, shell completions and a HOW-TO-RUN for that system; the Debian package (cargo-deb); and SHA256SUMS over
+# man page, shell completions and a HOW-TO-RUN for that system; the Debian package (cargo-deb); the offline web
+# page (dicomcheck.html, scripts/build-web.sh); and SHA256SUMS over
 # all of them. Never ships the Wine test shim.
 #
 # macOS needs Apple's SDK to link: dicom-core's chrono pulls in iana-time-zone, which links the CoreFoundation
@@ -140,6 +141,8 @@ for target in "${targets[@]}"; do
 done
 
 cargo deb --quiet --output dist/ >/dev/null
+# The offline web page: one self-contained file for people who cannot install anything.
+scripts/build-web.sh dist/dicomcheck.html >/dev/null
 (cd dist && sha256sum -- * >SHA256SUMS)
 ls -l dist
 cat dist/SHA256SUMS
