@@ -71,7 +71,8 @@ expect() { # expect NAME TEXT: $out contains TEXT
 run "sample disc on D:" 0 'D:\' --name 'SMITH^JOHN'
 expect "sample: verdict" "RESULT: PASS"
 expect "sample: drive letter" 'D:\'
-expect "sample: all files read" "51 DICOM images, 3 other files, 0 unreadable"
+expect "sample: all files read" "Read 55 files in"
+expect "sample: every image opened" "51 frames decoded from 51 files"
 
 run "damaged copy on E:" 1 'E:\' --name 'SMITH^JOHN'
 expect "damaged: verdict" "RESULT: FAIL — 1 problem to fix before you leave the counter"
