@@ -42,6 +42,10 @@ ln -sfn "$PWD/fixtures/sample-disc" "$WINEPREFIX/dosdevices/d:"
 ln -sfn "$work/damaged" "$WINEPREFIX/dosdevices/e:"
 # D: is a CD-ROM drive (GetDriveTypeW), E: a fixed disk: the search without a path must take D:.
 wine reg add 'HKLM\Software\Wine\Drives' /v d: /d cdrom /f >/dev/null 2>&1
+# A new prefix's wineserver (and its mount manager) only reads the drive types when it starts: stop it, so the
+# next program starts one that knows D: is a CD-ROM.
+wineserver -k >/dev/null 2>&1 || true
+wineserver -w >/dev/null 2>&1 || true
 
 passed=0 failures=0
 run() { # run NAME EXPECTED-EXIT ARGS...: runs the .exe, keeps its output in $out
