@@ -348,28 +348,12 @@ fn quick_skips_the_images_and_says_so() {
 
 /// Renders `page` with headless Chromium into a PNG screenshot and returns its RGB pixels.
 fn screenshot(page: &Path, png_path: &Path) -> Vec<[u8; 3]> {
-    let profile = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new("timeout")
-        .arg("180")
-        .arg("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", png_path.display()))
-        .arg("--window-size=900,1000")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium (scripts/test.sh installs it)");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    common::chromium(&[
+        "--hide-scrollbars",
+        &format!("--screenshot={}", png_path.display()),
+        "--window-size=900,1000",
+        &format!("file://{}", page.display()),
+    ]);
     let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(png_path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];

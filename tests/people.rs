@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, check_json_smith, disc, run};
+use common::{Run, check_json_smith, chromium, disc, run};
 use dicomcheck::fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file,
 };
@@ -293,34 +293,6 @@ fn no_note_on_a_clean_pass_and_a_name_note_on_a_warning() {
     assert_eq!(
         note_lines(&stdout, ZH_HEADING),
         [format!("（如方便）{}", warn["ask_zh"].as_str().unwrap())]
-    );
-}
-
-/// Runs headless Chromium on `args`, with a fresh profile.
-fn chromium(args: &[&str]) {
-    let profile = tempfile::tempdir().unwrap();
-    let status = Command::new("timeout")
-        .arg("180")
-        .arg("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", s(profile.path())))
-        .args(args)
-        .output()
-        .expect("chromium is installed (scripts/test.sh installs it)");
-    assert!(
-        status.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&status.stderr)
     );
 }
 

@@ -641,25 +641,10 @@ fn the_page_carries_what_the_home_doctor_needs() {
 }
 
 fn chromium_pdf(page: &Path, pdf: &Path) -> usize {
-    let profile = tempfile::tempdir().unwrap();
-    let status = Command::new("timeout")
-        .arg("180")
-        .arg("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", s(profile.path())))
-        .arg(format!("--print-to-pdf={}", s(pdf)))
-        .arg(format!("file://{}", s(page)))
-        .output()
-        .expect("chromium (scripts/test.sh installs it)");
-    assert!(status.status.success());
+    common::chromium(&[
+        &format!("--print-to-pdf={}", s(pdf)),
+        &format!("file://{}", s(page)),
+    ]);
     let info = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
     String::from_utf8_lossy(&info.stdout)
         .lines()

@@ -187,3 +187,32 @@ pub fn pydicom_testdata(name: &str) -> PathBuf {
     );
     path
 }
+
+/// Runs headless Chromium on `args` with a fresh profile and the flags a closed network needs (no background
+/// connections), failing the test when it fails.
+pub fn chromium(args: &[&str]) {
+    let profile = tempfile::tempdir().unwrap();
+    let status = Command::new("timeout")
+        .arg("180")
+        .arg("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium is installed (scripts/test.sh installs it)");
+    assert!(
+        status.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
