@@ -332,7 +332,11 @@ impl<'s> MediaIndex<'s> {
         };
         let same = |j: &usize| self.records.get(*j).is_some_and(|r| r.path == path);
         let start = (0..i).rev().take_while(same).last().unwrap_or(i);
-        let end = (i + 1..self.records.len()).take_while(same).last().unwrap_or(i) + 1;
+        let end = (i + 1..self.records.len())
+            .take_while(same)
+            .last()
+            .unwrap_or(i)
+            + 1;
         start..end
     }
 }
@@ -345,7 +349,10 @@ fn key(path: &Path) -> String {
             key.push('/');
         }
         let part = c.as_os_str().to_string_lossy();
-        let part = part.strip_suffix(";1").unwrap_or(&part).trim_end_matches('.');
+        let part = part
+            .strip_suffix(";1")
+            .unwrap_or(&part)
+            .trim_end_matches('.');
         // Usual names are ASCII: upper-cased in place, without a string per component.
         if part.is_ascii() {
             key.extend(part.chars().map(|c| c.to_ascii_uppercase()));
