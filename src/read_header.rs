@@ -570,8 +570,9 @@ impl RawTexts {
     }
 }
 
-/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over.
-#[inline]
+/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over. Inlined
+/// into the fast tokenizer's skip loop, which asks it about every element.
+#[inline(always)]
 fn root_wanted(tag: Tag) -> bool {
     matches!(
         (tag.0, tag.1),
