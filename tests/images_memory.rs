@@ -56,6 +56,10 @@ fn a_300_mib_multi_frame_file_is_checked_in_far_less_memory() {
     let size = start + pixel_bytes;
     assert!(size > 300 << 20);
 
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its resource usage"
+    )]
     let child = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
         .arg(dir.path())
         .args(["--json", "--no-name"])

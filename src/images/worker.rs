@@ -97,8 +97,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
             } => {
                 limits::cpu_from_now(cpu_seconds(decoder.pending()));
                 guarded(|| {
-                    #[cfg(feature = "test-hooks")]
-                    super::hooks::on_decode(&name);
+                    test_hook(&name);
                     decoder.frame(index, native, thumbnail, &mut |_, _| {})
                 })
             }
@@ -110,8 +109,7 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
                 let bytes = read_payload(input, len, MAX_WHOLE_BYTES)?;
                 limits::cpu_from_now(cpu_seconds(len));
                 guarded(|| {
-                    #[cfg(feature = "test-hooks")]
-                    super::hooks::on_decode(&name);
+                    test_hook(&name);
                     decode(&bytes, thumbnail)
                 })
             }
@@ -120,6 +118,12 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
         output.write_all(b"\n")?;
         output.flush()?;
     }
+}
+
+/// Lets the test hooks misbehave for the file `_name`, where a decoder would (test builds only).
+fn test_hook(_name: &str) {
+    #[cfg(feature = "test-hooks")]
+    super::hooks::on_decode(_name);
 }
 
 /// The `len` bytes that follow a request, refused beyond `most`.
@@ -150,9 +154,9 @@ fn cpu_seconds(bytes: u64) -> u64 {
     CPU_SECONDS + CPU_SECONDS_PER_MIB * (bytes >> 20)
 }
 
-/// The worker's own resource limits. On unix: rlimits (address space, core dumps, CPU time per file). Elsewhere
-/// none yet (a Windows Job Object would be the equivalent): there the parent's wall-clock deadline still kills a
-/// worker that stops answering, but a decoder's memory is not capped.
+/// The worker's own resource limits. On unix: rlimits (address space, core dumps, CPU time per file); on Windows
+/// a Job Object (below). Elsewhere none: the parent's wall-clock deadline still kills a worker that stops
+/// answering.
 #[cfg(unix)]
 mod limits {
     /// `setrlimit` with the resource constant's own type on each system (an enum on glibc, an int elsewhere).
@@ -190,7 +194,98 @@ mod limits {
     }
 }
 
-#[cfg(not(unix))]
+/// On Windows: a Job Object the worker puts itself in, capping its committed memory and its CPU time per file
+/// (the system ends the process beyond either), and no crash dialog that would wait for a click.
+#[cfg(windows)]
+mod limits {
+    use std::sync::OnceLock;
+
+    use windows_sys::Win32::Foundation::{FILETIME, HANDLE};
+    use windows_sys::Win32::System::Diagnostics::Debug::{
+        SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX, SetErrorMode,
+    };
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION,
+        JOB_OBJECT_LIMIT_PROCESS_MEMORY, JOB_OBJECT_LIMIT_PROCESS_TIME,
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation,
+        SetInformationJobObject,
+    };
+    use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessTimes};
+
+    /// The worker's job (its handle as an integer: the job lives as long as the process) and memory cap.
+    static JOB: OnceLock<(usize, u64)> = OnceLock::new();
+
+    /// Puts this process in a new job whose processes may commit at most `bytes`, best effort.
+    pub fn address_space(bytes: u64) {
+        // SAFETY: plain kernel32 calls on handles this process owns; null attributes and name are allowed.
+        unsafe {
+            let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+            if job.is_null() || AssignProcessToJobObject(job, GetCurrentProcess()) == 0 {
+                return;
+            }
+            let _ = JOB.set((job as usize, bytes));
+        }
+        set_limits(None);
+    }
+
+    /// A crashing decoder ends the process at once instead of showing the error dialog.
+    pub fn no_core_dumps() {
+        // SAFETY: sets this process's error mode only.
+        unsafe { SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX) };
+    }
+
+    /// Lets this process use `seconds` more CPU time (the limit counts its whole life, as on unix).
+    pub fn cpu_from_now(seconds: u64) {
+        set_limits(Some(seconds));
+    }
+
+    fn set_limits(cpu_seconds: Option<u64>) {
+        let Some(&(job, memory)) = JOB.get() else {
+            return;
+        };
+        // SAFETY: a zeroed limit structure is valid (no limits); the kernel reads it by pointer and size.
+        unsafe {
+            let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+            let basic = &mut info.BasicLimitInformation;
+            basic.LimitFlags =
+                JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+            if let Some(seconds) = cpu_seconds {
+                basic.LimitFlags |= JOB_OBJECT_LIMIT_PROCESS_TIME;
+                // In 100 ns units.
+                basic.PerProcessUserTimeLimit = (user_time() + seconds * 10_000_000) as i64;
+            }
+            info.ProcessMemoryLimit = memory as usize;
+            SetInformationJobObject(
+                job as HANDLE,
+                JobObjectExtendedLimitInformation,
+                (&info as *const JOBOBJECT_EXTENDED_LIMIT_INFORMATION).cast(),
+                size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+            );
+        }
+    }
+
+    /// User CPU time of this process so far, in 100 ns units.
+    fn user_time() -> u64 {
+        let zero = FILETIME {
+            dwLowDateTime: 0,
+            dwHighDateTime: 0,
+        };
+        let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+        // SAFETY: GetProcessTimes writes the four FILETIMEs it is given, for this process.
+        unsafe {
+            GetProcessTimes(
+                GetCurrentProcess(),
+                &mut created,
+                &mut exited,
+                &mut kernel,
+                &mut user,
+            );
+        }
+        (u64::from(user.dwHighDateTime) << 32) | u64::from(user.dwLowDateTime)
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 mod limits {
     pub fn address_space(_bytes: u64) {}
     pub fn no_core_dumps() {}
