@@ -229,3 +229,94 @@ pub fn decode_file(bytes: &[u8], thumbnail: bool, sink: &mut dyn FnMut(u32, &[u8
     };
     assemble(&record, pieces, &mut decoder, thumbnail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_header::PixelDataInfo;
+
+    /// A decoder that decodes every frame, except that it dies on frame `dies_on`.
+    struct Fake {
+        dies_on: Option<u32>,
+    }
+
+    impl Decoding for Fake {
+        fn header(&mut self, _: &str, _: &[u8]) -> Result<Decoded, String> {
+            Ok(Decoded::default())
+        }
+        fn bytes(&mut self, _: &[u8]) -> Result<(), String> {
+            Ok(())
+        }
+        fn frame(&mut self, index: u32, _: bool, _: bool) -> Result<Decoded, String> {
+            if Some(index) == self.dies_on {
+                return Err("gone".into());
+            }
+            Ok(Decoded {
+                frames_decoded: 1,
+                ..Decoded::default()
+            })
+        }
+        fn whole(&mut self, _: &str, _: &[u8], _: bool) -> Result<Decoded, String> {
+            unreachable!()
+        }
+    }
+
+    fn record(frames: u32, native: bool) -> InstanceRecord {
+        let encoding = if native {
+            PixelEncoding::Native { declared_length: 0 }
+        } else {
+            PixelEncoding::Encapsulated {
+                items: 0,
+                complete: true,
+            }
+        };
+        InstanceRecord {
+            number_of_frames: Some(frames),
+            bits_allocated: Some(8),
+            pixel_data: Some(PixelDataInfo {
+                offset: 0,
+                encoding,
+            }),
+            ..InstanceRecord::default()
+        }
+    }
+
+    fn frame(frame: u32, bytes: &[u8]) -> Vec<Piece> {
+        vec![
+            Piece::for_test(Content::Chunk {
+                frame,
+                bytes: bytes.to_vec(),
+            }),
+            Piece::for_test(Content::End { frame }),
+        ]
+    }
+
+    #[test]
+    fn frames_missing_blank_and_a_dead_decoder() {
+        let header = || vec![Piece::for_test(Content::Header(vec![]))];
+        let mut fake = Fake { dies_on: None };
+        let pieces = [header(), frame(0, &[1]), frame(1, &[2])]
+            .into_iter()
+            .flatten();
+        let d = assemble(&record(4, false), pieces, &mut fake, false);
+        assert_eq!(d.frames_decoded, 2);
+        assert_eq!(d.problems, vec![missing(2, 4)]);
+
+        let pieces = [header(), frame(0, &[3, 3, 3]), frame(1, &[1, 2])]
+            .into_iter()
+            .flatten();
+        let d = assemble(&record(2, true), pieces, &mut fake, false);
+        assert_eq!((d.frames_decoded, d.blank_frames.clone()), (2, vec![0]));
+        assert!(d.problems.is_empty());
+
+        let mut dying = Fake { dies_on: Some(1) };
+        let pieces = [header(), frame(0, &[1]), frame(1, &[2]), frame(2, &[3])]
+            .into_iter()
+            .flatten();
+        let d = assemble(&record(3, false), pieces, &mut dying, false);
+        assert_eq!(d.frames_decoded, 1);
+        assert_eq!(d.problems.len(), 1);
+        assert_eq!(d.problems[0].kind, ProblemKind::DecoderCrashed);
+        assert_eq!(d.problems[0].frame, Some(1));
+    }
+}

@@ -55,6 +55,12 @@ impl Piece {
         Self::event(Content::Problem(problem))
     }
 
+    /// A piece holding no budget, for tests of its consumers.
+    #[cfg(test)]
+    pub fn for_test(content: Content) -> Self {
+        Self::event(content)
+    }
+
     fn event(content: Content) -> Self {
         Self {
             content,
@@ -444,4 +450,126 @@ fn starts_codestream(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xD8])
         || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
         || bytes.starts_with(b"\0\0\0\x0cjP  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_header::PixelDataInfo;
+
+    /// A record of `frames` 4 x 4 8-bit frames whose encapsulated Pixel Data starts at byte 10.
+    fn record(frames: u32, items: u32) -> InstanceRecord {
+        InstanceRecord {
+            transfer_syntax: "1.2.840.10008.1.2.4.90".into(),
+            rows: Some(4),
+            columns: Some(4),
+            bits_allocated: Some(8),
+            number_of_frames: Some(frames),
+            pixel_data: Some(PixelDataInfo {
+                offset: 10,
+                encoding: PixelEncoding::Encapsulated {
+                    items,
+                    complete: true,
+                },
+            }),
+            ..InstanceRecord::default()
+        }
+    }
+
+    fn item(bytes: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFE, 0xFF, 0x00, 0xE0];
+        out.extend((bytes.len() as u32).to_le_bytes());
+        out.extend(bytes);
+        out
+    }
+
+    /// The file: 10 header bytes, the offset table, the fragments, the delimiter.
+    fn file(offsets: &[u32], fragments: &[&[u8]]) -> Vec<u8> {
+        let mut out = vec![1u8; 10];
+        let table: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+        out.extend(item(&table));
+        for fragment in fragments {
+            out.extend(item(fragment));
+        }
+        out.extend([0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+        out
+    }
+
+    /// What `split` gives, as (frame, bytes) per frame ended, and the problems.
+    fn frames_of(bytes: &[u8], record: &InstanceRecord) -> (Vec<(u32, Vec<u8>)>, Vec<ProblemKind>) {
+        let (mut frames, mut problems, mut current) = (Vec::new(), Vec::new(), Vec::new());
+        split(
+            bytes,
+            bytes.len() as u64,
+            record,
+            &Budget::new(64),
+            &mut |piece| {
+                match piece.content {
+                    Content::Chunk { bytes, .. } => current.extend(bytes),
+                    Content::End { frame } => frames.push((frame, std::mem::take(&mut current))),
+                    Content::Problem(p) => problems.push(p.kind),
+                    Content::Header(h) => assert_eq!(h, vec![1u8; 10]),
+                    _ => {}
+                }
+                true
+            },
+        );
+        (frames, problems)
+    }
+
+    const J2K: &[u8] = &[0xFF, 0x4F, 0xFF, 0x51, 9];
+
+    #[test]
+    fn frames_by_offset_table_one_per_fragment_and_start_marker() {
+        // Offset table: fragments 1 and 2 make frame 0 (second item at 8 + 5), fragment 3 frame 1.
+        let bytes = file(&[0, 26], &[J2K, &[7, 7, 7, 7, 7], J2K]);
+        let (frames, problems) = frames_of(&bytes, &record(2, 4));
+        assert_eq!(frames[0], (0, [J2K, &[7, 7, 7, 7, 7]].concat()));
+        assert_eq!(frames[1], (1, J2K.to_vec()));
+        assert!(problems.is_empty());
+        // No table, as many fragments as frames.
+        let (frames, _) = frames_of(&file(&[], &[&[1], &[2]]), &record(2, 3));
+        assert_eq!(frames, vec![(0, vec![1]), (1, vec![2])]);
+        // No table, more fragments than frames: a codestream start begins a frame.
+        let (frames, _) = frames_of(&file(&[], &[J2K, &[5], J2K]), &record(2, 4));
+        assert_eq!(frames, vec![(0, [J2K, &[5]].concat()), (1, J2K.to_vec())]);
+        // One frame: all fragments.
+        let (frames, _) = frames_of(&file(&[], &[&[1], &[2]]), &record(1, 3));
+        assert_eq!(frames, vec![(0, vec![1, 2])]);
+    }
+
+    #[test]
+    fn missing_frames_and_damaged_items() {
+        // Fewer fragments than frames: only those are ended (the consumer counts the rest missing).
+        let (frames, problems) = frames_of(&file(&[], &[J2K]), &record(3, 2));
+        assert_eq!(frames.len(), 1);
+        assert!(problems.is_empty());
+        // An item that claims more bytes than the file holds: damaged, nothing allocated for it.
+        let mut bytes = file(&[], &[J2K]);
+        let at = bytes.len() - 8 - J2K.len() - 4;
+        bytes[at..at + 4].copy_from_slice(&u32::MAX.wrapping_sub(1).to_le_bytes());
+        let (frames, problems) = frames_of(&bytes, &record(1, 2));
+        assert!(frames.is_empty());
+        assert_eq!(problems, vec![ProblemKind::Corrupt]);
+    }
+
+    #[test]
+    fn native_frames_by_size() {
+        let mut record = record(3, 0);
+        record.transfer_syntax = "1.2.840.10008.1.2.1".into();
+        record.pixel_data = Some(PixelDataInfo {
+            offset: 10,
+            encoding: PixelEncoding::Native {
+                declared_length: 40,
+            },
+        });
+        let mut bytes = vec![1u8; 10];
+        bytes.extend(0..40u8);
+        // 16 bytes a frame: two whole frames in 40 bytes, the third missing.
+        let (frames, _) = frames_of(&bytes, &record);
+        assert_eq!(
+            frames,
+            vec![(0, (0..16).collect()), (1, (16..32).collect())]
+        );
+    }
 }
