@@ -1,7 +1,7 @@
 //! The images phase: after the header scan, read every byte of every DICOM file (in on-disc order on optical
 //! media, in parallel elsewhere) and decode every frame in isolated worker processes ([`worker`]), so that "PASS"
-//! means the images open. Reader threads cut each file into pieces ([`split`]) under one byte [`budget`]; one
-//! thread per worker sums a file's frames ([`assemble`]). [`decode`] runs inside the workers; [`codestream`],
+//! means the images open. Reader threads cut each file into pieces ([`mod@split`]) under one byte [`budget`]; one
+//! thread per worker sums a file's frames ([`mod@assemble`]). [`decode`] runs inside the workers; [`codestream`],
 //! [`entropy`] and [`thumbnail`] serve it.
 
 pub mod assemble;

@@ -3,7 +3,7 @@
 //! or allocates without bound costs one file a finding, never the run or the machine. The scanning process
 //! restarts a worker that died or stopped answering.
 //!
-//! Protocol on the worker's stdin: one JSON [`Request`] line, then the bytes it announces; on its stdout: one
+//! Protocol on the worker's stdin: one JSON `Request` line, then the bytes it announces; on its stdout: one
 //! JSON [`Decoded`] line per request that wants a reply. A file goes as its header, then each frame's bytes and
 //! a request to decode them: the worker holds one frame at a time.
 
