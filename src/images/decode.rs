@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::codestream;
 use super::entropy;
 use super::thumbnail::{self, Pixels};
+use super::tier2;
 
 /// Largest decoded frame accepted (rows × columns × samples × bytes per sample), checked before any decoder
 /// allocates: 256 MiB holds a 8192 × 8192 RGB 16-bit frame, far beyond any modality but whole-slide tiles.
@@ -500,10 +501,15 @@ fn inspect_stream(uid: &str, name: &str, data: &[u8], layout: &Layout) -> Option
             ),
         ));
     }
-    if JPEG2000_FAMILY.contains(&uid)
-        && let Some(damage) = codestream::jpeg2000_tile_data_problem(data)
-    {
-        return Some(Problem::new(ProblemKind::Corrupt, None, damage));
+    if JPEG2000_FAMILY.contains(&uid) {
+        let damage = codestream::jpeg2000_tile_data_problem(data).or_else(|| {
+            tier2::check(data)
+                .err()
+                .map(|e| format!("JPEG 2000 packets: {e}"))
+        });
+        if let Some(damage) = damage {
+            return Some(Problem::new(ProblemKind::Corrupt, None, damage));
+        }
     }
     if JPEG_FAMILY[..4].contains(&uid)
         && let Err(corruption) = entropy::check(data)

@@ -2,7 +2,7 @@
 //! media, in parallel elsewhere) and decode every frame in isolated worker processes ([`worker`]), so that "PASS"
 //! means the images open. Reader threads cut each file into pieces ([`mod@split`]) under one byte [`budget`]; one
 //! thread per worker sums a file's frames ([`mod@assemble`]). [`decode`] runs inside the workers; [`codestream`],
-//! [`entropy`] and [`thumbnail`] serve it.
+//! [`entropy`], [`tier2`] and [`thumbnail`] serve it.
 
 pub mod assemble;
 pub mod budget;
@@ -13,6 +13,7 @@ pub mod entropy;
 pub mod hooks;
 pub mod split;
 pub mod thumbnail;
+pub mod tier2;
 pub mod worker;
 
 use std::collections::HashSet;
