@@ -107,8 +107,9 @@ impl Stream {
                     // Tile-parts: SOT, its header, SOD, its data up to Psot.
                     let index = be16(segment, 0)? as u32;
                     let psot = be32(segment, 2)? as usize;
+                    // Psot 0: the last tile-part, up to the EOC marker (a DICOM fragment may pad after it).
                     let end = if psot == 0 {
-                        data.len().checked_sub(2)?
+                        data.windows(2).rposition(|w| w == [0xFF, 0xD9])?
                     } else {
                         at.checked_add(psot)?
                     };
@@ -517,6 +518,15 @@ mod tests {
         let longer = check(&codestream(&[0xE5, 1, 2, 3, 4, 5, 6])).unwrap_err();
         assert!(longer.contains("use 6 of the tile's 7 bytes"), "{longer}");
         assert!(check(&codestream(&[0xE6, 1, 2, 3, 4, 5])).is_err());
+        // The last tile-part's length left open (Psot 0), the fragment padded after EOC.
+        let mut open = codestream(&[0xE5, 1, 2, 3, 4, 5, 6]);
+        let sot = open.windows(2).position(|w| w == [0xFF, 0x90]).unwrap();
+        open[sot + 6..sot + 10].fill(0);
+        open.push(0);
+        let longer = check(&open).unwrap_err();
+        assert!(longer.contains("use 6 of the tile's 7 bytes"), "{longer}");
+        open.remove(open.len() - 4);
+        assert_eq!(check(&open), Ok(()));
     }
 
     #[test]
