@@ -101,7 +101,7 @@ pub fn verify(
     let ordered = scan.media.is_none() && scan_options.media.ordered(&scan.root);
     if ordered {
         let order = disc_order(wanted.len(), |i| {
-            physical_offset(&scan.root.join(&records[wanted[i]].path))
+            physical_offset(&scan.path_of(&records[wanted[i]].path))
         });
         wanted = order.into_iter().map(|i| wanted[i]).collect();
     }
@@ -186,7 +186,7 @@ fn read_file(
     let opened: io::Result<Box<dyn Read>> = match &scan.media {
         // Like the header scan: no link followed, no blocking on a FIFO swapped in since the walk, regular files
         // only, and never more than the size the walk saw (a file still growing is not read forever).
-        None => crate::walk::open_media_file(&scan.root.join(relative))
+        None => crate::walk::open_media_file(&scan.path_of(relative))
             .map(|(file, _)| Box::new(file.take(record.size)) as Box<dyn Read>),
         Some(media) => media
             .open(relative)
