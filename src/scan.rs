@@ -3,7 +3,7 @@
 use foldhash::HashSet;
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -117,9 +117,10 @@ impl Scan {
     }
 }
 
-/// Files read per batch: the outcomes of one batch are moved into the final vectors before the next is read, so
-/// the scan never holds every file's outcome and its record at once.
-const BATCH: usize = 4096;
+/// Files read per batch: the outcomes of a batch are moved into the final vectors while the next is read, so the
+/// scan never holds every file's outcome and its record at once; small enough that the filing of one batch
+/// overlaps the reading of most of the others.
+const BATCH: usize = 1024;
 
 /// Walks `root` (a folder, or a `.zip` or `.iso` read in place) and reads every regular file's header in
 /// parallel.
@@ -197,11 +198,12 @@ fn read_listed(
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let progress = Progress::new(options.progress, files.len() as u64, threads);
-    let budget = &scan.inflate_budget;
+    let media = scan.media.clone();
+    let budget = &scan.inflate_budget.clone();
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
-        let outcome = guarded(|| match &scan.media {
+        let outcome = guarded(|| match &media {
             None => read_file(&base.join(&file.relative), &file.relative, budget),
             Some(media) => media.read_header(file, budget),
         });
@@ -209,7 +211,7 @@ fn read_listed(
         progress.inc();
         (i, outcome)
     };
-    let ordered = scan.media.is_none() && options.media.ordered(root);
+    let ordered = media.is_none() && options.media.ordered(root);
     let order = if ordered {
         disc_order(files.len(), |i| {
             physical_offset(&base.join(&files[i].relative))
@@ -220,29 +222,41 @@ fn read_listed(
     // Room for every file as a record up front: growing by doubling would hold the old and the new buffer at
     // once (about 1.5x the records' size at 100,000 files); what the other files leave unused is freed below.
     scan.records.reserve_exact(files.len());
-    let mut buffer = vec![0u8; PREFETCH];
     let mut directories_by_class = Vec::new();
     let mut interner = Interner::default();
-    for batch in order.chunks(BATCH) {
-        let mut read_batch = || {
-            if ordered {
-                ordered_map(
-                    batch,
-                    |i| {
-                        let _reading = progress.reading(&files[i].relative);
-                        prefetch(&base.join(&files[i].relative), &mut buffer)
-                    },
-                    read_one,
-                )
-            } else {
-                batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
+    // A pipeline: one thread has the pool read batch after batch while this one files the outcomes of the batch
+    // before, in the same order as one loop would. The channel holds one batch, so at most three batches'
+    // outcomes exist at once (being read, waiting, being filed).
+    let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, HeaderOutcome)>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut buffer = vec![0u8; PREFETCH];
+            for batch in order.chunks(BATCH) {
+                let mut read_batch = || {
+                    if ordered {
+                        ordered_map(
+                            batch,
+                            |i| {
+                                let _reading = progress.reading(&files[i].relative);
+                                prefetch(&base.join(&files[i].relative), &mut buffer)
+                            },
+                            read_one,
+                        )
+                    } else {
+                        batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
+                    }
+                };
+                let outcomes = match &pool {
+                    Some(pool) => pool.install(read_batch),
+                    None => read_batch(),
+                };
+                if sender.send(outcomes).is_err() {
+                    break;
+                }
             }
-        };
-        let outcomes = match &pool {
-            Some(pool) => pool.install(read_batch),
-            None => read_batch(),
-        };
-        for (i, outcome) in outcomes {
+            drop(sender);
+        });
+        for (i, outcome) in receiver.iter().flatten() {
             let file = &files[i];
             match outcome {
                 HeaderOutcome::Instance(record) => {
@@ -266,7 +280,7 @@ fn read_listed(
                 }),
             }
         }
-    }
+    });
     progress.finish();
     directories_by_class.sort();
     scan.dicomdirs.extend(directories_by_class);
