@@ -1,6 +1,6 @@
 //! Catalog: group instance records into studies (StudyInstanceUID) and series (SeriesInstanceUID).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::read_header::InstanceRecord;
 
@@ -32,8 +32,8 @@ pub struct Series {
 impl Catalog {
     /// Groups records into studies and series.
     pub fn build(records: &[InstanceRecord]) -> Self {
-        let mut study_index: HashMap<&str, usize> = HashMap::new();
-        let mut series_index: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut study_index: HashMap<&str, usize> = HashMap::default();
+        let mut series_index: HashMap<(&str, &str), usize> = HashMap::default();
         let mut studies: Vec<Study> = Vec::new();
         for (index, record) in records.iter().enumerate() {
             let study = *study_index

@@ -5,7 +5,9 @@
 //! absolute path in a record cannot reach outside the media.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -137,8 +139,9 @@ fn cross_check<'s>(
     // Pairs of (listed, actual) names already reported, by identity of the shared decoded names: a set, so
     // 100,000 records naming a few persons cost one lookup each.
     let mut renamed: Vec<(String, String)> = Vec::new();
-    let mut renamed_seen: HashSet<(String, String)> = HashSet::new();
-    let mut compared: HashSet<(*const DecodedText, *const DecodedText)> = HashSet::new();
+    let mut renamed_seen: foldhash::HashSet<(String, String)> = foldhash::HashSet::default();
+    let mut compared: foldhash::HashSet<(*const DecodedText, *const DecodedText)> =
+        foldhash::HashSet::default();
     for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
         let candidates: Vec<PathBuf> = bases
             .iter()
@@ -289,7 +292,7 @@ struct OnMedia<'s> {
 
 impl<'s> MediaIndex<'s> {
     fn new(scan: &'s Scan) -> Self {
-        let hasher = RandomState::new();
+        let hasher = RandomState::default();
         let mut by_hash: Vec<(u64, &'s Path, Option<usize>)> = scan
             .records
             .iter()
@@ -352,7 +355,7 @@ fn key(path: &Path) -> String {
 /// [`component_key`] handles.
 fn plain_key(path: &Path) -> Option<String> {
     let text = path.to_str().filter(|t| !t.is_empty() && t.is_ascii())?;
-    if text.contains(['\\', ':']) {
+    if text.bytes().any(|b| b == b'\\' || b == b':') {
         return None;
     }
     let mut key = String::with_capacity(text.len());
@@ -363,12 +366,13 @@ fn plain_key(path: &Path) -> Option<String> {
         if i > 0 {
             key.push('/');
         }
-        let part = part
-            .strip_suffix(";1")
-            .unwrap_or(part)
-            .trim_end_matches('.');
-        key.extend(part.chars().map(|c| c.to_ascii_uppercase()));
+        key.push_str(
+            part.strip_suffix(";1")
+                .unwrap_or(part)
+                .trim_end_matches('.'),
+        );
     }
+    key.make_ascii_uppercase();
     Some(key)
 }
 

@@ -86,7 +86,7 @@ struct Names {
     forms: Vec<NameForm>,
     /// Index of each distinct exact key (names with equal keys are one name for the grouping).
     key_of: Vec<usize>,
-    same: HashMap<(usize, usize), bool>,
+    same: foldhash::HashMap<(usize, usize), bool>,
 }
 
 impl Names {
@@ -116,10 +116,10 @@ pub fn persons(
         texts: Vec::new(),
         forms: Vec::new(),
         key_of: Vec::new(),
-        same: HashMap::new(),
+        same: foldhash::HashMap::default(),
     };
-    let mut name_index: HashMap<DecodedText, usize> = HashMap::new();
-    let mut key_index: HashMap<String, usize> = HashMap::new();
+    let mut name_index: foldhash::HashMap<DecodedText, usize> = foldhash::HashMap::default();
+    let mut key_index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
     let mut intern = |name: Option<&DecodedText>, names: &mut Names| -> Option<usize> {
         let name = name.filter(|n| !n.text.trim_matches(['^', '=', ' ']).is_empty())?;
         Some(*name_index.entry(name.clone()).or_insert_with(|| {
@@ -135,7 +135,7 @@ pub fn persons(
     };
 
     let mut nodes: Vec<(Identity, Node)> = Vec::new();
-    let mut lookup: HashMap<Identity, usize> = HashMap::new();
+    let mut lookup: foldhash::HashMap<Identity, usize> = foldhash::HashMap::default();
     let mut add = |identity: Identity, nodes: &mut Vec<(Identity, Node)>| -> usize {
         *lookup.entry(identity.clone()).or_insert_with(|| {
             nodes.push((identity, Node::default()));

@@ -11,7 +11,9 @@
 //! by the volume it lacks. A Siemens mosaic holds a whole volume per file: a number missing from both the images
 //! and the volumes fails.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use crate::checks::wording::{self, ObjectKind as NotStack, PositionEvidence, Texts};
 use crate::checks::{CheckId, Finding, Severity};
@@ -203,7 +205,7 @@ fn deduplicate<'a>(
     zh: &str,
     findings: &mut Vec<Finding>,
 ) -> Vec<&'a InstanceRecord> {
-    let mut by_uid: HashMap<&str, Vec<&'a InstanceRecord>> = HashMap::new();
+    let mut by_uid: HashMap<&str, Vec<&'a InstanceRecord>> = HashMap::default();
     for &record in instances {
         let uid = record.sop_instance_uid.trim_end_matches(['\0', ' ']);
         if !uid.is_empty() {
