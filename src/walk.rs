@@ -254,6 +254,33 @@ fn relative_to(root: &Path, path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    #[test]
+    fn files_come_in_the_order_of_their_names_folder_by_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in ["a/x", "a/B", "a/a.1", "a-b/y", "a.b/z", "b", "A", "a/a/0"] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+        let by_name: Vec<PathBuf> = WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| relative_to(root, e.path()))
+            .collect();
+        let files: Vec<PathBuf> = walk(root)
+            .unwrap()
+            .files
+            .into_iter()
+            .map(|f| f.relative)
+            .collect();
+        assert_eq!(files, by_name);
+        assert_eq!(files[0], Path::new("A"));
+        assert_eq!(files[1], Path::new("a/B"));
+    }
+
     #[cfg(unix)]
     #[test]
     fn lists_files_skips_links_and_fifos_and_survives_a_link_loop() {
