@@ -30,6 +30,7 @@ pub mod media;
 pub mod media_order;
 pub mod names;
 pub mod options;
+pub mod pdf;
 pub mod progress;
 pub mod read_header;
 pub mod report;

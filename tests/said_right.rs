@@ -51,6 +51,21 @@ fn note_lines(stdout: &str) -> Vec<String> {
     lines
 }
 
+/// The summary's line that starts with `start`, its wrapped continuation lines (indented) joined again.
+fn unwrapped_line(stdout: &str, start: &str) -> String {
+    let mut lines = stdout.lines().skip_while(|l| !l.starts_with(start));
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for more in lines.take_while(|l| l.starts_with(' ') && !l.trim().is_empty()) {
+        let more = more.trim_start();
+        let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
+        if !wide(out.chars().last()) && !wide(more.chars().next()) {
+            out.push(' ');
+        }
+        out.push_str(more);
+    }
+    out
+}
+
 /// A copy of the sample disc in a temporary folder.
 fn sample_copy() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -518,6 +533,11 @@ fn plain_counts_that_add_up() {
 // The radiology report
 
 fn report_objects(with_reports: bool) -> TempDir {
+    report_objects_with(with_reports, None)
+}
+
+/// [`report_objects`] whose Encapsulated PDF holds the PDF file `pdf`.
+fn report_objects_with(with_reports: bool, pdf: Option<&Path>) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new("python3");
     command
@@ -528,6 +548,9 @@ fn report_objects(with_reports: bool) -> TempDir {
         .arg(dir.path());
     if with_reports {
         command.arg("reports");
+    }
+    if let Some(pdf) = pdf {
+        command.arg(pdf);
     }
     let status = command.status().expect("python3 with pydicom");
     assert!(status.success());
@@ -550,8 +573,8 @@ fn a_structured_report_and_an_encapsulated_pdf_are_found() {
     assert!(findings(&report, "report").is_empty());
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert!(
-        out.stdout.contains(
-            "Radiology report: on the disc (DICOM structured report, PDF inside a DICOM file)"
+        unwrapped_line(&out.stdout, "Radiology report:").contains(
+            "Radiology report: on the disc (DICOM structured report; PDF inside a DICOM file, page count unknown)"
         ),
         "{}",
         out.stdout
@@ -592,11 +615,120 @@ fn a_report_file_is_found_and_its_absence_is_only_a_reminder() {
     assert!(findings(&report, "report").is_empty());
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert!(
-        out.stdout
-            .contains("Radiology report: on the disc (PDF file 报告/CT_2026-11-20.pdf)"),
+        unwrapped_line(&out.stdout, "Radiology report:").contains(
+            "Radiology report: on the disc (PDF, page count unknown: 报告/CT_2026-11-20.pdf)"
+        ),
         "{}",
         out.stdout
     );
+}
+
+/// A PDF of `pages` pages that Chromium prints from a small page, its count checked by pdfinfo.
+fn printed_pdf(dir: &Path, name: &str, pages: usize) -> PathBuf {
+    let html = dir.join(format!("{name}.html"));
+    let body: String = (1..=pages)
+        .map(|i| format!("<p style=\"break-before: page\">Radiology report, page {i}</p>"))
+        .collect();
+    fs::write(
+        &html,
+        format!("<!doctype html><meta charset=utf-8><style>p:first-child{{break-before:auto}}</style><body>{body}"),
+    )
+    .unwrap();
+    let pdf = dir.join(format!("{name}.pdf"));
+    assert_eq!(chromium_pdf(&html, &pdf), pages);
+    pdf
+}
+
+fn tool(program: &str, args: &[&str]) {
+    let out = Command::new(program).args(args).output().expect(program);
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_pdf_inside_a_dicom_file_has_its_pages_counted() {
+    let work = tempfile::tempdir().unwrap();
+    let pdf = printed_pdf(work.path(), "report", 2);
+    let dir = report_objects_with(true, Some(&pdf));
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "{report}");
+    let items = report["radiology_report"]["items"].as_array().unwrap();
+    assert_eq!(items[1]["kind"], "encapsulated_pdf");
+    assert_eq!(items[1]["pages"], 2);
+    assert_eq!(items[0]["pages"], Value::Null);
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert!(
+        unwrapped_line(&out.stdout, "Radiology report:").contains(
+            "Radiology report: on the disc (DICOM structured report; PDF inside a DICOM file, 2 pages)"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn report_pdfs_written_by_real_software_have_their_pages_counted() {
+    let work = tempfile::tempdir().unwrap();
+    let one = printed_pdf(work.path(), "one", 1);
+    let two = printed_pdf(work.path(), "two", 2);
+    let merged = work.path().join("merged.pdf");
+    tool("pdfunite", &[s(&one), s(&two), s(&merged)]);
+    // PDF 1.5 object streams and a cross-reference stream, as many document writers produce.
+    let packed = work.path().join("packed.pdf");
+    tool(
+        "qpdf",
+        &[
+            "--warning-exit-0",
+            "--object-streams=generate",
+            s(&merged),
+            s(&packed),
+        ],
+    );
+    let packed_bytes = fs::read(&packed).unwrap();
+    let contains = |needle: &[u8]| packed_bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        contains(b"/ObjStm") && contains(b"/XRef"),
+        "qpdf wrote object streams"
+    );
+
+    let dir = sample_copy();
+    let reports = dir.path().join("报告");
+    fs::create_dir(&reports).unwrap();
+    fs::copy(&one, reports.join("CT_report.pdf")).unwrap();
+    fs::write(reports.join("MR_report.pdf"), &packed_bytes).unwrap();
+    fs::write(
+        reports.join("US_report.pdf"),
+        &packed_bytes[..packed_bytes.len() / 2],
+    )
+    .unwrap();
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "a damaged report PDF fails nothing: {report}");
+    let pages = |file: &str| {
+        report["radiology_report"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == format!("报告/{file}"))
+            .map(|i| i["pages"].clone())
+    };
+    assert_eq!(pages("CT_report.pdf"), Some(Value::from(1)));
+    assert_eq!(pages("MR_report.pdf"), Some(Value::from(3)));
+    assert_eq!(pages("US_report.pdf"), Some(Value::Null));
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    for expected in [
+        "PDF, 1 page: 报告/CT_report.pdf",
+        "PDF, 3 pages: 报告/MR_report.pdf",
+        "PDF, page count unknown: 报告/US_report.pdf",
+    ] {
+        assert!(
+            unwrapped_line(&out.stdout, "Radiology report:").contains(expected),
+            "{expected} in {}",
+            out.stdout
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -289,16 +289,27 @@ pub(crate) fn radiology_report_line(items: &[String]) -> String {
     if items.is_empty() {
         "Radiology report: not on the disc (see the note below).".to_string()
     } else {
-        format!("Radiology report: on the disc ({})", items.join(", "))
+        format!("Radiology report: on the disc ({})", items.join("; "))
     }
 }
 
-/// One report found, as the summary names it: `DICOM structured report`, `PDF file 报告/CT.pdf`.
-pub(crate) fn report_item(kind: ReportKind, format: Option<&str>, path: &str) -> String {
+/// One report found, as the summary names it: `DICOM structured report`, `PDF inside a DICOM file, 2 pages`,
+/// `PDF, 1 page: 报告/CT.pdf`. `pages` is for PDFs: `None` when the count cannot be told.
+pub(crate) fn report_item(
+    kind: ReportKind,
+    format: Option<&str>,
+    path: &str,
+    pages: Option<u32>,
+) -> String {
+    let pages = match pages {
+        Some(n) => plural(n as usize, "page", "pages"),
+        None => "page count unknown".to_string(),
+    };
     match kind {
         ReportKind::StructuredReport => "DICOM structured report".to_string(),
-        ReportKind::EncapsulatedPdf => "PDF inside a DICOM file".to_string(),
+        ReportKind::EncapsulatedPdf => format!("PDF inside a DICOM file, {pages}"),
         ReportKind::EncapsulatedCda => "CDA document inside a DICOM file".to_string(),
+        ReportKind::File if format == Some("PDF") => format!("PDF, {pages}: {path}"),
         ReportKind::File => format!("{} file {path}", format.unwrap_or("document")),
     }
 }

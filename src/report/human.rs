@@ -442,7 +442,12 @@ pub fn counts_line(report: &Report) -> String {
 pub fn report_line(report: &Report) -> String {
     let mut kinds: Vec<String> = Vec::new();
     for item in &report.radiology_report.items {
-        let kind = wording::report_item(item.kind, item.format.as_deref(), &clean(&item.path));
+        let kind = wording::report_item(
+            item.kind,
+            item.format.as_deref(),
+            &clean(&item.path),
+            item.pages,
+        );
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -699,7 +704,7 @@ const NO_LINE_END: &str = "（「『“‘《〈【";
 
 /// The unbreakable pieces of `text`, each with the spaces before it (kept, for aligned columns): runs of
 /// characters without spaces, where each wide (CJK) character is a piece of its own, with its punctuation
-/// attached.
+/// attached; a wide character touching a narrow one stays with it, so `报告/CT.pdf` or `共3个` never break.
 fn tokens(text: &str) -> Vec<(String, usize)> {
     let mut tokens: Vec<(String, usize)> = Vec::new();
     let mut spaces = 0;
@@ -718,7 +723,7 @@ fn tokens(text: &str) -> Vec<(String, usize)> {
             .is_some_and(|p| unicode_width::UnicodeWidthChar::width(p).unwrap_or(0) > 1);
         let attach = !spaced
             && !tokens.is_empty()
-            && (glue_next || NO_LINE_START.contains(c) || (!wide && !previous_wide));
+            && (glue_next || NO_LINE_START.contains(c) || !(wide && previous_wide));
         match tokens.last_mut() {
             Some((token, _)) if attach => token.push(c),
             _ => tokens.push((c.to_string(), spaces)),
