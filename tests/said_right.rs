@@ -918,18 +918,46 @@ fn batch_errors_and_failures_exit_by_the_documented_rule() {
 
 #[test]
 fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
-    let spec = DiscSpec::new(PatientSpec::new("约翰·史密斯").charset("ISO_IR 192"))
+    // The Xinhua form with a middle dot, PN components with `^`, and the ideographic group alone.
+    for written in ["约翰·史密斯", "史密斯^约翰", "=史密斯^约翰"] {
+        let spec = DiscSpec::new(PatientSpec::new(written).charset("ISO_IR 192"))
+            .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(6)));
+        let (dir, _) = disc(&spec);
+        let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+        assert_eq!(out.code, 1, "nobody abroad can match it: {}", out.stdout);
+        let shown = written.trim_start_matches('=').replace('^', "");
+        let note = note_lines(&out.stdout).join("\n");
+        assert!(
+            note.contains(&format!(
+                "中文译名“{shown}”（即护照姓名 SMITH JOHN 的音译）"
+            )),
+            "{written}: {note}"
+        );
+        assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
+        assert!(!note.contains("他人") && !note.contains('^'), "{note}");
+        assert!(
+            !out.stdout.contains("relative"),
+            "not called a relative: {}",
+            out.stdout
+        );
+        let (_, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+        assert_eq!(
+            report["patients"][0]["name_class"], "HANZI_TRANSCRIBES_PASSPORT",
+            "{report}"
+        );
+    }
+    // Another foreign name in Chinese characters may be someone else's: verify first.
+    let spec = DiscSpec::new(PatientSpec::new("约翰·布朗").charset("ISO_IR 192"))
         .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(6)));
     let (dir, _) = disc(&spec);
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
-    assert_eq!(out.code, 1, "nobody abroad can match it: {}", out.stdout);
+    assert_eq!(out.code, 1);
     let note = note_lines(&out.stdout).join("\n");
     assert!(
-        note.contains("中文译名“约翰·史密斯”（即护照姓名 SMITH JOHN 的音译）"),
+        note.contains("请先核对是否为本人的检查：如是，请补录护照英文姓名 SMITH JOHN；如不是，请提供本人的影像光盘"),
         "{note}"
     );
-    assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
-    assert!(!note.contains("他人") && !note.contains('^'), "{note}");
+    assert!(!note.contains("的音译"), "{note}");
 }
 
 #[test]

@@ -1958,6 +1958,7 @@ mod tests {
             ("LI^SI", "SMITH^JOHN"),
             ("史密斯^约翰", "SMITH^JOHN"),
             ("约翰·史密斯", "SMITH^JOHN"),
+            ("约翰·布朗", "SMITH^JOHN"),
             ("张三", "ZHANG^SAN"),
             ("张三", "SMITH^JOHN"),
             ("UNKNOWN", "SMITH^JOHN"),
