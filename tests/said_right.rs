@@ -1001,3 +1001,86 @@ fn alike_findings_about_different_studies_say_which_study() {
         "{note:?}"
     );
 }
+
+#[test]
+fn plain_words_by_default_and_the_technical_detail_with_verbose() {
+    let dir = sample_copy();
+    let disc = dir.path();
+    // A file cut inside its image data, a lost slice, and a DICOMDIR with a broken element.
+    let cut = disc.join("DICOM/ST000002/SE000001/IM000002");
+    let length = fs::metadata(&cut).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&cut)
+        .unwrap()
+        .set_len(length - 1000)
+        .unwrap();
+    fs::remove_file(disc.join("DICOM/ST000002/SE000003/IM000008")).unwrap();
+    let mut index = fs::read(disc.join("DICOMDIR")).unwrap();
+    index[400..420].fill(0xFF);
+    fs::write(disc.join("DICOMDIR"), index).unwrap();
+
+    let plain = check(disc, &["--name", "SMITH^JOHN"]);
+    assert_eq!(plain.code, 1, "{}", plain.stdout);
+    let technical = |text: &str| -> Vec<String> {
+        let mut found = Vec::new();
+        for (i, _) in text.match_indices('(') {
+            let tag = text.get(i..i + 11).unwrap_or_default();
+            let hex = |s: &str| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit());
+            if tag.ends_with(')')
+                && tag.get(5..6) == Some(",")
+                && hex(&tag[1..5])
+                && hex(&tag[6..10])
+            {
+                found.push(tag.to_string());
+            }
+        }
+        for word in [
+            "bytes present",
+            " mm",
+            "x = ",
+            "z = ",
+            "offset",
+            "length 4294967295",
+        ] {
+            if text.contains(word) {
+                found.push(word.to_string());
+            }
+        }
+        found
+    };
+    assert_eq!(
+        technical(&plain.stdout),
+        Vec::<String>::new(),
+        "{}",
+        plain.stdout
+    );
+    for expected in [
+        "1 file is cut short",
+        "The disc's index (DICOMDIR) is damaged.",
+        "about 1 slice missing",
+        "DICOM/ST000002/SE000001/IM000002\n",
+    ] {
+        assert!(
+            plain.stdout.contains(expected),
+            "{expected} in {}",
+            plain.stdout
+        );
+    }
+    let verbose = check(disc, &["--name", "SMITH^JOHN", "-v"]);
+    let found = technical(&verbose.stdout);
+    for detail in ["bytes present", "(FFFF,FFFF)", " mm"] {
+        assert!(
+            found.iter().any(|f| f == detail),
+            "{detail} with -v: {}",
+            verbose.stdout
+        );
+    }
+    // JSON keeps every detail.
+    let (_, report) = check_json(disc, &["--name", "SMITH^JOHN"]);
+    let json = report.to_string();
+    assert!(
+        json.contains("bytes present") && json.contains("(FFFF,FFFF)"),
+        "{json}"
+    );
+}

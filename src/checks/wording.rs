@@ -446,9 +446,19 @@ pub(crate) fn empty_files(n: usize) -> Texts {
 pub(crate) fn junk_files(n: usize) -> Texts {
     t(
         format!(
-            "{} named or placed like scan images {} not DICOM images at all.",
+            "{} named or placed like {} {} not {} at all.",
             capitalized(&files(n)),
-            are(n)
+            if n == 1 {
+                "a scan image"
+            } else {
+                "scan images"
+            },
+            are(n),
+            if n == 1 {
+                "a DICOM image"
+            } else {
+                "DICOM images"
+            }
         ),
         "Ask them to burn the disc again in DICOM format, then check the new disc before you leave.",
         format!("光盘中有{n}个按影像命名或存放的文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
@@ -567,6 +577,11 @@ pub(crate) fn shared_files(n: usize) -> Texts {
     ))
 }
 
+/// Why a file of a disc image is named beside its path: `the same bytes as README.TXT`.
+pub(crate) fn same_bytes_as(owner: &str) -> String {
+    format!("the same bytes as {owner}")
+}
+
 /// `n` entries are device nodes or pipes.
 pub(crate) fn special_entries(n: usize) -> Texts {
     note(format!(
@@ -598,16 +613,16 @@ pub(crate) fn no_dicomdir() -> Texts {
     )
 }
 
-/// The DICOMDIR cannot be read (`error` says why).
+/// The DICOMDIR cannot be read (`error` says why: for `--verbose`).
 pub(crate) fn dicomdir_damaged(error: &str) -> Texts {
-    t(
-        format!(
-            "The disc's index (DICOMDIR) is damaged: {error}. Import software at home may not load the disc. \
-             The images themselves were still checked one by one."
-        ),
+    let mut texts = t(
+        "The disc's index (DICOMDIR) is damaged. Import software at home may not load the disc. The images \
+         themselves were still checked one by one.",
         "Ask them to burn the disc again, with a correct DICOMDIR.",
         "光盘的DICOMDIR索引文件已损坏，导入软件可能无法读取光盘。请重新刻录光盘，并生成正确的DICOMDIR。",
-    )
+    );
+    texts.detail = format!("{}.", capitalized(error));
+    texts
 }
 
 /// `n` image files are not listed in the DICOMDIR.
@@ -1306,8 +1321,8 @@ pub(crate) fn frame_positions_differ(
 ) -> Texts {
     ask_if_complete(
         format!(
-            "A multi-frame image of {label} gives slice positions for {positions} frames but says it has \
-             {declared}."
+            "A multi-frame image of {label} gives slice positions for {} but says it has {declared}.",
+            plural(positions as usize, "frame", "frames")
         ),
         label,
         format!("请确认{zh}是否完整（多帧影像的层面位置数与帧数不符）。"),
@@ -1360,7 +1375,7 @@ pub(crate) fn gaps(
     let mut texts = burn_series_complete(message, label, zh);
     if !positions.is_empty() {
         texts.detail = format!(
-            "Slice positions either side of each gap: {}.",
+            "Slice positions (either side of each gap, or where images are short): {}.",
             positions.join("; ")
         );
     }
@@ -1381,34 +1396,43 @@ pub(crate) fn in_group(group: Option<&str>, problem: String) -> String {
 }
 
 /// A position of a series whose positions repeat holds `missing` images fewer than the others (`per_position`):
-/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one of
-/// volume 5 of 65 (b-value 1000, direction (0.71, 0.71, 0))`.
+/// `1 image missing at slice position 12 of 30 (the others hold 65 images each): the one of volume 5 of 65
+/// (b-value 1000)`.
 pub(crate) fn short_position(
     missing: usize,
-    axis: &str,
-    at: &str,
     index: usize,
     positions: usize,
     per_position: usize,
     volumes: &[String],
 ) -> String {
     let images = if missing == 1 { "image" } else { "images" };
-    let mut text = format!(
-        "{missing} {images} missing at {axis} = {at} (slice position {index} of {positions}, where the others \
-         hold {per_position} images each)"
-    );
+    format!(
+        "{missing} {images} missing at slice position {index} of {positions} (the others hold {per_position} \
+         images each){}",
+        which_volumes(volumes)
+    )
+}
+
+/// `: the one of volume 5 of 65`, `: those of …; … and 2 more`, or nothing.
+fn which_volumes(volumes: &[String]) -> String {
     match volumes {
-        [] => {}
-        [one] => text.push_str(&format!(": the one of {one}")),
+        [] => String::new(),
+        [one] => format!(": the one of {one}"),
         many => {
             let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
-            text.push_str(&format!(": those of {}", shown.join("; ")));
+            let mut text = format!(": those of {}", shown.join("; "));
             if many.len() > 3 {
                 text.push_str(&format!(" and {} more", many.len() - 3));
             }
+            text
         }
     }
-    text
+}
+
+/// Where a short position lies, for `--verbose`: `z = -72.1 mm: the one of volume 5 of 65 (b-value 1000,
+/// direction (0.71, 0.71, 0))`.
+pub(crate) fn short_position_at(axis: &str, at: &str, volumes: &[String]) -> String {
+    format!("{axis} = {at} mm{}", which_volumes(volumes))
 }
 
 /// Whole volumes of a series are missing: image numbers `images` (the list from [`numbers`] and how many), where
@@ -1801,7 +1825,7 @@ mod tests {
                             z,
                             &[in_group(
                                 Some(&slice_group(2, 3)),
-                                short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                                short_position(1, 7, 12, 7, &["echo 2".into()]),
                             )],
                             &[],
                             1,
@@ -2097,10 +2121,11 @@ mod tests {
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
         assert!(
-            short_position(2, "z", "1.0", 1, 3, 4, &[]).starts_with("2 images missing at z = 1.0")
+            short_position(2, 1, 3, 4, &[])
+                .starts_with("2 images missing at slice position 1 of 3")
         );
         assert!(
-            short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
+            short_position(1, 1, 3, 4, &["echo 2".into(), "echo 3".into()])
                 .ends_with(": those of echo 2; echo 3")
         );
         assert!(

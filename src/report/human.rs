@@ -614,6 +614,12 @@ fn render_finding(
         PATHS_SHOWN
     };
     for path in finding.paths.iter().take(shown) {
+        // The reason beside a path (byte counts, error texts) is for --verbose.
+        let path = if verbose {
+            path
+        } else {
+            finding.plain_path(path)
+        };
         let _ = writeln!(out, "        {}", clean(path));
     }
     if finding.paths.len() > shown {

@@ -519,14 +519,14 @@ fn check_stack(
             if problems.len() < 5 {
                 let text = wording::short_position(
                     short.missing,
-                    name,
-                    &at,
                     stack.slice_number(short.index),
                     stack.positions.len(),
                     counts.per_position,
                     &short.volumes,
                 );
                 problems.push(wording::in_group(group.as_deref(), text));
+                let at = wording::short_position_at(name, &at, &short.volumes_detail);
+                positions.push(wording::in_group(group.as_deref(), at));
             }
             if out.missing.len() < MAX_LISTED {
                 out.missing.push(format!("{name}={at}"));
@@ -1505,8 +1505,8 @@ mod tests {
         let message = &fails[0].message;
         assert!(
             message.contains(
-                "1 image missing at z = -33.0 (slice position 12 of 30, where the others hold 7 images each): \
-                 the one of volume 4 of 7 (b-value 1000, direction (-0.99, 0.14, 0))"
+                "1 image missing at slice position 12 of 30 (the others hold 7 images each): the one of \
+                 volume 4 of 7 (b-value 1000)"
             ),
             "{message}"
         );
@@ -1666,12 +1666,9 @@ mod tests {
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(
-            fails[0]
-                .message
-                .contains("1 image missing at z = -5.63 (slice position 10 of 20")
-                && fails[0]
-                    .message
-                    .contains("where the others hold 3 images each)."),
+            fails[0].message.contains(
+                "1 image missing at slice position 10 of 20 (the others hold 3 images each)."
+            ) && fails[0].detail.contains("z = -5.63 mm"),
             "{}",
             fails[0].message
         );
