@@ -369,7 +369,7 @@ fn diffusion_series_complete_passes_and_a_lost_image_names_position_and_volume()
     }
     let message = slices_failure(&expect(whole.path(), "fail"));
     assert!(
-        message.contains("images #25, #26") && message.contains("acquisition #3 is missing too"),
+        message.contains("images #25 to #36") && message.contains("acquisition #3 is missing too"),
         "{message}"
     );
 }

@@ -1131,19 +1131,23 @@ pub(crate) fn other_study(label: &str, dated: bool) -> Texts {
 // ---------------------------------------------------------------------------------------------------------------
 // slices: every series complete
 
-/// How messages name a series: `series 3 CT 'Chest 1.25 mm'`.
+/// How messages name a series: `series 3 CT 'Chest 1.25 mm'`, or without a number `the unnumbered OT series`
+/// (a sentence can then start with it, and an ask name it: "Ask whether the unnumbered series was copied").
 pub(crate) fn series_label(
     number: Option<i64>,
     modality: Option<&str>,
     description: Option<&str>,
 ) -> String {
-    let mut label = String::from("series");
-    if let Some(number) = number {
-        label.push_str(&format!(" {number}"));
-    }
-    if let Some(modality) = modality {
-        label.push_str(&format!(" {modality}"));
-    }
+    let mut label = match number {
+        Some(number) => format!(
+            "series {number}{}",
+            modality.map(|m| format!(" {m}")).unwrap_or_default()
+        ),
+        None => format!(
+            "the unnumbered {}series",
+            modality.map(|m| format!("{m} ")).unwrap_or_default()
+        ),
+    };
     if let Some(description) = description {
         label.push_str(&format!(" '{description}'"));
     }
@@ -1497,13 +1501,28 @@ pub(crate) fn irregular_spacing(label: &str, zh: &str) -> Texts {
     )
 }
 
-/// Image numbers listed: `#57, #58 and 3 more` (`shown` of `total`).
+/// Image numbers listed: `#57, #58 and 3 more` (`shown` of `total`), three or more in a row as a range
+/// (`#19 to #82`).
 pub(crate) fn numbers(shown: &[i64], total: u64) -> String {
-    let mut text = shown
-        .iter()
-        .map(|n| format!("#{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&first) = shown.get(i) {
+        let mut last = i;
+        while shown
+            .get(last + 1)
+            .is_some_and(|&n| Some(n) == shown[last].checked_add(1))
+        {
+            last += 1;
+        }
+        if last >= i + 2 {
+            parts.push(format!("#{first} to #{}", shown[last]));
+            i = last + 1;
+        } else {
+            parts.push(format!("#{first}"));
+            i += 1;
+        }
+    }
+    let mut text = parts.join(", ");
     if total > shown.len() as u64 {
         text.push_str(&format!(" and {} more", total - shown.len() as u64));
     }
@@ -2120,6 +2139,10 @@ mod tests {
             .contains("2 studies on the disc have no date")
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
+        assert_eq!(
+            numbers(&[2, 3, 5, 6, 7, 8, 10], 9),
+            "#2, #3, #5 to #8, #10 and 2 more"
+        );
         assert!(
             short_position(2, 1, 3, 4, &[])
                 .starts_with("2 images missing at slice position 1 of 3")
@@ -2142,7 +2165,11 @@ mod tests {
             series_label(Some(3), Some("CT"), Some("Chest 1.25 mm")),
             "series 3 CT 'Chest 1.25 mm'"
         );
-        assert_eq!(series_label(None, None, None), "series");
+        assert_eq!(series_label(None, None, None), "the unnumbered series");
+        assert_eq!(
+            series_label(None, Some("OT"), Some("Scan")),
+            "the unnumbered OT series 'Scan'"
+        );
         assert_eq!(
             series_label_zh(Some(3), Some("CT"), Some("Chest 1.25 mm")),
             "CT序列3“Chest 1.25 mm”"

@@ -710,12 +710,14 @@ const NO_LINE_END: &str = "（「『“‘《〈【";
 
 /// The unbreakable pieces of `text`, each with the spaces before it (kept, for aligned columns): runs of
 /// characters without spaces, where each wide (CJK) character is a piece of its own, with its punctuation
-/// attached; a wide character touching a narrow one stays with it, so `报告/CT.pdf` or `共3个` never break.
+/// attached; a path stays whole (`报告/CT.pdf`).
 fn tokens(text: &str) -> Vec<(String, usize)> {
+    let chars: Vec<char> = text.chars().collect();
+    let in_path = path_runs(&chars);
     let mut tokens: Vec<(String, usize)> = Vec::new();
     let mut spaces = 0;
     let mut glue_next = false;
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if c == ' ' {
             spaces += 1;
             glue_next = false;
@@ -729,7 +731,10 @@ fn tokens(text: &str) -> Vec<(String, usize)> {
             .is_some_and(|p| unicode_width::UnicodeWidthChar::width(p).unwrap_or(0) > 1);
         let attach = !spaced
             && !tokens.is_empty()
-            && (glue_next || NO_LINE_START.contains(c) || !(wide && previous_wide));
+            && (glue_next
+                || NO_LINE_START.contains(c)
+                || (!wide && !previous_wide)
+                || (in_path[i] && i > 0 && in_path[i - 1]));
         match tokens.last_mut() {
             Some((token, _)) if attach => token.push(c),
             _ => tokens.push((c.to_string(), spaces)),
@@ -738,6 +743,24 @@ fn tokens(text: &str) -> Vec<(String, usize)> {
         spaces = 0;
     }
     tokens
+}
+
+/// Which characters belong to a path: a run without spaces or Chinese punctuation that holds a `/` or `\`.
+fn path_runs(chars: &[char]) -> Vec<bool> {
+    let mut marks = vec![false; chars.len()];
+    let ends = |c: char| c == ' ' || "，。：；（）“”、！？「」《》【】".contains(c);
+    let mut start = 0;
+    while start < chars.len() {
+        let end = chars[start..]
+            .iter()
+            .position(|&c| ends(c))
+            .map_or(chars.len(), |p| start + p);
+        if chars[start..end].iter().any(|&c| c == '/' || c == '\\') {
+            marks[start..end].fill(true);
+        }
+        start = end + 1;
+    }
+    marks
 }
 
 /// Columns `text` takes on a terminal: two for CJK characters, none for combining marks.
@@ -882,5 +905,23 @@ mod tests {
         assert_eq!(fit("胸部平扫CT", 7), "胸部平…");
         assert_eq!(width(&fit("胸部平扫CT", 7)), 7);
         assert_eq!(fit("CT", 7), "CT");
+    }
+
+    #[test]
+    fn a_path_with_chinese_folders_is_never_broken_but_chinese_text_is() {
+        let text = "Radiology report: on the disc (PDF, 1 page: 报告/CT_report.pdf; PDF, 3 pages: 诊断报告/MR.pdf)";
+        for columns in 40..90 {
+            let wrapped = wrap(text, 0, 2, columns);
+            assert!(
+                wrapped.contains("报告/CT_report.pdf") && wrapped.contains("诊断报告/MR.pdf"),
+                "{columns}: {wrapped}"
+            );
+        }
+        let note = "影像中的患者：Doe Archibald（患者ID：77654033）；Anonymized（无患者ID）；Doe Peter（患者ID：98890234）";
+        let wrapped = wrap(note, 2, 4, 40);
+        assert!(
+            wrapped.lines().all(|l| width(l) <= 40),
+            "Chinese text still breaks between characters: {wrapped}"
+        );
     }
 }

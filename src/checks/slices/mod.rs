@@ -1331,7 +1331,7 @@ mod tests {
         assert_eq!(series_label(&[&r]), "series 3 CT 'Chest 1.25 mm'");
         assert_eq!(series_label_zh(&[&r]), "CT序列3“Chest 1.25 mm”");
         let bare = InstanceRecord::default();
-        assert_eq!(series_label(&[&bare]), "series");
+        assert_eq!(series_label(&[&bare]), "the unnumbered series");
         assert_eq!(series_label_zh(&[&bare]), "该序列");
         assert_eq!(
             (mm(-120.0), mm(-118.75), mm(-0.001), mm(2.5)),
@@ -1782,7 +1782,7 @@ mod tests {
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(
-            fails[0].message.contains("images #37, #38, #39")
+            fails[0].message.contains("images #37 to #48 are missing")
                 && fails[0]
                     .message
                     .contains("repeat the same slice positions, and acquisition #4 is missing too"),
