@@ -219,7 +219,12 @@ fn images_findings(report: &Value) -> BTreeMap<String, (String, String)> {
                 path.as_str().unwrap().to_string(),
                 (
                     finding["severity"].as_str().unwrap().to_string(),
-                    finding["message"].as_str().unwrap().to_string(),
+                    // The plain message, and what the decoder said file by file (shown with -v).
+                    format!(
+                        "{} {}",
+                        finding["message"].as_str().unwrap(),
+                        finding["detail"].as_str().unwrap()
+                    ),
                 ),
             );
         }
