@@ -58,7 +58,8 @@ fn unwrapped_line(stdout: &str, start: &str) -> String {
     for more in lines.take_while(|l| l.starts_with(' ') && !l.trim().is_empty()) {
         let more = more.trim_start();
         let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
-        if !wide(out.chars().last()) && !wide(more.chars().next()) {
+        // The wrapper breaks at a space, or between two Chinese characters.
+        if !(wide(out.chars().last()) && wide(more.chars().next())) {
             out.push(' ');
         }
         out.push_str(more);
