@@ -828,12 +828,19 @@ fn copy_writes_the_page_and_verify_says_what_to_do_or_stays_quiet() {
     fs::write(copy.join("DICOM/ST000001/SE000001/IM000001"), b"changed").unwrap();
     let bad = run_args(&["--verify-copy", s(&copy)]);
     assert_eq!(bad.code, 1);
+    // It ends with what to do (wrapped, 80 columns here), after the verdict.
+    let after_verdict: Vec<&str> = bad
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("RESULT: FAIL"))
+        .skip(1)
+        .collect();
     assert!(
-        bad.stdout
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("What to do: "),
+        after_verdict
+            .first()
+            .is_some_and(|l| l.starts_with("What to do: "))
+            && after_verdict.iter().all(|l| l.chars().count() <= 88)
+            && bad.stdout.trim_end().ends_with("backup."),
         "{}",
         bad.stdout
     );

@@ -284,6 +284,38 @@ pub(crate) fn optional_ask(ask: &str) -> String {
     format!("Optional, no action needed: {ask}")
 }
 
+/// The summary's line about the images phase: `Opened every image: 51 frames decoded from 51 files (0.5 MB read)
+/// in 0.1 s.`, or that there was none to open.
+pub(crate) fn images_opened(frames: u64, files: usize, bytes: u64, seconds: f64) -> String {
+    if files == 0 {
+        return "No image to open.".to_string();
+    }
+    format!(
+        "Opened every image: {} decoded from {} ({:.1} MB read) in {seconds:.1} s.",
+        plural(frames as usize, "frame", "frames"),
+        plural(files, "file", "files"),
+        bytes as f64 / 1e6
+    )
+}
+
+/// `--verify-copy` found files missing or changed: the verdict line, and what to do.
+pub(crate) fn copy_changed() -> (&'static str, &'static str) {
+    (
+        "RESULT: FAIL — this copy is no longer the one that was checked.",
+        "What to do: copy the disc again from the original (dicomcheck DISC --copy-to NEW_FOLDER), or, if the \
+         disc is gone, restore the files listed above from another backup.",
+    )
+}
+
+/// A size for people: `0.5 MB`, `1.2 GB`.
+pub(crate) fn size(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}
+
 /// The summary's line about the written report: present (`items`: `PDF file`, `DICOM structured report`) or not.
 pub(crate) fn radiology_report_line(items: &[String]) -> String {
     if items.is_empty() {

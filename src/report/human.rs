@@ -282,12 +282,11 @@ pub fn inventory(report: &Report) -> String {
 /// What the images phase did, or that it did not run.
 pub fn images_line(report: &Report) -> String {
     match &report.images {
-        Some(images) => format!(
-            "Opened every image: {} frames decoded from {} files ({:.1} MB read) in {:.1} s.",
+        Some(images) => wording::images_opened(
             images.frames_decoded,
             images.files,
-            images.bytes as f64 / 1e6,
-            images.elapsed_seconds
+            images.bytes,
+            images.elapsed_seconds,
         ),
         None => "Images NOT opened (--quick): only the headers were read, so damaged image data would not show."
             .to_string(),
