@@ -143,9 +143,16 @@ pub(crate) fn note_patients_zh(medium: Medium, people: &[(String, Option<String>
     };
     let people: Vec<String> = people
         .iter()
-        .map(|(name, id)| match id {
-            Some(id) => format!("{}（患者ID：{id}）", zh_name(name)),
-            None => format!("{}（无患者ID）", zh_name(name)),
+        .map(|(name, id)| {
+            let name = if name == NO_NAME {
+                "无姓名".to_string()
+            } else {
+                zh_name(name)
+            };
+            match id {
+                Some(id) => format!("{name}（患者ID：{id}）"),
+                None => format!("{name}（无患者ID）"),
+            }
         })
         .collect();
     format!("{place}：{}", people.join("；"))
@@ -2198,6 +2205,10 @@ mod tests {
             "series 3 CT 'Chest 1.25 mm'"
         );
         assert_eq!(series_label(None, None, None), "the unnumbered series");
+        assert_eq!(
+            note_patients_zh(Medium::Usb, &[(NO_NAME.to_string(), None)]),
+            "U盘上的患者：无姓名（无患者ID）"
+        );
         assert_eq!(
             series_label(None, Some("OT"), Some("Scan")),
             "the unnumbered OT series 'Scan'"
