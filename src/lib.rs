@@ -80,6 +80,20 @@ pub fn check_with(
         .filter(|f| f.defect.kind == read_header::DefectKind::Io)
         .map(|f| (f.path.as_path(), f.defect.detail.as_str()));
     access::denied_inside(root, refused_entries.chain(refused_files))?;
+    // One file given that holds no DICOM, is no archive and is not named like a scan image (a PDF, a text):
+    // the wrong path was given, which is not the hospital's to fix.
+    if scan.media.is_none()
+        && root.is_file()
+        && scan.records.is_empty()
+        && scan.unreadable.is_empty()
+        && scan.dicomdirs.is_empty()
+        && scan
+            .other_files
+            .iter()
+            .all(|f| !checks::integrity::should_be_dicom(&f.path, &|_| false))
+    {
+        return Err(access::AccessError::NotDicomFile(root.display().to_string()).into());
+    }
     let catalog = catalog::Catalog::build(&scan.records);
     let outcome = checks::run(&scan, &catalog, &options.expect);
     #[cfg(not(target_arch = "wasm32"))]

@@ -185,6 +185,25 @@ fn a_path_of_another_kind_is_refused_before_reading() {
         out.stderr
     );
     assert!(out.stdout.is_empty());
+
+    // A document given instead of the disc: the user's to fix, not the hospital's (no staff note). A file named
+    // like a scan image stays the disc's problem.
+    let text = dir.path().join("discharge letter.pdf");
+    fs::write(&text, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let out = check(&text, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("is not a disc: it is a file, but not a DICOM image")
+            && out.stderr.trim_end().lines().count() == 1,
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let named = dir.path().join("IM000001.dcm");
+    fs::write(&named, b"not dicom").unwrap();
+    let out = check(&named, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
 }
 
 /// Zips the sample disc with Python's zipfile into `zip`.
