@@ -550,19 +550,20 @@ pub(crate) fn pixel_data_short(held: u64, needed: u64) -> String {
 /// Why a compressed image is truncated, shown beside its path.
 pub(crate) const PIXEL_DATA_NO_FRAME: &str = "the compressed image data holds no image";
 
-/// `n` files use the private or unknown encodings `uids`.
+/// `n` files use the private or unknown encodings `uids` (transfer syntax UIDs, for `--verbose`).
 pub(crate) fn unknown_encoding(n: usize, uids: &[&str]) -> Texts {
-    t(
+    let mut texts = t(
         format!(
-            "{} {} a private or unknown image encoding ({}): other hospitals' software may not open {}.",
+            "{} {} a private or unknown image encoding: other hospitals' software may not open {}.",
             capitalized(&files(n)),
             if n == 1 { "uses" } else { "use" },
-            uids.join(", "),
             them(n)
         ),
         "Ask whether they can export the images in standard DICOM (uncompressed or JPEG) instead.",
         "部分影像使用了非标准的私有编码，其他医院可能无法打开。请尽量以标准DICOM格式（不压缩或JPEG）导出影像。",
-    )
+    );
+    texts.detail = format!("Transfer syntax UIDs: {}.", uids.join(", "));
+    texts
 }
 
 /// `n` files use the uncommon compressions `names`.
