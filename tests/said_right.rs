@@ -271,6 +271,15 @@ fn a_zip_cut_short_is_one_finding_without_a_staff_note() {
     let size = fs::metadata(&zip).unwrap().len();
     cut(&zip, size * 2 / 3);
     assert_one_download_finding(&zip);
+    // Its central directory is gone: nothing to count, and the counts line says so plainly.
+    let out = check(&zip, &["--name", "SMITH^JOHN", "--quick"]);
+    assert!(
+        out.stdout
+            .contains("Nothing could be read from the download")
+            && !out.stdout.contains("special entr"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

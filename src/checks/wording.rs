@@ -314,6 +314,11 @@ pub(crate) fn copy_changed() -> (&'static str, &'static str) {
     )
 }
 
+/// The counts line of a download whose contents could not be listed at all.
+pub(crate) fn nothing_read_from_download(seconds: f64) -> String {
+    format!("Nothing could be read from the download ({seconds:.1} s).")
+}
+
 /// A size for people: `0.5 MB`, `1.2 GB`.
 pub(crate) fn size(bytes: u64) -> String {
     if bytes >= 1_000_000_000 {

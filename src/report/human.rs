@@ -404,6 +404,10 @@ pub fn passport(report: &Report) -> Option<&str> {
 /// `Read 55 files in 0.1 s: 51 DICOM images, 1 DICOMDIR, 3 other files.`: the parts add up to the files read.
 pub fn counts_line(report: &Report) -> String {
     let c = &report.counts;
+    if c.files == 0 && c.entries_not_read > 0 && report.medium == crate::report::Medium::Download {
+        // The archive itself could not be listed (a download cut short): no entry of it to count.
+        return wording::nothing_read_from_download(report.elapsed_seconds);
+    }
     let mut parts = vec![plural(c.dicom_files, "DICOM file", "DICOM files")];
     if c.dicomdir_files > 0 {
         parts.push(plural(
