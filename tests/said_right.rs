@@ -982,6 +982,41 @@ fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
             "{report}"
         );
     }
+    // One study under the passport name, one under its transcription, same patient ID and birth date: one person
+    // written two ways, never "take the other person's scans off the disc".
+    let mut spec = sample_disc();
+    spec.studies.push(
+        StudySpec::new("CT ABDOMEN").date("20261119").series(
+            SeriesSpec::ct(6).patient(
+                PatientSpec::new("史密斯^约翰")
+                    .charset("ISO_IR 192")
+                    .id("H2026-0042"),
+            ),
+        ),
+    );
+    let (dir, _) = disc(&spec);
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        findings(&report, "patient")
+            .iter()
+            .all(|f| f["severity"] != "fail"),
+        "{report}"
+    );
+    let name = findings(&report, "name");
+    assert!(
+        name.iter().any(|f| f["severity"] == "fail"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("written in Chinese characters")),
+        "{report}"
+    );
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert!(!out.stdout.contains("ALSO holds"), "{}", out.stdout);
+    let note = note_lines(&out.stdout).join("\n");
+    assert!(!note.contains("收回") && !note.contains("他人"), "{note}");
+
     // Another foreign name in Chinese characters may be someone else's: verify first.
     let spec = DiscSpec::new(PatientSpec::new("约翰·布朗").charset("ISO_IR 192"))
         .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(6)));

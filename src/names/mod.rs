@@ -1029,12 +1029,16 @@ impl NameForm {
             best(p.candidates().iter().map(|c| classify_latin(y, c)))
                 .is_some_and(|o| o.class().same_person())
         };
+        // Hanzi that read as the Latin name: its pinyin, or a foreign name's Chinese transcription (史密斯^约翰
+        // for SMITH^JOHN), which is that person's name too, not another person's.
         let reads_as = |h: &Group, x: &LatinName| {
             let p = PassportName::from_latin(x);
             p.candidates().iter().any(|c| {
                 let mut out = Outcome::default();
-                reading_class(h, c, &h.han_text(0, 5), &mut out)
-                    == NameClass::HanziOnlyReadingMatches
+                matches!(
+                    reading_class(h, c, &h.han_text(0, 5), &mut out),
+                    NameClass::HanziOnlyReadingMatches | NameClass::HanziTranscribesPassport
+                )
             })
         };
         let foreign_han = self.pn.japanese_or_korean() || other.pn.japanese_or_korean();

@@ -320,6 +320,11 @@ fn same_person_cases() {
     assert!(same("ZHANG^SAN=张^三", "ZHANG^SAN"));
     assert!(same("SMITH^JOHN", "JOHN^SMITH"));
     assert!(same("张三", "张^三"));
+    // A foreign name's Chinese transcription is that person's name, not another person's.
+    assert!(same("SMITH^JOHN", "史密斯^约翰"));
+    assert!(same("约翰·史密斯", "SMITH^JOHN"));
+    assert!(!same("SMITH^JOHN", "约翰·布朗"));
+    assert!(!same("SMITH^JOHN", "张三"));
     assert!(!same("SMITH^JOHN", "SMITH^MARY"));
     assert!(!same("SMITH^JOHN", "WANG^LEI"));
     assert!(!same("SMITH^JOHN", "SMYTH^JOHN"));
