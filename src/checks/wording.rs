@@ -1276,8 +1276,9 @@ pub(crate) fn fewer_than_dicomdir(label: &str, zh: &str, have: usize, listed: us
 pub(crate) fn fewer_than_acquisition(label: &str, zh: &str, have: u64, declared: i64) -> Texts {
     burn_series_complete(
         format!(
-            "{} has {have} images, but the scanner recorded {declared} images in this acquisition.",
-            capitalized(label)
+            "{} has {}, but the scanner recorded {declared} images in this acquisition.",
+            capitalized(label),
+            plural(have as usize, "image", "images")
         ),
         label,
         zh,

@@ -269,11 +269,12 @@ pub fn inventory(report: &Report) -> String {
         let images: u64 = study.series.iter().map(|s| s.frames).sum();
         let _ = writeln!(
             out,
-            "  study {}  {}  {} ({} series, {images} images)",
+            "  study {}  {}  {} ({} series, {})",
             clean(study.date.as_deref().unwrap_or("(no date)")),
             clean(&study.modalities.join("/")),
             clean(study.description.as_deref().unwrap_or("")),
-            study.series.len()
+            study.series.len(),
+            plural(images as usize, "image", "images")
         );
     }
     out + "Now opening every image (--quick skips this)...\n"
