@@ -63,6 +63,9 @@ impl Document {
         let mut packed: Vec<(Vec<u8>, usize)> = Vec::new();
         let mut roots = Vec::new();
         let mut budget = INFLATE_BUDGET;
+        // Every byte is parsed about once: after an object, even one that does not parse, the search goes on
+        // where its parse stopped, and a missing `endstream` is looked for once.
+        let mut no_endstream_from = None;
         let mut at = 0;
         while let Some(found) = find(bytes, b"obj", at) {
             at = found + 3;
@@ -71,6 +74,7 @@ impl Document {
             };
             let mut lexer = Lexer::new(bytes, at);
             let Some(value) = lexer.value(0) else {
+                at = at.max(lexer.at);
                 continue;
             };
             if value.is_name(b"Type", b"XRef")
@@ -78,7 +82,7 @@ impl Document {
             {
                 roots.push((found, *root));
             }
-            let stream = stream_range(bytes, lexer.at, &value);
+            let stream = stream_range(bytes, lexer.at, &value, &mut no_endstream_from);
             if value.is_name(b"Type", b"ObjStm")
                 && let Some(Value::Int(first)) = value.get(b"First")
                 && let Ok(first) = usize::try_from(*first)
@@ -93,11 +97,11 @@ impl Document {
         }
         let mut at = 0;
         while let Some(found) = find(bytes, b"trailer", at) {
-            at = found + 7;
-            let mut lexer = Lexer::new(bytes, at);
+            let mut lexer = Lexer::new(bytes, found + 7);
             if let Some(Value::Ref(root)) = lexer.value(0).as_ref().and_then(|t| t.get(b"Root")) {
                 roots.push((found, *root));
             }
+            at = lexer.at.max(found + 7);
         }
         for (data, first) in &packed {
             unpack(data, *first, &mut objects);
@@ -194,8 +198,13 @@ fn trailing_digits(bytes: &[u8]) -> Option<(&[u8], u64)> {
 }
 
 /// Where the data of the stream whose dictionary ends at `at` lies: the declared `/Length` when `endstream`
-/// follows it, else up to the next `endstream`.
-fn stream_range(bytes: &[u8], at: usize, dict: &Value) -> Option<(usize, usize)> {
+/// follows it, else up to the next `endstream`. `no_endstream_from` remembers where a search found none.
+fn stream_range(
+    bytes: &[u8],
+    at: usize,
+    dict: &Value,
+    no_endstream_from: &mut Option<usize>,
+) -> Option<(usize, usize)> {
     let mut lexer = Lexer::new(bytes, at);
     lexer.skip_space();
     let after = bytes.get(lexer.at..)?.strip_prefix(b"stream")?;
@@ -217,7 +226,16 @@ fn stream_range(bytes: &[u8], at: usize, dict: &Value) -> Option<(usize, usize)>
                 .get(tail.at..)
                 .is_some_and(|t| t.starts_with(b"endstream"))
         })
-        .or_else(|| find(bytes, b"endstream", start))?;
+        .or_else(|| {
+            if no_endstream_from.is_some_and(|from| start >= from) {
+                return None;
+            }
+            let found = find(bytes, b"endstream", start);
+            if found.is_none() {
+                *no_endstream_from = Some(start);
+            }
+            found
+        })?;
     Some((start, end))
 }
 
@@ -256,13 +274,15 @@ fn stream_data(
 }
 
 /// Adds the objects of a decoded object stream (pairs of number and offset, then the objects from `first`),
-/// without replacing objects defined outside any stream.
+/// without replacing objects defined outside any stream. Each object is read only up to the next one's offset,
+/// so that hostile offsets cannot make the same bytes be parsed again and again.
 fn unpack(data: &[u8], first: usize, objects: &mut HashMap<u32, Value>) {
     let mut header = Lexer::new(data, 0);
+    let mut entries: Vec<(usize, u32)> = Vec::new();
     while header.at < first {
         let (Some(Token::Int(number)), Some(Token::Int(offset))) = (header.token(), header.token())
         else {
-            return;
+            break;
         };
         let (Ok(number), Some(at)) = (
             u32::try_from(number),
@@ -270,9 +290,18 @@ fn unpack(data: &[u8], first: usize, objects: &mut HashMap<u32, Value>) {
                 .ok()
                 .and_then(|o| o.checked_add(first)),
         ) else {
-            return;
+            break;
         };
-        let mut lexer = Lexer::new(data, at);
+        entries.push((at, number));
+    }
+    entries.sort_unstable();
+    entries.dedup_by_key(|(at, _)| *at);
+    for (i, &(at, number)) in entries.iter().enumerate() {
+        let end = entries.get(i + 1).map_or(data.len(), |&(next, _)| next);
+        let Some(bytes) = data.get(..end) else {
+            continue;
+        };
+        let mut lexer = Lexer::new(bytes, at);
         if let Some(value) = lexer.value(0) {
             objects.entry(number).or_insert(value);
         }
@@ -560,6 +589,20 @@ mod tests {
         assert_eq!(page_count(&deep), None);
         let huge = b"%PDF-1.4\n1 0 obj << /Length 99999999999 >> stream\nxx endstream endobj trailer << /Root 1 0 R >>";
         assert_eq!(page_count(huge), None);
+        // Inputs that would be read again and again by a reader that restarts at every `obj`, `trailer` or
+        // `stream` (a megabyte each: quadratic work would not finish).
+        let mut unclosed = b"%PDF-1.4\n".to_vec();
+        for i in 0..40_000 {
+            unclosed.extend_from_slice(format!("{i} 0 obj << /A [ ").as_bytes());
+        }
+        assert_eq!(page_count(&unclosed), None);
+        let mut streams = b"%PDF-1.4\n".to_vec();
+        for i in 0..40_000 {
+            streams.extend_from_slice(format!("{i} 0 obj << >> stream\n ").as_bytes());
+        }
+        assert_eq!(page_count(&streams), None);
+        let trailers = b"%PDF-1.4\ntrailer << /Root [ ".repeat(40_000);
+        assert_eq!(page_count(&trailers), None);
         // Every prefix of a good file, and the file with bytes overwritten: the reader itself never panics (not
         // only behind `catch_unwind`), and a cut file gives no count or the right one.
         let unguarded = |b: &[u8]| Document::read(b).and_then(|d| d.pages());
