@@ -5,7 +5,7 @@
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
 //! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
-//! hold the values every layer shares. [`access`] tells the laptop's problems from the disc's. Front ends sit on
+//! hold the values every layer shares; [`pdf`] counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on
 //! top: [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy,
 //! [`write_guard`] keeps every write off the media; [`fixture`] writes synthetic discs for the tests, the benchmark
 //! and the sample disc. `docs/architecture.md` explains the layers.
