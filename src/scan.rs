@@ -118,7 +118,7 @@ impl Scan {
     /// when it holds at most `cap` bytes; `None` when larger (only what the file really holds is allocated).
     pub fn read_small_file(&self, relative: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
         let (reader, size): (Box<dyn Read>, u64) = match &self.media {
-            None => open_media_file(&self.root.join(relative))
+            None => open_media_file(&self.path_of(relative))
                 .map(|(f, s)| (Box::new(f) as Box<dyn Read>, s))?,
             Some(media) => media
                 .open(relative)

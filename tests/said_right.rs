@@ -688,6 +688,9 @@ fn the_pdf_inside_a_dicom_file_has_its_pages_counted() {
     assert_eq!(items[1]["kind"], "encapsulated_pdf");
     assert_eq!(items[1]["pages"], 2);
     assert_eq!(items[0]["pages"], Value::Null);
+    // The DICOM file alone, given as the path.
+    let (_, alone) = check_json(&dir.path().join("DOC/PDF1"), &["--no-name", "--quick"]);
+    assert_eq!(alone["radiology_report"]["items"][0]["pages"], 2, "{alone}");
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert!(
         unwrapped_line(&out.stdout, "Radiology report:").contains(
