@@ -180,23 +180,31 @@ if [ "$COLD" != 0 ]; then
   echo "x header bytes: bytes read from the device over the header bytes dicomcheck needs (read-ahead inflation)"
 fi
 
-# Instructions per file (callgrind counts every instruction of every thread: stable on a loaded machine).
+# Instructions per file (callgrind counts every instruction of every thread: stable on a loaded machine; the
+# kernel's work in system calls is not counted). The release build strips its symbols: callgrind runs the same
+# build with them kept (profile.profiling), so that the header reader and the main thread can be told apart.
 if [ "$CALLGRIND_FILES" != 0 ]; then
+  cargo build --profile profiling --quiet --bin dicomcheck --example read_floor
   SMALL=$BENCH_DIR/tree-$CALLGRIND_FILES
   [ -d "$SMALL" ] || target/release/examples/make_bench_tree "$SMALL" "$CALLGRIND_FILES" >/dev/null
-  "$FLOOR" --plan "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null
+  target/profiling/examples/read_floor --plan "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null
   echo
-  echo "INSTRUCTIONS per file (valgrind --tool=callgrind, $CALLGRIND_FILES files; reader = read_header::read_source)"
+  echo "INSTRUCTIONS per file (valgrind --tool=callgrind, $CALLGRIND_FILES files, dicomcheck -j 1; reader = read_header::read_source"
+  echo "on the worker thread, main = the main thread: walk, DICOMDIR, catalog, checks, report)"
+  printf '%-13s %12s %12s %12s\n' tool "in all" reader main
   for tool in dicomcheck read-floor; do
     out=$BENCH_DIR/callgrind.$tool
     case $tool in
-      dicomcheck) valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN" "$SMALL" --name "SMITH^JOHN" --json -j 1 "${QUICK[@]}" >/dev/null 2>&1 || true ;;
-      read-floor) valgrind --tool=callgrind --callgrind-out-file="$out" "$FLOOR" "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null 2>&1 || true ;;
+      dicomcheck) valgrind --tool=callgrind --callgrind-out-file="$out" target/profiling/dicomcheck "$SMALL" --name "SMITH^JOHN" --json -j 1 "${QUICK[@]}" >/dev/null 2>&1 || true ;;
+      read-floor) valgrind --tool=callgrind --callgrind-out-file="$out" target/profiling/examples/read_floor "$SMALL" "$BENCH_DIR/plan-$CALLGRIND_FILES.tsv" >/dev/null 2>&1 || true ;;
     esac
     total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-    reader=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '/read_header::read_source \[/ && !done {gsub(",", "", $1); print $1; done = 1}')
-    awk -v t="$tool" -v total="$total" -v reader="${reader:-0}" -v n="$CALLGRIND_FILES" 'BEGIN {
-      printf "%-13s %10.0f instructions per file in all, %10.0f in the header reader\n", t, total / n, reader / n }'
+    inclusive=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null)
+    first() { awk -v re="$1" '$0 ~ re && !done {gsub(",", "", $1); print $1; done = 1}' <<<"$inclusive"; }
+    reader=$(first 'read_header::read_source \\[')
+    main=$(first '\\(below main\\) \\[')
+    awk -v t="$tool" -v total="$total" -v reader="${reader:-0}" -v main="${main:-0}" -v n="$CALLGRIND_FILES" 'BEGIN {
+      printf "%-13s %12.0f %12.0f %12.0f\n", t, total / n, reader / n, main / n }'
   done
 fi
 

@@ -450,7 +450,9 @@ fn scan(
     let mut float_pixels = false;
     let mut value = Vec::with_capacity(256);
     let fragments_at = loop {
-        let Some(event) = walker.next_event()? else {
+        // Root elements neither taken nor Float or Double Float Pixel Data (7FE0,0008/0009) are not reported.
+        let Some(event) = walker.next_event_skipping(|tag| root_wanted(tag) || tag.0 == 0x7FE0)?
+        else {
             if (record.rows.is_some() || IMAGE_STORAGE.contains(&&*record.sop_class_uid))
                 && !float_pixels
             {
@@ -570,7 +572,9 @@ impl RawTexts {
     }
 }
 
-/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over.
+/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over. Inlined
+/// into the fast tokenizer's skip loop, which asks it about every element.
+#[inline(always)]
 fn root_wanted(tag: Tag) -> bool {
     matches!(
         (tag.0, tag.1),

@@ -20,7 +20,9 @@ use crate::read_header::{
     DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom, RecordDetails,
     read_header_budgeted,
 };
-use crate::walk::{Skipped, Walk, WalkError, is_system_metadata, open_media_file, walk};
+use crate::walk::{
+    Skipped, Walk, WalkError, advise_random, is_system_metadata, open_media_file, walk,
+};
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
 pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
@@ -332,7 +334,11 @@ fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
 /// drawing any inflation from the scan's `budget`.
 fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> HeaderOutcome {
     match open_media_file(path) {
-        Ok((file, size)) => read_header_budgeted(file, size, relative, budget.clone()),
+        Ok((file, size)) => {
+            // Only the first kilobytes are read: read-ahead would fetch several times that from a cold device.
+            advise_random(&file);
+            read_header_budgeted(file, size, relative, budget.clone())
+        }
         Err(e) => HeaderOutcome::Unreadable(FileDefect {
             kind: DefectKind::Io,
             detail: e.to_string(),

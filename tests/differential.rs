@@ -207,3 +207,49 @@ fn fuzz_seeds_read_alike() {
     }
     println!("fuzz seeds: {} files, {tally:?}", files.len());
 }
+
+/// The fast tokenizer skips the root elements the record does not take inside its 8 KiB read buffer and stops
+/// where the buffer ends: long vendor headers (explicit and implicit VR) cut at every byte and corrupted at
+/// every byte around that end, and cut every 7 bytes through the whole header.
+#[test]
+fn long_headers_around_the_read_buffer_end_read_alike() {
+    const BUFFER: usize = 8 * 1024;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN")).study(
+        StudySpec::new("MR HEAD")
+            .series(SeriesSpec::mr(1).vendor_header(true))
+            .series(
+                SeriesSpec::mr(1)
+                    .vendor_header(true)
+                    .transfer_syntax(Syntax::ImplicitLe),
+            ),
+    );
+    let disc = write_disc(dir.path(), &spec).expect("write disc");
+    let mut tally = Tally::default();
+    let mut long = 0;
+    for relative in disc.all_files() {
+        let bytes = std::fs::read(disc.path(&relative)).expect("read fixture");
+        let header = match read_both(&bytes) {
+            Ok(HeaderOutcome::Instance(r)) if r.header_bytes > BUFFER as u64 + 512 => {
+                r.header_bytes as usize
+            }
+            _ => continue,
+        };
+        long += 1;
+        let label = relative.display().to_string();
+        for at in BUFFER - 300..BUFFER + 300 {
+            tally.same(&format!("{label} cut at {at}"), &bytes[..at]);
+            for value in [0x00, 0xFF, bytes[at] ^ 0x10] {
+                let mut corrupt = bytes.clone();
+                corrupt[at] = value;
+                tally.same(&format!("{label} byte {at} = {value:#04x}"), &corrupt);
+            }
+        }
+        for cut in (0..header).step_by(7) {
+            tally.same(&format!("{label} cut at {cut}"), &bytes[..cut]);
+        }
+    }
+    println!("long headers: {long} files, {tally:?}");
+    assert!(long >= 2, "no header longer than the read buffer");
+    assert!(tally.damaged > 100 && tally.unreadable > 100, "{tally:?}");
+}

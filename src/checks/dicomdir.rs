@@ -151,7 +151,7 @@ fn cross_check<'s>(
         let found = candidates.iter().find_map(|c| on_media.find(c));
         // A file two directory files list (the root's and a sub-folder's) counts once.
         let first_listing = match found {
-            Some(found) => !index.listed.contains(found),
+            Some(found) => !index.listed.contains(found.path),
             None => seen.missing.insert(wanted.clone()),
         };
         if first_listing && let Some(uid) = &entry.series_instance_uid {
@@ -168,7 +168,7 @@ fn cross_check<'s>(
             }
             continue;
         };
-        index.listed.insert(found);
+        index.listed.insert(found.path);
         let at = on_media.records_at(found);
         seen.unlisted
             .get_mut(at.clone())
@@ -187,7 +187,7 @@ fn cross_check<'s>(
                     &record.study_instance_uid,
                 )
             {
-                disagree.push(display(found));
+                disagree.push(display(found.path));
             }
             if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
                 && compared.insert((Arc::as_ptr(listed), Arc::as_ptr(actual)))
@@ -275,23 +275,32 @@ fn resolve(base: &Path, file_id: &str) -> Option<PathBuf> {
 /// per file would cost more than the rest of the index.
 struct MediaIndex<'s> {
     hasher: RandomState,
-    by_hash: Vec<(u64, &'s Path)>,
+    /// Key hash, path, and the index of its record when the path is a record's.
+    by_hash: Vec<(u64, &'s Path, Option<usize>)>,
     records: &'s [InstanceRecord],
+}
+
+/// A file [`MediaIndex::find`] found: its path, and the index of a record of it when it is one.
+#[derive(Clone, Copy)]
+struct OnMedia<'s> {
+    path: &'s Path,
+    record: Option<usize>,
 }
 
 impl<'s> MediaIndex<'s> {
     fn new(scan: &'s Scan) -> Self {
         let hasher = RandomState::new();
-        let mut by_hash: Vec<(u64, &'s Path)> = scan
+        let mut by_hash: Vec<(u64, &'s Path, Option<usize>)> = scan
             .records
             .iter()
-            .map(|r| r.path.as_path())
-            .chain(scan.other_files.iter().map(|f| f.path.as_path()))
-            .chain(scan.unreadable.iter().map(|f| f.path.as_path()))
-            .map(|path| (hasher.hash_one(key(path)), path))
+            .enumerate()
+            .map(|(i, r)| (r.path.as_path(), Some(i)))
+            .chain(scan.other_files.iter().map(|f| (f.path.as_path(), None)))
+            .chain(scan.unreadable.iter().map(|f| (f.path.as_path(), None)))
+            .map(|(path, record)| (hasher.hash_one(key(path)), path, record))
             .collect();
         // Stable: among paths with the same key, the last one listed wins, as it always has.
-        by_hash.sort_by_key(|&(hash, _)| hash);
+        by_hash.sort_by_key(|&(hash, _, _)| hash);
         Self {
             hasher,
             by_hash,
@@ -299,37 +308,59 @@ impl<'s> MediaIndex<'s> {
         }
     }
 
-    fn find(&self, wanted: &Path) -> Option<&'s Path> {
+    fn find(&self, wanted: &Path) -> Option<OnMedia<'s>> {
         let wanted = key(wanted);
         let hash = self.hasher.hash_one(&wanted);
-        let start = self.by_hash.partition_point(|&(h, _)| h < hash);
-        let end = self.by_hash.partition_point(|&(h, _)| h <= hash);
+        let start = self.by_hash.partition_point(|&(h, _, _)| h < hash);
+        let end = self.by_hash.partition_point(|&(h, _, _)| h <= hash);
         self.by_hash
             .get(start..end)?
             .iter()
             .rev()
-            .map(|&(_, path)| path)
-            .find(|path| key(path) == wanted)
+            .map(|&(_, path, record)| OnMedia { path, record })
+            .find(|found| key(found.path) == wanted)
     }
 
-    /// Indexes of the records of `path` (the scan's records are sorted by path; a path is normally there once).
-    fn records_at(&self, path: &Path) -> Range<usize> {
-        let start = self.records.partition_point(|r| r.path.as_path() < path);
-        let end = self.records.partition_point(|r| r.path.as_path() <= path);
-        start..end.max(start)
+    /// Indexes of the records of `found` (the scan's records are sorted by path; a path is normally there
+    /// once): from its own record outwards, without a search by path comparison, when it is a record.
+    fn records_at(&self, found: OnMedia<'_>) -> Range<usize> {
+        let path = found.path;
+        let Some(i) = found.record else {
+            let start = self.records.partition_point(|r| r.path.as_path() < path);
+            let end = self.records.partition_point(|r| r.path.as_path() <= path);
+            return start..end.max(start);
+        };
+        let same = |j: &usize| self.records.get(*j).is_some_and(|r| r.path == path);
+        let start = (0..i).rev().take_while(same).last().unwrap_or(i);
+        let end = (i + 1..self.records.len())
+            .take_while(same)
+            .last()
+            .unwrap_or(i)
+            + 1;
+        start..end
     }
 }
 
-/// Upper case, `;1` and a trailing `.` removed from each component.
+/// Upper case, `;1` and a trailing `.` removed from each component, joined by `/`.
 fn key(path: &Path) -> String {
-    path.components()
-        .map(|c| {
-            let part = c.as_os_str().to_string_lossy();
-            let part = part.strip_suffix(";1").unwrap_or(&part);
-            part.trim_end_matches('.').to_uppercase()
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut key = String::with_capacity(path.as_os_str().len());
+    for (i, c) in path.components().enumerate() {
+        if i > 0 {
+            key.push('/');
+        }
+        let part = c.as_os_str().to_string_lossy();
+        let part = part
+            .strip_suffix(";1")
+            .unwrap_or(&part)
+            .trim_end_matches('.');
+        // Usual names are ASCII: upper-cased in place, without a string per component.
+        if part.is_ascii() {
+            key.extend(part.chars().map(|c| c.to_ascii_uppercase()));
+        } else {
+            key.push_str(&part.to_uppercase());
+        }
+    }
+    key
 }
 
 #[cfg(test)]

@@ -47,19 +47,18 @@ pub(crate) fn spellings_of(c: char) -> Vec<String> {
 fn syllables() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
     SET.get_or_init(|| {
-        let mut set = HashSet::new();
-        for c in ('\u{3400}'..='\u{4DBF}').chain('\u{4E00}'..='\u{9FFF}') {
-            for p in c.to_pinyin_multi().into_iter().flatten() {
-                if p.plain().contains(['a', 'e', 'i', 'o', 'u', 'ü']) {
-                    set.extend(
-                        spellings(p.plain())
-                            .into_iter()
-                            .filter(|s| s.bytes().all(|b| b.is_ascii_uppercase())),
-                    );
-                }
-            }
-        }
-        set
+        // 27,000 characters share about 400 readings: each is spelled once.
+        let plain: HashSet<&'static str> = ('\u{3400}'..='\u{4DBF}')
+            .chain('\u{4E00}'..='\u{9FFF}')
+            .flat_map(|c| c.to_pinyin_multi().into_iter().flatten())
+            .map(|p| p.plain())
+            .filter(|p| p.contains(['a', 'e', 'i', 'o', 'u', 'ü']))
+            .collect();
+        plain
+            .into_iter()
+            .flat_map(spellings)
+            .filter(|s| s.bytes().all(|b| b.is_ascii_uppercase()))
+            .collect()
     })
 }
 

@@ -857,6 +857,23 @@ impl Walker<'_> {
         }
     }
 
+    /// [`Walker::next_event`] for a caller that ignores the root-level primitive elements `wanted` does not take:
+    /// those may be skipped without an event (the fast tokenizer's tight loop, where the read buffer holds them).
+    /// Sequences, items, Pixel Data and every defect are reported as by [`Walker::next_event`].
+    #[inline]
+    pub(crate) fn next_event_skipping(
+        &mut self,
+        wanted: impl Fn(Tag) -> bool,
+    ) -> Result<Option<Event>, FileDefect> {
+        if let Some(len) = self.pending.take() {
+            self.skip(u64::from(len))?;
+        }
+        if self.stack.is_empty() {
+            self.tokens.skip_unwanted_root(self.size, wanted);
+        }
+        self.next_event()
+    }
+
     /// Next event; `Ok(None)` at a clean end of file on an element boundary at the root.
     pub(crate) fn next_event(&mut self) -> Result<Option<Event>, FileDefect> {
         if let Some(len) = self.pending.take() {

@@ -146,6 +146,66 @@ impl Tokens<'_> {
         Ok(())
     }
 
+    /// Skips, inside the read buffer, the run of root-level elements ahead that `wanted` does not take, without
+    /// an event for each: the tight loop of a header read, where most elements are neither wanted nor nested.
+    /// Only once the encoding is settled as little endian, and only over primitive elements of defined length
+    /// whose header and value the buffer holds and whose value ends inside the file (`size`); it stops short of
+    /// anything else (group 0000 or FFFE, Pixel Data and after, a sequence, an undefined length, an unknown VR,
+    /// the end of the buffer), which the walk then reads element by element, with every check.
+    #[inline]
+    pub(super) fn skip_unwanted_root(&mut self, size: u64, wanted: impl Fn(Tag) -> bool) {
+        let Tokens::Fast { io, encoding } = self else {
+            return;
+        };
+        let explicit = match encoding {
+            Encoding::ExplicitLittle => true,
+            Encoding::ImplicitLittle => false,
+            Encoding::LittleUnknown | Encoding::ExplicitBig => return,
+        };
+        let start = io.pos.get();
+        let buffer = io.inner.buffer();
+        // The buffer may hold bytes past the declared size (a source longer than it says): never skip into them.
+        let left = usize::try_from(size.saturating_sub(start)).unwrap_or(usize::MAX);
+        let limit = buffer.len().min(left);
+        let mut at = 0;
+        while let Some(head) = buffer.get(at..at + 12) {
+            let tag = Tag(
+                u16::from_le_bytes([head[0], head[1]]),
+                u16::from_le_bytes([head[2], head[3]]),
+            );
+            if tag.0 == 0x0000 || tag.0 == 0xFFFE || tag >= super::PIXEL_DATA || wanted(tag) {
+                break;
+            }
+            let (header, len) = if explicit {
+                match vr_of([head[4], head[5]]) {
+                    None | Some(VR::SQ) => break,
+                    Some(vr) if has_long_length(vr) => (
+                        12,
+                        u32::from_le_bytes([head[8], head[9], head[10], head[11]]),
+                    ),
+                    Some(_) => (8, u32::from(u16::from_le_bytes([head[6], head[7]]))),
+                }
+            } else {
+                if implicit_vr(tag) == VR::SQ {
+                    break;
+                }
+                (8, u32::from_le_bytes([head[4], head[5], head[6], head[7]]))
+            };
+            if len == u32::MAX {
+                break;
+            }
+            match usize::try_from(len)
+                .ok()
+                .and_then(|len| (at + header).checked_add(len))
+            {
+                Some(end) if end <= limit => at = end,
+                _ => break,
+            }
+        }
+        io.inner.consume(at);
+        io.pos.set(start + at as u64);
+    }
+
     /// Moves forward to `to` (already checked against the bytes left).
     #[inline]
     pub(super) fn seek(&mut self, to: u64) -> Result<(), FileDefect> {
