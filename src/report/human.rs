@@ -283,12 +283,21 @@ pub fn inventory(report: &Report) -> String {
 /// What the images phase did, or that it did not run.
 pub fn images_line(report: &Report) -> String {
     match &report.images {
-        Some(images) => wording::images_opened(
-            images.frames_decoded,
-            images.files,
-            images.bytes,
-            images.elapsed_seconds,
-        ),
+        Some(images) => {
+            let damaged: std::collections::BTreeSet<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.check == CheckId::Images && f.severity == Severity::Fail)
+                .flat_map(|f| f.paths.iter().map(String::as_str))
+                .collect();
+            wording::images_opened(
+                images.frames_decoded,
+                images.files,
+                damaged.len(),
+                images.bytes,
+                images.elapsed_seconds,
+            )
+        }
         None => "Images NOT opened (--quick): only the headers were read, so damaged image data would not show."
             .to_string(),
     }
