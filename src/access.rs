@@ -32,6 +32,12 @@ pub enum AccessError {
          mounted, or a .zip or .iso file"
     )]
     NotMedia(String),
+    /// A single file that is neither DICOM nor a .zip or .iso, and not named like a scan image: the wrong file.
+    #[error(
+        "{0} is not a disc: it is a file, but not a DICOM image, a .zip or an .iso. Give the folder where the \
+         disc is mounted (or the .zip or .iso you downloaded), then run again"
+    )]
+    NotDicomFile(String),
 }
 
 /// `ERROR_NOT_READY`: what Windows answers for a disc drive with no disc.

@@ -248,7 +248,12 @@ pub fn run(mut args: Args) -> i32 {
     }
     if args.verify_copy {
         return match args.paths.as_slice() {
-            [copy] => verify_copy(copy, args.json, args.quiet),
+            [copy] => verify_copy(
+                copy,
+                args.json,
+                args.quiet,
+                args.width.unwrap_or_else(terminal_width),
+            ),
             _ => error("--verify-copy takes the folder of one copy"),
         };
     }
@@ -584,11 +589,11 @@ fn copy_to(
     let html = crate::report::html::render(report, human.staff_note);
     crate::copy::write_reports(source, dest, &json, &text, &html)?;
     say(&format!(
-        "Copied to {}: {} files, {} bytes, each verified by SHA-256 ({} written now, {} already there); \
-         check it later with: dicomcheck --verify-copy {}",
+        "Copied to {}: {} ({}), each verified by SHA-256 ({} written now, {} already there); check it later \
+         with: dicomcheck --verify-copy {}",
         dest.display(),
-        summary.files,
-        summary.bytes,
+        crate::checks::plural(summary.files, "file", "files"),
+        crate::checks::wording::size(summary.bytes),
         summary.copied,
         summary.already_there,
         dest.display()
@@ -608,8 +613,8 @@ fn copy_to(
 }
 
 /// `--verify-copy`: checks a copy against its manifest; exit 0 when every file matches. `quiet` prints the
-/// verdict line only.
-fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
+/// verdict line only; the text is wrapped at `width`.
+fn verify_copy(copy: &Path, json: bool, quiet: bool, width: usize) -> i32 {
     let verification = match crate::copy::verify_copy(copy) {
         Ok(v) => v,
         Err(err) => return error(err),
@@ -650,16 +655,25 @@ fn verify_copy(copy: &Path, json: bool, quiet: bool) -> i32 {
         }
         if verification.bad_lines > 0 {
             text += &format!(
-                "  {} lines of the manifest are damaged\n",
-                verification.bad_lines
+                "  {} of the manifest {} damaged\n",
+                crate::checks::plural(verification.bad_lines, "line", "lines"),
+                if verification.bad_lines == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
             );
         }
         if ok {
             text + "RESULT: PASS\n"
         } else {
-            text + "RESULT: FAIL — this copy is no longer the one that was checked.\n\
-                    What to do: copy the disc again from the original (dicomcheck DISC --copy-to NEW_FOLDER), or, \
-                    if the disc is gone, restore the files listed above from another backup.\n"
+            let columns = width.clamp(40, crate::report::human::LINE_WIDTH);
+            let (verdict, what_to_do) = crate::checks::wording::copy_changed();
+            // It ends with what to do, wrapped to the terminal.
+            format!(
+                "{text}{verdict}\n{}\n",
+                crate::report::human::wrap(what_to_do, 0, 2, columns)
+            )
         }
     };
     if anstream::stdout()

@@ -82,8 +82,13 @@ pub struct Finding {
     pub ask_zh: String,
     /// Technical detail behind the plain message (slice positions, ...), shown with `--verbose`; empty if none.
     pub detail: String,
-    /// Files concerned, relative to the media root.
+    /// Files concerned, relative to the media root; some followed by the reason in parentheses
+    /// (`IM1 (file ends inside the image data: …)`).
     pub paths: Vec<String>,
+    /// The reasons appended to some of `paths`, so that a summary can show the plain path and keep the reason
+    /// for `--verbose` (the JSON report has them in `paths`).
+    #[serde(skip)]
+    pub path_reasons: Vec<String>,
     /// Study Instance UID concerned, if any.
     pub study: Option<String>,
     /// Series Instance UID concerned, if any.
@@ -101,6 +106,7 @@ impl Finding {
             ask_zh: String::new(),
             detail: String::new(),
             paths: Vec::new(),
+            path_reasons: Vec::new(),
             study: None,
             series: None,
         }
@@ -121,6 +127,36 @@ impl Finding {
     {
         self.paths = paths.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Sets the files concerned, each with the reason it is named (`(path, reason)`, reason possibly empty).
+    pub fn paths_with_reasons<I>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
+        self.paths.clear();
+        self.path_reasons.clear();
+        for (path, reason) in paths {
+            if reason.is_empty() {
+                self.paths.push(path);
+            } else {
+                self.paths.push(format!("{path} ({reason})"));
+                self.path_reasons.push(reason);
+            }
+        }
+        self
+    }
+
+    /// A path of `paths` without its reason.
+    pub fn plain_path<'a>(&self, path: &'a str) -> &'a str {
+        self.path_reasons
+            .iter()
+            .find_map(|reason| {
+                path.strip_suffix(")")?
+                    .strip_suffix(reason.as_str())?
+                    .strip_suffix(" (")
+            })
+            .unwrap_or(path)
     }
 
     /// Sets the study concerned.

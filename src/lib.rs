@@ -5,7 +5,7 @@
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
 //! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
-//! hold the values every layer shares. [`access`] tells the laptop's problems from the disc's. Front ends sit on
+//! hold the values every layer shares; [`pdf`] counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on
 //! top: [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy,
 //! [`write_guard`] keeps every write off the media; [`fixture`] writes synthetic discs for the tests, the benchmark
 //! and the sample disc. `docs/architecture.md` explains the layers.
@@ -30,6 +30,7 @@ pub mod media;
 pub mod media_order;
 pub mod names;
 pub mod options;
+pub mod pdf;
 pub mod progress;
 pub mod read_header;
 pub mod report;
@@ -79,6 +80,20 @@ pub fn check_with(
         .filter(|f| f.defect.kind == read_header::DefectKind::Io)
         .map(|f| (f.path.as_path(), f.defect.detail.as_str()));
     access::denied_inside(root, refused_entries.chain(refused_files))?;
+    // One file given that holds no DICOM, is no archive and is not named like a scan image (a PDF, a text):
+    // the wrong path was given, which is not the hospital's to fix.
+    if scan.media.is_none()
+        && root.is_file()
+        && scan.records.is_empty()
+        && scan.unreadable.is_empty()
+        && scan.dicomdirs.is_empty()
+        && scan
+            .other_files
+            .iter()
+            .all(|f| !checks::integrity::should_be_dicom(&f.path, &|_| false))
+    {
+        return Err(access::AccessError::NotDicomFile(root.display().to_string()).into());
+    }
     let catalog = catalog::Catalog::build(&scan.records);
     let outcome = checks::run(&scan, &catalog, &options.expect);
     #[cfg(not(target_arch = "wasm32"))]

@@ -2,6 +2,7 @@
 
 use foldhash::HashSet;
 use std::hash::Hash;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
@@ -114,6 +115,23 @@ impl Scan {
                 detail: e.to_string(),
             }))
         })
+    }
+    /// The bytes of a file the scan found (`relative` to the root), from the folder or from inside the archive,
+    /// when it holds at most `cap` bytes; `None` when larger (only what the file really holds is allocated).
+    pub fn read_small_file(&self, relative: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+        let (reader, size): (Box<dyn Read>, u64) = match &self.media {
+            None => open_media_file(&self.path_of(relative))
+                .map(|(f, s)| (Box::new(f) as Box<dyn Read>, s))?,
+            Some(media) => media
+                .open(relative)
+                .map(|(r, s)| (Box::new(r) as Box<dyn Read>, s))?,
+        };
+        if size > cap {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+        Ok((bytes.len() as u64 <= cap).then_some(bytes))
     }
 }
 

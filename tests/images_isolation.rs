@@ -40,7 +40,11 @@ fn panic_abort_hang_alloc_and_eio_are_each_one_files_finding() {
     for finding in report["findings"].as_array().unwrap() {
         if finding["check"] == "images" {
             assert_eq!(finding["severity"], "fail", "{finding}");
-            messages.push(finding["message"].as_str().unwrap().to_string());
+            messages.push(format!(
+                "{} {}",
+                finding["message"].as_str().unwrap(),
+                finding["detail"].as_str().unwrap()
+            ));
         }
     }
     let all = messages.join("\n");

@@ -151,9 +151,13 @@ fn damage_in_jpeg_2000_code_block_data_per_class() {
         }
         for path in finding["paths"].as_array().unwrap() {
             let name = path.as_str().unwrap().to_string();
+            // The message, and what the decoder said about each file (the detail, shown with -v).
             failed.insert(
                 name,
-                format!("{} {}", finding["severity"], finding["message"]),
+                format!(
+                    "{} {} {}",
+                    finding["severity"], finding["message"], finding["detail"]
+                ),
             );
         }
     }

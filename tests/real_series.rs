@@ -344,10 +344,19 @@ fn diffusion_series_complete_passes_and_a_lost_image_names_position_and_volume()
     let message = slices_failure(&report);
     assert!(
         message.contains(
-            "1 image missing at z = 16.0 (slice position 7 of 12, where the others hold 7 images each): \
-             the one of volume 5 of 7 (b-value 1000, direction (0.71, 0.71, 0))"
+            "1 image missing at slice position 7 of 12 (the others hold 7 images each): the one of volume 5 \
+             of 7 (b-value 1000)"
         ),
         "{message}"
+    );
+    let detail = findings(&report, "slices")[0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains(
+            "z = 16.0 mm: the one of volume 5 of 7 (b-value 1000, direction (0.71, 0.71, 0))"
+        ),
+        "{detail}"
     );
     let series = all_series(&report).next().expect("series");
     assert_eq!(series["missing"], json!(["z=16.0"]));
@@ -360,7 +369,7 @@ fn diffusion_series_complete_passes_and_a_lost_image_names_position_and_volume()
     }
     let message = slices_failure(&expect(whole.path(), "fail"));
     assert!(
-        message.contains("images #25, #26") && message.contains("acquisition #3 is missing too"),
+        message.contains("images #25 to #36") && message.contains("acquisition #3 is missing too"),
         "{message}"
     );
 }

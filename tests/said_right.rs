@@ -51,6 +51,22 @@ fn note_lines(stdout: &str) -> Vec<String> {
     lines
 }
 
+/// The summary's line that starts with `start`, its wrapped continuation lines (indented) joined again.
+fn unwrapped_line(stdout: &str, start: &str) -> String {
+    let mut lines = stdout.lines().skip_while(|l| !l.starts_with(start));
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for more in lines.take_while(|l| l.starts_with(' ') && !l.trim().is_empty()) {
+        let more = more.trim_start();
+        let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
+        // The wrapper breaks at a space, or between two Chinese characters.
+        if !(wide(out.chars().last()) && wide(more.chars().next())) {
+            out.push(' ');
+        }
+        out.push_str(more);
+    }
+    out
+}
+
 /// A copy of the sample disc in a temporary folder.
 fn sample_copy() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -169,6 +185,25 @@ fn a_path_of_another_kind_is_refused_before_reading() {
         out.stderr
     );
     assert!(out.stdout.is_empty());
+
+    // A document given instead of the disc: the user's to fix, not the hospital's (no staff note). A file named
+    // like a scan image stays the disc's problem.
+    let text = dir.path().join("discharge letter.pdf");
+    fs::write(&text, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let out = check(&text, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("is not a disc: it is a file, but not a DICOM image")
+            && out.stderr.trim_end().lines().count() == 1,
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let named = dir.path().join("IM000001.dcm");
+    fs::write(&named, b"not dicom").unwrap();
+    let out = check(&named, &["--name", "SMITH^JOHN"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
 }
 
 /// Zips the sample disc with Python's zipfile into `zip`.
@@ -236,6 +271,15 @@ fn a_zip_cut_short_is_one_finding_without_a_staff_note() {
     let size = fs::metadata(&zip).unwrap().len();
     cut(&zip, size * 2 / 3);
     assert_one_download_finding(&zip);
+    // Its central directory is gone: nothing to count, and the counts line says so plainly.
+    let out = check(&zip, &["--name", "SMITH^JOHN", "--quick"]);
+    assert!(
+        out.stdout
+            .contains("Nothing could be read from the download")
+            && !out.stdout.contains("special entr"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -518,6 +562,11 @@ fn plain_counts_that_add_up() {
 // The radiology report
 
 fn report_objects(with_reports: bool) -> TempDir {
+    report_objects_with(with_reports, None)
+}
+
+/// [`report_objects`] whose Encapsulated PDF holds the PDF file `pdf`.
+fn report_objects_with(with_reports: bool, pdf: Option<&Path>) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new("python3");
     command
@@ -528,6 +577,9 @@ fn report_objects(with_reports: bool) -> TempDir {
         .arg(dir.path());
     if with_reports {
         command.arg("reports");
+    }
+    if let Some(pdf) = pdf {
+        command.arg(pdf);
     }
     let status = command.status().expect("python3 with pydicom");
     assert!(status.success());
@@ -550,8 +602,8 @@ fn a_structured_report_and_an_encapsulated_pdf_are_found() {
     assert!(findings(&report, "report").is_empty());
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert!(
-        out.stdout.contains(
-            "Radiology report: on the disc (DICOM structured report, PDF inside a DICOM file)"
+        unwrapped_line(&out.stdout, "Radiology report:").contains(
+            "Radiology report: on the disc (DICOM structured report; PDF inside a DICOM file, page count unknown)"
         ),
         "{}",
         out.stdout
@@ -592,11 +644,123 @@ fn a_report_file_is_found_and_its_absence_is_only_a_reminder() {
     assert!(findings(&report, "report").is_empty());
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
     assert!(
-        out.stdout
-            .contains("Radiology report: on the disc (PDF file 报告/CT_2026-11-20.pdf)"),
+        unwrapped_line(&out.stdout, "Radiology report:").contains(
+            "Radiology report: on the disc (PDF, page count unknown: 报告/CT_2026-11-20.pdf)"
+        ),
         "{}",
         out.stdout
     );
+}
+
+/// A PDF of `pages` pages that Chromium prints from a small page, its count checked by pdfinfo.
+fn printed_pdf(dir: &Path, name: &str, pages: usize) -> PathBuf {
+    let html = dir.join(format!("{name}.html"));
+    let body: String = (1..=pages)
+        .map(|i| format!("<p style=\"break-before: page\">Radiology report, page {i}</p>"))
+        .collect();
+    fs::write(
+        &html,
+        format!("<!doctype html><meta charset=utf-8><style>p:first-child{{break-before:auto}}</style><body>{body}"),
+    )
+    .unwrap();
+    let pdf = dir.join(format!("{name}.pdf"));
+    assert_eq!(chromium_pdf(&html, &pdf), pages);
+    pdf
+}
+
+fn tool(program: &str, args: &[&str]) {
+    let out = Command::new(program).args(args).output().expect(program);
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_pdf_inside_a_dicom_file_has_its_pages_counted() {
+    let work = tempfile::tempdir().unwrap();
+    let pdf = printed_pdf(work.path(), "report", 2);
+    let dir = report_objects_with(true, Some(&pdf));
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "{report}");
+    let items = report["radiology_report"]["items"].as_array().unwrap();
+    assert_eq!(items[1]["kind"], "encapsulated_pdf");
+    assert_eq!(items[1]["pages"], 2);
+    assert_eq!(items[0]["pages"], Value::Null);
+    // The DICOM file alone, given as the path.
+    let (_, alone) = check_json(&dir.path().join("DOC/PDF1"), &["--no-name", "--quick"]);
+    assert_eq!(alone["radiology_report"]["items"][0]["pages"], 2, "{alone}");
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert!(
+        unwrapped_line(&out.stdout, "Radiology report:").contains(
+            "Radiology report: on the disc (DICOM structured report; PDF inside a DICOM file, 2 pages)"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn report_pdfs_written_by_real_software_have_their_pages_counted() {
+    let work = tempfile::tempdir().unwrap();
+    let one = printed_pdf(work.path(), "one", 1);
+    let two = printed_pdf(work.path(), "two", 2);
+    let merged = work.path().join("merged.pdf");
+    tool("pdfunite", &[s(&one), s(&two), s(&merged)]);
+    // PDF 1.5 object streams and a cross-reference stream, as many document writers produce.
+    let packed = work.path().join("packed.pdf");
+    tool(
+        "qpdf",
+        &[
+            "--warning-exit-0",
+            "--object-streams=generate",
+            s(&merged),
+            s(&packed),
+        ],
+    );
+    let packed_bytes = fs::read(&packed).unwrap();
+    let contains = |needle: &[u8]| packed_bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        contains(b"/ObjStm") && contains(b"/XRef"),
+        "qpdf wrote object streams"
+    );
+
+    let dir = sample_copy();
+    let reports = dir.path().join("报告");
+    fs::create_dir(&reports).unwrap();
+    fs::copy(&one, reports.join("CT_report.pdf")).unwrap();
+    fs::write(reports.join("MR_report.pdf"), &packed_bytes).unwrap();
+    fs::write(
+        reports.join("US_report.pdf"),
+        &packed_bytes[..packed_bytes.len() / 2],
+    )
+    .unwrap();
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 0, "a damaged report PDF fails nothing: {report}");
+    let pages = |file: &str| {
+        report["radiology_report"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == format!("报告/{file}"))
+            .map(|i| i["pages"].clone())
+    };
+    assert_eq!(pages("CT_report.pdf"), Some(Value::from(1)));
+    assert_eq!(pages("MR_report.pdf"), Some(Value::from(3)));
+    assert_eq!(pages("US_report.pdf"), Some(Value::Null));
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    for expected in [
+        "PDF, 1 page: 报告/CT_report.pdf",
+        "PDF, 3 pages: 报告/MR_report.pdf",
+        "PDF, page count unknown: 报告/US_report.pdf",
+    ] {
+        assert!(
+            unwrapped_line(&out.stdout, "Radiology report:").contains(expected),
+            "{expected} in {}",
+            out.stdout
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -695,12 +859,19 @@ fn copy_writes_the_page_and_verify_says_what_to_do_or_stays_quiet() {
     fs::write(copy.join("DICOM/ST000001/SE000001/IM000001"), b"changed").unwrap();
     let bad = run_args(&["--verify-copy", s(&copy)]);
     assert_eq!(bad.code, 1);
+    // It ends with what to do (wrapped, 80 columns here), after the verdict.
+    let after_verdict: Vec<&str> = bad
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("RESULT: FAIL"))
+        .skip(1)
+        .collect();
     assert!(
-        bad.stdout
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("What to do: "),
+        after_verdict
+            .first()
+            .is_some_and(|l| l.starts_with("What to do: "))
+            && after_verdict.iter().all(|l| l.chars().count() <= 88)
+            && bad.stdout.trim_end().ends_with("backup."),
         "{}",
         bad.stdout
     );
@@ -786,18 +957,81 @@ fn batch_errors_and_failures_exit_by_the_documented_rule() {
 
 #[test]
 fn a_transliterated_foreign_name_is_called_the_patients_name_in_chinese() {
-    let spec = DiscSpec::new(PatientSpec::new("约翰·史密斯").charset("ISO_IR 192"))
+    // The Xinhua form with a middle dot, PN components with `^`, and the ideographic group alone.
+    for written in ["约翰·史密斯", "史密斯^约翰", "=史密斯^约翰"] {
+        let spec = DiscSpec::new(PatientSpec::new(written).charset("ISO_IR 192"))
+            .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(6)));
+        let (dir, _) = disc(&spec);
+        let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+        assert_eq!(out.code, 1, "nobody abroad can match it: {}", out.stdout);
+        let shown = written.trim_start_matches('=').replace('^', "");
+        let note = note_lines(&out.stdout).join("\n");
+        assert!(
+            note.contains(&format!(
+                "中文译名“{shown}”（即护照姓名 SMITH JOHN 的音译）"
+            )),
+            "{written}: {note}"
+        );
+        assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
+        assert!(!note.contains("他人") && !note.contains('^'), "{note}");
+        assert!(
+            !out.stdout.contains("relative"),
+            "not called a relative: {}",
+            out.stdout
+        );
+        let (_, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+        assert_eq!(
+            report["patients"][0]["name_class"], "HANZI_TRANSCRIBES_PASSPORT",
+            "{report}"
+        );
+    }
+    // One study under the passport name, one under its transcription, same patient ID and birth date: one person
+    // written two ways, never "take the other person's scans off the disc".
+    let mut spec = sample_disc();
+    spec.studies.push(
+        StudySpec::new("CT ABDOMEN").date("20261119").series(
+            SeriesSpec::ct(6).patient(
+                PatientSpec::new("史密斯^约翰")
+                    .charset("ISO_IR 192")
+                    .id("H2026-0042"),
+            ),
+        ),
+    );
+    let (dir, _) = disc(&spec);
+    let (code, report) = check_json(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        findings(&report, "patient")
+            .iter()
+            .all(|f| f["severity"] != "fail"),
+        "{report}"
+    );
+    let name = findings(&report, "name");
+    assert!(
+        name.iter().any(|f| f["severity"] == "fail"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("written in Chinese characters")),
+        "{report}"
+    );
+    let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
+    assert!(!out.stdout.contains("ALSO holds"), "{}", out.stdout);
+    let note = note_lines(&out.stdout).join("\n");
+    assert!(!note.contains("收回") && !note.contains("他人"), "{note}");
+
+    // Another foreign name in Chinese characters may be someone else's: verify first.
+    let spec = DiscSpec::new(PatientSpec::new("约翰·布朗").charset("ISO_IR 192"))
         .study(StudySpec::new("CT CHEST").series(SeriesSpec::ct(6)));
     let (dir, _) = disc(&spec);
     let out = check(dir.path(), &["--name", "SMITH^JOHN"]);
-    assert_eq!(out.code, 1, "nobody abroad can match it: {}", out.stdout);
+    assert_eq!(out.code, 1);
     let note = note_lines(&out.stdout).join("\n");
     assert!(
-        note.contains("中文译名“约翰·史密斯”（即护照姓名 SMITH JOHN 的音译）"),
+        note.contains("请先核对是否为本人的检查：如是，请补录护照英文姓名 SMITH JOHN；如不是，请提供本人的影像光盘"),
         "{note}"
     );
-    assert!(note.contains("请补录护照上的英文姓名 SMITH JOHN"), "{note}");
-    assert!(!note.contains("他人") && !note.contains('^'), "{note}");
+    assert!(!note.contains("的音译"), "{note}");
 }
 
 #[test]
@@ -839,5 +1073,88 @@ fn alike_findings_about_different_studies_say_which_study() {
     assert!(
         note[2].contains("日期不详 CT（检查号 ACC00001）"),
         "{note:?}"
+    );
+}
+
+#[test]
+fn plain_words_by_default_and_the_technical_detail_with_verbose() {
+    let dir = sample_copy();
+    let disc = dir.path();
+    // A file cut inside its image data, a lost slice, and a DICOMDIR with a broken element.
+    let cut = disc.join("DICOM/ST000002/SE000001/IM000002");
+    let length = fs::metadata(&cut).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&cut)
+        .unwrap()
+        .set_len(length - 1000)
+        .unwrap();
+    fs::remove_file(disc.join("DICOM/ST000002/SE000003/IM000008")).unwrap();
+    let mut index = fs::read(disc.join("DICOMDIR")).unwrap();
+    index[400..420].fill(0xFF);
+    fs::write(disc.join("DICOMDIR"), index).unwrap();
+
+    let plain = check(disc, &["--name", "SMITH^JOHN"]);
+    assert_eq!(plain.code, 1, "{}", plain.stdout);
+    let technical = |text: &str| -> Vec<String> {
+        let mut found = Vec::new();
+        for (i, _) in text.match_indices('(') {
+            let tag = text.get(i..i + 11).unwrap_or_default();
+            let hex = |s: &str| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit());
+            if tag.ends_with(')')
+                && tag.get(5..6) == Some(",")
+                && hex(&tag[1..5])
+                && hex(&tag[6..10])
+            {
+                found.push(tag.to_string());
+            }
+        }
+        for word in [
+            "bytes present",
+            " mm",
+            "x = ",
+            "z = ",
+            "offset",
+            "length 4294967295",
+        ] {
+            if text.contains(word) {
+                found.push(word.to_string());
+            }
+        }
+        found
+    };
+    assert_eq!(
+        technical(&plain.stdout),
+        Vec::<String>::new(),
+        "{}",
+        plain.stdout
+    );
+    for expected in [
+        "1 file is cut short",
+        "The disc's index (DICOMDIR) is damaged.",
+        "about 1 slice missing",
+        "DICOM/ST000002/SE000001/IM000002\n",
+    ] {
+        assert!(
+            plain.stdout.contains(expected),
+            "{expected} in {}",
+            plain.stdout
+        );
+    }
+    let verbose = check(disc, &["--name", "SMITH^JOHN", "-v"]);
+    let found = technical(&verbose.stdout);
+    for detail in ["bytes present", "(FFFF,FFFF)", " mm"] {
+        assert!(
+            found.iter().any(|f| f == detail),
+            "{detail} with -v: {}",
+            verbose.stdout
+        );
+    }
+    // JSON keeps every detail.
+    let (_, report) = check_json(disc, &["--name", "SMITH^JOHN"]);
+    let json = report.to_string();
+    assert!(
+        json.contains("bytes present") && json.contains("(FFFF,FFFF)"),
+        "{json}"
     );
 }

@@ -379,12 +379,13 @@ fn an_image_lost_from_one_echo_fails_naming_position_and_echo() {
     );
     let text = messages(&report, "slices");
     assert!(
-        text.contains(&format!(
-            "1 image missing at z = {z:.1} (slice position 10 of 20, where the others hold 3 images each): the one \
-             of volume 2 of 3 (echo 2)"
-        )),
+        text.contains(
+            "1 image missing at slice position 10 of 20 (the others hold 3 images each): the one of volume 2 of \
+             3 (echo 2)"
+        ),
         "{text}"
     );
+    assert!(!text.contains("z ="), "coordinates only with -v: {text}");
     assert_eq!(
         only_series(&report)["missing"],
         serde_json::json!([format!("z={z:.1}")])

@@ -68,10 +68,11 @@ pub fn check(scan: &Scan, catalog: &Catalog, images: &ImagesOutcome) -> Vec<Find
                     .take(NAMED)
                     .map(|&(i, p)| describe(&display(&records[i].path), p))
                     .collect();
+                // What the decoder said, file by file, is for --verbose: the files are listed anyway.
                 let mut finding = texts.finding(CheckId::Images, severity);
-                finding.message = format!("{} {}", finding.message, named.join("; "));
+                finding.detail = named.join("; ");
                 if n > NAMED {
-                    finding.message += &format!("; and {} more", n - NAMED);
+                    finding.detail += &format!("; and {} more", n - NAMED);
                 }
                 findings.push(
                     finding

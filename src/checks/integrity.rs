@@ -132,11 +132,13 @@ fn defect_finding(kind: DefectKind, group: &[&(String, FileDefect)]) -> Finding 
         DefectKind::Io => wording::unreadable_files(n),
         _ => wording::damaged_files(n),
     };
-    texts.finding(CheckId::Integrity, Severity::Fail).paths(
-        group
-            .iter()
-            .map(|(path, defect)| format!("{path} ({})", defect.detail)),
-    )
+    texts
+        .finding(CheckId::Integrity, Severity::Fail)
+        .paths_with_reasons(
+            group
+                .iter()
+                .map(|(path, defect)| (path.clone(), defect.detail.clone())),
+        )
 }
 
 fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
@@ -181,11 +183,11 @@ fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
 
 fn skipped_findings(scan: &Scan) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let unreadable: Vec<String> = scan
+    let unreadable: Vec<(String, String)> = scan
         .skipped
         .iter()
         .filter_map(|s| match &s.reason {
-            SkipReason::Unreadable(error) => Some(format!("{} ({error})", display(&s.relative))),
+            SkipReason::Unreadable(error) => Some((display(&s.relative), error.clone())),
             _ => None,
         })
         .collect();
@@ -193,14 +195,14 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         findings.push(
             wording::unreadable_entries(unreadable.len())
                 .finding(CheckId::Integrity, Severity::Fail)
-                .paths(unreadable),
+                .paths_with_reasons(unreadable),
         );
     }
-    let refused: Vec<String> = scan
+    let refused: Vec<(String, String)> = scan
         .skipped
         .iter()
         .filter_map(|s| match &s.reason {
-            SkipReason::Archive(reason) => Some(format!("{} ({reason})", display(&s.relative))),
+            SkipReason::Archive(reason) => Some((display(&s.relative), reason.clone())),
             _ => None,
         })
         .collect();
@@ -208,7 +210,7 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         findings.push(
             wording::archive_refused(refused.len())
                 .finding(CheckId::Integrity, Severity::Fail)
-                .paths(refused),
+                .paths_with_reasons(refused),
         );
     }
     let incomplete: Vec<&Skipped> = scan
@@ -226,22 +228,19 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
             // A download cut short is the laptop's to fix: no request to the hospital.
             wording::download_incomplete(lost)
                 .finding(CheckId::Integrity, Severity::Fail)
-                .paths(incomplete.iter().map(|s| match &s.reason {
-                    SkipReason::Incomplete(detail) => {
-                        format!("{} ({detail})", display(&s.relative))
-                    }
-                    _ => display(&s.relative),
+                .paths_with_reasons(incomplete.iter().map(|s| match &s.reason {
+                    SkipReason::Incomplete(detail) => (display(&s.relative), detail.clone()),
+                    _ => (display(&s.relative), String::new()),
                 })),
         );
     }
-    let shared: Vec<String> = scan
+    let shared: Vec<(String, String)> = scan
         .skipped
         .iter()
         .filter_map(|s| match &s.reason {
-            SkipReason::SharedWith(owner) => Some(format!(
-                "{} (the same bytes as {})",
+            SkipReason::SharedWith(owner) => Some((
                 display(&s.relative),
-                display(owner)
+                wording::same_bytes_as(&display(owner)),
             )),
             _ => None,
         })
@@ -250,7 +249,7 @@ fn skipped_findings(scan: &Scan) -> Vec<Finding> {
         findings.push(
             wording::shared_files(shared.len())
                 .finding(CheckId::Integrity, Severity::Warn)
-                .paths(shared),
+                .paths_with_reasons(shared),
         );
     }
     let special: Vec<String> = scan

@@ -158,6 +158,7 @@ pub fn settle(findings: &mut Vec<Finding>) {
         // The other findings' files stay on record (JSON, --verbose) under the one finding.
         for other in findings.drain(..) {
             cut_short.paths.extend(other.paths);
+            cut_short.path_reasons.extend(other.path_reasons);
         }
         cut_short.paths.dedup();
         *findings = vec![cut_short];

@@ -19,6 +19,9 @@ pub struct ReportItem {
     pub format: Option<String>,
     /// Path relative to the media root.
     pub path: String,
+    /// For PDF reports (files and PDFs inside DICOM files), the number of pages; `null` when it cannot be told
+    /// (a damaged or very large PDF) or for other formats.
+    pub pages: Option<u32>,
 }
 
 /// What kind of object carries the report.
@@ -99,10 +102,14 @@ pub fn find(scan: &Scan) -> Vec<ReportItem> {
             } else {
                 return None;
             };
+            let pages = (kind == ReportKind::EncapsulatedPdf)
+                .then(|| pdf_pages(scan, &r.path, true))
+                .flatten();
             Some(ReportItem {
                 kind,
                 format: None,
                 path: display(&r.path),
+                pages,
             })
         })
         .collect();
@@ -112,10 +119,60 @@ pub fn find(scan: &Scan) -> Vec<ReportItem> {
             kind: ReportKind::File,
             format: Some(format.to_string()),
             path: display(&f.path),
+            pages: (format == "PDF")
+                .then(|| pdf_pages(scan, &f.path, false))
+                .flatten(),
         })
     }));
     items.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.path.cmp(&b.path)));
     items
+}
+
+/// Largest file a page count is read from: a written report is far smaller; a larger file is left uncounted.
+const PDF_READ_CAP: u64 = 32 * 1024 * 1024;
+
+/// The pages of a PDF file, or of the PDF inside a DICOM file (`in_dicom`).
+fn pdf_pages(scan: &Scan, path: &Path, in_dicom: bool) -> Option<u32> {
+    let bytes = scan.read_small_file(path, PDF_READ_CAP).ok()??;
+    let pdf = if in_dicom {
+        encapsulated_document(&bytes)?
+    } else {
+        &bytes
+    };
+    crate::pdf::page_count(pdf)
+}
+
+/// The value of Encapsulated Document (0042,0011) in a little-endian DICOM file, explicit or implicit VR: the
+/// first occurrence of the tag whose value starts with `%PDF-`, up to its declared length when that fits, else
+/// to the end of the file (bytes after a PDF's end do not change its page tree).
+fn encapsulated_document(bytes: &[u8]) -> Option<&[u8]> {
+    const TAG: [u8; 4] = [0x42, 0x00, 0x11, 0x00];
+    let value = |at: usize, header: usize, length: &[u8]| -> Option<&[u8]> {
+        let start = at.checked_add(header)?;
+        let rest = bytes.get(start..)?;
+        if !rest.starts_with(b"%PDF-") {
+            return None;
+        }
+        let length = u32::from_le_bytes(length.try_into().ok()?);
+        Some(
+            usize::try_from(length)
+                .ok()
+                .and_then(|l| rest.get(..l))
+                .unwrap_or(rest),
+        )
+    };
+    bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == TAG)
+        .find_map(|(at, _)| {
+            let explicit = bytes.get(at + 4..at + 12).and_then(|h| {
+                (h.get(..4) == Some(b"OB\0\0"))
+                    .then(|| value(at, 12, h.get(4..8)?))
+                    .flatten()
+            });
+            explicit.or_else(|| value(at, 8, bytes.get(at + 4..at + 8)?))
+        })
 }
 
 /// The format of a file that is a report by its name or folder, else `None`.
@@ -135,6 +192,29 @@ fn report_file_format(path: &Path) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pdf_inside_a_dicom_file_is_its_encapsulated_document() {
+        let pdf = b"%PDF-1.4 body";
+        let mut explicit = b"DICM....".to_vec();
+        explicit.extend_from_slice(&[0x42, 0x00, 0x11, 0x00, b'O', b'B', 0, 0]);
+        explicit.extend_from_slice(&(pdf.len() as u32).to_le_bytes());
+        explicit.extend_from_slice(pdf);
+        explicit.extend_from_slice(&[0x42, 0x00, 0x12, 0x00, b'L', b'O', 16, 0]);
+        assert_eq!(encapsulated_document(&explicit), Some(&pdf[..]));
+        let mut implicit = vec![0x42, 0x00, 0x11, 0x00];
+        implicit.extend_from_slice(&u32::MAX.to_le_bytes());
+        implicit.extend_from_slice(pdf);
+        implicit.push(0);
+        assert_eq!(
+            encapsulated_document(&implicit).map(<[u8]>::len),
+            Some(pdf.len() + 1)
+        );
+        assert_eq!(
+            encapsulated_document(b"\x42\x00\x11\x00OB\0\0\x05\0\0\0hello"),
+            None
+        );
+    }
 
     #[test]
     fn report_files_are_known_by_name_or_folder_and_format() {

@@ -143,9 +143,16 @@ pub(crate) fn note_patients_zh(medium: Medium, people: &[(String, Option<String>
     };
     let people: Vec<String> = people
         .iter()
-        .map(|(name, id)| match id {
-            Some(id) => format!("{}（患者ID：{id}）", zh_name(name)),
-            None => format!("{}（无患者ID）", zh_name(name)),
+        .map(|(name, id)| {
+            let name = if name == NO_NAME {
+                "无姓名".to_string()
+            } else {
+                zh_name(name)
+            };
+            match id {
+                Some(id) => format!("{name}（患者ID：{id}）"),
+                None => format!("{name}（无患者ID）"),
+            }
         })
         .collect();
     format!("{place}：{}", people.join("；"))
@@ -284,21 +291,84 @@ pub(crate) fn optional_ask(ask: &str) -> String {
     format!("Optional, no action needed: {ask}")
 }
 
+/// The summary's line about the images phase: `Opened every image: 51 frames decoded from 51 files (0.5 MB read)
+/// in 0.1 s.`; when some files failed to decode, it never says "every" (`Opened 51 files: 48 frames decoded, 2
+/// files with damaged images (listed below) …`); or that there was none to open.
+pub(crate) fn images_opened(
+    frames: u64,
+    files: usize,
+    damaged_files: usize,
+    bytes: u64,
+    seconds: f64,
+) -> String {
+    if files == 0 {
+        return "No image to open.".to_string();
+    }
+    let read = format!("({:.1} MB read) in {seconds:.1} s.", bytes as f64 / 1e6);
+    if damaged_files > 0 {
+        return format!(
+            "Opened {}: {} decoded, {} with damaged images (listed below) {read}",
+            plural(files, "file", "files"),
+            plural(frames as usize, "frame", "frames"),
+            plural(damaged_files, "file", "files"),
+        );
+    }
+    format!(
+        "Opened every image: {} decoded from {} {read}",
+        plural(frames as usize, "frame", "frames"),
+        plural(files, "file", "files"),
+    )
+}
+
+/// `--verify-copy` found files missing or changed: the verdict line, and what to do.
+pub(crate) fn copy_changed() -> (&'static str, &'static str) {
+    (
+        "RESULT: FAIL — this copy is no longer the one that was checked.",
+        "What to do: copy the disc again from the original (dicomcheck DISC --copy-to NEW_FOLDER), or, if the \
+         disc is gone, restore the files listed above from another backup.",
+    )
+}
+
+/// The counts line of a download whose contents could not be listed at all.
+pub(crate) fn nothing_read_from_download(seconds: f64) -> String {
+    format!("Nothing could be read from the download ({seconds:.1} s).")
+}
+
+/// A size for people: `0.5 MB`, `1.2 GB`.
+pub(crate) fn size(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}
+
 /// The summary's line about the written report: present (`items`: `PDF file`, `DICOM structured report`) or not.
 pub(crate) fn radiology_report_line(items: &[String]) -> String {
     if items.is_empty() {
         "Radiology report: not on the disc (see the note below).".to_string()
     } else {
-        format!("Radiology report: on the disc ({})", items.join(", "))
+        format!("Radiology report: on the disc ({})", items.join("; "))
     }
 }
 
-/// One report found, as the summary names it: `DICOM structured report`, `PDF file 报告/CT.pdf`.
-pub(crate) fn report_item(kind: ReportKind, format: Option<&str>, path: &str) -> String {
+/// One report found, as the summary names it: `DICOM structured report`, `PDF inside a DICOM file, 2 pages`,
+/// `PDF, 1 page: 报告/CT.pdf`. `pages` is for PDFs: `None` when the count cannot be told.
+pub(crate) fn report_item(
+    kind: ReportKind,
+    format: Option<&str>,
+    path: &str,
+    pages: Option<u32>,
+) -> String {
+    let pages = match pages {
+        Some(n) => plural(n as usize, "page", "pages"),
+        None => "page count unknown".to_string(),
+    };
     match kind {
         ReportKind::StructuredReport => "DICOM structured report".to_string(),
-        ReportKind::EncapsulatedPdf => "PDF inside a DICOM file".to_string(),
+        ReportKind::EncapsulatedPdf => format!("PDF inside a DICOM file, {pages}"),
         ReportKind::EncapsulatedCda => "CDA document inside a DICOM file".to_string(),
+        ReportKind::File if format == Some("PDF") => format!("PDF, {pages}: {path}"),
         ReportKind::File => format!("{} file {path}", format.unwrap_or("document")),
     }
 }
@@ -435,9 +505,19 @@ pub(crate) fn empty_files(n: usize) -> Texts {
 pub(crate) fn junk_files(n: usize) -> Texts {
     t(
         format!(
-            "{} named or placed like scan images {} not DICOM images at all.",
+            "{} named or placed like {} {} not {} at all.",
             capitalized(&files(n)),
-            are(n)
+            if n == 1 {
+                "a scan image"
+            } else {
+                "scan images"
+            },
+            are(n),
+            if n == 1 {
+                "a DICOM image"
+            } else {
+                "DICOM images"
+            }
         ),
         "Ask them to burn the disc again in DICOM format, then check the new disc before you leave.",
         format!("光盘中有{n}个按影像命名或存放的文件不是DICOM格式。请用DICOM格式重新刻录光盘。"),
@@ -490,19 +570,20 @@ pub(crate) fn pixel_data_short(held: u64, needed: u64) -> String {
 /// Why a compressed image is truncated, shown beside its path.
 pub(crate) const PIXEL_DATA_NO_FRAME: &str = "the compressed image data holds no image";
 
-/// `n` files use the private or unknown encodings `uids`.
+/// `n` files use the private or unknown encodings `uids` (transfer syntax UIDs, for `--verbose`).
 pub(crate) fn unknown_encoding(n: usize, uids: &[&str]) -> Texts {
-    t(
+    let mut texts = t(
         format!(
-            "{} {} a private or unknown image encoding ({}): other hospitals' software may not open {}.",
+            "{} {} a private or unknown image encoding: other hospitals' software may not open {}.",
             capitalized(&files(n)),
             if n == 1 { "uses" } else { "use" },
-            uids.join(", "),
             them(n)
         ),
         "Ask whether they can export the images in standard DICOM (uncompressed or JPEG) instead.",
         "部分影像使用了非标准的私有编码，其他医院可能无法打开。请尽量以标准DICOM格式（不压缩或JPEG）导出影像。",
-    )
+    );
+    texts.detail = format!("Transfer syntax UIDs: {}.", uids.join(", "));
+    texts
 }
 
 /// `n` files use the uncommon compressions `names`.
@@ -556,6 +637,11 @@ pub(crate) fn shared_files(n: usize) -> Texts {
     ))
 }
 
+/// Why a file of a disc image is named beside its path: `the same bytes as README.TXT`.
+pub(crate) fn same_bytes_as(owner: &str) -> String {
+    format!("the same bytes as {owner}")
+}
+
 /// `n` entries are device nodes or pipes.
 pub(crate) fn special_entries(n: usize) -> Texts {
     note(format!(
@@ -587,16 +673,16 @@ pub(crate) fn no_dicomdir() -> Texts {
     )
 }
 
-/// The DICOMDIR cannot be read (`error` says why).
+/// The DICOMDIR cannot be read (`error` says why: for `--verbose`).
 pub(crate) fn dicomdir_damaged(error: &str) -> Texts {
-    t(
-        format!(
-            "The disc's index (DICOMDIR) is damaged: {error}. Import software at home may not load the disc. \
-             The images themselves were still checked one by one."
-        ),
+    let mut texts = t(
+        "The disc's index (DICOMDIR) is damaged. Import software at home may not load the disc. The images \
+         themselves were still checked one by one.",
         "Ask them to burn the disc again, with a correct DICOMDIR.",
         "光盘的DICOMDIR索引文件已损坏，导入软件可能无法读取光盘。请重新刻录光盘，并生成正确的DICOMDIR。",
-    )
+    );
+    texts.detail = format!("{}.", capitalized(error));
+    texts
 }
 
 /// `n` image files are not listed in the DICOMDIR.
@@ -1105,19 +1191,23 @@ pub(crate) fn other_study(label: &str, dated: bool) -> Texts {
 // ---------------------------------------------------------------------------------------------------------------
 // slices: every series complete
 
-/// How messages name a series: `series 3 CT 'Chest 1.25 mm'`.
+/// How messages name a series: `series 3 CT 'Chest 1.25 mm'`, or without a number `the unnumbered OT series`
+/// (a sentence can then start with it, and an ask name it: "Ask whether the unnumbered series was copied").
 pub(crate) fn series_label(
     number: Option<i64>,
     modality: Option<&str>,
     description: Option<&str>,
 ) -> String {
-    let mut label = String::from("series");
-    if let Some(number) = number {
-        label.push_str(&format!(" {number}"));
-    }
-    if let Some(modality) = modality {
-        label.push_str(&format!(" {modality}"));
-    }
+    let mut label = match number {
+        Some(number) => format!(
+            "series {number}{}",
+            modality.map(|m| format!(" {m}")).unwrap_or_default()
+        ),
+        None => format!(
+            "the unnumbered {}series",
+            modality.map(|m| format!("{m} ")).unwrap_or_default()
+        ),
+    };
     if let Some(description) = description {
         label.push_str(&format!(" '{description}'"));
     }
@@ -1201,8 +1291,9 @@ pub(crate) fn fewer_than_dicomdir(label: &str, zh: &str, have: usize, listed: us
 pub(crate) fn fewer_than_acquisition(label: &str, zh: &str, have: u64, declared: i64) -> Texts {
     burn_series_complete(
         format!(
-            "{} has {have} images, but the scanner recorded {declared} images in this acquisition.",
-            capitalized(label)
+            "{} has {}, but the scanner recorded {declared} images in this acquisition.",
+            capitalized(label),
+            plural(have as usize, "image", "images")
         ),
         label,
         zh,
@@ -1295,8 +1386,8 @@ pub(crate) fn frame_positions_differ(
 ) -> Texts {
     ask_if_complete(
         format!(
-            "A multi-frame image of {label} gives slice positions for {positions} frames but says it has \
-             {declared}."
+            "A multi-frame image of {label} gives slice positions for {} but says it has {declared}.",
+            plural(positions as usize, "frame", "frames")
         ),
         label,
         format!("请确认{zh}是否完整（多帧影像的层面位置数与帧数不符）。"),
@@ -1349,7 +1440,7 @@ pub(crate) fn gaps(
     let mut texts = burn_series_complete(message, label, zh);
     if !positions.is_empty() {
         texts.detail = format!(
-            "Slice positions either side of each gap: {}.",
+            "Slice positions (either side of each gap, or where images are short): {}.",
             positions.join("; ")
         );
     }
@@ -1370,34 +1461,43 @@ pub(crate) fn in_group(group: Option<&str>, problem: String) -> String {
 }
 
 /// A position of a series whose positions repeat holds `missing` images fewer than the others (`per_position`):
-/// `1 image missing at z = -72.1 (slice position 12 of 30, where the others hold 65 images each): the one of
-/// volume 5 of 65 (b-value 1000, direction (0.71, 0.71, 0))`.
+/// `1 image missing at slice position 12 of 30 (the others hold 65 images each): the one of volume 5 of 65
+/// (b-value 1000)`.
 pub(crate) fn short_position(
     missing: usize,
-    axis: &str,
-    at: &str,
     index: usize,
     positions: usize,
     per_position: usize,
     volumes: &[String],
 ) -> String {
     let images = if missing == 1 { "image" } else { "images" };
-    let mut text = format!(
-        "{missing} {images} missing at {axis} = {at} (slice position {index} of {positions}, where the others \
-         hold {per_position} images each)"
-    );
+    format!(
+        "{missing} {images} missing at slice position {index} of {positions} (the others hold {per_position} \
+         images each){}",
+        which_volumes(volumes)
+    )
+}
+
+/// `: the one of volume 5 of 65`, `: those of …; … and 2 more`, or nothing.
+fn which_volumes(volumes: &[String]) -> String {
     match volumes {
-        [] => {}
-        [one] => text.push_str(&format!(": the one of {one}")),
+        [] => String::new(),
+        [one] => format!(": the one of {one}"),
         many => {
             let shown: Vec<&str> = many.iter().take(3).map(String::as_str).collect();
-            text.push_str(&format!(": those of {}", shown.join("; ")));
+            let mut text = format!(": those of {}", shown.join("; "));
             if many.len() > 3 {
                 text.push_str(&format!(" and {} more", many.len() - 3));
             }
+            text
         }
     }
-    text
+}
+
+/// Where a short position lies, for `--verbose`: `z = -72.1 mm: the one of volume 5 of 65 (b-value 1000,
+/// direction (0.71, 0.71, 0))`.
+pub(crate) fn short_position_at(axis: &str, at: &str, volumes: &[String]) -> String {
+    format!("{axis} = {at} mm{}", which_volumes(volumes))
 }
 
 /// Whole volumes of a series are missing: image numbers `images` (the list from [`numbers`] and how many), where
@@ -1462,13 +1562,28 @@ pub(crate) fn irregular_spacing(label: &str, zh: &str) -> Texts {
     )
 }
 
-/// Image numbers listed: `#57, #58 and 3 more` (`shown` of `total`).
+/// Image numbers listed: `#57, #58 and 3 more` (`shown` of `total`), three or more in a row as a range
+/// (`#19 to #82`).
 pub(crate) fn numbers(shown: &[i64], total: u64) -> String {
-    let mut text = shown
-        .iter()
-        .map(|n| format!("#{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&first) = shown.get(i) {
+        let mut last = i;
+        while shown
+            .get(last + 1)
+            .is_some_and(|&n| Some(n) == shown[last].checked_add(1))
+        {
+            last += 1;
+        }
+        if last >= i + 2 {
+            parts.push(format!("#{first} to #{}", shown[last]));
+            i = last + 1;
+        } else {
+            parts.push(format!("#{first}"));
+            i += 1;
+        }
+    }
+    let mut text = parts.join(", ");
     if total > shown.len() as u64 {
         text.push_str(&format!(" and {} more", total - shown.len() as u64));
     }
@@ -1790,7 +1905,7 @@ mod tests {
                             z,
                             &[in_group(
                                 Some(&slice_group(2, 3)),
-                                short_position(1, "z", "16.0", 7, 12, 7, &["echo 2".into()]),
+                                short_position(1, 7, 12, 7, &["echo 2".into()]),
                             )],
                             &[],
                             1,
@@ -1947,6 +2062,7 @@ mod tests {
             ("LI^SI", "SMITH^JOHN"),
             ("史密斯^约翰", "SMITH^JOHN"),
             ("约翰·史密斯", "SMITH^JOHN"),
+            ("约翰·布朗", "SMITH^JOHN"),
             ("张三", "ZHANG^SAN"),
             ("张三", "SMITH^JOHN"),
             ("UNKNOWN", "SMITH^JOHN"),
@@ -2084,11 +2200,16 @@ mod tests {
             .contains("2 studies on the disc have no date")
         );
         assert!(listed_outside(1).message.contains("it was not opened"));
-        assert!(
-            short_position(2, "z", "1.0", 1, 3, 4, &[]).starts_with("2 images missing at z = 1.0")
+        assert_eq!(
+            numbers(&[2, 3, 5, 6, 7, 8, 10], 9),
+            "#2, #3, #5 to #8, #10 and 2 more"
         );
         assert!(
-            short_position(1, "z", "1.0", 1, 3, 4, &["echo 2".into(), "echo 3".into()])
+            short_position(2, 1, 3, 4, &[])
+                .starts_with("2 images missing at slice position 1 of 3")
+        );
+        assert!(
+            short_position(1, 1, 3, 4, &["echo 2".into(), "echo 3".into()])
                 .ends_with(": those of echo 2; echo 3")
         );
         assert!(
@@ -2105,7 +2226,15 @@ mod tests {
             series_label(Some(3), Some("CT"), Some("Chest 1.25 mm")),
             "series 3 CT 'Chest 1.25 mm'"
         );
-        assert_eq!(series_label(None, None, None), "series");
+        assert_eq!(series_label(None, None, None), "the unnumbered series");
+        assert_eq!(
+            note_patients_zh(Medium::Usb, &[(NO_NAME.to_string(), None)]),
+            "U盘上的患者：无姓名（无患者ID）"
+        );
+        assert_eq!(
+            series_label(None, Some("OT"), Some("Scan")),
+            "the unnumbered OT series 'Scan'"
+        );
         assert_eq!(
             series_label_zh(Some(3), Some("CT"), Some("Chest 1.25 mm")),
             "CT序列3“Chest 1.25 mm”"

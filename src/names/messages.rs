@@ -209,24 +209,35 @@ pub(crate) fn texts(class: NameClass, c: &Ctx) -> Texts {
                 format!("光盘中只有中文姓名“{hz}”（{rd}），与护照 {pp}{zh} 不符。请先核对是否为本人的影像，确认后再补录护照上的英文姓名。"),
             )
         }
+        NameClass::HanziTranscribesPassport => t(
+            format!(
+                "The disc has the name only in Chinese characters {hz} ({rd}): your passport name {pp} written in Chinese characters. Nobody abroad can match it to the passport."
+            ),
+            latin_ask,
+            crate::checks::wording::transliterated_name(hz, pp, fix),
+        ),
         NameClass::HanziOnlyForeignPassport => {
-            let why = if c.transliteration {
-                "it reads like a Chinese transliteration of a foreign name"
+            let (why, why_zh) = if c.transliteration {
+                (
+                    "it reads like a foreign name written in Chinese characters, but not like the passport name: it may be someone else's name",
+                    "像是外国姓名的中文译名，但读音与护照姓名不符，可能是他人的姓名",
+                )
             } else {
-                "it looks like a Chinese personal name (a guess): perhaps a relative or the person who registered"
+                (
+                    "it does not read as the passport name and looks like a Chinese personal name (a guess): perhaps a relative's or that of the person who registered",
+                    "读音与护照姓名不符，可能是他人（如家属或挂号人）的姓名",
+                )
             };
             t(
                 format!(
                     "The disc has only a Chinese name {hz} ({rd}). It cannot be matched to the passport {pp} abroad; {why}."
                 ),
-                latin_ask,
-                if c.transliteration {
-                    crate::checks::wording::transliterated_name(hz, pp, fix)
-                } else {
-                    format!(
-                        "光盘中只有中文姓名“{hz}”，国外无法与护照 {pp} 对应，可能是译名或他人（如挂号人）姓名。请补录护照英文姓名 {fix}。"
-                    )
-                },
+                format!(
+                    "Do not take this disc unless the staff confirm these are your images; then ask them to add the passport name in Latin letters: {fix}."
+                ),
+                format!(
+                    "光盘中只有中文姓名“{hz}”，{why_zh}，国外也无法与护照 {pp} 对应。请先核对是否为本人的检查：如是，请补录护照英文姓名 {fix}；如不是，请提供本人的影像光盘。"
+                ),
             )
         }
         NameClass::NoLatinName => t(

@@ -9,6 +9,7 @@ mod messages;
 mod pn;
 mod script;
 mod token;
+mod transcription;
 
 #[cfg(test)]
 mod tests;
@@ -294,8 +295,11 @@ pub enum NameClass {
     HanziSoundsAlike,
     /// Hanzi only; reads differently from the pinyin passport name (or differs from `--name-zh`).
     HanziDifferent,
-    /// Hanzi only, and the passport name is not pinyin.
+    /// Hanzi only, the passport name is not pinyin, and the characters do not read as it.
     HanziOnlyForeignPassport,
+    /// Hanzi only: the passport name (not pinyin) transcribed into Chinese characters (`史密斯^约翰`,
+    /// `约翰·史密斯` for SMITH^JOHN). Nobody abroad can match it to the passport.
+    HanziTranscribesPassport,
     /// Only letters of another script (kana, hangul...).
     NoLatinName,
     /// A Latin group fits the passport but another group (hanzi, kana, Cyrillic) reads as someone else.
@@ -345,6 +349,7 @@ impl NameClass {
             | Different
             | HanziDifferent
             | HanziOnlyForeignPassport
+            | HanziTranscribesPassport
             | NoLatinName
             | InconsistentGroups
             | Homoglyph
@@ -500,7 +505,9 @@ fn join_texts(a: &str, b: &str, sep: &str) -> String {
 fn incomparable(class: NameClass) -> bool {
     matches!(
         class,
-        NameClass::HanziOnlyForeignPassport | NameClass::NoLatinName
+        NameClass::HanziOnlyForeignPassport
+            | NameClass::HanziTranscribesPassport
+            | NameClass::NoLatinName
     )
 }
 
@@ -860,7 +867,11 @@ fn reading_class(g: &Group, p: &PassportName, whole: &str, out: &mut Outcome) ->
     use NameClass::*;
     let (surname, given) = p.letters();
     if !is_pinyin(&surname) || !(given.is_empty() || is_pinyin(&given)) {
-        return HanziOnlyForeignPassport;
+        return if transcription::reads_as_passport(&g.components, &surname, &given) {
+            HanziTranscribesPassport
+        } else {
+            HanziOnlyForeignPassport
+        };
     }
     let split = g.filled() >= 2 && g.components.first().is_some_and(|c| !c.is_empty());
     let parts = if split {
@@ -1018,12 +1029,16 @@ impl NameForm {
             best(p.candidates().iter().map(|c| classify_latin(y, c)))
                 .is_some_and(|o| o.class().same_person())
         };
+        // Hanzi that read as the Latin name: its pinyin, or a foreign name's Chinese transcription (史密斯^约翰
+        // for SMITH^JOHN), which is that person's name too, not another person's.
         let reads_as = |h: &Group, x: &LatinName| {
             let p = PassportName::from_latin(x);
             p.candidates().iter().any(|c| {
                 let mut out = Outcome::default();
-                reading_class(h, c, &h.han_text(0, 5), &mut out)
-                    == NameClass::HanziOnlyReadingMatches
+                matches!(
+                    reading_class(h, c, &h.han_text(0, 5), &mut out),
+                    NameClass::HanziOnlyReadingMatches | NameClass::HanziTranscribesPassport
+                )
             })
         };
         let foreign_han = self.pn.japanese_or_korean() || other.pn.japanese_or_korean();

@@ -49,8 +49,19 @@ fn reference_cases() {
         ("????", "SMITH^JOHN", Fail, NameLost),
         ("UNKNOWN", "SMITH^JOHN", Fail, Placeholder),
         ("无名氏", "SMITH^JOHN", Fail, Placeholder),
-        ("约翰·史密斯", "SMITH^JOHN", Fail, HanziOnlyForeignPassport),
-        ("=史密斯^约翰", "SMITH^JOHN", Fail, HanziOnlyForeignPassport),
+        ("约翰·史密斯", "SMITH^JOHN", Fail, HanziTranscribesPassport),
+        ("=史密斯^约翰", "SMITH^JOHN", Fail, HanziTranscribesPassport),
+        ("史密斯^约翰", "SMITH^JOHN", Fail, HanziTranscribesPassport),
+        ("约翰・史密斯", "SMITH^JOHN", Fail, HanziTranscribesPassport),
+        (
+            "玛丽·约翰逊",
+            "JOHNSON^MARY",
+            Fail,
+            HanziTranscribesPassport,
+        ),
+        ("约翰·布朗", "SMITH^JOHN", Fail, HanziOnlyForeignPassport),
+        ("玛丽·史密斯", "SMITH^JOHN", Fail, HanziOnlyForeignPassport),
+        ("SMITH^JOHN=史密斯^约翰", "SMITH^JOHN", Pass, Exact),
         ("史密斯", "SMITH^JOHN", Fail, HanziOnlyForeignPassport),
         ("李四", "SMITH^JOHN", Fail, HanziOnlyForeignPassport),
         ("MUELLER^HANS", "MÜLLER^HANS", Pass, NormalisedEqual),
@@ -178,11 +189,35 @@ fn messages_show_disc_and_passport_names() {
         "matched reading is shown: {}",
         v.message
     );
+    for disc in ["约翰·史密斯", "史密斯^约翰", "=史密斯^约翰"] {
+        let v = verdict(disc, "SMITH^JOHN");
+        assert!(
+            v.message
+                .contains("your passport name SMITH JOHN written in Chinese characters")
+                && !v.message.contains("relative"),
+            "{}",
+            v.message
+        );
+        assert!(v.ask.contains("Latin letters: SMITH^JOHN"), "{}", v.ask);
+        assert!(
+            v.ask_zh.contains("的音译") && !v.ask_zh.contains("他人"),
+            "{}",
+            v.ask_zh
+        );
+    }
     let v = verdict("约翰·史密斯", "SMITH^JOHN");
+    assert!(v.message.contains("yuē hàn · shǐ mì sī"), "{}", v.message);
+    let v = verdict("约翰·布朗", "SMITH^JOHN");
     assert!(
-        v.message.contains("transliteration") && v.message.contains("yuē hàn · shǐ mì sī"),
+        v.message
+            .contains("foreign name written in Chinese characters, but not like the passport name"),
         "{}",
         v.message
+    );
+    assert!(
+        v.ask_zh.contains("请先核对是否为本人的检查"),
+        "{}",
+        v.ask_zh
     );
     let v = verdict("李四", "SMITH^JOHN");
     assert!(v.message.contains("a guess"), "{}", v.message);
@@ -285,6 +320,11 @@ fn same_person_cases() {
     assert!(same("ZHANG^SAN=张^三", "ZHANG^SAN"));
     assert!(same("SMITH^JOHN", "JOHN^SMITH"));
     assert!(same("张三", "张^三"));
+    // A foreign name's Chinese transcription is that person's name, not another person's.
+    assert!(same("SMITH^JOHN", "史密斯^约翰"));
+    assert!(same("约翰·史密斯", "SMITH^JOHN"));
+    assert!(!same("SMITH^JOHN", "约翰·布朗"));
+    assert!(!same("SMITH^JOHN", "张三"));
     assert!(!same("SMITH^JOHN", "SMITH^MARY"));
     assert!(!same("SMITH^JOHN", "WANG^LEI"));
     assert!(!same("SMITH^JOHN", "SMYTH^JOHN"));

@@ -286,12 +286,12 @@ fn write_studies(out: &mut String, report: &Report) {
         let images: u64 = study.series.iter().map(|s| s.frames).sum();
         let series_count = study.series.len();
         let heading = format!(
-            "{} · {} · {} <span class=\"sub\">({} series, {} images)</span>",
+            "{} · {} · {} <span class=\"sub\">({} series, {})</span>",
             escape(&study_when(study)),
             escape(&study.modalities.join("/")),
             escape(study.description.as_deref().unwrap_or("(no description)")),
             series_count,
-            images
+            crate::checks::plural(images as usize, "image", "images")
         );
         if compact {
             let _ = writeln!(

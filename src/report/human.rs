@@ -269,11 +269,12 @@ pub fn inventory(report: &Report) -> String {
         let images: u64 = study.series.iter().map(|s| s.frames).sum();
         let _ = writeln!(
             out,
-            "  study {}  {}  {} ({} series, {images} images)",
+            "  study {}  {}  {} ({} series, {})",
             clean(study.date.as_deref().unwrap_or("(no date)")),
             clean(&study.modalities.join("/")),
             clean(study.description.as_deref().unwrap_or("")),
-            study.series.len()
+            study.series.len(),
+            plural(images as usize, "image", "images")
         );
     }
     out + "Now opening every image (--quick skips this)...\n"
@@ -282,13 +283,21 @@ pub fn inventory(report: &Report) -> String {
 /// What the images phase did, or that it did not run.
 pub fn images_line(report: &Report) -> String {
     match &report.images {
-        Some(images) => format!(
-            "Opened every image: {} frames decoded from {} files ({:.1} MB read) in {:.1} s.",
-            images.frames_decoded,
-            images.files,
-            images.bytes as f64 / 1e6,
-            images.elapsed_seconds
-        ),
+        Some(images) => {
+            let damaged: std::collections::BTreeSet<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.check == CheckId::Images && f.severity == Severity::Fail)
+                .flat_map(|f| f.paths.iter().map(String::as_str))
+                .collect();
+            wording::images_opened(
+                images.frames_decoded,
+                images.files,
+                damaged.len(),
+                images.bytes,
+                images.elapsed_seconds,
+            )
+        }
         None => "Images NOT opened (--quick): only the headers were read, so damaged image data would not show."
             .to_string(),
     }
@@ -405,6 +414,10 @@ pub fn passport(report: &Report) -> Option<&str> {
 /// `Read 55 files in 0.1 s: 51 DICOM images, 1 DICOMDIR, 3 other files.`: the parts add up to the files read.
 pub fn counts_line(report: &Report) -> String {
     let c = &report.counts;
+    if c.files == 0 && c.entries_not_read > 0 && report.medium == crate::report::Medium::Download {
+        // The archive itself could not be listed (a download cut short): no entry of it to count.
+        return wording::nothing_read_from_download(report.elapsed_seconds);
+    }
     let mut parts = vec![plural(c.dicom_files, "DICOM file", "DICOM files")];
     if c.dicomdir_files > 0 {
         parts.push(plural(
@@ -442,7 +455,12 @@ pub fn counts_line(report: &Report) -> String {
 pub fn report_line(report: &Report) -> String {
     let mut kinds: Vec<String> = Vec::new();
     for item in &report.radiology_report.items {
-        let kind = wording::report_item(item.kind, item.format.as_deref(), &clean(&item.path));
+        let kind = wording::report_item(
+            item.kind,
+            item.format.as_deref(),
+            &clean(&item.path),
+            item.pages,
+        );
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -609,6 +627,12 @@ fn render_finding(
         PATHS_SHOWN
     };
     for path in finding.paths.iter().take(shown) {
+        // The reason beside a path (byte counts, error texts) is for --verbose.
+        let path = if verbose {
+            path
+        } else {
+            finding.plain_path(path)
+        };
         let _ = writeln!(out, "        {}", clean(path));
     }
     if finding.paths.len() > shown {
@@ -699,12 +723,14 @@ const NO_LINE_END: &str = "（「『“‘《〈【";
 
 /// The unbreakable pieces of `text`, each with the spaces before it (kept, for aligned columns): runs of
 /// characters without spaces, where each wide (CJK) character is a piece of its own, with its punctuation
-/// attached.
+/// attached; a path stays whole (`报告/CT.pdf`).
 fn tokens(text: &str) -> Vec<(String, usize)> {
+    let chars: Vec<char> = text.chars().collect();
+    let in_path = path_runs(&chars);
     let mut tokens: Vec<(String, usize)> = Vec::new();
     let mut spaces = 0;
     let mut glue_next = false;
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if c == ' ' {
             spaces += 1;
             glue_next = false;
@@ -718,7 +744,10 @@ fn tokens(text: &str) -> Vec<(String, usize)> {
             .is_some_and(|p| unicode_width::UnicodeWidthChar::width(p).unwrap_or(0) > 1);
         let attach = !spaced
             && !tokens.is_empty()
-            && (glue_next || NO_LINE_START.contains(c) || (!wide && !previous_wide));
+            && (glue_next
+                || NO_LINE_START.contains(c)
+                || (!wide && !previous_wide)
+                || (in_path[i] && i > 0 && in_path[i - 1]));
         match tokens.last_mut() {
             Some((token, _)) if attach => token.push(c),
             _ => tokens.push((c.to_string(), spaces)),
@@ -727,6 +756,24 @@ fn tokens(text: &str) -> Vec<(String, usize)> {
         spaces = 0;
     }
     tokens
+}
+
+/// Which characters belong to a path: a run without spaces or Chinese punctuation that holds a `/` or `\`.
+fn path_runs(chars: &[char]) -> Vec<bool> {
+    let mut marks = vec![false; chars.len()];
+    let ends = |c: char| c == ' ' || "，。：；（）“”、！？「」《》【】".contains(c);
+    let mut start = 0;
+    while start < chars.len() {
+        let end = chars[start..]
+            .iter()
+            .position(|&c| ends(c))
+            .map_or(chars.len(), |p| start + p);
+        if chars[start..end].iter().any(|&c| c == '/' || c == '\\') {
+            marks[start..end].fill(true);
+        }
+        start = end + 1;
+    }
+    marks
 }
 
 /// Columns `text` takes on a terminal: two for CJK characters, none for combining marks.
@@ -871,5 +918,23 @@ mod tests {
         assert_eq!(fit("胸部平扫CT", 7), "胸部平…");
         assert_eq!(width(&fit("胸部平扫CT", 7)), 7);
         assert_eq!(fit("CT", 7), "CT");
+    }
+
+    #[test]
+    fn a_path_with_chinese_folders_is_never_broken_but_chinese_text_is() {
+        let text = "Radiology report: on the disc (PDF, 1 page: 报告/CT_report.pdf; PDF, 3 pages: 诊断报告/MR.pdf)";
+        for columns in 40..90 {
+            let wrapped = wrap(text, 0, 2, columns);
+            assert!(
+                wrapped.contains("报告/CT_report.pdf") && wrapped.contains("诊断报告/MR.pdf"),
+                "{columns}: {wrapped}"
+            );
+        }
+        let note = "影像中的患者：Doe Archibald（患者ID：77654033）；Anonymized（无患者ID）；Doe Peter（患者ID：98890234）";
+        let wrapped = wrap(note, 2, 4, 40);
+        assert!(
+            wrapped.lines().all(|l| width(l) <= 40),
+            "Chinese text still breaks between characters: {wrapped}"
+        );
     }
 }

@@ -225,7 +225,11 @@ fn a_disc_image_cut_short_fails_once_as_incomplete_and_its_copy_holds_only_whole
                 .any(|p| p.starts_with(&format!("cut{percent}.iso ("))),
             "the image itself is named: {named:?}"
         );
-        for wrong in ["not DICOM images at all", "empty (zero bytes)"] {
+        for wrong in [
+            "not DICOM images at all",
+            "not a DICOM image at all",
+            "empty (zero bytes)",
+        ] {
             assert!(
                 findings_saying(&report, wrong).is_empty(),
                 "files past the cut called {wrong:?} at {percent}%"

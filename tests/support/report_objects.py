@@ -1,8 +1,9 @@
 """Writes, with pydicom, a small study that a home doctor's report draws on: three CT slices carrying the
 institution, referring physician, accession number, study time, body part, slice thickness and spacing, and
-(with the argument `reports`) the radiologist's report as a DICOM Comprehensive SR and as an Encapsulated PDF.
+(with the argument `reports`) the radiologist's report as a DICOM Comprehensive SR and as an Encapsulated PDF
+(the PDF file given, or a minimal one).
 
-Usage: report_objects.py OUT_DIR [reports]
+Usage: report_objects.py OUT_DIR [reports [PDF_FILE]]
 """
 
 import os
@@ -17,6 +18,7 @@ ENCAPSULATED_PDF = "1.2.840.10008.5.1.4.1.1.104.1"
 
 out = sys.argv[1]
 with_reports = len(sys.argv) > 2 and sys.argv[2] == "reports"
+pdf_file = sys.argv[3] if len(sys.argv) > 3 else None
 study_uid = generate_uid(entropy_srcs=["dicomcheck-report-study"])
 
 
@@ -86,5 +88,11 @@ if with_reports:
     pdf.MIMETypeOfEncapsulatedDocument = "application/pdf"
     pdf.DocumentTitle = "Radiology report"
     pdf.BurnedInAnnotation = "YES"
-    pdf.EncapsulatedDocument = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    if pdf_file:
+        with open(pdf_file, "rb") as f:
+            document = f.read()
+    else:
+        document = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    # The value has even length (PS3.5 7.1.1): a PDF of odd length is padded with a NUL.
+    pdf.EncapsulatedDocument = document + b"\0" * (len(document) % 2)
     save(pdf, "DOC/PDF1")

@@ -521,14 +521,14 @@ fn check_stack(
             if problems.len() < 5 {
                 let text = wording::short_position(
                     short.missing,
-                    name,
-                    &at,
                     stack.slice_number(short.index),
                     stack.positions.len(),
                     counts.per_position,
                     &short.volumes,
                 );
                 problems.push(wording::in_group(group.as_deref(), text));
+                let at = wording::short_position_at(name, &at, &short.volumes_detail);
+                positions.push(wording::in_group(group.as_deref(), at));
             }
             if out.missing.len() < MAX_LISTED {
                 out.missing.push(format!("{name}={at}"));
@@ -1333,7 +1333,7 @@ mod tests {
         assert_eq!(series_label(&[&r]), "series 3 CT 'Chest 1.25 mm'");
         assert_eq!(series_label_zh(&[&r]), "CT序列3“Chest 1.25 mm”");
         let bare = InstanceRecord::default();
-        assert_eq!(series_label(&[&bare]), "series");
+        assert_eq!(series_label(&[&bare]), "the unnumbered series");
         assert_eq!(series_label_zh(&[&bare]), "该序列");
         assert_eq!(
             (mm(-120.0), mm(-118.75), mm(-0.001), mm(2.5)),
@@ -1507,8 +1507,8 @@ mod tests {
         let message = &fails[0].message;
         assert!(
             message.contains(
-                "1 image missing at z = -33.0 (slice position 12 of 30, where the others hold 7 images each): \
-                 the one of volume 4 of 7 (b-value 1000, direction (-0.99, 0.14, 0))"
+                "1 image missing at slice position 12 of 30 (the others hold 7 images each): the one of \
+                 volume 4 of 7 (b-value 1000)"
             ),
             "{message}"
         );
@@ -1668,12 +1668,9 @@ mod tests {
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(
-            fails[0]
-                .message
-                .contains("1 image missing at z = -5.63 (slice position 10 of 20")
-                && fails[0]
-                    .message
-                    .contains("where the others hold 3 images each)."),
+            fails[0].message.contains(
+                "1 image missing at slice position 10 of 20 (the others hold 3 images each)."
+            ) && fails[0].detail.contains("z = -5.63 mm"),
             "{}",
             fails[0].message
         );
@@ -1787,7 +1784,7 @@ mod tests {
         let fails = with(&a, Severity::Fail);
         assert_eq!(fails.len(), 1, "{:#?}", a.findings);
         assert!(
-            fails[0].message.contains("images #37, #38, #39")
+            fails[0].message.contains("images #37 to #48 are missing")
                 && fails[0]
                     .message
                     .contains("repeat the same slice positions, and acquisition #4 is missing too"),

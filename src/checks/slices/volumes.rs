@@ -16,8 +16,10 @@ pub(super) struct ShortPosition<'a> {
     pub slice: Slice<'a>,
     /// Images missing there.
     pub missing: usize,
-    /// The volumes missing there, in words (`b-value 1000, direction (0.71, 0.71, 0)`), when the header says.
+    /// The volumes missing there, in plain words (`volume 4 of 7 (b-value 1000)`), when the header says.
     pub volumes: Vec<String>,
+    /// The same with the technical attributes too (`b-value 1000, direction (0.71, 0.71, 0)`), for `--verbose`.
+    pub volumes_detail: Vec<String>,
     /// Every volume missing there is the last time point or cardiac phase of the series: what a scanner that
     /// fits fewer phases into a shorter heartbeat at one slice writes, as well as a lost file.
     pub last_phase: bool,
@@ -67,8 +69,9 @@ impl VolumeKey {
         }
     }
 
-    /// The attributes that differ between the stack's volumes (`varying`), in words.
-    fn words(&self, varying: &Varying) -> Option<String> {
+    /// The attributes that differ between the stack's volumes (`varying`), in words; the diffusion direction (a
+    /// vector) only when `technical`.
+    fn words(&self, varying: &Varying, technical: bool) -> Option<String> {
         let mut parts = Vec::new();
         if varying.b_value
             && let Some(b) = self.b_value
@@ -76,6 +79,7 @@ impl VolumeKey {
             parts.push(format!("b-value {b}"));
         }
         if varying.gradient
+            && technical
             && let Some(g) = self.gradient
         {
             let c = g.map(|c| format!("{}", c as f64 / 100.0));
@@ -216,9 +220,9 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
         }
         ordered.sort_by_key(|&(first, _)| first.unwrap_or(i64::MAX));
     }
-    let name = |key: &VolumeKey| {
+    let name = |key: &VolumeKey, technical: bool| {
         let ordinal = ordered.iter().position(|&(_, k)| k == key);
-        match (ordinal, key.words(&varying)) {
+        match (ordinal, key.words(&varying, technical)) {
             (Some(i), Some(words)) => Some(format!("volume {} of {usual} ({words})", i + 1)),
             (Some(i), None) => Some(format!("volume {} of {usual}", i + 1)),
             (None, words) => words,
@@ -236,12 +240,15 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
                 (varying.trigger && k.trigger_ms.is_some() && k.trigger_ms == latest_trigger)
                     || (varying.temporal && k.temporal.is_some() && k.temporal == latest_time)
             });
-        let volumes: Vec<String> = absent
-            .iter()
-            .filter_map(|k| name(k))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let named = |technical: bool| -> Vec<String> {
+            absent
+                .iter()
+                .filter_map(|k| name(k, technical))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let (volumes, volumes_detail) = (named(false), named(true));
         let end_run = if i < leading {
             Some(leading)
         } else if i >= counts.len() - trailing {
@@ -251,7 +258,7 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
         };
         match end_run {
             // Nothing tells the images at a position apart (two reconstructions of one range): a shorter range.
-            Some(_) if volumes.is_empty() => continue,
+            Some(_) if volumes_detail.is_empty() => continue,
             Some(run) if run > 1 => {
                 out.uneven = true;
                 continue;
@@ -263,6 +270,7 @@ pub(super) fn count<'a>(stack: &Stack<'a>) -> Counts<'a> {
             slice: stack.positions[i][0],
             missing: usual - counts[i],
             volumes,
+            volumes_detail,
             last_phase,
         });
     }
