@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use common::{Run, check, check_json, disc, findings, problems, run, worst};
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file, write_zero_byte,
 };
 use serde_json::Value;
@@ -438,7 +438,7 @@ fn help_fits_one_screen_and_mentions_name() {
 }
 
 /// A failing disc, so the summary would use red if colour were on.
-fn failing_disc() -> (tempfile::TempDir, dicomcheck::fixture::WrittenDisc) {
+fn failing_disc() -> (tempfile::TempDir, dicomcheck_fixture::WrittenDisc) {
     disc(
         &DiscSpec::new(PatientSpec::new("SMYTH^JOHN"))
             .study(StudySpec::new("CT").no_date().series(SeriesSpec::ct(3))),

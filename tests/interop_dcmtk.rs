@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{all_series, check_json_smith, findings_at, named_paths};
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, Layout, PatientSpec, SeriesSpec, StudySpec, WrittenDisc, write_disc, write_junk,
 };
 use serde_json::Value;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Run, check, check_json, disc, findings, run, sample_disc_dir};
-use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc};
+use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc};
 use serde_json::Value;
 use tempfile::TempDir;
 use unicode_width::UnicodeWidthStr;
