@@ -454,8 +454,9 @@ fn output_that_is_not_a_terminal_has_no_ansi_escapes() {
     assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
 }
 
-/// Runs the binary with stdout on a pseudo-terminal (util-linux `script`) and stderr, where the progress bar
-/// goes, discarded; `None` where `script` is not installed.
+/// Runs the binary with stdout on a pseudo-terminal (util-linux `script`; macOS's BSD `script` takes other
+/// arguments) and stderr, where the progress bar goes, discarded; `None` where `script` is not installed.
+#[cfg(target_os = "linux")]
 fn on_terminal(root: &Path, no_color: Option<&str>) -> Option<String> {
     let command = format!(
         "'{}' '{}' --name SMITH^JOHN 2>/dev/null",
@@ -472,6 +473,7 @@ fn on_terminal(root: &Path, no_color: Option<&str>) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn no_color_is_honoured_on_a_terminal() {
     let (dir, _) = failing_disc();

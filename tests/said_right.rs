@@ -464,6 +464,8 @@ fn the_summary_fits_80_columns_with_the_verdict_last() {
     assert_eq!(words(&out.stdout), words(&wide.stdout));
 }
 
+/// util-linux `script` gives the binary a terminal (macOS's BSD `script` takes other arguments).
+#[cfg(target_os = "linux")]
 #[test]
 fn on_an_80_column_terminal_the_summary_wraps_by_itself_and_the_listing_shows() {
     let dir = sample_copy();
