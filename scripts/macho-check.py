@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks a Mach-O executable as far as one can without a Mac: the CPU, the minimum macOS, the libraries it
 loads (only the allowed ones) and its ad-hoc code signature (every page's SHA-256 matches the CodeDirectory, as
-the kernel checks on Apple silicon before running it).
+the kernel checks on Apple silicon before running it). Apple silicon runs only signed code, so an arm64 binary
+must have a signature; an Intel one needs none, but one it has must be valid.
 
 Usage: macho-check.py BINARY arm64|x86_64 MIN_MACOS ALLOWED_DYLIB...
 """
@@ -10,7 +11,7 @@ import hashlib
 import struct
 import sys
 
-LC_LOAD_DYLIB, LC_CODE_SIGNATURE, LC_BUILD_VERSION = 0xC, 0x1D, 0x32
+LC_LOAD_DYLIB, LC_CODE_SIGNATURE, LC_VERSION_MIN_MACOSX, LC_BUILD_VERSION = 0xC, 0x1D, 0x24, 0x32
 CPU = {0x0100000C: "arm64", 0x01000007: "x86_64"}
 
 
@@ -31,8 +32,10 @@ def main() -> int:
         if cmd == LC_LOAD_DYLIB:
             (name_at,) = struct.unpack_from("<I", data, offset + 8)
             dylibs.append(data[offset + name_at : offset + size].split(b"\0")[0].decode())
-        elif cmd == LC_BUILD_VERSION:
-            (packed,) = struct.unpack_from("<I", data, offset + 12)
+        elif cmd in (LC_BUILD_VERSION, LC_VERSION_MIN_MACOSX):
+            # build_version_command has the platform first; version_min_command starts with the version.
+            at = offset + (12 if cmd == LC_BUILD_VERSION else 8)
+            (packed,) = struct.unpack_from("<I", data, at)
             minos = f"{packed >> 16}.{(packed >> 8) & 0xFF}"
         elif cmd == LC_CODE_SIGNATURE:
             signature = struct.unpack_from("<II", data, offset + 8)
@@ -42,14 +45,15 @@ def main() -> int:
     for dylib in dylibs:
         if dylib not in allowed:
             problems.append(f"loads {dylib}, which is not allowed")
-    if signature is None:
-        problems.append("no code signature (Apple silicon refuses to run it)")
-    else:
+    if signature is not None:
         problems += check_signature(data, *signature)
+    elif arch == "arm64":
+        problems.append("no code signature (Apple silicon refuses to run it)")
     for problem in problems:
         print(f"{path}: {problem}")
     if not problems:
-        print(f"{path}: {arch}, macOS {minos}+, loads {', '.join(dylibs)}; ad-hoc signature matches every page")
+        signed = "ad-hoc signature matches every page" if signature else "unsigned (Intel Macs run it)"
+        print(f"{path}: {arch}, macOS {minos}+, loads {', '.join(dylibs)}; {signed}")
     return 1 if problems else 0
 
 
