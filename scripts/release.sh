@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release archives into dist/: Windows (x86_64, mingw-w64), macOS (Intel and Apple silicon, linked by
-# cargo-zigbuild with PyPI's ziglang) and Linux (static musl), each with the binary, README, licences, changelog,
+# cargo-zigbuild with PyPI's ziglang) and Linux (static musl, also through cargo-zigbuild: zig's C++ compiler and
+# libc++ for musl build CharLS, the JPEG-LS decoder, which Debian has no musl C++ toolchain for), each with the binary, README, licences, changelog,
 # man page, shell completions and a HOW-TO-RUN for that system; the Debian package (cargo-deb); the offline web
 # page (dicomcheck.html, scripts/build-web.sh); and SHA256SUMS over all of them. Never ships the Wine test shim.
 #
@@ -158,8 +159,15 @@ for target in "${targets[@]}"; do
       python3 scripts/macho-check.py "target/$target/release/dicomcheck" "$mac_arch" "$min_macos" \
         /usr/lib/libSystem.B.dylib /usr/lib/libiconv.2.dylib /usr/lib/libcharset.1.dylib "$corefoundation"
       ;;
+    *linux-musl) cargo zigbuild --quiet --release --target "$target" ;;
     *) cargo build --quiet --release --target "$target" ;;
   esac
+  # The one archive binary that runs here: it must pass the sample disc before it is packed.
+  if [[ "$target" == *linux-musl ]] &&
+    ! "target/$target/release/dicomcheck" fixtures/sample-disc --name "SMITH^JOHN" >/dev/null 2>&1; then
+    echo "the $target binary did not pass the sample disc" >&2
+    exit 1
+  fi
   name="dicomcheck-$version-$target"
   dir="$stage/$name"
   mkdir -p "$dir/completions"
