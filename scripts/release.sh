@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the release archives into dist/: Windows (x86_64, mingw-w64), macOS (Intel and Apple silicon, linked by
 # cargo-zigbuild with PyPI's ziglang) and Linux (static musl, also through cargo-zigbuild: zig's C++ compiler and
-# libc++ for musl build CharLS, the JPEG-LS decoder, which Debian has no musl C++ toolchain for), each with the binary, README, licences, changelog,
-# man page, shell completions and a HOW-TO-RUN for that system; the Debian package (cargo-deb); the offline web
-# page (dicomcheck.html, scripts/build-web.sh); and SHA256SUMS over all of them. Never ships the Wine test shim.
+# libc++ for musl build CharLS, the JPEG-LS decoder, for which Debian has no musl C++ toolchain), each with the
+# binary, README, licences, changelog, man page, shell completions and a HOW-TO-RUN for that system; the Debian
+# package (cargo-deb); the offline web page (dicomcheck.html, scripts/build-web.sh); and SHA256SUMS over all of
+# them. Never ships the Wine test shim.
 #
 # macOS: zig links against libSystem's stub that it ships, but it has no frameworks, and dicom-core's chrono
 # (feature "clock", always on) pulls in iana-time-zone, which links CoreFoundation for seven functions that read
