@@ -23,7 +23,7 @@ LAYER_NAMES = {LEAVES: "leaves", MEDIA: "media", CORE: "core", FRONT: "front end
 LAYERS = {
     "finding": LEAVES, "date": LEAVES, "charset": LEAVES,
     "walk": MEDIA, "archive": MEDIA, "media": MEDIA, "media_order": MEDIA, "read_header": MEDIA,
-    "dicomdir": MEDIA, "write_guard": MEDIA,
+    "dicomdir": MEDIA, "pdf": MEDIA, "write_guard": MEDIA,
     "crate": CORE, "options": CORE, "scan": CORE, "catalog": CORE, "checks": CORE, "names": CORE,
     "images": CORE, "report": CORE, "copy": CORE, "access": CORE,
     "cli": FRONT, "batch": FRONT, "discover": FRONT, "progress": FRONT, "report::human": FRONT,
