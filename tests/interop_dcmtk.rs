@@ -1,4 +1,4 @@
-//! Interoperability with dcmtk: DICOMDIRs written by `dcmmkdir` over discs from [`dicomcheck::fixture`] are read
+//! Interoperability with dcmtk: DICOMDIRs written by `dcmmkdir` over discs from [`dicomcheck_fixture`] are read
 //! and reconciled with the files both ways (listed file missing, unlisted file, corrupt DICOMDIR, deep trees,
 //! lower-case file names as a Linux ISO mount may show them), and `dcmdump` reads the fixture's files cleanly.
 //!
