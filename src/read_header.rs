@@ -156,6 +156,8 @@ pub struct InstanceRecord {
     pub samples_per_pixel: Option<u16>,
     /// Bits Allocated (0028,0100).
     pub bits_allocated: Option<u16>,
+    /// Photometric Interpretation (0028,0004), trimmed: the images phase sizes native YBR_FULL_422 frames by it.
+    pub photometric: Option<Arc<str>>,
     /// Number of Frames (0028,0008).
     pub number_of_frames: Option<u32>,
     /// What tells the volumes of a 4D series apart (echo, time point, b-value...); `None` when the header has
@@ -589,7 +591,7 @@ fn root_wanted(tag: Tag) -> bool {
             )
             | (0x0043, 0x0010 | 0x1039)
             | (0x2001, 0x0010 | 0x1003)
-            | (0x0028, 0x0002 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
+            | (0x0028, 0x0002 | 0x0004 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
     )
 }
 
@@ -631,6 +633,7 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0020, 0x0037) => r.image_orientation = decimals(raw),
         (0x0020, 0x1002) => r.images_in_acquisition = integer(raw),
         (0x0028, 0x0002) => r.samples_per_pixel = unsigned(raw, big_endian),
+        (0x0028, 0x0004) => r.photometric = string(),
         (0x0028, 0x0008) => r.number_of_frames = integer(raw).and_then(|n| u32::try_from(n).ok()),
         (0x0028, 0x0010) => r.rows = unsigned(raw, big_endian),
         (0x0028, 0x0011) => r.columns = unsigned(raw, big_endian),

@@ -63,6 +63,8 @@ pub struct UnreadableFile {
 pub struct Scan {
     /// The media root as given.
     pub root: PathBuf,
+    /// The folder the records' paths are relative to: the root, or its parent when the root is one file.
+    pub base: PathBuf,
     /// DICOM instances (DICOMDIR files excluded), sorted by path.
     pub records: Vec<InstanceRecord>,
     /// DICOMDIR files found by name or by SOP class (relative paths), in walk order.
@@ -89,11 +91,16 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Where a file listed `relative` to the media lies on the file system (meaningful when `media` is `None`).
+    pub fn path_of(&self, relative: &Path) -> PathBuf {
+        self.base.join(relative)
+    }
+
     /// Reads a DICOMDIR the scan found (`relative` to the root), from the folder or from inside the archive.
     pub fn read_dicomdir(&self, relative: &Path) -> Result<DicomDir, DicomDirError> {
         let budget = self.inflate_budget.clone();
         let opened = match &self.media {
-            None => open_media_file(&self.root.join(relative))
+            None => open_media_file(&self.path_of(relative))
                 .map(|(file, size)| read_dicomdir_budgeted(file, size, budget)),
             Some(media) => media
                 .open(relative)
@@ -158,6 +165,7 @@ fn read_listed(
         .partition(|f| is_dicomdir_name(&f.relative));
     let mut scan = Scan {
         root: root.to_path_buf(),
+        base: base.clone(),
         skipped: listing.skipped,
         files: files.len() + dicomdirs.len() + system.len(),
         bytes: files

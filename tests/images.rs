@@ -276,6 +276,29 @@ fn damaged_frames_fail_by_name_and_the_intact_files_decode() {
     );
 }
 
+/// A single file given instead of a folder: its images are opened from the folder it lies in (the images phase
+/// once joined the file's name to the file itself and blamed the disc for the "Not a directory" that gave).
+#[test]
+fn a_single_file_given_as_the_path_is_opened_and_decodes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, source) in [
+        ("native.dcm", "CT_small.dcm"),
+        ("lossless.dcm", "MR_small_jp2klossless.dcm"),
+    ] {
+        copy(dir.path(), name, source);
+        let (code, report) = check_json(&dir.path().join(name), &["--no-name"]);
+        let images = &report["images"];
+        assert_eq!(images["files"], 1, "{name}: {images}");
+        assert_eq!(images["frames_decoded"], 1, "{name}: {images}");
+        assert!(
+            images_findings(&report).is_empty(),
+            "{name}: {:?}",
+            images_findings(&report)
+        );
+        assert_ne!(code, 2, "{name}: {report}");
+    }
+}
+
 #[test]
 fn a_fragment_with_a_smaller_image_names_both_sizes() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use dicom_dictionary_std::tags;
-use dicomcheck::images::decode::{Decoded, decode_frames};
+use dicomcheck::images::assemble::decode_file;
+use dicomcheck::images::decode::Decoded;
 
 /// Files larger than this are left to the benchmark: the two above it (4 and 6 MB) take minutes in a debug build.
 const MAX_SIZE: u64 = 1 << 20;
@@ -62,7 +63,7 @@ for f in sorted(set(get_testdata_files('*'))):
 
 fn frames(bytes: &[u8]) -> (Decoded, Vec<Vec<u8>>) {
     let mut frames = Vec::new();
-    let decoded = decode_frames(bytes, false, &mut |_, data| frames.push(data.to_vec()));
+    let decoded = decode_file(bytes, false, &mut |_, data| frames.push(data.to_vec()));
     (decoded, frames)
 }
 
@@ -90,14 +91,22 @@ fn reference_frames(tool: &[&str], path: &Path, out: &Path) -> Option<(Vec<Vec<u
     if !status.status.success() {
         return None;
     }
-    let bytes = std::fs::read(out).ok()?;
-    let (_, mut frames) = frames(&bytes);
     let obj = dicom_object::open_file(out).ok()?;
     let uint = |tag| {
         obj.get(tag)
             .and_then(|e| e.to_int::<u16>().ok())
             .unwrap_or(0)
     };
+    // The tool writes native frames one after another.
+    let frame_len = usize::from(uint(tags::ROWS))
+        * usize::from(uint(tags::COLUMNS))
+        * usize::from(uint(tags::SAMPLES_PER_PIXEL))
+        * usize::from(uint(tags::BITS_ALLOCATED).div_ceil(8));
+    let pixels = obj.get(tags::PIXEL_DATA)?.to_bytes().ok()?;
+    let mut frames: Vec<Vec<u8>> = pixels
+        .chunks_exact(frame_len.max(1))
+        .map(<[u8]>::to_vec)
+        .collect();
     let photometric = obj
         .get(tags::PHOTOMETRIC_INTERPRETATION)
         .and_then(|e| e.to_str().ok())

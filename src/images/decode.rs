@@ -4,7 +4,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use dicom_core::value::Value;
+use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
+use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_encoding::adapters::PixelDataObject;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::codestream;
 use super::entropy;
 use super::thumbnail::{self, Pixels};
+use super::tier2;
 
 /// Largest decoded frame accepted (rows × columns × samples × bytes per sample), checked before any decoder
 /// allocates: 256 MiB holds a 8192 × 8192 RGB 16-bit frame, far beyond any modality but whole-slide tiles.
@@ -77,7 +79,8 @@ impl ProblemKind {
 }
 
 impl Problem {
-    fn new(kind: ProblemKind, frame: Option<u32>, detail: impl Into<String>) -> Self {
+    /// A problem of `kind` with frame `frame`.
+    pub fn new(kind: ProblemKind, frame: Option<u32>, detail: impl Into<String>) -> Self {
         Self {
             kind,
             frame,
@@ -141,33 +144,143 @@ const JPEG2000_FAMILY: &[&str] = &[
 ];
 const RLE: &str = "1.2.840.10008.1.2.5";
 
-/// Decodes every frame of the DICOM file in `bytes`; makes the middle frame's thumbnail if `thumbnail`.
+/// Decodes every frame of the whole DICOM file in `bytes` (the path for deflated data sets, whose pixel data
+/// the scanning process cannot locate); makes the middle frame's thumbnail if `thumbnail`.
 pub fn decode(bytes: &[u8], thumbnail: bool) -> Decoded {
-    decode_frames(bytes, thumbnail, &mut |_, _| {})
+    match read_object(bytes) {
+        Ok(obj) => decode_object(&obj, thumbnail, &mut |_, _| {}),
+        Err(problem) => Decoded {
+            frames_declared: 1,
+            problems: vec![problem],
+            ..Decoded::default()
+        },
+    }
 }
 
-/// [`decode`], handing each frame that decodes to the declared size to `sink` (frame number, samples
-/// little endian, pixel-interleaved as the decoder gives them): how the tests compare pixels with other toolkits.
-pub fn decode_frames(bytes: &[u8], thumbnail: bool, sink: &mut dyn FnMut(u32, &[u8])) -> Decoded {
-    let mut decoded = Decoded::default();
-    let obj = match OpenFileOptions::new().from_reader(bytes) {
-        Ok(obj) => obj,
-        Err(err) => {
-            // The hardened header scan accepted this file, walking its fragments; what dicom-object still
-            // rejects is a liberty the file takes (e.g. implicit VR written under an explicit VR syntax).
-            decoded.frames_declared = 1;
-            decoded.problems.push(Problem::new(
-                ProblemKind::Unsupported,
-                None,
-                format!("its data set, which this tool cannot read ({err})"),
-            ));
-            return decoded;
+/// Reads a data set with dicom-object: the hardened header scan accepted the file; what dicom-object still
+/// rejects is a liberty the file takes (e.g. implicit VR written under an explicit VR syntax).
+fn read_object(bytes: &[u8]) -> Result<DefaultDicomObject, Problem> {
+    OpenFileOptions::new().from_reader(bytes).map_err(|err| {
+        Problem::new(
+            ProblemKind::Unsupported,
+            None,
+            format!("its data set, which this tool cannot read ({err})"),
+        )
+    })
+}
+
+/// The worker's side of decoding a file frame by frame: the attributes before the Pixel Data are read once, then
+/// each frame's bytes arrive, are decoded and dropped, so at most one frame is held.
+#[derive(Default)]
+pub struct FrameDecoder {
+    header: Option<Result<DefaultDicomObject, Problem>>,
+    data: Vec<u8>,
+    overflow: bool,
+}
+
+impl FrameDecoder {
+    /// Reads the attributes before the Pixel Data (`bytes` end with its element header); the problems say why
+    /// the file cannot be decoded.
+    pub fn header(&mut self, bytes: &[u8]) -> Decoded {
+        let obj = OpenFileOptions::new()
+            .read_until(tags::PIXEL_DATA)
+            .from_reader(bytes)
+            .map_err(|err| {
+                Problem::new(
+                    ProblemKind::Unsupported,
+                    None,
+                    format!("its data set, which this tool cannot read ({err})"),
+                )
+            });
+        let problems = obj.as_ref().err().cloned().into_iter().collect();
+        self.header = Some(obj);
+        self.data.clear();
+        Decoded {
+            problems,
+            ..Decoded::default()
         }
-    };
+    }
+
+    /// Appends bytes of the frame being received; beyond [`MAX_FRAME_BYTES`] they are dropped and the frame is
+    /// reported too large.
+    pub fn append(&mut self, bytes: &[u8]) {
+        if self.data.len() as u64 + bytes.len() as u64 > MAX_FRAME_BYTES {
+            self.overflow = true;
+        } else if !self.overflow {
+            self.data.extend_from_slice(bytes);
+        }
+    }
+
+    /// Bytes of the frame received so far.
+    pub fn pending(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Decodes the frame received, numbered `index` in its file, handing its pixels to `sink`; `native` says the
+    /// bytes are uncompressed. The result counts this frame only.
+    pub fn frame(
+        &mut self,
+        index: u32,
+        native: bool,
+        thumbnail: bool,
+        sink: &mut dyn FnMut(u32, &[u8]),
+    ) -> Decoded {
+        let data = std::mem::take(&mut self.data);
+        if std::mem::take(&mut self.overflow) {
+            return Decoded {
+                problems: vec![Problem::new(
+                    ProblemKind::TooLarge,
+                    Some(index),
+                    format!("compressed frame larger than {MAX_FRAME_BYTES} bytes"),
+                )],
+                ..Decoded::default()
+            };
+        }
+        let obj = match &mut self.header {
+            Some(Ok(obj)) => obj,
+            Some(Err(problem)) => {
+                return Decoded {
+                    problems: vec![problem.clone()],
+                    ..Decoded::default()
+                };
+            }
+            None => return Decoded::default(),
+        };
+        let value = if native {
+            Value::Primitive(PrimitiveValue::U8(data.into()))
+        } else {
+            Value::PixelSequence(PixelFragmentSequence::new(Vec::<u32>::new(), vec![data]))
+        };
+        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, value));
+        obj.put(DataElement::new(
+            tags::NUMBER_OF_FRAMES,
+            VR::IS,
+            PrimitiveValue::from("1"),
+        ));
+        let mut decoded = decode_object(obj, thumbnail, &mut |_, pixels| sink(index, pixels));
+        for problem in &mut decoded.problems {
+            problem.frame = problem.frame.map(|_| index);
+        }
+        for blank in &mut decoded.blank_frames {
+            *blank = index;
+        }
+        decoded
+    }
+}
+
+/// Decodes every frame of `obj`; makes the middle frame's thumbnail if `thumbnail`, and hands each frame that
+/// decodes to the declared size to `sink` (frame number, samples little endian, pixel-interleaved as the
+/// decoder gives them).
+fn decode_object(
+    obj: &DefaultDicomObject,
+    thumbnail: bool,
+    sink: &mut dyn FnMut(u32, &[u8]),
+) -> Decoded {
+    let mut decoded = Decoded::default();
     let Some(pixel_data) = obj.get(tags::PIXEL_DATA) else {
         return decoded;
     };
-    let Some(layout) = Layout::of(&obj) else {
+    let Some(layout) = Layout::of(obj) else {
         decoded.frames_declared = 1;
         decoded.problems.push(Problem::new(
             ProblemKind::Unsupported,
@@ -191,7 +304,7 @@ pub fn decode_frames(bytes: &[u8], thumbnail: bool, sink: &mut dyn FnMut(u32, &[
         return decoded;
     }
     let middle = layout.frames / 2;
-    let window = thumbnail::Window::of(&obj);
+    let window = thumbnail::Window::of(obj);
     let mut on_frame = |decoded: &mut Decoded, frame: u32, data: &[u8]| {
         decoded.frames_decoded += 1;
         sink(frame, data);
@@ -217,9 +330,9 @@ pub fn decode_frames(bytes: &[u8], thumbnail: bool, sink: &mut dyn FnMut(u32, &[
         }
     };
     if native {
-        decode_native(&obj, &layout, frame_bytes, &mut decoded, &mut on_frame);
+        decode_native(obj, &layout, frame_bytes, &mut decoded, &mut on_frame);
     } else {
-        decode_encapsulated(&obj, &layout, frame_bytes, &mut decoded, &mut on_frame);
+        decode_encapsulated(obj, &layout, frame_bytes, &mut decoded, &mut on_frame);
     }
     decoded
 }
@@ -388,10 +501,15 @@ fn inspect_stream(uid: &str, name: &str, data: &[u8], layout: &Layout) -> Option
             ),
         ));
     }
-    if JPEG2000_FAMILY.contains(&uid)
-        && let Some(damage) = codestream::jpeg2000_tile_data_problem(data)
-    {
-        return Some(Problem::new(ProblemKind::Corrupt, None, damage));
+    if JPEG2000_FAMILY.contains(&uid) {
+        let damage = codestream::jpeg2000_tile_data_problem(data).or_else(|| {
+            tier2::check(data)
+                .err()
+                .map(|e| format!("JPEG 2000 packets: {e}"))
+        });
+        if let Some(damage) = damage {
+            return Some(Problem::new(ProblemKind::Corrupt, None, damage));
+        }
     }
     if JPEG_FAMILY[..4].contains(&uid)
         && let Err(corruption) = entropy::check(data)

@@ -60,7 +60,10 @@ pub struct FailingFrom<R> {
 impl<R: Read> Read for FailingFrom<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.at {
+            #[cfg(unix)]
             return Err(io::Error::from_raw_os_error(libc::EIO));
+            #[cfg(not(unix))]
+            return Err(io::Error::other("input/output error"));
         }
         let room = ((self.at - self.pos) as usize).min(buf.len());
         let n = self.inner.read(&mut buf[..room])?;

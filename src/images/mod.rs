@@ -1,20 +1,26 @@
 //! The images phase: after the header scan, read every byte of every DICOM file (in on-disc order on optical
 //! media, in parallel elsewhere) and decode every frame in isolated worker processes ([`worker`]), so that "PASS"
-//! means the images open. [`decode`] runs inside the workers; [`codestream`] and [`thumbnail`] serve it.
+//! means the images open. Reader threads cut each file into pieces ([`mod@split`]) under one byte [`budget`]; one
+//! thread per worker sums a file's frames ([`mod@assemble`]). [`decode`] runs inside the workers; [`codestream`],
+//! [`entropy`], [`tier2`] and [`thumbnail`] serve it.
 
+pub mod assemble;
+pub mod budget;
 pub mod codestream;
 pub mod decode;
 pub mod entropy;
 #[cfg(feature = "test-hooks")]
 pub mod hooks;
+pub mod split;
 pub mod thumbnail;
+pub mod tier2;
 pub mod worker;
 
 use std::collections::HashSet;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,8 +30,11 @@ use crate::catalog::Catalog;
 use crate::media_order::{disc_order, physical_offset};
 use crate::read_header::InstanceRecord;
 use crate::scan::{Scan, ScanOptions};
-use decode::{Decoded, Problem, ProblemKind};
-use worker::{MAX_FILE_BYTES, Slot};
+use assemble::assemble;
+use budget::{BYTES_IN_FLIGHT, Budget};
+use decode::Decoded;
+use split::{Content, Piece, read_error, split};
+use worker::Slot;
 
 /// How to run the images phase.
 #[derive(Debug, Clone)]
@@ -92,28 +101,39 @@ pub fn verify(
     let ordered = scan.media.is_none() && scan_options.media.ordered(&scan.root);
     if ordered {
         let order = disc_order(wanted.len(), |i| {
-            physical_offset(&scan.root.join(&records[wanted[i]].path))
+            physical_offset(&scan.path_of(&records[wanted[i]].path))
         });
         wanted = order.into_iter().map(|i| wanted[i]).collect();
     }
     let total: u64 = wanted.iter().map(|&i| records[i].size).sum();
     let progress = bar(scan_options.progress, total, wanted.len());
+    let budget = Budget::new(BYTES_IN_FLIGHT);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(wanted.len()));
-    let (sender, receiver) = sync_channel::<(usize, Result<Vec<u8>, Problem>)>(threads);
+    // A file goes to a decoding thread before its first piece is read (a rendezvous, no queue): every piece
+    // in flight then has a consumer, so readers waiting for the budget always get it back.
+    let (sender, receiver) = sync_channel::<(usize, Receiver<Piece>)>(0);
     let receiver = Mutex::new(receiver);
     std::thread::scope(|s| {
         let readers = if ordered { 1 } else { threads };
         for _ in 0..readers {
             let sender = sender.clone();
-            let (next, wanted, progress) = (&next, &wanted, &progress);
+            let (next, wanted, progress, budget) = (&next, &wanted, &progress, &budget);
             s.spawn(move || {
                 while let Some(&record) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let bytes = read_file(scan, &records[record].path, records[record].size);
-                    progress.inc(records[record].size);
-                    if sender.send((record, bytes)).is_err() {
+                    let (pieces, file) = sync_channel(PIECES_QUEUED);
+                    if sender.send((record, file)).is_err() {
                         return;
                     }
+                    let mut counted = 0;
+                    read_file(scan, &records[record], budget, &mut |piece| {
+                        if let Content::Chunk { bytes, .. } = &piece.content {
+                            counted += bytes.len() as u64;
+                            progress.inc(bytes.len() as u64);
+                        }
+                        pieces.send(piece).is_ok()
+                    });
+                    progress.inc(records[record].size.saturating_sub(counted));
                 }
             });
         }
@@ -124,20 +144,15 @@ pub fn verify(
                 let mut slot = Slot::new(&options.worker);
                 loop {
                     let item = receiver.lock().map(|r| r.recv());
-                    let Ok(Ok((record, bytes))) = item else {
+                    let Ok(Ok((record, pieces))) = item else {
                         return;
                     };
-                    let decoded = match bytes {
-                        Ok(bytes) => {
-                            let name = records[record].path.to_string_lossy();
-                            slot.decode(&name, &bytes, middles.contains(&record))
-                        }
-                        Err(problem) => Decoded {
-                            frames_declared: records[record].frames(),
-                            problems: vec![problem],
-                            ..Decoded::default()
-                        },
-                    };
+                    let decoded = assemble(
+                        &records[record],
+                        pieces,
+                        &mut slot,
+                        middles.contains(&record),
+                    );
                     progress.image_done(decoded.frames_decoded);
                     if let Ok(mut results) = results.lock() {
                         results.push(FileImages { record, decoded });
@@ -156,19 +171,34 @@ pub fn verify(
     }
 }
 
-/// Reads a whole file (from the folder, or from the archive or other media the scan read). A read error becomes the file's problem;
-/// a file too large for a worker is read through and reported as not decoded.
-fn read_file(scan: &Scan, relative: &Path, size: u64) -> Result<Vec<u8>, Problem> {
+/// Pieces of one file read ahead of its decoding thread.
+const PIECES_QUEUED: usize = 2;
+
+/// Reads one file (from the folder, or from the archive or other media the scan read) and cuts it into pieces
+/// for `emit`. A read error, also one opening the file, becomes the file's problem.
+fn read_file(
+    scan: &Scan,
+    record: &InstanceRecord,
+    budget: &Arc<Budget>,
+    emit: &mut dyn FnMut(Piece) -> bool,
+) {
+    let relative = &record.path;
     let opened: io::Result<Box<dyn Read>> = match &scan.media {
         // Like the header scan: no link followed, no blocking on a FIFO swapped in since the walk, regular files
         // only, and never more than the size the walk saw (a file still growing is not read forever).
-        None => crate::walk::open_media_file(&scan.root.join(relative))
-            .map(|(file, _)| Box::new(file.take(size)) as Box<dyn Read>),
+        None => crate::walk::open_media_file(&scan.path_of(relative))
+            .map(|(file, _)| Box::new(file.take(record.size)) as Box<dyn Read>),
         Some(media) => media
             .open(relative)
             .map(|(reader, _)| Box::new(reader) as Box<dyn Read>),
     };
-    let reader = opened.map_err(|e| read_error(0, &e))?;
+    let reader = match opened {
+        Ok(reader) => reader,
+        Err(e) => {
+            emit(Piece::problem(read_error(0, &e)));
+            return;
+        }
+    };
     #[cfg(feature = "test-hooks")]
     let reader: Box<dyn Read> = match hooks::eio_at(&relative.to_string_lossy()) {
         Some(at) => Box::new(hooks::FailingFrom {
@@ -178,44 +208,7 @@ fn read_file(scan: &Scan, relative: &Path, size: u64) -> Result<Vec<u8>, Problem
         }),
         None => reader,
     };
-    read_all(reader, size)
-}
-
-/// Reads `reader` to its end, keeping at most [`MAX_FILE_BYTES`].
-pub fn read_all(mut reader: impl Read, size: u64) -> Result<Vec<u8>, Problem> {
-    let keep = size <= MAX_FILE_BYTES;
-    let mut bytes = Vec::with_capacity(if keep { size as usize } else { 0 });
-    let mut chunk = vec![0u8; 1 << 20];
-    let mut offset = 0u64;
-    loop {
-        match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                if keep && offset + (n as u64) <= MAX_FILE_BYTES {
-                    bytes.extend_from_slice(&chunk[..n]);
-                }
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(read_error(offset, &e)),
-        }
-    }
-    if !keep || offset > MAX_FILE_BYTES {
-        return Err(Problem {
-            kind: ProblemKind::TooLarge,
-            frame: None,
-            detail: format!("{offset} bytes: read whole, too large to decode here"),
-        });
-    }
-    Ok(bytes)
-}
-
-fn read_error(offset: u64, error: &io::Error) -> Problem {
-    Problem {
-        kind: ProblemKind::ReadError,
-        frame: None,
-        detail: format!("at byte {offset}: {error}"),
-    }
+    split(reader, record.size, record, budget, emit);
 }
 
 /// Progress of the phase on stderr: bytes read, images decoded, speed and time left.
@@ -259,34 +252,4 @@ fn bar(visible: bool, total_bytes: u64, files: usize) -> Arc<PhaseBar> {
         images: AtomicUsize::new(0),
         files,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Eio(u64);
-
-    impl Read for Eio {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.0 == 0 {
-                return Err(io::Error::from_raw_os_error(5));
-            }
-            let n = (self.0 as usize).min(buf.len()).min(1000);
-            self.0 -= n as u64;
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn read_error_names_the_offset() {
-        let problem = read_all(Eio(2500), 10_000).unwrap_err();
-        assert_eq!(problem.kind, ProblemKind::ReadError);
-        assert!(
-            problem.detail.starts_with("at byte 2500"),
-            "{}",
-            problem.detail
-        );
-        assert_eq!(read_all(&b"abc"[..], 3).unwrap(), b"abc");
-    }
 }

@@ -3,8 +3,9 @@
 //! or allocates without bound costs one file a finding, never the run or the machine. The scanning process
 //! restarts a worker that died or stopped answering.
 //!
-//! Protocol on the worker's stdin: one JSON `Request` line, then exactly `len` bytes of the file; on its
-//! stdout: one JSON [`Decoded`] line per request.
+//! Protocol on the worker's stdin: one JSON `Request` line, then the bytes it announces; on its stdout: one
+//! JSON [`Decoded`] line per request that wants a reply. A file goes as its header, then each frame's bytes and
+//! a request to decode them: the worker holds one frame at a time.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -14,16 +15,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::decode::{Decoded, Problem, ProblemKind, decode, panic_text};
+use super::assemble::Decoding;
+use super::decode::{Decoded, FrameDecoder, Problem, ProblemKind, decode, panic_text};
+use super::split::{CHUNK, MAX_HEADER_BYTES, MAX_WHOLE_BYTES};
 
 /// Set in a worker's environment: the process serves decode requests instead of checking a disc.
 pub const WORKER_ENV: &str = "DICOMCHECK_IMAGE_WORKER";
 
-/// Address space a worker may map: room for the largest file accepted and a few decoded frames.
+/// Address space a worker may map: room for a frame's compressed bytes, its decoded pixels and the decoder's
+/// working memory, each at most [`MAX_FRAME_BYTES`](super::decode::MAX_FRAME_BYTES).
 const ADDRESS_SPACE: u64 = 3 << 30;
-
-/// Largest file a worker accepts (the scanning process reads larger files through without decoding them).
-pub const MAX_FILE_BYTES: u64 = 512 << 20;
 
 /// CPU seconds a worker may spend on one file, plus [`CPU_SECONDS_PER_MIB`] per MiB of file. Decoding a real
 /// frame costs well under a second per MiB; a few seconds more is a hostile file (the mutation test met 35 KB
@@ -33,15 +34,27 @@ const CPU_SECONDS: u64 = 5;
 /// CPU seconds per MiB of file, on top of [`CPU_SECONDS`].
 const CPU_SECONDS_PER_MIB: u64 = 2;
 
-/// One decode request.
+/// One request to a worker.
 #[derive(Debug, Serialize, Deserialize)]
-struct Request {
-    /// The file's path on the media, for the test hooks only.
-    name: String,
-    /// Bytes that follow.
-    len: u64,
-    /// Render the middle frame as a thumbnail.
-    thumbnail: bool,
+#[serde(tag = "do", rename_all = "snake_case")]
+enum Request {
+    /// A file's attributes before its Pixel Data, `len` bytes; the reply says if they can be read. `name` (the
+    /// file's path on the media) serves the test hooks only.
+    Header { name: String, len: u64 },
+    /// `len` more bytes of the frame being sent; no reply.
+    Bytes { len: u64 },
+    /// Decode the frame sent; the reply counts it alone.
+    Frame {
+        index: u32,
+        native: bool,
+        thumbnail: bool,
+    },
+    /// A whole file of `len` bytes (deflated data sets).
+    Whole {
+        name: String,
+        len: u64,
+        thumbnail: bool,
+    },
 }
 
 /// Runs the worker loop when this process was started as a worker; returns its exit code.
@@ -60,46 +73,90 @@ pub fn run_if_worker() -> Option<i32> {
 
 fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
     let mut line = String::new();
+    let mut decoder = FrameDecoder::default();
+    let mut name = String::new();
     loop {
         line.clear();
         if input.read_line(&mut line)? == 0 {
             return Ok(());
         }
         let request: Request = serde_json::from_str(&line).map_err(io::Error::other)?;
-        if request.len > MAX_FILE_BYTES {
-            return Err(io::Error::other("request larger than a worker accepts"));
-        }
-        let mut bytes = Vec::new();
-        input.take(request.len).read_to_end(&mut bytes)?;
-        limits::cpu_from_now(CPU_SECONDS + CPU_SECONDS_PER_MIB * (request.len >> 20));
-        let decoded = std::panic::catch_unwind(|| {
-            #[cfg(feature = "test-hooks")]
-            super::hooks::on_decode(&request.name);
-            decode(&bytes, request.thumbnail)
-        })
-        .unwrap_or_else(|panic| crashed(format!("the decoder panicked: {}", panic_text(&*panic))));
+        let decoded = match request {
+            Request::Header { name: file, len } => {
+                name = file;
+                decoder.header(&read_payload(input, len, MAX_HEADER_BYTES)?)
+            }
+            Request::Bytes { len } => {
+                decoder.append(&read_payload(input, len, CHUNK)?);
+                continue;
+            }
+            Request::Frame {
+                index,
+                native,
+                thumbnail,
+            } => {
+                limits::cpu_from_now(cpu_seconds(decoder.pending()));
+                guarded(|| {
+                    test_hook(&name);
+                    decoder.frame(index, native, thumbnail, &mut |_, _| {})
+                })
+            }
+            Request::Whole {
+                name,
+                len,
+                thumbnail,
+            } => {
+                let bytes = read_payload(input, len, MAX_WHOLE_BYTES)?;
+                limits::cpu_from_now(cpu_seconds(len));
+                guarded(|| {
+                    test_hook(&name);
+                    decode(&bytes, thumbnail)
+                })
+            }
+        };
         serde_json::to_writer(&mut *output, &decoded).map_err(io::Error::other)?;
         output.write_all(b"\n")?;
         output.flush()?;
     }
 }
 
-/// A file's result when its decoder died.
-fn crashed(detail: String) -> Decoded {
-    Decoded {
-        frames_declared: 1,
-        problems: vec![Problem {
-            kind: ProblemKind::DecoderCrashed,
-            frame: None,
-            detail,
-        }],
-        ..Decoded::default()
-    }
+/// Lets the test hooks misbehave for the file `_name`, where a decoder would (test builds only).
+fn test_hook(_name: &str) {
+    #[cfg(feature = "test-hooks")]
+    super::hooks::on_decode(_name);
 }
 
-/// The worker's own resource limits. On unix: rlimits (address space, core dumps, CPU time per file). Elsewhere
-/// none yet (a Windows Job Object would be the equivalent): there the parent's wall-clock deadline still kills a
-/// worker that stops answering, but a decoder's memory is not capped.
+/// The `len` bytes that follow a request, refused beyond `most`.
+fn read_payload(input: &mut impl BufRead, len: u64, most: u64) -> io::Result<Vec<u8>> {
+    if len > most {
+        return Err(io::Error::other("request larger than a worker accepts"));
+    }
+    let mut bytes = Vec::new();
+    input.take(len).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Runs a decoder; a panic becomes the frame's finding.
+fn guarded(decode: impl FnOnce() -> Decoded) -> Decoded {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|panic| {
+        let mut decoded = Decoded::default();
+        decoded.problems.push(Problem {
+            kind: ProblemKind::DecoderCrashed,
+            frame: None,
+            detail: format!("the decoder panicked: {}", panic_text(&*panic)),
+        });
+        decoded
+    })
+}
+
+/// CPU seconds allowed for decoding `bytes` of compressed data.
+fn cpu_seconds(bytes: u64) -> u64 {
+    CPU_SECONDS + CPU_SECONDS_PER_MIB * (bytes >> 20)
+}
+
+/// The worker's own resource limits. On unix: rlimits (address space, core dumps, CPU time per file); on Windows
+/// a Job Object (below). Elsewhere none: the parent's wall-clock deadline still kills a worker that stops
+/// answering.
 #[cfg(unix)]
 mod limits {
     /// `setrlimit` with the resource constant's own type on each system (an enum on glibc, an int elsewhere).
@@ -137,7 +194,98 @@ mod limits {
     }
 }
 
-#[cfg(not(unix))]
+/// On Windows: a Job Object the worker puts itself in, capping its committed memory and its CPU time per file
+/// (the system ends the process beyond either), and no crash dialog that would wait for a click.
+#[cfg(windows)]
+mod limits {
+    use std::sync::OnceLock;
+
+    use windows_sys::Win32::Foundation::{FILETIME, HANDLE};
+    use windows_sys::Win32::System::Diagnostics::Debug::{
+        SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX, SetErrorMode,
+    };
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION,
+        JOB_OBJECT_LIMIT_PROCESS_MEMORY, JOB_OBJECT_LIMIT_PROCESS_TIME,
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation,
+        SetInformationJobObject,
+    };
+    use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessTimes};
+
+    /// The worker's job (its handle as an integer: the job lives as long as the process) and memory cap.
+    static JOB: OnceLock<(usize, u64)> = OnceLock::new();
+
+    /// Puts this process in a new job whose processes may commit at most `bytes`, best effort.
+    pub fn address_space(bytes: u64) {
+        // SAFETY: plain kernel32 calls on handles this process owns; null attributes and name are allowed.
+        unsafe {
+            let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+            if job.is_null() || AssignProcessToJobObject(job, GetCurrentProcess()) == 0 {
+                return;
+            }
+            let _ = JOB.set((job as usize, bytes));
+        }
+        set_limits(None);
+    }
+
+    /// A crashing decoder ends the process at once instead of showing the error dialog.
+    pub fn no_core_dumps() {
+        // SAFETY: sets this process's error mode only.
+        unsafe { SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX) };
+    }
+
+    /// Lets this process use `seconds` more CPU time (the limit counts its whole life, as on unix).
+    pub fn cpu_from_now(seconds: u64) {
+        set_limits(Some(seconds));
+    }
+
+    fn set_limits(cpu_seconds: Option<u64>) {
+        let Some(&(job, memory)) = JOB.get() else {
+            return;
+        };
+        // SAFETY: a zeroed limit structure is valid (no limits); the kernel reads it by pointer and size.
+        unsafe {
+            let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+            let basic = &mut info.BasicLimitInformation;
+            basic.LimitFlags =
+                JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+            if let Some(seconds) = cpu_seconds {
+                basic.LimitFlags |= JOB_OBJECT_LIMIT_PROCESS_TIME;
+                // In 100 ns units.
+                basic.PerProcessUserTimeLimit = (user_time() + seconds * 10_000_000) as i64;
+            }
+            info.ProcessMemoryLimit = memory as usize;
+            SetInformationJobObject(
+                job as HANDLE,
+                JobObjectExtendedLimitInformation,
+                (&info as *const JOBOBJECT_EXTENDED_LIMIT_INFORMATION).cast(),
+                size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+            );
+        }
+    }
+
+    /// User CPU time of this process so far, in 100 ns units.
+    fn user_time() -> u64 {
+        let zero = FILETIME {
+            dwLowDateTime: 0,
+            dwHighDateTime: 0,
+        };
+        let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+        // SAFETY: GetProcessTimes writes the four FILETIMEs it is given, for this process.
+        unsafe {
+            GetProcessTimes(
+                GetCurrentProcess(),
+                &mut created,
+                &mut exited,
+                &mut kernel,
+                &mut user,
+            );
+        }
+        (u64::from(user.dwHighDateTime) << 32) | u64::from(user.dwLowDateTime)
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 mod limits {
     pub fn address_space(_bytes: u64) {}
     pub fn no_core_dumps() {}
@@ -184,39 +332,36 @@ impl Worker {
         })
     }
 
-    /// Sends one file and waits for its result, at most `patience`. `Err` means the worker is gone (crashed
-    /// or killed for hanging) and the reason, phrased as the file's problem.
+    /// Sends one request and its payload; waits for the reply, at most `patience`, if `reply`. `Err` means the
+    /// worker is gone (crashed or killed for hanging) and the reason, phrased as the file's problem.
     fn ask(
         &mut self,
-        name: &str,
-        bytes: &[u8],
-        thumbnail: bool,
-        patience: Duration,
-    ) -> Result<Decoded, String> {
-        let request = Request {
-            name: name.to_string(),
-            len: bytes.len() as u64,
-            thumbnail,
-        };
-        let mut head = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+        request: &Request,
+        payload: &[u8],
+        patience: Option<Duration>,
+    ) -> Result<Option<Decoded>, String> {
+        let mut head = serde_json::to_vec(request).map_err(|e| e.to_string())?;
         head.push(b'\n');
         let sent = self
             .stdin
             .write_all(&head)
-            .and_then(|()| self.stdin.write_all(bytes))
+            .and_then(|()| self.stdin.write_all(payload))
             .and_then(|()| self.stdin.flush());
-        let reply = match sent {
-            Ok(()) => self.replies.recv_timeout(patience),
-            Err(_) => Err(RecvTimeoutError::Disconnected),
+        let reply = match (sent, patience) {
+            (Ok(()), None) => return Ok(None),
+            (Ok(()), Some(patience)) => self.replies.recv_timeout(patience),
+            (Err(_), _) => Err(RecvTimeoutError::Disconnected),
         };
         match reply {
-            Ok(line) => serde_json::from_str(&line).map_err(|e| format!("bad reply: {e}")),
+            Ok(line) => serde_json::from_str(&line)
+                .map(Some)
+                .map_err(|e| format!("bad reply: {e}")),
             Err(RecvTimeoutError::Timeout) => {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
                 Err(format!(
                     "the decoder did not finish within {} seconds",
-                    patience.as_secs()
+                    patience.map_or(0, |p| p.as_secs())
                 ))
             }
             Err(RecvTimeoutError::Disconnected) => {
@@ -257,10 +402,13 @@ fn describe(status: std::process::ExitStatus) -> String {
     status.to_string()
 }
 
-/// One decoding slot: a worker started on first use and restarted after it died.
+/// One decoding slot: a worker started on first use and restarted after it died (a file whose worker died
+/// is not sent further: the new worker has not seen its header).
 pub struct Slot<'p> {
     program: &'p Path,
     worker: Option<Worker>,
+    /// Bytes of the frame being sent, for the frame's patience.
+    pending: u64,
 }
 
 impl<'p> Slot<'p> {
@@ -269,34 +417,81 @@ impl<'p> Slot<'p> {
         Self {
             program,
             worker: None,
+            pending: 0,
         }
     }
 
-    /// Decodes one file's bytes in the slot's worker. A dead worker becomes the file's finding.
-    pub fn decode(&mut self, name: &str, bytes: &[u8], thumbnail: bool) -> Decoded {
-        let worker = match self.worker.take() {
+    /// Sends a request to the slot's worker, started if needed; a dead worker is dropped, its reason returned.
+    fn ask(
+        &mut self,
+        request: &Request,
+        payload: &[u8],
+        patience: Option<Duration>,
+    ) -> Result<Option<Decoded>, String> {
+        let mut worker = match self.worker.take() {
             Some(worker) => worker,
-            None => match Worker::spawn(self.program) {
-                Ok(worker) => worker,
-                Err(e) => return crashed(format!("the decoder could not start: {e}")),
-            },
+            None => Worker::spawn(self.program)
+                .map_err(|e| format!("the decoder could not start: {e}"))?,
         };
-        let mut worker = worker;
-        match worker.ask(name, bytes, thumbnail, patience(bytes.len() as u64)) {
-            Ok(decoded) => {
-                self.worker = Some(worker);
-                decoded
-            }
-            Err(reason) => crashed(reason),
-        }
+        let reply = worker.ask(request, payload, patience)?;
+        self.worker = Some(worker);
+        Ok(reply)
+    }
+
+    fn ask_reply(
+        &mut self,
+        request: &Request,
+        payload: &[u8],
+        bytes: u64,
+    ) -> Result<Decoded, String> {
+        self.ask(request, payload, Some(patience(bytes)))?
+            .ok_or_else(|| "no reply".to_string())
     }
 }
 
-/// Wall time allowed for one file: the CPU budget, twice, as other processes share the CPUs.
+impl Decoding for Slot<'_> {
+    fn header(&mut self, name: &str, bytes: &[u8]) -> Result<Decoded, String> {
+        self.pending = 0;
+        let request = Request::Header {
+            name: name.to_string(),
+            len: bytes.len() as u64,
+        };
+        self.ask_reply(&request, bytes, bytes.len() as u64)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.pending += bytes.len() as u64;
+        let request = Request::Bytes {
+            len: bytes.len() as u64,
+        };
+        self.ask(&request, bytes, None).map(|_| ())
+    }
+
+    fn frame(&mut self, index: u32, native: bool, thumbnail: bool) -> Result<Decoded, String> {
+        let request = Request::Frame {
+            index,
+            native,
+            thumbnail,
+        };
+        let pending = std::mem::take(&mut self.pending);
+        self.ask_reply(&request, &[], pending)
+    }
+
+    fn whole(&mut self, name: &str, bytes: &[u8], thumbnail: bool) -> Result<Decoded, String> {
+        let request = Request::Whole {
+            name: name.to_string(),
+            len: bytes.len() as u64,
+            thumbnail,
+        };
+        self.ask_reply(&request, bytes, bytes.len() as u64)
+    }
+}
+
+/// Wall time allowed for one request about `len` bytes: the CPU budget, twice, as other processes share the CPUs.
 fn patience(len: u64) -> Duration {
     #[cfg(feature = "test-hooks")]
     if let Some(seconds) = super::hooks::patience() {
         return Duration::from_secs(seconds);
     }
-    Duration::from_secs(2 * (CPU_SECONDS + CPU_SECONDS_PER_MIB * (len >> 20)))
+    Duration::from_secs(2 * cpu_seconds(len))
 }

@@ -1,0 +1,104 @@
+//! The images phase's memory does not follow the files' sizes: a 300 MiB multi-frame file (sparse, in a temp
+//! dir) is read and checked frame by frame with a peak resident size of the scanning process, and of the worker
+//! that draws its thumbnail, far below the file's size. Measured with `wait4`'s `ru_maxrss` (the child and the
+//! descendants it waited for), no timing involved. The header is pydicom's `CT_small.dcm` (PyPI, MIT), made
+//! multi-frame with dicom-object.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::process::{Command, Stdio};
+
+use dicom_core::{DataElement, PrimitiveValue, VR};
+use dicom_dictionary_std::tags;
+
+const FRAMES: u32 = 600;
+const SIDE: u16 = 512;
+
+#[test]
+fn a_300_mib_multi_frame_file_is_checked_in_far_less_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.dcm");
+    let mut obj = dicom_object::open_file(common::pydicom_testdata("CT_small.dcm")).unwrap();
+    assert_eq!(obj.meta().transfer_syntax(), "1.2.840.10008.1.2.1");
+    // The Pixel Data is appended below, after everything else: nothing may follow it (the file's trailing
+    // padding goes).
+    obj.remove_element(tags::PIXEL_DATA);
+    obj.remove_element(tags::DATA_SET_TRAILING_PADDING);
+    for (tag, value) in [(tags::ROWS, SIDE), (tags::COLUMNS, SIDE)] {
+        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(value)));
+    }
+    obj.put(DataElement::new(
+        tags::NUMBER_OF_FRAMES,
+        VR::IS,
+        PrimitiveValue::from(FRAMES.to_string()),
+    ));
+    obj.write_to_file(&path).unwrap();
+    let frame_bytes = u64::from(SIDE) * u64::from(SIDE) * 2;
+    let pixel_bytes = frame_bytes * u64::from(FRAMES);
+    let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+    file.write_all(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0])
+        .unwrap();
+    file.write_all(&(pixel_bytes as u32).to_le_bytes()).unwrap();
+    let start = file.metadata().unwrap().len();
+    file.set_len(start + pixel_bytes).unwrap();
+    // One sample per frame that is not zero, so no frame is blank; the rest stays a hole. (Not through the
+    // appending handle: Linux appends a positioned write there.)
+    let file = OpenOptions::new().write(true).open(&path).unwrap();
+    for frame in 0..u64::from(FRAMES) {
+        file.write_all_at(&[7, 1], start + frame * frame_bytes + 1000)
+            .unwrap();
+    }
+    drop(file);
+    let size = start + pixel_bytes;
+    assert!(size > 300 << 20);
+
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its resource usage"
+    )]
+    let child = Command::new(env!("CARGO_BIN_EXE_dicomcheck"))
+        .arg(dir.path())
+        .args(["--json", "--no-name"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let stdout = child.stdout.unwrap();
+    let reader =
+        std::thread::spawn(move || serde_json::from_reader::<_, serde_json::Value>(stdout));
+    let mut status = 0;
+    // SAFETY: wait4 writes into the zeroed rusage and the status it is given, for our own child.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::wait4(pid, &mut status, 0, &mut usage), pid);
+        usage
+    };
+    let report = reader.join().unwrap().unwrap();
+    assert!(libc::WIFEXITED(status), "status {status}");
+    assert_eq!(
+        report["images"]["frames_decoded"], FRAMES,
+        "{}",
+        report["images"]
+    );
+    let damage: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "images")
+        .collect();
+    assert!(damage.is_empty(), "{damage:?}");
+    let peak = (usage.ru_maxrss as u64) << 10;
+    println!("file {} MiB, peak resident {} MiB", size >> 20, peak >> 20);
+    // The phase's byte budget is 32 MiB; the process itself and its threads take a few more.
+    assert!(
+        peak < 96 << 20,
+        "peak resident {} MiB for a {} MiB file",
+        peak >> 20,
+        size >> 20
+    );
+}
