@@ -15,7 +15,7 @@ use std::{env, fs};
 
 use rayon::prelude::*;
 
-use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
 
 /// CT slices per CT series.
 const CT_SLICES: u32 = 250;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::{env, fs};
 
-use dicomcheck::fixture::{sample_disc, write_disc};
+use dicomcheck_fixture::{sample_disc, write_disc};
 
 fn main() -> ExitCode {
     let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-disc");

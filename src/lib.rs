@@ -7,8 +7,9 @@
 //! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
 //! hold the values every layer shares; [`pdf`] counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on
 //! top: [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy,
-//! [`write_guard`] keeps every write off the media; [`fixture`] writes synthetic discs for the tests, the benchmark
-//! and the sample disc. `docs/architecture.md` explains the layers.
+//! [`write_guard`] keeps every write off the media. The synthetic discs of the tests, the benchmark and the sample
+//! disc come from the dev-only crate `dicomcheck-fixture` (crates/), never shipped. `docs/architecture.md`
+//! explains the layers.
 
 pub mod access;
 pub mod archive;
@@ -22,7 +23,6 @@ pub mod date;
 pub mod dicomdir;
 pub mod discover;
 pub mod finding;
-pub mod fixture;
 // Decoding runs in worker processes with C codecs: not in a browser, whose page checks the headers only.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod images;

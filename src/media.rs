@@ -176,8 +176,8 @@ impl Media for Files {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
     use crate::scan::{ScanOptions, scan, scan_media};
+    use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
 
     fn given(root: &Path) -> Vec<GivenFile> {
         let (_, walk) = Folder::open(root).expect("walk");

@@ -478,7 +478,7 @@ fn build_pool(jobs: Option<usize>) -> Option<rayon::ThreadPool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
+    use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, write_disc};
 
     #[test]
     fn a_reader_that_panics_makes_its_file_unreadable() {

@@ -104,7 +104,7 @@ fn a_truncated_member_is_an_integrity_failure_naming_the_member() {
     copy_tree(&sample_disc_dir(), &disc, &|_| false);
     let victim = disc.join("DICOM/ST000001/SE000001/IM000007");
     let len = fs::metadata(&victim).unwrap().len();
-    dicomcheck::fixture::truncate_file(&victim, len - 100).unwrap();
+    dicomcheck_fixture::truncate_file(&victim, len - 100).unwrap();
     let zip = tmp.path().join("study.zip");
     zip_dir(&disc, &zip, &[]);
 

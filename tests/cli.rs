@@ -6,11 +6,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+#[cfg(target_os = "linux")]
 use std::process::Command;
 use std::time::SystemTime;
 
 use common::{Run, check, check_json, disc, findings, problems, run, worst};
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file, write_zero_byte,
 };
 use serde_json::Value;
@@ -438,7 +439,7 @@ fn help_fits_one_screen_and_mentions_name() {
 }
 
 /// A failing disc, so the summary would use red if colour were on.
-fn failing_disc() -> (tempfile::TempDir, dicomcheck::fixture::WrittenDisc) {
+fn failing_disc() -> (tempfile::TempDir, dicomcheck_fixture::WrittenDisc) {
     disc(
         &DiscSpec::new(PatientSpec::new("SMYTH^JOHN"))
             .study(StudySpec::new("CT").no_date().series(SeriesSpec::ct(3))),
@@ -454,8 +455,9 @@ fn output_that_is_not_a_terminal_has_no_ansi_escapes() {
     assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
 }
 
-/// Runs the binary with stdout on a pseudo-terminal (util-linux `script`) and stderr, where the progress bar
-/// goes, discarded; `None` where `script` is not installed.
+/// Runs the binary with stdout on a pseudo-terminal (util-linux `script`; macOS's BSD `script` takes other
+/// arguments) and stderr, where the progress bar goes, discarded; `None` where `script` is not installed.
+#[cfg(target_os = "linux")]
 fn on_terminal(root: &Path, no_color: Option<&str>) -> Option<String> {
     let command = format!(
         "'{}' '{}' --name SMITH^JOHN 2>/dev/null",
@@ -472,6 +474,7 @@ fn on_terminal(root: &Path, no_color: Option<&str>) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn no_color_is_honoured_on_a_terminal() {
     let (dir, _) = failing_disc();

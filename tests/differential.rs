@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, write_disc};
 use dicomcheck::read_header::{HeaderOutcome, read_both};
+use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, write_disc};
 
 const PROBE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

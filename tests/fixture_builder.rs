@@ -12,7 +12,7 @@ use std::process::Command;
 use common::files_under;
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, Layout, NameSpec, Orientation, PatientSpec, SeriesSpec, StudySpec, Syntax,
     WrittenDisc, sample_disc, truncate_file, write_disc, write_junk, write_zero_byte,
 };

@@ -13,10 +13,10 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use dicomcheck::fixture::{
+use dicomcheck::read_header::{DefectKind, FileDefect, HeaderOutcome, read_both, read_header_from};
+use dicomcheck_fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, sample_disc, write_disc,
 };
-use dicomcheck::read_header::{DefectKind, FileDefect, HeaderOutcome, read_both, read_header_from};
 use serde_json::Value;
 
 #[path = "hostile/round2.rs"]

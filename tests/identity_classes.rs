@@ -10,10 +10,10 @@ use dicomcheck::CheckOptions;
 use dicomcheck::charset::{DecodedText, SpecificCharacterSet, decode};
 use dicomcheck::checks::date::StudyDate;
 use dicomcheck::checks::{CheckId, Expectations, Severity};
-use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec};
 use dicomcheck::names::{NameClass, PassportName, match_name};
 use dicomcheck::report::Report;
 use dicomcheck::scan::ScanOptions;
+use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec};
 
 use common::disc;
 

@@ -1,4 +1,4 @@
-//! Interoperability with dcmtk: DICOMDIRs written by `dcmmkdir` over discs from [`dicomcheck::fixture`] are read
+//! Interoperability with dcmtk: DICOMDIRs written by `dcmmkdir` over discs from [`dicomcheck_fixture`] are read
 //! and reconciled with the files both ways (listed file missing, unlisted file, corrupt DICOMDIR, deep trees,
 //! lower-case file names as a Linux ISO mount may show them), and `dcmdump` reads the fixture's files cleanly.
 //!
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{all_series, check_json_smith, findings_at, named_paths};
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, Layout, PatientSpec, SeriesSpec, StudySpec, WrittenDisc, write_disc, write_junk,
 };
 use serde_json::Value;

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use common::check_json;
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file, write_disc,
     write_junk, write_zero_byte,
 };

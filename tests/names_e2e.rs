@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Run, check, check_json, disc, findings, problems, worst};
-use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, WrittenDisc};
+use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, WrittenDisc};
 use serde_json::Value;
 use tempfile::TempDir;
 

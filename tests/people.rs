@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Run, check_json_smith, chromium, disc, run};
-use dicomcheck::fixture::{
+use dicomcheck_fixture::{
     DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc, truncate_file,
 };
 use serde_json::Value;

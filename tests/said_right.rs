@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Run, check, check_json, disc, findings, run, sample_disc_dir};
-use dicomcheck::fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc};
+use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, sample_disc};
 use serde_json::Value;
 use tempfile::TempDir;
 use unicode_width::UnicodeWidthStr;
@@ -508,6 +508,8 @@ fn the_summary_fits_80_columns_with_the_verdict_last() {
     assert_eq!(words(&out.stdout), words(&wide.stdout));
 }
 
+/// util-linux `script` gives the binary a terminal (macOS's BSD `script` takes other arguments).
+#[cfg(target_os = "linux")]
 #[test]
 fn on_an_80_column_terminal_the_summary_wraps_by_itself_and_the_listing_shows() {
     let dir = sample_copy();

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{check, check_json, disc, findings, problems, worst};
-use dicomcheck::fixture::{DiscSpec, Orientation, PatientSpec, SeriesSpec, StudySpec};
+use dicomcheck_fixture::{DiscSpec, Orientation, PatientSpec, SeriesSpec, StudySpec};
 use serde_json::Value;
 
 /// A one-study disc of SMITH^JOHN with this series.
@@ -394,7 +394,7 @@ fn an_image_lost_from_one_echo_fails_naming_position_and_echo() {
 
 #[test]
 fn the_sample_disc_opened_on_a_mac_and_a_windows_pc_still_passes() {
-    let (dir, _) = disc(&dicomcheck::fixture::sample_disc());
+    let (dir, _) = disc(&dicomcheck_fixture::sample_disc());
     for name in [
         ".DS_Store",
         "DICOM/.DS_Store",
@@ -420,7 +420,7 @@ fn the_sample_disc_opened_on_a_mac_and_a_windows_pc_still_passes() {
 #[test]
 fn a_zip_made_on_a_mac_with_its_resource_forks_passes() {
     use std::io::Write;
-    let (dir, written) = disc(&dicomcheck::fixture::sample_disc());
+    let (dir, written) = disc(&dicomcheck_fixture::sample_disc());
     let zip_path = dir.path().join("study.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
     let options = zip::write::SimpleFileOptions::default();

@@ -459,7 +459,7 @@ mod tests {
     #[test]
     fn a_consistent_disc_has_no_dicomdir_finding_and_its_counts_feed_the_slices_check() {
         let dir = tempfile::tempdir().unwrap();
-        crate::fixture::write_disc(dir.path(), &crate::fixture::sample_disc()).unwrap();
+        dicomcheck_fixture::write_disc(dir.path(), &dicomcheck_fixture::sample_disc()).unwrap();
         let scan = scan_of(dir.path());
         let index = check(&scan);
         assert_eq!(index.findings, vec![]);
@@ -473,7 +473,8 @@ mod tests {
     #[test]
     fn missing_unlisted_and_renamed_files_are_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let disc = crate::fixture::write_disc(dir.path(), &crate::fixture::sample_disc()).unwrap();
+        let disc =
+            dicomcheck_fixture::write_disc(dir.path(), &dicomcheck_fixture::sample_disc()).unwrap();
         let first = disc.series[0].instances[0].path.clone();
         std::fs::remove_file(dir.path().join(&first)).unwrap();
         let second = disc.series[0].instances[1].path.clone();
@@ -514,7 +515,8 @@ mod tests {
     #[test]
     fn directory_files_in_sub_folders_resolve_from_the_file_set_root() {
         let dir = tempfile::tempdir().unwrap();
-        let disc = crate::fixture::write_disc(dir.path(), &crate::fixture::sample_disc()).unwrap();
+        let disc =
+            dicomcheck_fixture::write_disc(dir.path(), &dicomcheck_fixture::sample_disc()).unwrap();
         // Philips-style: a copy of the root index in sub-folders, its file IDs relative to the File-set root.
         for (folder, name) in [
             ("DICOM", "DIRFILE"),

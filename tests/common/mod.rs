@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dicomcheck::fixture::{DiscSpec, WrittenDisc, write_disc};
+use dicomcheck_fixture::{DiscSpec, WrittenDisc, write_disc};
 use serde_json::Value;
 use tempfile::TempDir;
 

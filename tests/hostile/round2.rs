@@ -674,14 +674,14 @@ fn files_turned_into_pipes_while_the_disc_is_read_never_hang_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let disc = tmp.path().join("disc");
     let spec =
-        dicomcheck::fixture::DiscSpec::new(dicomcheck::fixture::PatientSpec::new("SMITH^JOHN"))
+        dicomcheck_fixture::DiscSpec::new(dicomcheck_fixture::PatientSpec::new("SMITH^JOHN"))
             .study(
-                dicomcheck::fixture::StudySpec::new("CT")
+                dicomcheck_fixture::StudySpec::new("CT")
                     .date("20260101")
-                    .series(dicomcheck::fixture::SeriesSpec::ct(400)),
+                    .series(dicomcheck_fixture::SeriesSpec::ct(400)),
             )
             .viewer_files(false);
-    dicomcheck::fixture::write_disc(&disc, &spec).expect("disc");
+    dicomcheck_fixture::write_disc(&disc, &spec).expect("disc");
     let mut files: Vec<PathBuf> = tree(&disc).into_iter().map(|(p, _)| disc.join(p)).collect();
     files.sort_by_key(|p| !p.ends_with("DICOMDIR"));
     for media in ["parallel", "optical"] {
@@ -715,7 +715,7 @@ fn files_turned_into_pipes_while_the_disc_is_read_never_hang_it() {
         for file in &files {
             let _ = fs::remove_file(file);
         }
-        dicomcheck::fixture::write_disc(&disc, &spec).expect("disc");
+        dicomcheck_fixture::write_disc(&disc, &spec).expect("disc");
     }
 }
 
