@@ -277,7 +277,7 @@ fn damaged_frames_fail_by_name_and_the_intact_files_decode() {
     // The summary never claims every image opened when some did not.
     let summary = common::check(dir.path(), &["--no-name"]).stdout;
     let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
-    let damaged_line = format!("{} files with damaged images", cases.len());
+    let damaged_line = format!("{} files have damaged images", cases.len());
     assert!(
         !summary.contains("Opened every image") && summary.contains(&damaged_line),
         "{summary}"
@@ -378,7 +378,9 @@ fn quick_skips_the_images_and_says_so() {
     let text = common::check(dir.path(), &["--no-name", "--quick"]).stdout;
     assert!(text.contains("Images NOT opened (--quick)"), "{text}");
     let full = common::check(dir.path(), &["--no-name"]).stdout;
-    assert!(full.contains("Opened every image"), "{full}");
+    let full = full.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(full.contains("1 file has damaged images"), "{full}");
+    assert!(!full.contains("Opened every image"), "{full}");
     assert!(full.contains("damaged.dcm"), "{full}");
 }
 

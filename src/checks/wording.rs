@@ -292,8 +292,8 @@ pub(crate) fn optional_ask(ask: &str) -> String {
 }
 
 /// The summary's line about the images phase: `Opened every image: 51 frames decoded from 51 files (0.5 MB read)
-/// in 0.1 s.`; when some files failed to decode, it never says "every" (`Opened 51 files: 48 frames decoded, 2
-/// files with damaged images (listed below) …`); or that there was none to open.
+/// in 0.1 s.`; when some files failed to decode, it never says "every" (`Opened 51 files (0.5 MB read) in 0.1 s:
+/// 48 frames decoded; 2 files have damaged images, listed below.`); or that there was none to open.
 pub(crate) fn images_opened(
     frames: u64,
     files: usize,
@@ -304,17 +304,21 @@ pub(crate) fn images_opened(
     if files == 0 {
         return "No image to open.".to_string();
     }
-    let read = format!("({:.1} MB read) in {seconds:.1} s.", bytes as f64 / 1e6);
+    let read = format!("({:.1} MB read) in {seconds:.1} s", bytes as f64 / 1e6);
     if damaged_files > 0 {
         return format!(
-            "Opened {}: {} decoded, {} with damaged images (listed below) {read}",
+            "Opened {} {read}: {} decoded; {} damaged images, listed below.",
             plural(files, "file", "files"),
             plural(frames as usize, "frame", "frames"),
-            plural(damaged_files, "file", "files"),
+            if damaged_files == 1 {
+                "1 file has".to_string()
+            } else {
+                format!("{damaged_files} files have")
+            },
         );
     }
     format!(
-        "Opened every image: {} decoded from {} {read}",
+        "Opened every image: {} decoded from {} {read}.",
         plural(frames as usize, "frame", "frames"),
         plural(files, "file", "files"),
     )
