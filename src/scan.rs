@@ -250,58 +250,72 @@ fn read_listed(
     // once (about 1.5x the records' size at 100,000 files); what the other files leave unused is freed below.
     scan.records.reserve_exact(files.len());
     let mut directories_by_class = Vec::new();
+    let read_batch = |batch: &[usize], buffer: &mut [u8]| {
+        let mut read = || {
+            if ordered {
+                ordered_map(
+                    batch,
+                    |i| {
+                        let _reading = progress.reading(&files[i].relative);
+                        prefetch(&base.join(&files[i].relative), buffer)
+                    },
+                    read_one,
+                )
+            } else {
+                batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
+            }
+        };
+        match &pool {
+            Some(pool) => pool.install(read),
+            None => read(),
+        }
+    };
+    let mut file_outcome = |(i, outcome): (usize, HeaderOutcome)| {
+        let file = &files[i];
+        match outcome {
+            HeaderOutcome::Instance(record) => {
+                scan.header_bytes += record.header_bytes;
+                if &*record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
+                    directories_by_class.push(record.path);
+                } else {
+                    scan.records.push(*record);
+                }
+            }
+            HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
+                path: file.relative.clone(),
+                size: file.size,
+                reason,
+            }),
+            HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
+                path: file.relative.clone(),
+                defect,
+            }),
+        }
+    };
+    let (read_batch, order) = (&read_batch, &order);
     // A pipeline: one thread has the pool read batch after batch while this one files the outcomes of the batch
     // before, in the same order as one loop would. The channel holds one batch, so at most three batches'
     // outcomes exist at once (being read, waiting, being filed).
-    let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, HeaderOutcome)>>(1);
     std::thread::scope(|scope| {
-        scope.spawn(|| {
+        let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, HeaderOutcome)>>(1);
+        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
             let mut buffer = vec![0u8; PREFETCH];
             for batch in order.chunks(BATCH) {
-                let mut read_batch = || {
-                    if ordered {
-                        ordered_map(
-                            batch,
-                            |i| {
-                                let _reading = progress.reading(&files[i].relative);
-                                prefetch(&base.join(&files[i].relative), &mut buffer)
-                            },
-                            read_one,
-                        )
-                    } else {
-                        batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
-                    }
-                };
-                let outcomes = match &pool {
-                    Some(pool) => pool.install(read_batch),
-                    None => read_batch(),
-                };
-                if sender.send(outcomes).is_err() {
+                if sender.send(read_batch(batch, &mut buffer)).is_err() {
                     break;
                 }
             }
-            drop(sender);
         });
-        for (i, outcome) in receiver.iter().flatten() {
-            let file = &files[i];
-            match outcome {
-                HeaderOutcome::Instance(record) => {
-                    scan.header_bytes += record.header_bytes;
-                    if &*record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
-                        directories_by_class.push(record.path);
-                    } else {
-                        scan.records.push(*record);
-                    }
+        match reader {
+            Ok(_) => receiver.iter().flatten().for_each(&mut file_outcome),
+            // No thread to be had (WebAssembly in a browser has none): read and file in turn.
+            Err(_) => {
+                let mut buffer = vec![0u8; PREFETCH];
+                for batch in order.chunks(BATCH) {
+                    read_batch(batch, &mut buffer)
+                        .into_iter()
+                        .for_each(&mut file_outcome);
                 }
-                HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
-                    path: file.relative.clone(),
-                    size: file.size,
-                    reason,
-                }),
-                HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
-                    path: file.relative.clone(),
-                    defect,
-                }),
             }
         }
     });
