@@ -28,7 +28,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::Catalog;
 use crate::media_order::{disc_order, physical_offset};
-use crate::read_header::InstanceRecord;
+use crate::read_header::{InstanceRecord, PixelEncoding};
 use crate::scan::{Scan, ScanOptions};
 use assemble::assemble;
 use budget::{BYTES_IN_FLIGHT, Budget};
@@ -114,32 +114,49 @@ pub fn verify(
     // in flight then has a consumer, so readers waiting for the budget always get it back.
     let (sender, receiver) = sync_channel::<(usize, Receiver<Piece>)>(0);
     let receiver = Mutex::new(receiver);
+    let readers = if ordered { 1 } else { threads };
+    // Small uncompressed files are checked on the thread that read them: their frames need no decoder, and the
+    // hand-over to a decoding thread cost more than the check. Together they hold at most half the budget, so
+    // a reader waiting for it always gets it back from the decoding threads.
+    let checked_in_place = BYTES_IN_FLIGHT / (2 * readers as u64);
+    let done = |record: usize, decoded: Decoded| {
+        progress.image_done(decoded.frames_decoded);
+        if let Ok(mut results) = results.lock() {
+            results.push(FileImages { record, decoded });
+        }
+    };
     std::thread::scope(|s| {
-        let readers = if ordered { 1 } else { threads };
         for _ in 0..readers {
             let sender = sender.clone();
             let (next, wanted, progress, budget) = (&next, &wanted, &progress, &budget);
+            let (middles, done) = (&middles, &done);
             s.spawn(move || {
+                let mut slot = Slot::new(&options.worker);
                 while let Some(&record) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let instance = &records[record];
+                    if is_native(instance) && instance.size <= checked_in_place {
+                        let mut pieces = Vec::new();
+                        read_counted(scan, instance, budget, progress, &mut |piece| {
+                            pieces.push(piece);
+                            true
+                        });
+                        let thumbnail = middles.contains(&record);
+                        done(record, assemble(instance, pieces, &mut slot, thumbnail));
+                        continue;
+                    }
                     let (pieces, file) = sync_channel(PIECES_QUEUED);
                     if sender.send((record, file)).is_err() {
                         return;
                     }
-                    let mut counted = 0;
-                    read_file(scan, &records[record], budget, &mut |piece| {
-                        if let Content::Chunk { bytes, .. } = &piece.content {
-                            counted += bytes.len() as u64;
-                            progress.inc(bytes.len() as u64);
-                        }
+                    read_counted(scan, instance, budget, progress, &mut |piece| {
                         pieces.send(piece).is_ok()
                     });
-                    progress.inc(records[record].size.saturating_sub(counted));
                 }
             });
         }
         drop(sender);
         for _ in 0..threads {
-            let (receiver, results, middles, progress) = (&receiver, &results, &middles, &progress);
+            let (receiver, middles, done) = (&receiver, &middles, &done);
             s.spawn(move || {
                 let mut slot = Slot::new(&options.worker);
                 loop {
@@ -147,16 +164,11 @@ pub fn verify(
                     let Ok(Ok((record, pieces))) = item else {
                         return;
                     };
-                    let decoded = assemble(
-                        &records[record],
-                        pieces,
-                        &mut slot,
-                        middles.contains(&record),
+                    let thumbnail = middles.contains(&record);
+                    done(
+                        record,
+                        assemble(&records[record], pieces, &mut slot, thumbnail),
                     );
-                    progress.image_done(decoded.frames_decoded);
-                    if let Ok(mut results) = results.lock() {
-                        results.push(FileImages { record, decoded });
-                    }
                 }
             });
         }
@@ -169,6 +181,34 @@ pub fn verify(
         bytes: total,
         elapsed: started.elapsed(),
     }
+}
+
+/// Whether the record's pixel data is stored uncompressed.
+fn is_native(record: &InstanceRecord) -> bool {
+    matches!(
+        record.pixel_data.as_ref().map(|p| &p.encoding),
+        Some(PixelEncoding::Native { .. })
+    )
+}
+
+/// [`read_file`], with the bytes read counted on the progress bar (all of the file's size once it is done, also
+/// when a read error ended it early).
+fn read_counted(
+    scan: &Scan,
+    record: &InstanceRecord,
+    budget: &Arc<Budget>,
+    progress: &PhaseBar,
+    emit: &mut dyn FnMut(Piece) -> bool,
+) {
+    let mut counted = 0;
+    read_file(scan, record, budget, &mut |piece| {
+        if let Content::Chunk { bytes, .. } = &piece.content {
+            counted += bytes.len() as u64;
+            progress.inc(bytes.len() as u64);
+        }
+        emit(piece)
+    });
+    progress.inc(record.size.saturating_sub(counted));
 }
 
 /// Pieces of one file read ahead of its decoding thread.
