@@ -25,6 +25,14 @@ pub trait Decoding {
 /// Most blank frames listed per file.
 const BLANK_LISTED: usize = 16;
 
+/// Whether the record's pixel data is stored uncompressed (its frames need no decoder).
+pub fn is_native(record: &InstanceRecord) -> bool {
+    matches!(
+        record.pixel_data.as_ref().map(|p| &p.encoding),
+        Some(PixelEncoding::Native { .. })
+    )
+}
+
 /// Sums the pieces of the file `record` into its result; `thumbnail` asks for the middle frame's picture.
 pub fn assemble(
     record: &InstanceRecord,
@@ -33,10 +41,7 @@ pub fn assemble(
     thumbnail: bool,
 ) -> Decoded {
     let name = record.path.to_string_lossy();
-    let native = matches!(
-        record.pixel_data.as_ref().map(|p| &p.encoding),
-        Some(PixelEncoding::Native { .. })
-    );
+    let native = is_native(record);
     let frames = record.frames();
     let middle = frames / 2;
     let unit = usize::from(record.bits_allocated.unwrap_or(8).div_ceil(8)).max(1);

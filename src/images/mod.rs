@@ -28,9 +28,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::Catalog;
 use crate::media_order::{disc_order, physical_offset};
-use crate::read_header::{InstanceRecord, PixelEncoding};
+use crate::read_header::InstanceRecord;
 use crate::scan::{Scan, ScanOptions};
-use assemble::assemble;
+use assemble::{assemble, is_native};
 use budget::{BYTES_IN_FLIGHT, Budget};
 use decode::Decoded;
 use split::{Content, Piece, read_error, split};
@@ -181,14 +181,6 @@ pub fn verify(
         bytes: total,
         elapsed: started.elapsed(),
     }
-}
-
-/// Whether the record's pixel data is stored uncompressed.
-fn is_native(record: &InstanceRecord) -> bool {
-    matches!(
-        record.pixel_data.as_ref().map(|p| &p.encoding),
-        Some(PixelEncoding::Native { .. })
-    )
 }
 
 /// [`read_file`], with the bytes read counted on the progress bar (all of the file's size once it is done, also
