@@ -6,7 +6,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use super::budget::Budget;
-use super::decode::{Decoded, FrameDecoder, Problem, ProblemKind};
+use super::decode::{Decoded, FrameDecoder, Problem, ProblemKind, missing};
 use super::split::{Content, Piece, split};
 use crate::read_header::{HeaderOutcome, InstanceRecord, PixelEncoding, read_header_from};
 
@@ -153,17 +153,6 @@ fn crashed(decoded: &mut Decoded, frame: Option<u32>, reason: String) -> bool {
         .problems
         .push(Problem::new(ProblemKind::DecoderCrashed, frame, reason));
     true
-}
-
-fn missing(from: u32, frames: u32) -> Problem {
-    Problem::new(
-        ProblemKind::FramesMissing,
-        Some(from),
-        format!(
-            "frames {} to {frames} of {frames} are not in the file",
-            from + 1
-        ),
-    )
 }
 
 /// Whether every sample of a native frame, seen chunk by chunk, has one value.

@@ -377,7 +377,8 @@ fn decode_native(
     }
 }
 
-fn missing(from: u32, frames: u32) -> Problem {
+/// The problem of a file whose frames `from` (0-based) to the last of `frames` are not there.
+pub(super) fn missing(from: u32, frames: u32) -> Problem {
     Problem::new(
         ProblemKind::FramesMissing,
         Some(from),
