@@ -146,15 +146,25 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
     let root = &media_root(root);
     let listing_notice = crate::progress::Listing::new(options.progress, root);
+    let pool = build_pool(options.jobs);
     let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
             (Some(Arc::new(archive)), listing)
         }
-        None => (None, walk(root)?),
+        // The walk asks for the files' sizes on the readers' threads.
+        None => (None, in_pool(&pool, || walk(root))?),
     };
     drop(listing_notice);
-    Ok(read_listed(root, media, listing, options, started))
+    Ok(read_listed(root, media, listing, options, pool, started))
+}
+
+/// Runs `work` in `pool`, or in rayon's global pool when there is none.
+fn in_pool<T: Send>(pool: &Option<rayon::ThreadPool>, work: impl FnOnce() -> T + Send) -> T {
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
 }
 
 /// Reads every file of a medium a front end opened and listed itself (a browser's files, an archive in memory),
@@ -165,7 +175,8 @@ pub fn scan_media(
     listing: Walk,
     options: &ScanOptions,
 ) -> Scan {
-    read_listed(root, Some(media), listing, options, Instant::now())
+    let pool = build_pool(options.jobs);
+    read_listed(root, Some(media), listing, options, pool, Instant::now())
 }
 
 /// Reads every listed file's header: from `media`, or from the folder `root` when `None`.
@@ -174,6 +185,7 @@ fn read_listed(
     media: Option<Arc<dyn Media>>,
     listing: Walk,
     options: &ScanOptions,
+    pool: Option<rayon::ThreadPool>,
     started: Instant,
 ) -> Scan {
     let base = listing.base;
@@ -211,7 +223,6 @@ fn read_listed(
         Some(media) => media.inflate_budget(scan.bytes),
         None => Arc::new(InflateBudget::for_media(scan.bytes)),
     };
-    let pool = build_pool(options.jobs);
     let threads = pool
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
@@ -251,7 +262,7 @@ fn read_listed(
     scan.records.reserve_exact(files.len());
     let mut directories_by_class = Vec::new();
     let read_batch = |batch: &[usize], buffer: &mut [u8]| {
-        let mut read = || {
+        let read = || {
             if ordered {
                 ordered_map(
                     batch,
@@ -265,10 +276,7 @@ fn read_listed(
                 batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
             }
         };
-        match &pool {
-            Some(pool) => pool.install(read),
-            None => read(),
-        }
+        in_pool(&pool, read)
     };
     let mut file_outcome = |(i, outcome): (usize, HeaderOutcome)| {
         let file = &files[i];
