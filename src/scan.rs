@@ -229,9 +229,11 @@ fn read_listed(
     let progress = Progress::new(options.progress, files.len() as u64, threads);
     let media = scan.media.clone();
     let budget = &scan.inflate_budget.clone();
-    // Shared by the readers, which drop the copies of repeated values where they made them, instead of this
-    // thread freeing memory the other threads allocated.
-    let interner = Mutex::new(Interner::default());
+    // One per reader thread (and one for a caller outside the pool), each taken only by its own thread: no
+    // reader waits for another. The readers drop the copies of repeated values where they made them, instead of
+    // this thread freeing memory the other threads allocated. A value repeated on several threads is kept once
+    // per thread.
+    let interners: Vec<Mutex<Interner>> = (0..=threads).map(|_| Mutex::default()).collect();
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
@@ -240,7 +242,8 @@ fn read_listed(
             Some(media) => media.read_header(file, budget),
         });
         if let HeaderOutcome::Instance(record) = &mut outcome {
-            interner
+            let own = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
+            interners[own]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .share(record);
@@ -391,9 +394,10 @@ fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> Heade
 /// Most distinct values the [`Interner`] keeps per kind: a disc of all-different values cannot grow it further.
 const MAX_SHARED: usize = 1 << 16;
 
-/// Makes the records share one allocation per distinct value of the attributes files repeat (UIDs of the study,
-/// series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash, seeded per process:
-/// a disc cannot aim collisions at a seed it does not know, and the sets are capped at [`MAX_SHARED`].
+/// Makes the records read on one thread share one allocation per distinct value of the attributes files repeat
+/// (UIDs of the study, series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash,
+/// seeded per process: a disc cannot aim collisions at a seed it does not know, and the sets are capped at
+/// [`MAX_SHARED`].
 #[derive(Default)]
 struct Interner {
     texts: HashSet<Arc<str>>,
@@ -550,7 +554,12 @@ mod tests {
             .dicomdir(false)
             .viewer_files(false);
         write_disc(dir.path(), &spec).expect("write disc");
-        let scan = scan(dir.path(), &ScanOptions::default()).expect("scan");
+        // One reader thread: one interner, so every repeated value is shared.
+        let options = ScanOptions {
+            jobs: Some(1),
+            ..ScanOptions::default()
+        };
+        let scan = scan(dir.path(), &options).expect("scan");
         let [a, b, c] = &scan.records[..] else {
             panic!("expected 3 records, got {}", scan.records.len());
         };
