@@ -6,6 +6,7 @@
 mod budget;
 pub(crate) mod scan;
 
+use std::cell::Cell;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -273,17 +274,44 @@ pub fn read_header(path: &Path, relative: &Path) -> HeaderOutcome {
     }
 }
 
+thread_local! {
+    /// Header bytes of the last file this thread read through [`read_header_budgeted`]: the files of one series
+    /// have headers of about one size, so the next file's first read is sized from it.
+    static LAST_HEADER: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Bytes of the first read of a file whose header is expected to hold about `header` bytes: that with a
+/// kilobyte to spare, in whole pages, so that a header longer than the default buffer (a vendor's private
+/// groups) is read in one read instead of two; the default when nothing is known yet.
+fn first_read_size(header: u64) -> usize {
+    const PAGE: u64 = 4096;
+    let wanted = header
+        .saturating_add(1024)
+        .div_ceil(PAGE)
+        .saturating_mul(PAGE);
+    usize::try_from(wanted)
+        .unwrap_or(usize::MAX)
+        .clamp(scan::BUF_CAPACITY, scan::MAX_BUF_CAPACITY)
+}
+
 /// [`read_header`] of an open media file or archive member, drawing every inflated byte from the scan's `budget`.
+/// Its first read is sized from the header this thread read last (how much is read at a time changes nothing in
+/// the outcome: the differential test reads at many sizes).
 pub fn read_header_budgeted<R: Read + Seek + 'static>(
     source: R,
     size: u64,
     relative: &Path,
     budget: Arc<InflateBudget>,
 ) -> HeaderOutcome {
-    read_source(
-        Source::new(Box::new(source), size).with_budget(budget),
+    let capacity = first_read_size(LAST_HEADER.get());
+    let outcome = read_source(
+        Source::with_capacity(Box::new(source), size, capacity).with_budget(budget),
         relative,
-    )
+    );
+    if let HeaderOutcome::Instance(record) = &outcome {
+        LAST_HEADER.set(record.header_bytes);
+    }
+    outcome
 }
 
 /// [`read_header`] over any seekable byte source positioned at its start and holding `size` bytes: the seam
@@ -304,7 +332,19 @@ pub fn read_header_with<R: Read + Seek + 'static>(
     relative: &Path,
     tokenizer: Tokenizer,
 ) -> HeaderOutcome {
-    let mut source = Source::new(Box::new(source), size);
+    read_header_buffered(source, size, relative, tokenizer, scan::BUF_CAPACITY)
+}
+
+/// [`read_header_with`] reading `capacity` bytes at a time (at most 64 KiB): the buffer's end falls elsewhere in
+/// the header, which must change nothing (the differential test).
+pub fn read_header_buffered<R: Read + Seek + 'static>(
+    source: R,
+    size: u64,
+    relative: &Path,
+    tokenizer: Tokenizer,
+    capacity: usize,
+) -> HeaderOutcome {
+    let mut source = Source::with_capacity(Box::new(source), size, capacity);
     source.set_tokenizer(tokenizer);
     read_source(source, relative)
 }
@@ -322,12 +362,27 @@ pub struct Disagreement {
 /// defect: the details are worded by each decoder), else both. The check of the differential test and the fuzz
 /// target.
 pub fn read_both(bytes: &[u8]) -> Result<HeaderOutcome, Box<Disagreement>> {
-    let read = |tokenizer| {
+    read_both_buffered(bytes, scan::BUF_CAPACITY)
+}
+
+/// [`read_both`] with the fast tokenizer reading `capacity` bytes at a time (the reference reads 8 KiB at a
+/// time): the outcome must not depend on where the read buffer ends.
+pub fn read_both_buffered(
+    bytes: &[u8],
+    capacity: usize,
+) -> Result<HeaderOutcome, Box<Disagreement>> {
+    let read = |tokenizer, capacity| {
         let cursor = std::io::Cursor::new(bytes.to_vec());
-        read_header_with(cursor, bytes.len() as u64, Path::new("IM"), tokenizer)
+        read_header_buffered(
+            cursor,
+            bytes.len() as u64,
+            Path::new("IM"),
+            tokenizer,
+            capacity,
+        )
     };
-    let fast = read(Tokenizer::Fast);
-    let reference = read(Tokenizer::Reference);
+    let fast = read(Tokenizer::Fast, capacity);
+    let reference = read(Tokenizer::Reference, scan::BUF_CAPACITY);
     if comparable(&fast) == comparable(&reference) {
         Ok(fast)
     } else {

@@ -146,15 +146,25 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
     let root = &media_root(root);
     let listing_notice = crate::progress::Listing::new(options.progress, root);
+    let pool = build_pool(options.jobs);
     let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
             (Some(Arc::new(archive)), listing)
         }
-        None => (None, walk(root)?),
+        // The walk asks for the files' sizes on the readers' threads.
+        None => (None, in_pool(&pool, || walk(root))?),
     };
     drop(listing_notice);
-    Ok(read_listed(root, media, listing, options, started))
+    Ok(read_listed(root, media, listing, options, pool, started))
+}
+
+/// Runs `work` in `pool`, or in rayon's global pool when there is none.
+fn in_pool<T: Send>(pool: &Option<rayon::ThreadPool>, work: impl FnOnce() -> T + Send) -> T {
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
 }
 
 /// Reads every file of a medium a front end opened and listed itself (a browser's files, an archive in memory),
@@ -165,7 +175,8 @@ pub fn scan_media(
     listing: Walk,
     options: &ScanOptions,
 ) -> Scan {
-    read_listed(root, Some(media), listing, options, Instant::now())
+    let pool = build_pool(options.jobs);
+    read_listed(root, Some(media), listing, options, pool, Instant::now())
 }
 
 /// Reads every listed file's header: from `media`, or from the folder `root` when `None`.
@@ -174,6 +185,7 @@ fn read_listed(
     media: Option<Arc<dyn Media>>,
     listing: Walk,
     options: &ScanOptions,
+    pool: Option<rayon::ThreadPool>,
     started: Instant,
 ) -> Scan {
     let base = listing.base;
@@ -211,16 +223,17 @@ fn read_listed(
         Some(media) => media.inflate_budget(scan.bytes),
         None => Arc::new(InflateBudget::for_media(scan.bytes)),
     };
-    let pool = build_pool(options.jobs);
     let threads = pool
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let progress = Progress::new(options.progress, files.len() as u64, threads);
     let media = scan.media.clone();
     let budget = &scan.inflate_budget.clone();
-    // Shared by the readers, which drop the copies of repeated values where they made them, instead of this
-    // thread freeing memory the other threads allocated.
-    let interner = Mutex::new(Interner::default());
+    // One per reader thread (and one for a caller outside the pool), each taken only by its own thread: no
+    // reader waits for another. The readers drop the copies of repeated values where they made them, instead of
+    // this thread freeing memory the other threads allocated. A value repeated on several threads is kept once
+    // per thread.
+    let interners: Vec<Mutex<Interner>> = (0..=threads).map(|_| Mutex::default()).collect();
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
@@ -229,7 +242,8 @@ fn read_listed(
             Some(media) => media.read_header(file, budget),
         });
         if let HeaderOutcome::Instance(record) = &mut outcome {
-            interner
+            let own = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
+            interners[own]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .share(record);
@@ -251,7 +265,7 @@ fn read_listed(
     scan.records.reserve_exact(files.len());
     let mut directories_by_class = Vec::new();
     let read_batch = |batch: &[usize], buffer: &mut [u8]| {
-        let mut read = || {
+        let read = || {
             if ordered {
                 ordered_map(
                     batch,
@@ -265,10 +279,7 @@ fn read_listed(
                 batch.par_iter().map(|&i| read_one(i)).collect::<Vec<_>>()
             }
         };
-        match &pool {
-            Some(pool) => pool.install(read),
-            None => read(),
-        }
+        in_pool(&pool, read)
     };
     let mut file_outcome = |(i, outcome): (usize, HeaderOutcome)| {
         let file = &files[i];
@@ -383,9 +394,10 @@ fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> Heade
 /// Most distinct values the [`Interner`] keeps per kind: a disc of all-different values cannot grow it further.
 const MAX_SHARED: usize = 1 << 16;
 
-/// Makes the records share one allocation per distinct value of the attributes files repeat (UIDs of the study,
-/// series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash, seeded per process:
-/// a disc cannot aim collisions at a seed it does not know, and the sets are capped at [`MAX_SHARED`].
+/// Makes the records read on one thread share one allocation per distinct value of the attributes files repeat
+/// (UIDs of the study, series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash,
+/// seeded per process: a disc cannot aim collisions at a seed it does not know, and the sets are capped at
+/// [`MAX_SHARED`].
 #[derive(Default)]
 struct Interner {
     texts: HashSet<Arc<str>>,
@@ -542,7 +554,12 @@ mod tests {
             .dicomdir(false)
             .viewer_files(false);
         write_disc(dir.path(), &spec).expect("write disc");
-        let scan = scan(dir.path(), &ScanOptions::default()).expect("scan");
+        // One reader thread: one interner, so every repeated value is shared.
+        let options = ScanOptions {
+            jobs: Some(1),
+            ..ScanOptions::default()
+        };
+        let scan = scan(dir.path(), &options).expect("scan");
         let [a, b, c] = &scan.records[..] else {
             panic!("expected 3 records, got {}", scan.records.len());
         };

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use thiserror::Error;
 use walkdir::WalkDir;
 
@@ -172,7 +173,8 @@ fn not_regular() -> std::io::Error {
     )
 }
 
-/// Walks `root` (a directory, or a single file) and lists what is on it.
+/// Walks `root` (a directory, or a single file) and lists what is on it. The sizes are asked for on the current
+/// rayon pool's threads.
 pub fn walk(root: &Path) -> Result<Walk, WalkError> {
     let meta = std::fs::metadata(root).map_err(|source| WalkError::Root {
         path: root.to_path_buf(),
@@ -192,36 +194,26 @@ pub fn walk(root: &Path) -> Result<Walk, WalkError> {
     let walker = WalkDir::new(root)
         .follow_links(false)
         .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
+    // The folders are listed here, in order; the regular files' sizes (one `lstat` each, most of the walk's
+    // time) are asked for in parallel below, in the same order.
+    let mut listed = Vec::new();
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let relative = relative_to(root, entry.path());
                 let file_type = entry.file_type();
                 if file_type.is_dir() {
                     continue;
                 }
-                if file_type.is_symlink() {
-                    result.skipped.push(Skipped {
-                        relative,
-                        reason: SkipReason::Symlink,
-                    });
+                let relative = relative_to(root, entry.path());
+                let reason = if file_type.is_symlink() {
+                    SkipReason::Symlink
                 } else if file_type.is_file() {
-                    match entry.metadata() {
-                        Ok(meta) => result.files.push(MediaFile {
-                            relative,
-                            size: meta.len(),
-                        }),
-                        Err(err) => result.skipped.push(Skipped {
-                            relative,
-                            reason: SkipReason::Unreadable(err.to_string()),
-                        }),
-                    }
+                    listed.push(Listed::File(entry, relative));
+                    continue;
                 } else {
-                    result.skipped.push(Skipped {
-                        relative,
-                        reason: SkipReason::Special,
-                    });
-                }
+                    SkipReason::Special
+                };
+                listed.push(Listed::Skipped(Skipped { relative, reason }));
             }
             Err(err) => {
                 let relative = err.path().map(|p| relative_to(root, p)).unwrap_or_default();
@@ -229,14 +221,45 @@ pub fn walk(root: &Path) -> Result<Walk, WalkError> {
                     .io_error()
                     .map(ToString::to_string)
                     .unwrap_or_else(|| err.to_string());
-                result.skipped.push(Skipped {
+                listed.push(Listed::Skipped(Skipped {
                     relative,
                     reason: SkipReason::Unreadable(reason),
-                });
+                }));
             }
         }
     }
+    let sized: Vec<Result<MediaFile, Skipped>> = listed
+        .into_par_iter()
+        .with_min_len(64)
+        .map(|listed| match listed {
+            Listed::File(entry, relative) => match entry.metadata() {
+                Ok(meta) => Ok(MediaFile {
+                    relative,
+                    size: meta.len(),
+                }),
+                Err(err) => Err(Skipped {
+                    relative,
+                    reason: SkipReason::Unreadable(err.to_string()),
+                }),
+            },
+            Listed::Skipped(skipped) => Err(skipped),
+        })
+        .collect();
+    for entry in sized {
+        match entry {
+            Ok(file) => result.files.push(file),
+            Err(skipped) => result.skipped.push(skipped),
+        }
+    }
     Ok(result)
+}
+
+/// An entry of the walk before its size is known.
+enum Listed {
+    /// A regular file, to be `lstat`ed.
+    File(walkdir::DirEntry, PathBuf),
+    /// An entry not read.
+    Skipped(Skipped),
 }
 
 /// `path` relative to `root`; a root that is itself a file gives its file name.

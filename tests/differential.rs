@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dicomcheck::read_header::{HeaderOutcome, read_both};
+use dicomcheck::read_header::{HeaderOutcome, read_both, read_both_buffered};
 use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, write_disc};
 
 const PROBE: &str = concat!(
@@ -252,4 +252,56 @@ fn long_headers_around_the_read_buffer_end_read_alike() {
     println!("long headers: {long} files, {tally:?}");
     assert!(long >= 2, "no header longer than the read buffer");
     assert!(tally.damaged > 100 && tally.unreadable > 100, "{tally:?}");
+}
+
+/// A scan sizes each file's first read from the header read before it, so the read buffer may end anywhere in a
+/// header: long vendor headers (explicit and implicit VR) read with buffers of every size up to their end (every 5
+/// bytes, every byte near the end, and a few larger) give dicom-rs's outcome.
+#[test]
+fn long_headers_read_alike_at_any_read_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN")).study(
+        StudySpec::new("MR HEAD")
+            .series(SeriesSpec::mr(1).vendor_header(true))
+            .series(
+                SeriesSpec::mr(1)
+                    .vendor_header(true)
+                    .transfer_syntax(Syntax::ImplicitLe),
+            ),
+    );
+    let disc = write_disc(dir.path(), &spec).expect("write disc");
+    let (mut long, mut reads) = (0, 0);
+    for relative in disc.all_files() {
+        let bytes = std::fs::read(disc.path(&relative)).expect("read fixture");
+        let header = match read_both(&bytes) {
+            Ok(HeaderOutcome::Instance(r)) if r.defect.is_none() && r.header_bytes > 8 * 1024 => {
+                r.header_bytes as usize
+            }
+            _ => continue,
+        };
+        long += 1;
+        let near_end = header.saturating_sub(200)..header + 200;
+        let sizes = (1..header)
+            .step_by(5)
+            .chain(near_end)
+            .chain([12 * 1024, 16 * 1024, 64 * 1024]);
+        for capacity in sizes {
+            reads += 1;
+            match read_both_buffered(&bytes, capacity) {
+                Ok(HeaderOutcome::Instance(r)) if r.defect.is_none() => {
+                    assert_eq!(
+                        r.header_bytes as usize, header,
+                        "read {capacity} bytes at a time"
+                    );
+                }
+                Ok(other) => panic!("{relative:?} read {capacity} bytes at a time: {other:?}"),
+                Err(d) => panic!(
+                    "{relative:?} read {capacity} bytes at a time: the tokenizers disagree\n fast:      {:?}\n reference: {:?}",
+                    d.fast, d.reference
+                ),
+            }
+        }
+    }
+    println!("long headers: {long} files, {reads} buffer sizes");
+    assert!(long >= 2, "no header longer than the default read buffer");
 }

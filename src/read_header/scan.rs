@@ -31,8 +31,11 @@ use tokens::{Encoding, Tokens};
 
 mod tokens;
 
-/// Read buffer size: one read covers a usual header, a second one a long vendor header.
-const BUF_CAPACITY: usize = 8 * 1024;
+/// Read buffer size unless the caller knows better: one read covers a usual header, a second one a long vendor
+/// header.
+pub(crate) const BUF_CAPACITY: usize = 8 * 1024;
+/// Largest read buffer a caller may ask for: a header sized hint cannot make every read this large or larger.
+pub(crate) const MAX_BUF_CAPACITY: usize = 64 * 1024;
 /// Largest file meta group accepted.
 const MAX_META_BYTES: u64 = 64 * 1024;
 /// Deepest sequence nesting accepted (real files stay well below 10).
@@ -127,8 +130,18 @@ impl Source {
 
     /// Reads from `reader`, positioned at its start, which holds `size` bytes.
     pub(crate) fn new(reader: Box<dyn ReadSeek>, size: u64) -> Self {
+        Self::with_capacity(reader, size, BUF_CAPACITY)
+    }
+
+    /// [`Source::new`] reading `capacity` bytes at a time (between 1 byte and [`MAX_BUF_CAPACITY`]; no more than
+    /// the file holds is allocated): a caller that knows the usual header size reads a header in one read.
+    pub(crate) fn with_capacity(reader: Box<dyn ReadSeek>, size: u64, capacity: usize) -> Self {
+        let capacity = capacity
+            .min(MAX_BUF_CAPACITY)
+            .min(usize::try_from(size).unwrap_or(usize::MAX))
+            .max(1);
         Self {
-            reader: BufReader::with_capacity(BUF_CAPACITY, reader),
+            reader: BufReader::with_capacity(capacity, reader),
             size,
             pos: Cell::new(0),
             skipped: 0,
