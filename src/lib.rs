@@ -69,7 +69,8 @@ pub fn check_with(
     headers_done: &mut dyn FnMut(&Report),
 ) -> Result<Report, Error> {
     access::check_root(root)?;
-    let scan = scan::scan(root, &options.scan)?;
+    let (scan, dicomdir) = scan_reading_ahead(root, options);
+    let scan = scan?;
     let refused_entries = scan.skipped.iter().filter_map(|s| match &s.reason {
         walk::SkipReason::Unreadable(reason) => Some((s.relative.as_path(), reason.as_str())),
         _ => None,
@@ -95,7 +96,7 @@ pub fn check_with(
         return Err(access::AccessError::NotDicomFile(root.display().to_string()).into());
     }
     let catalog = catalog::Catalog::build(&scan.records);
-    let outcome = checks::run(&scan, &catalog, &options.expect);
+    let outcome = checks::run(&scan, &catalog, &options.expect, dicomdir);
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(image_options) = &options.images {
         headers_done(&report_of(&scan, &catalog, &outcome, options));
@@ -112,6 +113,34 @@ pub fn check_with(
     Ok(report_of(&scan, &catalog, &outcome, options))
 }
 
+/// Scans `root` while another thread prepares what the checks will need: the pinyin table of name matching
+/// ([`names::prepare`]) and the DICOMDIR at the root of the folder, if there is one
+/// ([`checks::dicomdir::read_ahead`]): both would otherwise only start after the last header. Where no thread
+/// can be had (a browser), the checks do both after the scan.
+fn scan_reading_ahead(
+    root: &Path,
+    options: &CheckOptions,
+) -> (
+    Result<scan::Scan, walk::WalkError>,
+    Option<checks::dicomdir::ReadAhead>,
+) {
+    let folder = scan::media_root(root);
+    // Not on optical media, where one reader reads the files in on-disc order.
+    let dicomdir_ahead = folder.is_dir() && !options.scan.media.ordered(&folder);
+    std::thread::scope(|scope| {
+        let ahead = std::thread::Builder::new()
+            .spawn_scoped(scope, || {
+                names::prepare();
+                dicomdir_ahead
+                    .then(|| checks::dicomdir::read_ahead(&folder))
+                    .flatten()
+            })
+            .ok();
+        let scan = scan::scan(root, &options.scan);
+        (scan, ahead.and_then(|thread| thread.join().ok().flatten()))
+    })
+}
+
 /// Checks a medium a front end opened and listed itself (see [`media`]), reported under the name `root`: the
 /// header phase only.
 pub fn check_media(
@@ -122,7 +151,7 @@ pub fn check_media(
 ) -> Report {
     let scan = scan::scan_media(root, media, listing, &options.scan);
     let catalog = catalog::Catalog::build(&scan.records);
-    let outcome = checks::run(&scan, &catalog, &options.expect);
+    let outcome = checks::run(&scan, &catalog, &options.expect, None);
     report_of(&scan, &catalog, &outcome, options)
 }
 

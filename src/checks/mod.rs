@@ -18,6 +18,8 @@ pub use wording::{Medium, zh_sentence};
 use std::collections::HashMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::catalog::Catalog;
 pub use crate::finding::{CheckId, Finding, Severity};
 use crate::names::PassportName;
@@ -67,10 +69,16 @@ pub struct Outcome {
     pub radiology_reports: Vec<report_files::ReportItem>,
 }
 
-/// Runs every check on a scanned and catalogued disc.
-pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
+/// Runs every check on a scanned and catalogued disc; `dicomdir` is the disc's index if it was read during the
+/// scan ([`dicomdir::read_ahead`]).
+pub fn run(
+    scan: &Scan,
+    catalog: &Catalog,
+    expect: &Expectations,
+    dicomdir: Option<dicomdir::ReadAhead>,
+) -> Outcome {
     let records = &scan.records;
-    let directory = dicomdir::check(scan);
+    let directory = dicomdir::check(scan, dicomdir);
     let mut findings = media::check(scan);
     let listed = |path: &Path| directory.listed.contains(path);
     findings.extend(integrity::check(scan, &listed));
@@ -82,6 +90,18 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
         })
         .count();
 
+    // Series are assessed independently of one another: in parallel (the largest part of the checks on a disc of
+    // many images), their findings then taken in catalog order.
+    let mut assessments = catalog
+        .studies
+        .par_iter()
+        .flat_map_iter(|study| study.series.iter().map(move |series| (study, series)))
+        .map(|(study, series)| {
+            let listed = directory.series_counts.get(&series.uid).copied();
+            slices::assess_series(&study.uid, &series.uid, &series.records(records), listed)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     let mut study_labels = HashMap::new();
     let mut series_outcomes = HashMap::new();
     let mut dated = Vec::new();
@@ -99,10 +119,7 @@ pub fn run(scan: &Scan, catalog: &Catalog, expect: &Expectations) -> Outcome {
             label.clone(),
             date::study_date(&instances),
         ));
-        for series in &study.series {
-            let listed = directory.series_counts.get(&series.uid).copied();
-            let assessment =
-                slices::assess_series(&study.uid, &series.uid, &series.records(records), listed);
+        for (series, assessment) in study.series.iter().zip(&mut assessments) {
             findings.extend(assessment.findings.iter().cloned());
             series_outcomes.insert(series.uid.clone(), assessment);
         }

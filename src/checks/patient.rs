@@ -10,6 +10,7 @@
 //! share a blocking key are compared, so the grouping stays near-linear in the number of identities.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::date::StudyDate;
 use super::{CheckId, Finding, Severity, wording};
@@ -142,15 +143,25 @@ pub fn persons(
             nodes.len() - 1
         })
     };
+    // The scan shares one allocation per distinct value, so a record whose name, ID and birth date lie where the
+    // previous record's do is that record's node, found without building and hashing its identity again.
+    let mut previous: Option<(IdentityAddress, usize)> = None;
     for study in &catalog.studies {
         for index in study.instances() {
             let record = &records[index];
-            let identity = identity(
-                intern(record.patient_name.as_deref(), &mut names),
-                record.patient_id.as_ref().map(|t| t.text.as_str()),
-                record.patient_birth_date.as_deref(),
-            );
-            let node = add(identity, &mut nodes);
+            let address = identity_address(record);
+            let node = match previous {
+                Some((last, node)) if last == address => node,
+                _ => {
+                    let identity = identity(
+                        intern(record.patient_name.as_deref(), &mut names),
+                        record.patient_id.as_ref().map(|t| t.text.as_str()),
+                        record.patient_birth_date.as_deref(),
+                    );
+                    add(identity, &mut nodes)
+                }
+            };
+            previous = Some((address, node));
             nodes[node].1.instances.push(index);
         }
     }
@@ -167,6 +178,21 @@ pub fn persons(
     let edges = links(&nodes, &mut names);
     let clusters = cluster(&nodes, &edges, &mut names);
     build(records, &nodes, &names, clusters)
+}
+
+/// Where a record's name, Patient ID and birth date are stored (equal addresses hold equal values).
+type IdentityAddress = (
+    Option<*const DecodedText>,
+    Option<*const DecodedText>,
+    Option<*const str>,
+);
+
+fn identity_address(record: &InstanceRecord) -> IdentityAddress {
+    (
+        record.patient_name.as_ref().map(Arc::as_ptr),
+        record.patient_id.as_ref().map(Arc::as_ptr),
+        record.patient_birth_date.as_ref().map(Arc::as_ptr),
+    )
 }
 
 fn identity(name: Option<usize>, id: Option<&str>, birth_date: Option<&str>) -> Identity {

@@ -62,6 +62,11 @@ fn syllables() -> &'static HashSet<String> {
     })
 }
 
+/// Builds the syllable table now (see [`super::prepare`]).
+pub(crate) fn prepare() {
+    syllables();
+}
+
 /// Whether an upper-case `A`–`Z` string splits into pinyin syllables (`ZHANGSAN`, `LYU`; not `SMITH`).
 pub(crate) fn is_pinyin(s: &str) -> bool {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_uppercase()) {

@@ -892,6 +892,12 @@ fn reading_class(g: &Group, p: &PassportName, whole: &str, out: &mut Outcome) ->
     HanziDifferent
 }
 
+/// Builds the pinyin syllable table that comparing names needs (a few milliseconds, once per process), so that
+/// a front end can have it built while it waits for something else, such as the headers being read.
+pub fn prepare() {
+    hanzi::prepare();
+}
+
 /// How the report shows a disc name: decoded, groups readable, Chinese with pinyin reading: "张三 (zhāng sān)".
 pub fn display_name(disc: &DecodedText) -> String {
     let values: Vec<String> = Pn::values(&disc.text).iter().map(display_value).collect();

@@ -281,10 +281,12 @@ pub fn assess_series(
     let mut out = SeriesAssessment::default();
     let unique = deduplicate(instances, &finding, &label, &zh, &mut out.findings);
 
-    let images: Vec<&InstanceRecord> = unique
-        .iter()
-        .copied()
-        .filter(|r| !not_stack(r).is_some_and(is_document))
+    // What each record is, worked out once (it splits the image type into its values).
+    let kinds_of: Vec<Option<NotStack>> = unique.iter().map(|r| not_stack(r)).collect();
+    let with_kind = || unique.iter().copied().zip(kinds_of.iter().copied());
+    let images: Vec<&InstanceRecord> = with_kind()
+        .filter(|&(_, kind)| !kind.is_some_and(is_document))
+        .map(|(r, _)| r)
         .collect();
     out.frames = images.iter().map(|r| u64::from(r.frames())).sum();
 
@@ -298,15 +300,12 @@ pub fn assess_series(
     }
 
     let mut kinds: BTreeMap<NotStack, usize> = BTreeMap::new();
-    for record in &unique {
-        if let Some(kind) = not_stack(record) {
-            *kinds.entry(kind).or_default() += 1;
-        }
+    for &kind in kinds_of.iter().flatten() {
+        *kinds.entry(kind).or_default() += 1;
     }
-    let stack: Vec<&InstanceRecord> = images
-        .iter()
-        .copied()
-        .filter(|r| not_stack(r).is_none())
+    let stack: Vec<&InstanceRecord> = with_kind()
+        .filter(|(_, kind)| kind.is_none())
+        .map(|(r, _)| r)
         .collect();
     if stack.is_empty() && !kinds.is_empty() {
         let list: Vec<String> = kinds
