@@ -250,11 +250,21 @@ impl InstanceRecord {
         self.number_of_frames.filter(|&n| n > 0).unwrap_or(1)
     }
 
+    /// Samples per pixel as stored in native pixel data: YBR_FULL_422 holds two (two luminance samples share one
+    /// pair of chrominance samples) whatever its Samples per Pixel of 3, as in real ultrasound files.
+    pub fn native_samples(&self) -> u16 {
+        if self.photometric.as_deref() == Some("YBR_FULL_422") {
+            2
+        } else {
+            self.samples_per_pixel.unwrap_or(1)
+        }
+    }
+
     /// Expected size in bytes of native pixel data: rows × columns × samples × bits / 8 × frames.
     pub fn expected_pixel_bytes(&self) -> Option<u64> {
         let rows = u64::from(self.rows?);
         let columns = u64::from(self.columns?);
-        let samples = u64::from(self.samples_per_pixel.unwrap_or(1));
+        let samples = u64::from(self.native_samples());
         let bits = u64::from(self.bits_allocated?);
         Some((rows * columns * samples * bits).div_ceil(8) * u64::from(self.frames()))
     }

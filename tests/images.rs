@@ -558,3 +558,138 @@ fn mutated_compressed_files_never_end_the_run_and_intact_copies_pass() {
         found.len()
     );
 }
+
+/// Writes `emri_small_jpeg_2k_lossless.dcm` (10 frames) re-encapsulated with an Extended Offset Table by pydicom
+/// (`encapsulate_extended`, one fragment a frame), or by hand with each frame in two fragments (`split`), with
+/// the table right, or wrong: an offset inside a fragment, one entry short, a length too long.
+const WRITE_EXTENDED: &str = r#"
+import sys, struct, warnings
+warnings.simplefilter('ignore')
+import pydicom
+from pydicom.data import get_testdata_file
+from pydicom.encaps import generate_frames, encapsulate_extended
+out, how = sys.argv[1], sys.argv[2]
+ds = pydicom.dcmread(get_testdata_file('emri_small_jpeg_2k_lossless.dcm'))
+n = int(ds.NumberOfFrames)
+frames = list(generate_frames(ds.PixelData, number_of_frames=n))
+if how == 'split':
+    items, offsets, lengths, at = [], [], [], 0
+    for f in frames:
+        f = f + b'\0' * (len(f) % 2)
+        h = (len(f) // 4) * 2
+        offsets.append(at)
+        lengths.append(len(f))
+        for part in (f[:h], f[h:]):
+            items.append(b'\xfe\xff\x00\xe0' + struct.pack('<I', len(part)) + part)
+            at += 8 + len(part)
+    data = b'\xfe\xff\x00\xe0\0\0\0\0' + b''.join(items) + b'\xfe\xff\xdd\xe0\0\0\0\0'
+    table, table_lengths = struct.pack(f'<{n}Q', *offsets), struct.pack(f'<{n}Q', *lengths)
+else:
+    data, table, table_lengths = encapsulate_extended(frames)
+offsets = list(struct.unpack(f'<{n}Q', table))
+lengths = list(struct.unpack(f'<{n}Q', table_lengths))
+if how == 'inside':
+    offsets[5] += 4
+elif how == 'short':
+    offsets, lengths = offsets[:-1], lengths[:-1]
+elif how == 'long':
+    lengths[3] += 100
+ds.PixelData = data
+ds.ExtendedOffsetTable = struct.pack(f'<{len(offsets)}Q', *offsets)
+ds.ExtendedOffsetTableLengths = struct.pack(f'<{len(lengths)}Q', *lengths)
+ds.save_as(out, enforce_file_format=True)
+"#;
+
+#[test]
+fn extended_offset_table_groups_the_frames_and_a_wrong_one_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = ["pydicom", "split", "inside", "short", "long"];
+    for how in cases {
+        let status = std::process::Command::new("python3")
+            .args(["-c", WRITE_EXTENDED])
+            .arg(dir.path().join(format!("{how}.dcm")))
+            .arg(how)
+            .status()
+            .expect("python3 with pydicom and pydicom-data");
+        assert!(status.success(), "{how}");
+    }
+    let (code, report) = check_json(dir.path(), &["--no-name"]);
+    assert_eq!(code, 1, "{report}");
+    let found = images_findings(&report);
+    for how in ["pydicom", "split"] {
+        assert!(!found.contains_key(&format!("{how}.dcm")), "{found:?}");
+    }
+    for (how, detail) in [
+        ("inside", "falls inside a fragment"),
+        ("short", "9 offsets and 9 lengths for 10 frames"),
+        ("long", "does not fit"),
+    ] {
+        let (severity, message) = &found[&format!("{how}.dcm")];
+        assert_eq!(severity, "fail", "{how}: {message}");
+        assert!(
+            message.contains("Extended Offset Table is wrong") && message.contains(detail),
+            "{how}: {message}"
+        );
+    }
+    // The two right tables' frames all decode, and those of the wrong ones before the error.
+    let decoded = report["images"]["frames_decoded"].as_u64().unwrap();
+    assert!(decoded >= 20, "{}", report["images"]);
+}
+
+/// Native YBR_FULL_422 holds two samples per pixel although it declares three: pydicom's
+/// `SC_ybr_full_422_uncompressed.dcm` (and cornerstone's real ultrasound `US-YBR_FULL_422-EVRLE.dcm`) were
+/// failed as cut short by the header check, while GDCM and dcmtk read them.
+#[test]
+fn native_ybr_full_422_is_not_cut_short() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path(), "ybr.dcm", "SC_ybr_full_422_uncompressed.dcm");
+    let (_, report) = check_json(dir.path(), &["--no-name"]);
+    assert!(
+        common::findings(&report, "integrity").is_empty(),
+        "{}",
+        common::problems(&report)
+    );
+    assert!(
+        images_findings(&report).is_empty(),
+        "{}",
+        common::problems(&report)
+    );
+    assert_eq!(
+        report["images"]["frames_decoded"], 1,
+        "{}",
+        report["images"]
+    );
+}
+
+/// A meta group element dicom-rs refuses, as in cornerstone's `CTImage.dcm_*` test files (a Source AE Title of
+/// 18 bytes, 16 spaces, a control character and a space), which GDCM and dcmtk read: the header scan accepts the
+/// file, and its frames must be decoded, not left as "could not be opened here".
+#[test]
+fn a_meta_group_dicom_rs_refuses_does_not_stop_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = fs::read(common::pydicom_testdata("JPEG-LL.dcm")).unwrap();
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"\x02\x00\x16\x00AE")
+        .unwrap();
+    let old = usize::from(u16::from_le_bytes([bytes[at + 6], bytes[at + 7]]));
+    let value = [&[b' '; 16][..], b"\x13 "].concat();
+    let mut out = bytes[..at + 6].to_vec();
+    out.extend((value.len() as u16).to_le_bytes());
+    out.extend(&value);
+    out.extend(&bytes[at + 8 + old..]);
+    let group = u32::from_le_bytes(out[140..144].try_into().unwrap()) as usize + value.len() - old;
+    out[140..144].copy_from_slice(&(group as u32).to_le_bytes());
+    fs::write(dir.path().join("ae.dcm"), out).unwrap();
+    let (_, report) = check_json(dir.path(), &["--no-name"]);
+    assert!(
+        images_findings(&report).is_empty(),
+        "{}",
+        common::problems(&report)
+    );
+    assert_eq!(
+        report["images"]["frames_decoded"], 1,
+        "{}",
+        report["images"]
+    );
+}

@@ -18,8 +18,6 @@ pub trait Decoding {
     fn bytes(&mut self, bytes: &[u8]) -> Result<(), String>;
     /// Decodes the frame sent; the result counts it alone.
     fn frame(&mut self, index: u32, native: bool, thumbnail: bool) -> Result<Decoded, String>;
-    /// Decodes a whole file (deflated data sets).
-    fn whole(&mut self, name: &str, bytes: &[u8], thumbnail: bool) -> Result<Decoded, String>;
 }
 
 /// Most blank frames listed per file.
@@ -76,13 +74,6 @@ pub fn assemble(
                     }
                 }
             }
-            Content::Whole(bytes) => match decoder.whole(&name, &bytes, thumbnail) {
-                Ok(whole) => {
-                    decoded = whole;
-                    return decoded;
-                }
-                Err(reason) => stopped = crashed(&mut decoded, None, reason),
-            },
             Content::Problem(problem) => {
                 decoded.problems.push(problem);
                 stopped = true;
@@ -197,10 +188,6 @@ impl Decoding for InProcess<'_> {
     fn frame(&mut self, index: u32, native: bool, thumbnail: bool) -> Result<Decoded, String> {
         Ok(self.decoder.frame(index, native, thumbnail, self.sink))
     }
-
-    fn whole(&mut self, _name: &str, bytes: &[u8], thumbnail: bool) -> Result<Decoded, String> {
-        Ok(super::decode::decode(bytes, thumbnail))
-    }
 }
 
 /// Decodes the DICOM file in `bytes` as the images phase does (header scan, split into frames, frame by frame),
@@ -249,9 +236,6 @@ mod tests {
                 frames_decoded: 1,
                 ..Decoded::default()
             })
-        }
-        fn whole(&mut self, _: &str, _: &[u8], _: bool) -> Result<Decoded, String> {
-            unreachable!()
         }
     }
 

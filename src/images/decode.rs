@@ -144,31 +144,6 @@ const JPEG2000_FAMILY: &[&str] = &[
 ];
 const RLE: &str = "1.2.840.10008.1.2.5";
 
-/// Decodes every frame of the whole DICOM file in `bytes` (the path for deflated data sets, whose pixel data
-/// the scanning process cannot locate); makes the middle frame's thumbnail if `thumbnail`.
-pub fn decode(bytes: &[u8], thumbnail: bool) -> Decoded {
-    match read_object(bytes) {
-        Ok(obj) => decode_object(&obj, thumbnail, &mut |_, _| {}),
-        Err(problem) => Decoded {
-            frames_declared: 1,
-            problems: vec![problem],
-            ..Decoded::default()
-        },
-    }
-}
-
-/// Reads a data set with dicom-object: the hardened header scan accepted the file; what dicom-object still
-/// rejects is a liberty the file takes (e.g. implicit VR written under an explicit VR syntax).
-fn read_object(bytes: &[u8]) -> Result<DefaultDicomObject, Problem> {
-    OpenFileOptions::new().from_reader(bytes).map_err(|err| {
-        Problem::new(
-            ProblemKind::Unsupported,
-            None,
-            format!("its data set, which this tool cannot read ({err})"),
-        )
-    })
-}
-
 /// The worker's side of decoding a file frame by frame: the attributes before the Pixel Data are read once, then
 /// each frame's bytes arrive, are decoded and dropped, so at most one frame is held.
 #[derive(Default)]
@@ -564,7 +539,7 @@ mod tests {
 
     #[test]
     fn unreadable_data_set_is_not_decoded() {
-        let d = decode(b"not a dicom file at all", false);
+        let d = FrameDecoder::default().header(b"not a dicom file at all");
         assert_eq!(d.problems[0].kind, ProblemKind::Unsupported);
     }
 }

@@ -16,8 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::assemble::Decoding;
-use super::decode::{Decoded, FrameDecoder, Problem, ProblemKind, decode, panic_text};
-use super::split::{CHUNK, MAX_HEADER_BYTES, MAX_WHOLE_BYTES};
+use super::decode::{Decoded, FrameDecoder, Problem, ProblemKind, panic_text};
+use super::split::{CHUNK, MAX_HEADER_BYTES};
 
 /// Set in a worker's environment: the process serves decode requests instead of checking a disc.
 pub const WORKER_ENV: &str = "DICOMCHECK_IMAGE_WORKER";
@@ -47,12 +47,6 @@ enum Request {
     Frame {
         index: u32,
         native: bool,
-        thumbnail: bool,
-    },
-    /// A whole file of `len` bytes (deflated data sets).
-    Whole {
-        name: String,
-        len: u64,
         thumbnail: bool,
     },
 }
@@ -99,18 +93,6 @@ fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
                 guarded(|| {
                     test_hook(&name);
                     decoder.frame(index, native, thumbnail, &mut |_, _| {})
-                })
-            }
-            Request::Whole {
-                name,
-                len,
-                thumbnail,
-            } => {
-                let bytes = read_payload(input, len, MAX_WHOLE_BYTES)?;
-                limits::cpu_from_now(cpu_seconds(len));
-                guarded(|| {
-                    test_hook(&name);
-                    decode(&bytes, thumbnail)
                 })
             }
         };
@@ -475,15 +457,6 @@ impl Decoding for Slot<'_> {
         };
         let pending = std::mem::take(&mut self.pending);
         self.ask_reply(&request, &[], pending)
-    }
-
-    fn whole(&mut self, name: &str, bytes: &[u8], thumbnail: bool) -> Result<Decoded, String> {
-        let request = Request::Whole {
-            name: name.to_string(),
-            len: bytes.len() as u64,
-            thumbnail,
-        };
-        self.ask_reply(&request, bytes, bytes.len() as u64)
     }
 }
 

@@ -139,7 +139,7 @@ pub fn frames_in_pixel_data(record: &InstanceRecord) -> Option<u64> {
             }
             let frame_bytes = u64::from(record.rows?)
                 .checked_mul(u64::from(record.columns?))?
-                .checked_mul(u64::from(record.samples_per_pixel.unwrap_or(1)))?
+                .checked_mul(u64::from(record.native_samples()))?
                 .checked_mul(bits / 8)?;
             declared_length.checked_div(frame_bytes)
         }
