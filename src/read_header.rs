@@ -1606,6 +1606,52 @@ mod tests {
         assert_eq!(r.defect, None);
     }
 
+    /// pydicom's `rtdose_rle.dcm` and pydicom-data's `explicit_VR-UN.dcm`: explicit VR UN for elements the
+    /// dictionary types otherwise, the first one among them, under an explicit or an implicit syntax; Pixel Data
+    /// of undefined length, encapsulated whatever its VR says.
+    #[test]
+    fn explicit_un_elements_and_encapsulated_pixel_data_of_any_vr() {
+        for (ts, pixel_vr) in [
+            (uids::RLE_LOSSLESS, b"OW"),
+            (uids::JPEG2000, b"UN"),
+            (uids::IMPLICIT_VR_LITTLE_ENDIAN, b"OB"),
+        ] {
+            let mut bytes = meta_bytes(ts);
+            bytes.extend(explicit(tags::STUDY_DATE, b"UN", b"20030903"));
+            bytes.extend(explicit(tags::SOP_INSTANCE_UID, b"UN", b"1.2.3\0"));
+            bytes.extend(explicit(tags::PATIENT_NAME, b"UN", b"SMITH^JOHN"));
+            bytes.extend(explicit(tags::STUDY_INSTANCE_UID, b"UN", b"1.2\0"));
+            bytes.extend(explicit(tags::SERIES_INSTANCE_UID, b"UN", b"1.2.4\0"));
+            bytes.extend(explicit(tags::ROWS, b"UN", &2_u16.to_le_bytes()));
+            bytes.extend(tag_le(tags::PIXEL_DATA));
+            bytes.extend(pixel_vr);
+            bytes.extend([0, 0]);
+            bytes.extend(u32::MAX.to_le_bytes());
+            for (tag, value) in [
+                (0xE000, &[][..]),
+                (0xE000, &[0xAB_u8; 10][..]),
+                (0xE0DD, &[][..]),
+            ] {
+                bytes.extend(tag_le(Tag(0xFFFE, tag)));
+                bytes.extend((value.len() as u32).to_le_bytes());
+                bytes.extend(value);
+            }
+            let r = instance(read_both(&bytes).unwrap_or_else(|d| panic!("{ts}: {d:?}")));
+            assert_eq!(r.defect, None, "{ts}");
+            assert_eq!(r.study_date.as_deref(), Some("20030903"), "{ts}");
+            assert_eq!(r.sop_instance_uid, "1.2.3", "{ts}");
+            assert_eq!(r.rows, Some(2), "{ts}");
+            assert_eq!(
+                r.pixel_data.map(|p| p.encoding),
+                Some(PixelEncoding::Encapsulated {
+                    items: 2,
+                    complete: true
+                }),
+                "{ts}"
+            );
+        }
+    }
+
     #[test]
     fn private_transfer_syntax_is_recorded() {
         let private = "1.2.826.0.1.3680043.99.1";

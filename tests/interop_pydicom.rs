@@ -218,7 +218,8 @@ fn pydicom_truncated_files_fail_integrity_by_name() {
 }
 
 /// pydicom's test files in every common encoding: explicit/implicit little and big endian, raw data sets,
-/// JPEG baseline/extended/2000/LS, RLE, multi-frame, odd sizes, RT objects.
+/// JPEG baseline/extended/2000/LS, RLE, multi-frame, odd sizes, RT objects; the `rtdose_rle` pair writes every
+/// element as explicit VR UN, the first one included, which dicom-rs's adaptive decoder reads as implicit VR.
 const READABLE_FILES: &[&str] = &[
     "CT_small.dcm",
     "MR_small.dcm",
@@ -239,17 +240,26 @@ const READABLE_FILES: &[&str] = &[
     "liver_1frame.dcm",
     "rtdose.dcm",
     "rtdose_1frame.dcm",
+    "rtdose_rle.dcm",
+    "rtdose_rle_1frame.dcm",
     "rtplan.dcm",
     "SC_rgb_rle_2frame.dcm",
     "SC_rgb_small_odd.dcm",
     "examples_ybr_color.dcm",
 ];
 
+/// pydicom-data's files read alongside: `explicit_VR-UN.dcm` starts with explicit VR UN elements and holds
+/// JPEG 2000 Pixel Data of VR OW and undefined length (encapsulated, as DCMTK and pydicom read it).
+const READABLE_DATA_FILES: &[&str] = &["explicit_VR-UN.dcm"];
+
 #[test]
 fn pydicom_test_files_read_with_the_uids_and_geometry_pydicom_reports() {
     let dir = tempfile::tempdir().expect("temp dir");
     let test_files = data_dir().join("test_files");
     copy_files(&test_files, dir.path(), READABLE_FILES);
+    for name in READABLE_DATA_FILES {
+        fs::copy(common::pydicom_testdata(name), dir.path().join(name)).expect("copy");
+    }
     // A raw data set (no preamble, no File Meta Information) written by pydicom itself.
     probe(&[
         Path::new("nometa"),
@@ -257,6 +267,7 @@ fn pydicom_test_files_read_with_the_uids_and_geometry_pydicom_reports() {
         &dir.path().join("CT_small_nometa.dcm"),
     ]);
     let mut names: Vec<&str> = READABLE_FILES.to_vec();
+    names.extend(READABLE_DATA_FILES);
     names.push("CT_small_nometa.dcm");
     let files: Vec<PathBuf> = names.iter().map(|n| dir.path().join(n)).collect();
     let expected = pydicom_headers(&files);

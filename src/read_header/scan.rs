@@ -15,6 +15,7 @@ use std::sync::Arc;
 use dicom_core::Tag;
 use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
 use dicom_encoding::decode::adaptive_le::StandardAdaptiveVRLittleEndianDecoder;
+use dicom_encoding::decode::implicit_le::StandardImplicitVRLittleEndianDecoder;
 use dicom_encoding::decode::{DecodeFrom, Error as DecodeError};
 use dicom_encoding::snafu::GenerateImplicitData;
 use dicom_encoding::text::SpecificCharacterSet;
@@ -517,13 +518,9 @@ impl Source {
         ts: &TransferSyntax,
     ) -> Result<DynStatefulDecoder<Counting<'a>>, FileDefect> {
         let at = pos.get();
-        let explicit =
-            ts.endianness() == Endianness::Little && reader.fill_buf().is_ok_and(starts_explicit);
         let counting = Counting { inner: reader, pos };
-        let decoder: DynDecoder<Counting<'_>> = if explicit {
-            Box::<ExplicitLe>::default()
-        } else if ts.endianness() == Endianness::Little {
-            Box::<StandardAdaptiveVRLittleEndianDecoder>::default()
+        let decoder: DynDecoder<Counting<'_>> = if ts.endianness() == Endianness::Little {
+            Box::<ProbingLe>::default()
         } else {
             ts.decoder_for().ok_or_else(|| {
                 defect(
@@ -1181,6 +1178,60 @@ impl<S: ?Sized + Read> DecodeFrom<S> for ExplicitLe {
     }
 }
 
+/// The reference decoder of a little endian data set: explicit or implicit VR settled at the first element
+/// outside group FFFE, as the fast tokenizer settles it (pydicom's and DCMTK's rule: explicit when the two bytes
+/// after the tag spell a VR, whatever the transfer syntax declares); the headers themselves decoded by dicom-rs's
+/// implicit VR decoder or [`ExplicitLe`].
+#[derive(Default)]
+struct ProbingLe {
+    explicit: Cell<Option<bool>>,
+    explicit_le: ExplicitLe,
+    implicit_le: StandardImplicitVRLittleEndianDecoder,
+}
+
+impl<S: ?Sized + Read> DecodeFrom<S> for ProbingLe {
+    /// Reads the header's bytes whole (8, then the 4 of a long length), as the fast tokenizer does, so that a cut
+    /// file leaves both at the same offset; dicom-rs's decoders then decode them.
+    fn decode_header(&self, source: &mut S) -> Result<(DataElementHeader, usize), DecodeError> {
+        let mut head = [0u8; 12];
+        source
+            .read_exact(&mut head[..8])
+            .map_err(|source| DecodeError::ReadHeaderTag {
+                backtrace: None,
+                source,
+            })?;
+        // Item and delimiter headers carry no VR in either encoding: as the fast tokenizer, VR UN.
+        if head[..2] == [0xFE, 0xFF] {
+            return DecodeFrom::decode_header(&self.explicit_le, &mut &head[..8]);
+        }
+        let vr = vr_of([head[4], head[5]]);
+        let explicit = *self.explicit.get().get_or_insert(vr.is_some());
+        self.explicit.set(Some(explicit));
+        if !explicit {
+            return DecodeFrom::decode_header(&self.implicit_le, &mut &head[..8]);
+        }
+        let mut len = 8;
+        if has_long_length(vr.unwrap_or(VR::UN)) {
+            source
+                .read_exact(&mut head[8..])
+                .map_err(|source| DecodeError::ReadLength {
+                    backtrace: GenerateImplicitData::generate(),
+                    source,
+                })?;
+            len = 12;
+        }
+        DecodeFrom::decode_header(&self.explicit_le, &mut &head[..len])
+    }
+
+    fn decode_item_header(&self, source: &mut S) -> Result<SequenceItemHeader, DecodeError> {
+        DecodeFrom::<S>::decode_item_header(&self.explicit_le, source)
+    }
+
+    fn decode_tag(&self, source: &mut S) -> Result<Tag, DecodeError> {
+        DecodeFrom::<S>::decode_tag(&self.explicit_le, source)
+    }
+}
+
 /// Every VR, in the order of [`VR_INDEX`]'s entries.
 const VRS: [VR; 34] = [
     VR::AE,
@@ -1246,19 +1297,6 @@ fn vr_of([a, b]: [u8; 2]) -> Option<VR> {
     }
     let index = VR_INDEX[usize::from(a) * 26 + usize::from(b)];
     VRS.get(usize::from(index).checked_sub(1)?).copied()
-}
-
-/// Whether the adaptive decoder would read the data set starting with `head` (at least 6 bytes) as explicit
-/// VR: a valid VR after the first tag, compatible with the dictionary's VR for that tag when it has one.
-fn starts_explicit(head: &[u8]) -> bool {
-    let Some(&[g0, g1, e0, e1, v0, v1]) = head.get(..6) else {
-        return false;
-    };
-    let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
-    if tag.0 == 0xFFFE {
-        return false;
-    }
-    vr_of([v0, v1]).is_some_and(|vr| tokens::fits_dictionary(tag, vr))
 }
 
 /// VRs whose explicit-VR header has two reserved bytes and a 4-byte length.
@@ -1456,22 +1494,42 @@ mod tests {
     }
 
     #[test]
-    fn the_explicit_probe_follows_the_dictionary() {
-        assert!(starts_explicit(&header(Tag(0x0008, 0x0005), b"CS\x0A\x00")));
-        assert!(starts_explicit(&header(Tag(0x0009, 0x0010), b"LO\x0A\x00")));
-        assert!(starts_explicit(&header(Tag(0x0028, 0x0106), b"SS\x02\x00")));
-        assert!(!starts_explicit(&header(
-            Tag(0x0008, 0x0005),
-            b"\x0A\x00\x00\x00"
-        )));
-        assert!(!starts_explicit(&header(
-            Tag(0x0008, 0x0005),
-            b"UL\x0A\x00"
-        )));
-        assert!(!starts_explicit(&header(
-            Tag(0xFFFE, 0xE000),
-            b"OB\x00\x00"
-        )));
-        assert!(!starts_explicit(b"\x08\x00\x05"));
+    fn the_first_element_settles_the_encoding_by_its_vr_bytes_alone() {
+        let first = |bytes: &[u8]| {
+            let (h, n) = DecodeFrom::<&[u8]>::decode_header(&ProbingLe::default(), &mut &bytes[..])
+                .expect("header");
+            (h.tag, h.vr, h.len.0, n)
+        };
+        // Explicit UN, where the dictionary says DA (pydicom's rtdose_rle.dcm): explicit, not a length of "UN\0\0".
+        let un = header(Tag(0x0008, 0x0012), b"UN\x00\x00\x08\x00\x00\x00");
+        assert_eq!(first(&un[..]), (Tag(0x0008, 0x0012), VR::UN, 8, 12));
+        // A VR the dictionary does not give the tag is still a VR.
+        let ul = header(Tag(0x0008, 0x0005), b"UL\x04\x00");
+        assert_eq!(first(&ul[..]), (Tag(0x0008, 0x0005), VR::UL, 4, 8));
+        // No VR: implicit, the VR from the dictionary.
+        let implicit = header(Tag(0x0008, 0x0005), b"\x0A\x00\x00\x00");
+        assert_eq!(first(&implicit[..]), (Tag(0x0008, 0x0005), VR::CS, 10, 8));
+        // Group FFFE settles nothing: the next element does.
+        let decoder = ProbingLe::default();
+        let bytes = [
+            header(Tag(0xFFFE, 0xE00D), b"\x00\x00\x00\x00"),
+            header(Tag(0x0008, 0x0012), b"\x08\x00\x00\x00"),
+            header(Tag(0x0008, 0x0013), b"TM\x06\x00"),
+        ]
+        .concat();
+        let mut source = &bytes[..];
+        let mut next = || {
+            let (h, n) = DecodeFrom::<&[u8]>::decode_header(&decoder, &mut source).expect("header");
+            (h.tag, h.vr, h.len.0, n)
+        };
+        assert_eq!(next(), (Tag(0xFFFE, 0xE00D), VR::UN, 0, 8));
+        assert_eq!(next(), (Tag(0x0008, 0x0012), VR::DA, 8, 8));
+        // Settled as implicit: the next VR bytes are a length.
+        assert_eq!(next(), (Tag(0x0008, 0x0013), VR::TM, 0x0006_4D54, 8));
+        for cut in 0..un.len() {
+            assert!(
+                DecodeFrom::<&[u8]>::decode_header(&ProbingLe::default(), &mut &un[..cut]).is_err()
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The tokenizer under the [`super::Walker`]: element and item headers, values and skips.
 //!
 //! [`Tokens::Fast`] decodes headers straight out of the read buffer (explicit and implicit VR little endian,
-//! explicit VR big endian, with the adaptive decoder's explicit/implicit probe) and hands values out as slices of
+//! explicit VR big endian, with an explicit/implicit probe of the first element) and hands values out as slices of
 //! that buffer, without a copy or an allocation. [`Tokens::Reference`] is dicom-rs's `StatefulDecoder`, which the
 //! walker ran on before; it stays as the reference the fast one is checked against (differential test, fuzz
 //! target). Both report the same [`FileDefect`] kinds; the walker above them checks every length.
@@ -9,7 +9,7 @@
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 
 use dicom_core::Tag;
-use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode};
@@ -30,7 +30,7 @@ pub enum Tokenizer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Encoding {
     /// Little endian, explicit or implicit VR not yet known: the first element outside group FFFE decides,
-    /// as in dicom-rs's adaptive decoder.
+    /// whatever the transfer syntax declares (see [`decode_header`]).
     LittleUnknown,
     /// Explicit VR little endian.
     ExplicitLittle,
@@ -234,7 +234,10 @@ impl Tokens<'_> {
 }
 
 /// Decodes one element header from `head` (8 or 12 bytes): the header and the bytes it took, or `None` when it
-/// needs the 4 bytes of a long length that `head` lacks. Settles `encoding` as the adaptive decoder does.
+/// needs the 4 bytes of a long length that `head` lacks. Settles a little endian `encoding` at the first element
+/// outside group FFFE as pydicom and DCMTK do: explicit VR when the two bytes after its tag spell a VR, else
+/// implicit. Not dicom-rs's dictionary cross-check, which reads a data set of explicit UN elements (pydicom's
+/// `rtdose_rle.dcm`, pydicom-data's `explicit_VR-UN.dcm`) as implicit, its first length as the bytes `UN\0\0`.
 #[inline(always)]
 fn decode_header(head: &[u8], encoding: &mut Encoding) -> Option<(DataElementHeader, usize)> {
     let big = *encoding == Encoding::ExplicitBig;
@@ -246,7 +249,7 @@ fn decode_header(head: &[u8], encoding: &mut Encoding) -> Option<(DataElementHea
         Encoding::ExplicitLittle | Encoding::ExplicitBig => true,
         Encoding::ImplicitLittle => false,
         Encoding::LittleUnknown => {
-            let explicit = vr_of([head[4], head[5]]).is_some_and(|vr| fits_dictionary(tag, vr));
+            let explicit = vr_of([head[4], head[5]]).is_some();
             *encoding = if explicit {
                 Encoding::ExplicitLittle
             } else {
@@ -295,19 +298,6 @@ fn tag_and_length(head: &[u8], big: bool) -> (Tag, u32) {
             Tag(u16::from_le_bytes(at(0)), u16::from_le_bytes(at(2))),
             u32::from_le_bytes(len),
         )
-    }
-}
-
-/// Whether the adaptive decoder takes `vr`, read after `tag` in the first element, for an explicit VR: it does
-/// unless the dictionary knows the tag with an incompatible VR.
-pub(super) fn fits_dictionary(tag: Tag, vr: VR) -> bool {
-    match StandardDataDictionary.by_tag(tag).map(|entry| entry.vr()) {
-        None => true,
-        Some(VirtualVr::Exact(expected)) => vr == expected,
-        Some(VirtualVr::Xs) => matches!(vr, VR::US | VR::SS),
-        Some(VirtualVr::Ox | VirtualVr::Px) => matches!(vr, VR::OB | VR::OW),
-        Some(VirtualVr::Lt) => matches!(vr, VR::US | VR::OW),
-        Some(_) => false,
     }
 }
 
