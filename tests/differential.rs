@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use dicomcheck::read_header::{HeaderOutcome, read_both, read_both_buffered};
-use dicomcheck_fixture::{DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, write_disc};
+use dicomcheck_fixture::{
+    DiscSpec, PatientSpec, SeriesSpec, StudySpec, Syntax, WrittenDisc, write_disc,
+};
 
 const PROBE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -215,16 +217,7 @@ fn fuzz_seeds_read_alike() {
 fn long_headers_around_the_read_buffer_end_read_alike() {
     const BUFFER: usize = 8 * 1024;
     let dir = tempfile::tempdir().expect("tempdir");
-    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN")).study(
-        StudySpec::new("MR HEAD")
-            .series(SeriesSpec::mr(1).vendor_header(true))
-            .series(
-                SeriesSpec::mr(1)
-                    .vendor_header(true)
-                    .transfer_syntax(Syntax::ImplicitLe),
-            ),
-    );
-    let disc = write_disc(dir.path(), &spec).expect("write disc");
+    let disc = long_header_disc(dir.path());
     let mut tally = Tally::default();
     let mut long = 0;
     for relative in disc.all_files() {
@@ -260,16 +253,7 @@ fn long_headers_around_the_read_buffer_end_read_alike() {
 #[test]
 fn long_headers_read_alike_at_any_read_size() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN")).study(
-        StudySpec::new("MR HEAD")
-            .series(SeriesSpec::mr(1).vendor_header(true))
-            .series(
-                SeriesSpec::mr(1)
-                    .vendor_header(true)
-                    .transfer_syntax(Syntax::ImplicitLe),
-            ),
-    );
-    let disc = write_disc(dir.path(), &spec).expect("write disc");
+    let disc = long_header_disc(dir.path());
     let (mut long, mut reads) = (0, 0);
     for relative in disc.all_files() {
         let bytes = std::fs::read(disc.path(&relative)).expect("read fixture");
@@ -304,4 +288,19 @@ fn long_headers_read_alike_at_any_read_size() {
     }
     println!("long headers: {long} files, {reads} buffer sizes");
     assert!(long >= 2, "no header longer than the default read buffer");
+}
+
+/// A disc of two MR series with long vendor headers, one explicit and one implicit VR: headers longer than the
+/// default read buffer.
+fn long_header_disc(dir: &Path) -> WrittenDisc {
+    let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN")).study(
+        StudySpec::new("MR HEAD")
+            .series(SeriesSpec::mr(1).vendor_header(true))
+            .series(
+                SeriesSpec::mr(1)
+                    .vendor_header(true)
+                    .transfer_syntax(Syntax::ImplicitLe),
+            ),
+    );
+    write_disc(dir, &spec).expect("write disc")
 }

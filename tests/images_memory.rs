@@ -25,20 +25,8 @@ const SIDE: u16 = 512;
 fn a_300_mib_multi_frame_file_is_checked_in_far_less_memory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.dcm");
-    let mut obj = dicom_object::open_file(common::pydicom_testdata("CT_small.dcm")).unwrap();
+    let obj = ct_small_without_pixels(FRAMES);
     assert_eq!(obj.meta().transfer_syntax(), "1.2.840.10008.1.2.1");
-    // The Pixel Data is appended below, after everything else: nothing may follow it (the file's trailing
-    // padding goes).
-    obj.remove_element(tags::PIXEL_DATA);
-    obj.remove_element(tags::DATA_SET_TRAILING_PADDING);
-    for (tag, value) in [(tags::ROWS, SIDE), (tags::COLUMNS, SIDE)] {
-        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(value)));
-    }
-    obj.put(DataElement::new(
-        tags::NUMBER_OF_FRAMES,
-        VR::IS,
-        PrimitiveValue::from(FRAMES.to_string()),
-    ));
     obj.write_to_file(&path).unwrap();
     let frame_bytes = u64::from(SIDE) * u64::from(SIDE) * 2;
     let pixel_bytes = frame_bytes * u64::from(FRAMES);
@@ -117,17 +105,7 @@ const DEFLATED_FRAMES: u32 = 300;
 /// `CT_small.dcm` made a 150 MiB multi-frame object in Deflated Explicit VR Little Endian: its data set (Pixel
 /// Data last, one non-zero sample per frame) raw-deflated after a meta group that declares the deflated syntax.
 fn deflated_file(path: &Path) {
-    let mut obj = dicom_object::open_file(common::pydicom_testdata("CT_small.dcm")).unwrap();
-    obj.remove_element(tags::PIXEL_DATA);
-    obj.remove_element(tags::DATA_SET_TRAILING_PADDING);
-    for (tag, value) in [(tags::ROWS, SIDE), (tags::COLUMNS, SIDE)] {
-        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(value)));
-    }
-    obj.put(DataElement::new(
-        tags::NUMBER_OF_FRAMES,
-        VR::IS,
-        PrimitiveValue::from(DEFLATED_FRAMES.to_string()),
-    ));
+    let obj = ct_small_without_pixels(DEFLATED_FRAMES);
     let explicit: DefaultDicomObject = obj;
     let mut plain = Vec::new();
     explicit
@@ -200,4 +178,21 @@ fn a_deflated_file_inflating_past_the_header_cap_is_checked_in_pieces_and_its_da
         "{}",
         fails[0]
     );
+}
+
+/// pydicom's `CT_small.dcm` as a `frames`-frame object of SIDE x SIDE samples, without its Pixel Data and trailing
+/// padding: the caller adds the Pixel Data last, as nothing may follow it.
+fn ct_small_without_pixels(frames: u32) -> DefaultDicomObject {
+    let mut obj = dicom_object::open_file(common::pydicom_testdata("CT_small.dcm")).unwrap();
+    obj.remove_element(tags::PIXEL_DATA);
+    obj.remove_element(tags::DATA_SET_TRAILING_PADDING);
+    for (tag, value) in [(tags::ROWS, SIDE), (tags::COLUMNS, SIDE)] {
+        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(value)));
+    }
+    obj.put(DataElement::new(
+        tags::NUMBER_OF_FRAMES,
+        VR::IS,
+        PrimitiveValue::from(frames.to_string()),
+    ));
+    obj
 }
