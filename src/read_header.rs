@@ -5,8 +5,9 @@
 
 mod budget;
 pub(crate) mod scan;
+mod shared;
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use serde::Serialize;
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
 pub use budget::InflateBudget;
 pub use scan::Tokenizer;
-use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, trimmed, unsigned};
+use scan::{Event, Frame, Sniff, Source, ascii, decimals, integer, tag_key, trimmed, unsigned};
+use shared::{Shared, Values};
 
 /// What reading one file's header gave.
 #[derive(Debug, Clone)]
@@ -417,17 +419,22 @@ fn comparable(outcome: &HeaderOutcome) -> String {
     }
 }
 
-fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
+fn read_source(source: Source, relative: &Path) -> HeaderOutcome {
+    shared::with_shared(|shared| read_sharing(source, relative, shared))
+}
+
+/// [`read_source`] with the reader thread's shared values and text buffers.
+fn read_sharing(mut source: Source, relative: &Path, shared: &mut Shared) -> HeaderOutcome {
     let mut record = InstanceRecord {
         path: relative.to_path_buf(),
         size: source.size(),
         ..Default::default()
     };
-    let mut texts = RawTexts::default();
+    shared.raw.clear();
     let result = match source.sniff() {
         Ok(Sniff::Empty) => return HeaderOutcome::NotDicom(NotDicom::Empty),
         Ok(Sniff::NoMarker) => return HeaderOutcome::NotDicom(NotDicom::NoMarker),
-        Ok(sniff) => scan(&mut source, sniff, &mut record, &mut texts),
+        Ok(sniff) => scan(&mut source, sniff, &mut record, shared),
         Err(defect) => Err(defect),
     };
     // A cut or corrupt deflate stream ends the inflated data early: that, not where the walk ran out, is the
@@ -438,7 +445,7 @@ fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
         (result, _) => result,
     };
     record.header_bytes = source.bytes_read();
-    texts.decode_into(&mut record);
+    shared.raw.decode_into(&mut record, &mut shared.values);
     match result {
         Ok(()) => HeaderOutcome::Instance(Box::new(record)),
         Err(defect)
@@ -482,7 +489,7 @@ fn scan(
     source: &mut Source,
     sniff: Sniff,
     record: &mut InstanceRecord,
-    texts: &mut RawTexts,
+    shared: &mut Shared,
 ) -> Result<(), FileDefect> {
     record.part10 = sniff == Sniff::Part10;
     match sniff {
@@ -491,17 +498,17 @@ fn scan(
             explicit,
             big_endian,
         } => {
-            record.transfer_syntax = match (explicit, big_endian) {
+            let syntax = match (explicit, big_endian) {
                 (_, true) => scan::EXPLICIT_BE,
                 (true, false) => scan::EXPLICIT_LE,
                 (false, false) => scan::IMPLICIT_LE,
-            }
-            .into();
+            };
+            record.transfer_syntax = shared.values.text(syntax.as_bytes());
         }
         _ => {
             let meta = source.read_meta()?;
-            record.transfer_syntax = meta.transfer_syntax.into();
-            record.sop_class_uid = meta.sop_class_uid.into();
+            record.transfer_syntax = shared.values.text(meta.transfer_syntax.as_bytes());
+            record.sop_class_uid = shared.values.text(meta.sop_class_uid.as_bytes());
             record.sop_instance_uid = meta.sop_instance_uid;
         }
     }
@@ -516,8 +523,7 @@ fn scan(
     let mut value = Vec::with_capacity(256);
     let fragments_at = loop {
         // Root elements neither taken nor Float or Double Float Pixel Data (7FE0,0008/0009) are not reported.
-        let Some(event) = walker.next_event_skipping(|tag| root_wanted(tag) || tag.0 == 0x7FE0)?
-        else {
+        let Some(event) = walker.next_event_skipping(&ROOT_STOPS)? else {
             if (record.rows.is_some() || IMAGE_STORAGE.contains(&&*record.sop_class_uid))
                 && !float_pixels
             {
@@ -533,7 +539,7 @@ fn scan(
                 if walker.stack().is_empty() {
                     float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
                     if root_wanted(tag) {
-                        walker.with_value(|raw| take_root(tag, raw, big_endian, record, texts))?;
+                        walker.with_value(|raw| take_root(tag, raw, big_endian, record, shared))?;
                     }
                 } else if let Some(slot) = MultiFrame::slot(walker.stack(), tag)
                     && walker.read_value(&mut value)?
@@ -581,36 +587,82 @@ fn scan(
     Ok(())
 }
 
-/// Raw bytes of the text attributes, decoded once the root Specific Character Set is known.
+/// The raw text attributes [`RawTexts`] keeps until the root Specific Character Set is known.
+#[derive(Debug, Clone, Copy)]
+enum Raw {
+    Charset,
+    PatientName,
+    PatientId,
+    Issuer,
+    OtherIds,
+    StudyDescription,
+    SeriesDescription,
+    Institution,
+    ReferringPhysician,
+    StudyTime,
+    AccessionNumber,
+    BodyPart,
+    SpacingBetweenSlices,
+}
+
+/// Raw bytes of the text attributes, decoded once the root Specific Character Set is known. Kept per reader
+/// thread and cleared for each file: its buffers are reused, not allocated per file.
 #[derive(Default)]
 struct RawTexts {
-    charset: Vec<u8>,
-    patient_name: Option<Vec<u8>>,
-    patient_id: Option<Vec<u8>>,
-    issuer: Option<Vec<u8>>,
-    other_ids: Option<Vec<u8>>,
-    study_description: Option<Vec<u8>>,
-    series_description: Option<Vec<u8>>,
-    institution: Option<Vec<u8>>,
-    referring_physician: Option<Vec<u8>>,
+    /// The value of each [`Raw`], when the file has one.
+    values: [RawValue; 13],
     /// Which vendor owns the private block whose b-value and gradient are read: (0019,0010) is
     /// `SIEMENS MR HEADER`, (0043,0010) `GEMS_PARM_01`, (2001,0010) `Philips Imaging DD 001`.
     private_owner: [bool; 3],
 }
 
+/// One raw value and whether the file has it.
+#[derive(Default)]
+struct RawValue {
+    present: bool,
+    bytes: Vec<u8>,
+}
+
 impl RawTexts {
-    fn decode_into(self, record: &mut InstanceRecord) {
-        let charset = SpecificCharacterSet::from_raw(&self.charset);
-        let decode =
-            |raw: Option<Vec<u8>>| raw.map(|raw| Arc::new(charset::decode(&raw, &charset)));
-        record.patient_name = decode(self.patient_name);
-        record.patient_id = decode(self.patient_id);
-        if self.issuer.is_some() || self.other_ids.is_some() {
-            let text = |raw: Vec<u8>| charset::decode(&raw, &charset).text;
+    /// Forgets the last file's values, keeping the buffers.
+    fn clear(&mut self) {
+        for value in &mut self.values {
+            value.present = false;
+        }
+        self.private_owner = [false; 3];
+    }
+
+    fn set(&mut self, kind: Raw, raw: &[u8]) {
+        let value = &mut self.values[kind as usize];
+        value.bytes.clear();
+        value.bytes.extend_from_slice(raw);
+        value.present = true;
+    }
+
+    fn get(&self, kind: Raw) -> Option<&[u8]> {
+        let value = &self.values[kind as usize];
+        value.present.then_some(value.bytes.as_slice())
+    }
+
+    /// Decodes the texts into `record`, sharing the values earlier files had through `values`.
+    fn decode_into(&self, record: &mut InstanceRecord, values: &mut Values) {
+        let charset_raw = self.get(Raw::Charset).unwrap_or_default();
+        let made = OnceCell::new();
+        let charset = || made.get_or_init(|| SpecificCharacterSet::from_raw(charset_raw));
+        let mut decode = |kind| {
+            self.get(kind)
+                .map(|raw| values.decoded(raw, charset_raw, charset))
+        };
+        record.patient_name = decode(Raw::PatientName);
+        record.patient_id = decode(Raw::PatientId);
+        record.study_description = decode(Raw::StudyDescription);
+        record.series_description = decode(Raw::SeriesDescription);
+        let (issuer, other_ids) = (self.get(Raw::Issuer), self.get(Raw::OtherIds));
+        if issuer.is_some() || other_ids.is_some() {
+            let text = |raw: &[u8]| charset::decode(raw, charset()).text;
             record.other_ids = Some(Box::new(OtherIds {
-                issuer: self.issuer.map(text).filter(|t| !t.trim().is_empty()),
-                ids: self
-                    .other_ids
+                issuer: issuer.map(text).filter(|t| !t.trim().is_empty()),
+                ids: other_ids
                     .map(text)
                     .map(|t| {
                         charset::split_values(&t)
@@ -621,79 +673,154 @@ impl RawTexts {
                     .unwrap_or_default(),
             }));
         }
-        record.study_description = decode(self.study_description);
-        record.series_description = decode(self.series_description);
-        let plain = |raw: Option<Vec<u8>>| {
-            raw.map(|raw| charset::decode(&raw, &charset).text)
-                .filter(|t| !t.trim().is_empty())
-        };
-        let institution = plain(self.institution);
-        let referring_physician = plain(self.referring_physician);
-        if institution.is_some() || referring_physician.is_some() {
-            let details = Arc::make_mut(record.details.get_or_insert_with(Default::default));
-            details.institution = institution;
-            details.referring_physician = referring_physician;
-        }
+        let details = [
+            Raw::Institution,
+            Raw::ReferringPhysician,
+            Raw::StudyTime,
+            Raw::AccessionNumber,
+            Raw::BodyPart,
+            Raw::SpacingBetweenSlices,
+        ]
+        .map(|kind| self.get(kind));
+        let [
+            institution,
+            referring_physician,
+            study_time,
+            accession_number,
+            body_part,
+            spacing,
+        ] = details;
+        let mut parts = details.map(Option::unwrap_or_default).to_vec();
+        parts.push(charset_raw);
+        record.details = values.details(&parts, || {
+            let plain = |raw: Option<&[u8]>| {
+                raw.map(|raw| charset::decode(raw, charset()).text)
+                    .filter(|t| !t.trim().is_empty())
+            };
+            let as_written = |raw: Option<&[u8]>| raw.map(ascii).filter(|v| !v.is_empty());
+            let details = RecordDetails {
+                institution: plain(institution),
+                referring_physician: plain(referring_physician),
+                accession_number: as_written(accession_number),
+                study_time: as_written(study_time),
+                body_part: as_written(body_part),
+                spacing_between_slices: as_written(spacing),
+            };
+            (details != RecordDetails::default()).then_some(details)
+        });
     }
 }
 
-/// Root-level attributes [`take_root`] stores: only their values are read, the others are seeked over. Inlined
-/// into the fast tokenizer's skip loop, which asks it about every element.
-#[inline(always)]
+/// Root-level attributes [`take_root`] stores, in ascending order: only their values are read, the others are
+/// seeked over.
+const ROOT_WANTED: [Tag; 49] = [
+    Tag(0x0008, 0x0005),
+    Tag(0x0008, 0x0008),
+    Tag(0x0008, 0x0016),
+    Tag(0x0008, 0x0018),
+    Tag(0x0008, 0x0020),
+    Tag(0x0008, 0x0021),
+    Tag(0x0008, 0x0022),
+    Tag(0x0008, 0x0023),
+    Tag(0x0008, 0x0030),
+    Tag(0x0008, 0x0050),
+    Tag(0x0008, 0x0060),
+    Tag(0x0008, 0x0080),
+    Tag(0x0008, 0x0090),
+    Tag(0x0008, 0x1030),
+    Tag(0x0008, 0x103E),
+    Tag(0x0010, 0x0010),
+    Tag(0x0010, 0x0020),
+    Tag(0x0010, 0x0021),
+    Tag(0x0010, 0x0030),
+    Tag(0x0010, 0x1000),
+    Tag(0x0018, 0x0015),
+    Tag(0x0018, 0x0050),
+    Tag(0x0018, 0x0086),
+    Tag(0x0018, 0x0088),
+    Tag(0x0018, 0x1060),
+    Tag(0x0018, 0x9087),
+    Tag(0x0018, 0x9089),
+    Tag(0x0019, 0x0010),
+    Tag(0x0019, 0x100C),
+    Tag(0x0019, 0x100E),
+    Tag(0x0020, 0x000D),
+    Tag(0x0020, 0x000E),
+    Tag(0x0020, 0x0011),
+    Tag(0x0020, 0x0012),
+    Tag(0x0020, 0x0013),
+    Tag(0x0020, 0x0032),
+    Tag(0x0020, 0x0037),
+    Tag(0x0020, 0x0100),
+    Tag(0x0020, 0x1002),
+    Tag(0x0028, 0x0002),
+    Tag(0x0028, 0x0004),
+    Tag(0x0028, 0x0008),
+    Tag(0x0028, 0x0010),
+    Tag(0x0028, 0x0011),
+    Tag(0x0028, 0x0100),
+    Tag(0x0043, 0x0010),
+    Tag(0x0043, 0x1039),
+    Tag(0x2001, 0x0010),
+    Tag(0x2001, 0x1003),
+];
+
+/// Where the fast tokenizer's skip loop stops at the root: the wanted attributes and group 7FE0 (Pixel Data, and
+/// Float and Double Float Pixel Data, which the scan notes), as ascending tag keys. Built, and its order checked,
+/// at compile time.
+const ROOT_STOPS: [u32; 50] = {
+    let mut stops = [tag_key(Tag(0x7FE0, 0x0000)); 50];
+    let mut i = 0;
+    while i < ROOT_WANTED.len() {
+        stops[i] = tag_key(ROOT_WANTED[i]);
+        assert!(i == 0 || stops[i - 1] < stops[i], "ROOT_WANTED must ascend");
+        i += 1;
+    }
+    assert!(
+        stops[i - 1] < stops[i],
+        "ROOT_WANTED must end before group 7FE0"
+    );
+    stops
+};
+
 fn root_wanted(tag: Tag) -> bool {
-    matches!(
-        (tag.0, tag.1),
-        (
-            0x0008,
-            0x0005 | 0x0008 | 0x0016 | 0x0018 | 0x0060 | 0x1030 | 0x103E
-        ) | (0x0008, 0x0020..=0x0023)
-            | (0x0008, 0x0030 | 0x0050 | 0x0080 | 0x0090)
-            | (0x0010, 0x0010 | 0x0020 | 0x0021 | 0x0030 | 0x1000)
-            | (
-                0x0018,
-                0x0015 | 0x0050 | 0x0086 | 0x0088 | 0x1060 | 0x9087 | 0x9089
-            )
-            | (0x0019, 0x0010 | 0x100C | 0x100E)
-            | (
-                0x0020,
-                0x000D | 0x000E | 0x0011 | 0x0012 | 0x0013 | 0x0032 | 0x0037 | 0x0100 | 0x1002
-            )
-            | (0x0043, 0x0010 | 0x1039)
-            | (0x2001, 0x0010 | 0x1003)
-            | (0x0028, 0x0002 | 0x0004 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
-    )
+    ROOT_WANTED.binary_search(&tag).is_ok()
 }
 
 /// Stores a root-level value the record needs (one of [`root_wanted`]); ignores the rest.
-fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: &mut RawTexts) {
-    let text = || Some(raw.to_vec());
-    let string = || Some(Arc::from(&*trimmed(raw)));
+fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, shared: &mut Shared) {
+    let Shared { values, raw: t } = shared;
     match (tag.0, tag.1) {
-        (0x0008, 0x0005) => t.charset = raw.to_vec(),
-        (0x0008, 0x0008) => r.image_type = string(),
-        (0x0008, 0x0016) | (0x0008, 0x0018) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
+        (0x0008, 0x0005) => t.set(Raw::Charset, raw),
+        (0x0008, 0x0008) => r.image_type = Some(values.text(raw)),
+        (0x0008, 0x0018) => {
             let uid = trimmed(raw);
             if !uid.is_empty() {
+                r.sop_instance_uid = uid.into_owned();
+            }
+        }
+        (0x0008, 0x0016) | (0x0020, 0x000D) | (0x0020, 0x000E) => {
+            let uid = values.text(raw);
+            if !uid.is_empty() {
                 match tag.1 {
-                    0x0016 => r.sop_class_uid = uid.into(),
-                    0x0018 => r.sop_instance_uid = uid.into_owned(),
-                    0x000D => r.study_instance_uid = uid.into(),
-                    _ => r.series_instance_uid = uid.into(),
+                    0x0016 => r.sop_class_uid = uid,
+                    0x000D => r.study_instance_uid = uid,
+                    _ => r.series_instance_uid = uid,
                 }
             }
         }
-        (0x0008, 0x0020) => r.study_date = string(),
-        (0x0008, 0x0021) => r.series_date = string(),
-        (0x0008, 0x0022) => r.acquisition_date = string(),
-        (0x0008, 0x0023) => r.content_date = string(),
-        (0x0008, 0x0060) => r.modality = string(),
-        (0x0008, 0x1030) => t.study_description = text(),
-        (0x0008, 0x103E) => t.series_description = text(),
-        (0x0010, 0x0010) => t.patient_name = text(),
-        (0x0010, 0x0020) => t.patient_id = text(),
-        (0x0010, 0x0021) => t.issuer = text(),
-        (0x0010, 0x1000) => t.other_ids = text(),
-        (0x0010, 0x0030) => r.patient_birth_date = string(),
+        (0x0008, 0x0020) => r.study_date = Some(values.text(raw)),
+        (0x0008, 0x0021) => r.series_date = Some(values.text(raw)),
+        (0x0008, 0x0022) => r.acquisition_date = Some(values.text(raw)),
+        (0x0008, 0x0023) => r.content_date = Some(values.text(raw)),
+        (0x0008, 0x0060) => r.modality = Some(values.text(raw)),
+        (0x0008, 0x1030) => t.set(Raw::StudyDescription, raw),
+        (0x0008, 0x103E) => t.set(Raw::SeriesDescription, raw),
+        (0x0010, 0x0010) => t.set(Raw::PatientName, raw),
+        (0x0010, 0x0020) => t.set(Raw::PatientId, raw),
+        (0x0010, 0x0021) => t.set(Raw::Issuer, raw),
+        (0x0010, 0x1000) => t.set(Raw::OtherIds, raw),
+        (0x0010, 0x0030) => r.patient_birth_date = Some(values.text(raw)),
         (0x0018, 0x0050) => r.slice_thickness = decimals::<1>(raw).map(|[v]| v),
         (0x0020, 0x0011) => r.series_number = integer(raw),
         (0x0020, 0x0012) => r.acquisition_number = integer(raw),
@@ -702,14 +829,23 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, t: 
         (0x0020, 0x0037) => r.image_orientation = decimals(raw),
         (0x0020, 0x1002) => r.images_in_acquisition = integer(raw),
         (0x0028, 0x0002) => r.samples_per_pixel = unsigned(raw, big_endian),
-        (0x0028, 0x0004) => r.photometric = string(),
+        (0x0028, 0x0004) => r.photometric = Some(values.text(raw)),
         (0x0028, 0x0008) => r.number_of_frames = integer(raw).and_then(|n| u32::try_from(n).ok()),
         (0x0028, 0x0010) => r.rows = unsigned(raw, big_endian),
         (0x0028, 0x0011) => r.columns = unsigned(raw, big_endian),
         (0x0028, 0x0100) => r.bits_allocated = unsigned(raw, big_endian),
-        (0x0008, 0x0080) => t.institution = text(),
-        (0x0008, 0x0090) => t.referring_physician = text(),
-        (0x0008, 0x0030 | 0x0050) | (0x0018, 0x0015 | 0x0088) => take_detail(tag, raw, r),
+        (0x0008, 0x0080) => t.set(Raw::Institution, raw),
+        (0x0008, 0x0090) => t.set(Raw::ReferringPhysician, raw),
+        // A value of only padding says nothing, and does not replace one that did.
+        _ if !raw.iter().any(|&b| b != b' ' && b != 0)
+            && matches!(
+                (tag.0, tag.1),
+                (0x0008, 0x0030 | 0x0050) | (0x0018, 0x0015 | 0x0088)
+            ) => {}
+        (0x0008, 0x0030) => t.set(Raw::StudyTime, raw),
+        (0x0008, 0x0050) => t.set(Raw::AccessionNumber, raw),
+        (0x0018, 0x0015) => t.set(Raw::BodyPart, raw),
+        (0x0018, 0x0088) => t.set(Raw::SpacingBetweenSlices, raw),
         (0x0019, 0x0010) | (0x0043, 0x0010) | (0x2001, 0x0010) => {
             let (slot, owner) = match tag.0 {
                 0x0019 => (0, "SIEMENS MR HEADER"),
@@ -763,21 +899,6 @@ fn binary_float(raw: &[u8], i: usize, width: usize, big_endian: bool) -> Option<
         (_, true) => f64::from(f32::from_be_bytes(bytes.try_into().ok()?)),
     };
     value.is_finite().then_some(value)
-}
-
-/// Stores one of the plain [`RecordDetails`] values, when it says anything.
-fn take_detail(tag: Tag, raw: &[u8], r: &mut InstanceRecord) {
-    let value = ascii(raw);
-    if value.is_empty() {
-        return;
-    }
-    let details = Arc::make_mut(r.details.get_or_insert_with(Default::default));
-    match (tag.0, tag.1) {
-        (0x0008, 0x0030) => details.study_time = Some(value),
-        (0x0008, 0x0050) => details.accession_number = Some(value),
-        (0x0018, 0x0015) => details.body_part = Some(value),
-        _ => details.spacing_between_slices = Some(value),
-    }
 }
 
 /// Most per-frame positions kept for one object.

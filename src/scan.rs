@@ -1,23 +1,20 @@
 //! Scan: walk the media and read every file's header in parallel, giving the records and every file's fate.
 
-use foldhash::HashSet;
-use std::hash::Hash;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use rayon::prelude::*;
 use web_time::Instant;
 
 use crate::archive::{self, Archive};
-use crate::charset::DecodedText;
 use crate::dicomdir::{DicomDir, DicomDirError, read_dicomdir_budgeted};
 use crate::media::Media;
 use crate::media_order::{MediaMode, disc_order, ordered_map, physical_offset};
 use crate::progress::Progress;
 use crate::read_header::{
-    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom, RecordDetails,
+    DefectKind, FileDefect, HeaderOutcome, InflateBudget, InstanceRecord, NotDicom,
     read_header_budgeted,
 };
 use crate::walk::{
@@ -229,25 +226,14 @@ fn read_listed(
     let progress = Progress::new(options.progress, files.len() as u64, threads);
     let media = scan.media.clone();
     let budget = &scan.inflate_budget.clone();
-    // One per reader thread (and one for a caller outside the pool), each taken only by its own thread: no
-    // reader waits for another. The readers drop the copies of repeated values where they made them, instead of
-    // this thread freeing memory the other threads allocated. A value repeated on several threads is kept once
-    // per thread.
-    let interners: Vec<Mutex<Interner>> = (0..=threads).map(|_| Mutex::default()).collect();
     let read_one = |i: usize| {
         let file = &files[i];
         let reading = progress.reading(&file.relative);
-        let mut outcome = guarded(|| match &media {
+        // The reader shares the values files repeat between the records its thread reads (read_header::shared).
+        let outcome = guarded(|| match &media {
             None => read_file(&base.join(&file.relative), &file.relative, budget),
             Some(media) => media.read_header(file, budget),
         });
-        if let HeaderOutcome::Instance(record) = &mut outcome {
-            let own = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
-            interners[own]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .share(record);
-        }
         drop(reading);
         progress.inc();
         (i, outcome)
@@ -391,72 +377,6 @@ fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> Heade
     }
 }
 
-/// Most distinct values the [`Interner`] keeps per kind: a disc of all-different values cannot grow it further.
-const MAX_SHARED: usize = 1 << 16;
-
-/// Makes the records read on one thread share one allocation per distinct value of the attributes files repeat
-/// (UIDs of the study, series, SOP class and transfer syntax, dates, names, descriptions). Hashed with foldhash,
-/// seeded per process: a disc cannot aim collisions at a seed it does not know, and the sets are capped at
-/// [`MAX_SHARED`].
-#[derive(Default)]
-struct Interner {
-    texts: HashSet<Arc<str>>,
-    decoded: HashSet<Arc<DecodedText>>,
-    details: HashSet<Arc<RecordDetails>>,
-}
-
-impl Interner {
-    fn share(&mut self, r: &mut InstanceRecord) {
-        for value in [
-            &mut r.transfer_syntax,
-            &mut r.sop_class_uid,
-            &mut r.study_instance_uid,
-            &mut r.series_instance_uid,
-        ] {
-            share(&mut self.texts, value);
-        }
-        for value in [
-            &mut r.patient_birth_date,
-            &mut r.study_date,
-            &mut r.modality,
-            &mut r.series_date,
-            &mut r.acquisition_date,
-            &mut r.content_date,
-            &mut r.image_type,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            share(&mut self.texts, value);
-        }
-        for value in [
-            &mut r.patient_name,
-            &mut r.patient_id,
-            &mut r.study_description,
-            &mut r.series_description,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            share(&mut self.decoded, value);
-        }
-        if let Some(details) = &mut r.details {
-            share(&mut self.details, details);
-        }
-    }
-}
-
-/// Replaces `value` by the equal one already in `seen`, or adds it there.
-fn share<T: Eq + Hash + ?Sized>(seen: &mut HashSet<Arc<T>>, value: &mut Arc<T>) {
-    match seen.get(&**value) {
-        Some(shared) => *value = Arc::clone(shared),
-        None if seen.len() < MAX_SHARED => {
-            seen.insert(Arc::clone(value));
-        }
-        None => {}
-    }
-}
-
 /// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
 /// for the parser to report.
 fn prefetch(path: &Path, buffer: &mut [u8]) {
@@ -572,18 +492,5 @@ mod tests {
         assert_eq!(name_a.text, "SMITH^JOHN");
         assert_ne!(a.sop_instance_uid, b.sop_instance_uid);
         assert_ne!(a.path, b.path);
-    }
-
-    #[test]
-    fn sharing_stops_growing_at_its_cap() {
-        let mut seen = HashSet::default();
-        for i in 0..MAX_SHARED + 10 {
-            let mut value: Arc<str> = i.to_string().into();
-            share(&mut seen, &mut value);
-        }
-        assert_eq!(seen.len(), MAX_SHARED);
-        let mut again: Arc<str> = "7".into();
-        share(&mut seen, &mut again);
-        assert!(seen.get("7").is_some_and(|kept| Arc::ptr_eq(kept, &again)));
     }
 }

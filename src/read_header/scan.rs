@@ -28,6 +28,7 @@ use flate2::read::DeflateDecoder;
 
 use super::{DefectKind, FileDefect, InflateBudget};
 pub use tokens::Tokenizer;
+pub(crate) use tokens::tag_key;
 use tokens::{Encoding, Tokens};
 
 mod tokens;
@@ -867,19 +868,20 @@ impl Walker<'_> {
         }
     }
 
-    /// [`Walker::next_event`] for a caller that ignores the root-level primitive elements `wanted` does not take:
-    /// those may be skipped without an event (the fast tokenizer's tight loop, where the read buffer holds them).
-    /// Sequences, items, Pixel Data and every defect are reported as by [`Walker::next_event`].
+    /// [`Walker::next_event`] for a caller that ignores the root-level primitive elements whose tags are not in
+    /// `stops` (tag keys in ascending order, see [`tokens::tag_key`]): those may be skipped without an event (the
+    /// fast tokenizer's tight loop, where the read buffer holds them). Sequences, items, Pixel Data and every
+    /// defect are reported as by [`Walker::next_event`].
     #[inline]
     pub(crate) fn next_event_skipping(
         &mut self,
-        wanted: impl Fn(Tag) -> bool,
+        stops: &[u32],
     ) -> Result<Option<Event>, FileDefect> {
         if let Some(len) = self.pending.take() {
             self.skip(u64::from(len))?;
         }
         if self.stack.is_empty() {
-            self.tokens.skip_unwanted_root(self.size, wanted);
+            self.tokens.skip_unwanted_root(self.size, stops);
         }
         self.next_event()
     }
@@ -1270,23 +1272,51 @@ const VRS: [VR; 34] = [
     VR::UV,
 ];
 
+/// The two bytes of each VR, in the order of [`VRS`].
+const VR_NAMES: [&[u8; 2]; 34] = [
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
+    b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
+    b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
+];
+
 /// For two upper-case letters at `(first - b'A') * 26 + (second - b'A')`: 1 + the index of their VR in [`VRS`],
 /// or 0 when they spell none. One load per element header instead of a chain of comparisons.
 static VR_INDEX: [u8; 26 * 26] = {
-    const NAMES: [&[u8; 2]; 34] = [
-        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
-        b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
-        b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
-    ];
     let mut table = [0u8; 26 * 26];
     let mut i = 0;
-    while i < NAMES.len() {
-        let [a, b] = *NAMES[i];
+    while i < VR_NAMES.len() {
+        let [a, b] = *VR_NAMES[i];
         table[(a - b'A') as usize * 26 + (b - b'A') as usize] = i as u8 + 1;
         i += 1;
     }
     table
 };
+
+/// How the fast tokenizer's skip loop reads an explicit VR element header, by the two VR bytes read as one
+/// little endian `u16`: [`SKIP_SHORT`], [`SKIP_LONG`], or 0 to stop (a sequence, or no VR at all). All 65,536
+/// pairs, so that one load classifies a header.
+pub(super) static VR_SKIP: [u8; 1 << 16] = {
+    let mut table = [0u8; 1 << 16];
+    let mut i = 0;
+    while i < VR_NAMES.len() {
+        let [a, b] = *VR_NAMES[i];
+        let vr = VRS[i];
+        table[u16::from_le_bytes([a, b]) as usize] = if matches!(vr, VR::SQ) {
+            0
+        } else if has_long_length(vr) {
+            SKIP_LONG
+        } else {
+            SKIP_SHORT
+        };
+        i += 1;
+    }
+    table
+};
+
+/// [`VR_SKIP`]: a 2-byte length follows the VR.
+pub(super) const SKIP_SHORT: u8 = 1;
+/// [`VR_SKIP`]: two reserved bytes and a 4-byte length follow the VR.
+pub(super) const SKIP_LONG: u8 = 2;
 
 /// The VR spelled by two bytes, matched as bytes.
 #[inline]
@@ -1300,7 +1330,7 @@ fn vr_of([a, b]: [u8; 2]) -> Option<VR> {
 }
 
 /// VRs whose explicit-VR header has two reserved bytes and a 4-byte length.
-fn has_long_length(vr: VR) -> bool {
+const fn has_long_length(vr: VR) -> bool {
     matches!(
         vr,
         VR::OB
@@ -1489,6 +1519,21 @@ mod tests {
         for a in 0..=255u8 {
             for b in 0..=255u8 {
                 assert_eq!(vr_of([a, b]), VR::from_binary([a, b]), "{a:02X} {b:02X}");
+            }
+        }
+    }
+
+    #[test]
+    fn skip_table_classifies_every_pair_as_the_header_decoder_reads_it() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let expected = match vr_of([a, b]) {
+                    None | Some(VR::SQ) => 0,
+                    Some(vr) if has_long_length(vr) => SKIP_LONG,
+                    Some(_) => SKIP_SHORT,
+                };
+                let class = VR_SKIP[usize::from(u16::from_le_bytes([a, b]))];
+                assert_eq!(class, expected, "{a:02X} {b:02X}");
             }
         }
     }

@@ -14,7 +14,10 @@ use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_parser::stateful::decode::{DynStatefulDecoder, StatefulDecode};
 
-use super::{Counting, DefectKind, FileDefect, defect, has_long_length, parser_defect, vr_of};
+use super::{
+    Counting, DefectKind, FileDefect, SKIP_LONG, SKIP_SHORT, VR_SKIP, defect, has_long_length,
+    parser_defect, vr_of,
+};
 
 /// Which tokenizer a walk runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -146,14 +149,17 @@ impl Tokens<'_> {
         Ok(())
     }
 
-    /// Skips, inside the read buffer, the run of root-level elements ahead that `wanted` does not take, without
+    /// Skips, inside the read buffer, the run of root-level elements ahead whose tags are not in `stops`, without
     /// an event for each: the tight loop of a header read, where most elements are neither wanted nor nested.
-    /// Only once the encoding is settled as little endian, and only over primitive elements of defined length
-    /// whose header and value the buffer holds and whose value ends inside the file (`size`); it stops short of
-    /// anything else (group 0000 or FFFE, Pixel Data and after, a sequence, an undefined length, an unknown VR,
-    /// the end of the buffer), which the walk then reads element by element, with every check.
+    /// `stops` holds tag keys ([`tag_key`]) in ascending order; the loop also stops at or past the last of them.
+    /// As a data set's tags ascend, one pass along `stops` beside the elements tells a wanted one by a single
+    /// comparison; a tag lower than the one before ends the run, so an element out of order is never skipped
+    /// unseen. Only once the encoding is settled as little endian, and only over primitive elements of defined
+    /// length whose header and value the buffer holds and whose value ends inside the file (`size`); it stops
+    /// short of anything else (group 0000, a sequence, an undefined length, an unknown VR, the end of the
+    /// buffer), which the walk then reads element by element, with every check.
     #[inline]
-    pub(super) fn skip_unwanted_root(&mut self, size: u64, wanted: impl Fn(Tag) -> bool) {
+    pub(super) fn skip_unwanted_root(&mut self, size: u64, stops: &[u32]) {
         let Tokens::Fast { io, encoding } = self else {
             return;
         };
@@ -162,38 +168,60 @@ impl Tokens<'_> {
             Encoding::ImplicitLittle => false,
             Encoding::LittleUnknown | Encoding::ExplicitBig => return,
         };
+        // Pixel Data and everything after it (group FFFE among them) always end the run.
+        let Some(last_stop) = stops.last().map(|&s| s.min(tag_key(super::PIXEL_DATA))) else {
+            return;
+        };
         let start = io.pos.get();
         let buffer = io.inner.buffer();
         // The buffer may hold bytes past the declared size (a source longer than it says): never skip into them.
         let left = usize::try_from(size.saturating_sub(start)).unwrap_or(usize::MAX);
         let limit = buffer.len().min(left);
+        let key_of = |head: &[u8]| {
+            let tag: [u8; 4] = head.get(..4)?.try_into().ok()?;
+            Some(u32::from_le_bytes(tag).rotate_left(16))
+        };
+        // The first stop at or past the first element: later elements only move it forward.
+        let mut next = key_of(buffer).map_or(0, |first| stops.partition_point(|&s| s < first));
+        let mut next_stop = stops.get(next).copied().unwrap_or(u32::MAX);
+        // Group 0000 (below every key here) is never skipped.
+        let mut previous = 0x0001_0000;
         let mut at = 0;
-        while let Some(head) = buffer.get(at..at + 12) {
-            let tag = Tag(
-                u16::from_le_bytes([head[0], head[1]]),
-                u16::from_le_bytes([head[2], head[3]]),
-            );
-            if tag.0 == 0x0000 || tag.0 == 0xFFFE || tag >= super::PIXEL_DATA || wanted(tag) {
+        while let Some(head) = buffer.get(at..at + 12)
+            && let Some(key) = key_of(head)
+        {
+            if key < previous || key >= last_stop {
                 break;
             }
-            let (header, len) = if explicit {
-                match vr_of([head[4], head[5]]) {
-                    None | Some(VR::SQ) => break,
-                    Some(vr) if has_long_length(vr) => (
-                        12,
-                        u32::from_le_bytes([head[8], head[9], head[10], head[11]]),
-                    ),
-                    Some(_) => (8, u32::from(u16::from_le_bytes([head[6], head[7]]))),
+            if key >= next_stop {
+                // Past stops the data set does not have: on to the next one it might.
+                while stops.get(next).is_some_and(|&stop| stop < key) {
+                    next += 1;
                 }
-            } else {
-                if implicit_vr(tag) == VR::SQ {
+                next_stop = stops.get(next).copied().unwrap_or(u32::MAX);
+                if key == next_stop {
                     break;
                 }
-                (8, u32::from_le_bytes([head[4], head[5], head[6], head[7]]))
-            };
-            if len == u32::MAX {
-                break;
             }
+            previous = key;
+            let (header, len) = if explicit {
+                match VR_SKIP[usize::from(u16::from_le_bytes([head[4], head[5]]))] {
+                    SKIP_SHORT => (8, u32::from(u16::from_le_bytes([head[6], head[7]]))),
+                    SKIP_LONG => match u32::from_le_bytes([head[8], head[9], head[10], head[11]]) {
+                        u32::MAX => break,
+                        len => (12, len),
+                    },
+                    _ => break,
+                }
+            } else {
+                if implicit_vr(Tag((key >> 16) as u16, key as u16)) == VR::SQ {
+                    break;
+                }
+                match u32::from_le_bytes([head[4], head[5], head[6], head[7]]) {
+                    u32::MAX => break,
+                    len => (8, len),
+                }
+            };
             match usize::try_from(len)
                 .ok()
                 .and_then(|len| (at + header).checked_add(len))
@@ -299,6 +327,11 @@ fn tag_and_length(head: &[u8], big: bool) -> (Tag, u32) {
             u32::from_le_bytes(len),
         )
     }
+}
+
+/// A tag as one number, `(group << 16) | element`: ordered as tags are.
+pub(crate) const fn tag_key(tag: Tag) -> u32 {
+    ((tag.0 as u32) << 16) | tag.1 as u32
 }
 
 /// The VR dicom-rs gives an implicit VR element: OW for Pixel Data and Overlay Data, else the dictionary's.
