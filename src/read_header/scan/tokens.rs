@@ -158,20 +158,22 @@ impl Tokens<'_> {
     /// length whose header and value the buffer holds and whose value ends inside the file (`size`); it stops
     /// short of anything else (group 0000, a sequence, an undefined length, an unknown VR, the end of the
     /// buffer), which the walk then reads element by element, with every check.
+    ///
+    /// When the run ends at a wanted element that passes the same checks (primitive, of defined length, whole in
+    /// the buffer and the file), its header is read too and its tag and value length returned: the walk hands
+    /// it out without decoding its header again.
     #[inline]
-    pub(super) fn skip_unwanted_root(&mut self, size: u64, stops: &[u32]) {
+    pub(super) fn skip_unwanted_root(&mut self, size: u64, stops: &[u32]) -> Option<(Tag, u32)> {
         let Tokens::Fast { io, encoding } = self else {
-            return;
+            return None;
         };
         let explicit = match encoding {
             Encoding::ExplicitLittle => true,
             Encoding::ImplicitLittle => false,
-            Encoding::LittleUnknown | Encoding::ExplicitBig => return,
+            Encoding::LittleUnknown | Encoding::ExplicitBig => return None,
         };
         // Pixel Data and everything after it (group FFFE among them) always end the run.
-        let Some(last_stop) = stops.last().map(|&s| s.min(tag_key(super::PIXEL_DATA))) else {
-            return;
-        };
+        let last_stop = stops.last().map(|&s| s.min(tag_key(super::PIXEL_DATA)))?;
         let start = io.pos.get();
         let buffer = io.inner.buffer();
         // The buffer may hold bytes past the declared size (a source longer than it says): never skip into them.
@@ -187,22 +189,21 @@ impl Tokens<'_> {
         // Group 0000 (below every key here) is never skipped.
         let mut previous = 0x0001_0000;
         let mut at = 0;
+        let mut wanted = None;
         while let Some(head) = buffer.get(at..at + 12)
             && let Some(key) = key_of(head)
         {
             if key < previous || key >= last_stop {
                 break;
             }
-            if key >= next_stop {
+            let stop = key >= next_stop && {
                 // Past stops the data set does not have: on to the next one it might.
                 while stops.get(next).is_some_and(|&stop| stop < key) {
                     next += 1;
                 }
                 next_stop = stops.get(next).copied().unwrap_or(u32::MAX);
-                if key == next_stop {
-                    break;
-                }
-            }
+                key == next_stop
+            };
             previous = key;
             let (header, len) = if explicit {
                 match VR_SKIP[usize::from(u16::from_le_bytes([head[4], head[5]]))] {
@@ -222,16 +223,23 @@ impl Tokens<'_> {
                     len => (8, len),
                 }
             };
-            match usize::try_from(len)
+            let Some(end) = usize::try_from(len)
                 .ok()
                 .and_then(|len| (at + header).checked_add(len))
-            {
-                Some(end) if end <= limit => at = end,
-                _ => break,
+                .filter(|&end| end <= limit)
+            else {
+                break;
+            };
+            if stop {
+                wanted = Some((Tag((key >> 16) as u16, key as u16), len));
+                at += header;
+                break;
             }
+            at = end;
         }
         io.inner.consume(at);
         io.pos.set(start + at as u64);
+        wanted
     }
 
     /// Moves forward to `to` (already checked against the bytes left).
