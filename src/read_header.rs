@@ -456,7 +456,8 @@ fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
 }
 
 /// Common image storage SOP classes, whose objects always carry Pixel Data: a file of one of them that ends
-/// cleanly between two elements before its image data was cut at an element boundary.
+/// cleanly between two elements before its image data, on a [`CUT_BLOCK`] boundary, was cut at an element
+/// boundary.
 const IMAGE_STORAGE: [&str; 16] = [
     "1.2.840.10008.5.1.4.1.1.1",
     "1.2.840.10008.5.1.4.1.1.1.1",
@@ -475,6 +476,12 @@ const IMAGE_STORAGE: [&str; 16] = [
     "1.2.840.10008.5.1.4.1.1.130",
     "1.2.840.10008.5.1.4.1.1.481.1",
 ];
+
+/// Copies and downloads that stop early stop on a whole number of blocks of this size (the disc sector and the
+/// disk blocks are multiples of it). An image object that holds neither Pixel Data nor Rows and ends elsewhere
+/// was written so (a stripped or test object: pydicom's `priv_SQ.dcm`, `no_meta_group_length.dcm`,
+/// `UN_sequence.dcm`), and is not taken for a cut file: it is read as a non-image object.
+const CUT_BLOCK: u64 = 512;
 
 /// Reads the meta group (if any) and the data set into `record`; a defect stops the scan. Defects found in Pixel
 /// Data (after the attributes) are stored in `record.defect` directly.
@@ -518,7 +525,8 @@ fn scan(
         // Root elements neither taken nor Float or Double Float Pixel Data (7FE0,0008/0009) are not reported.
         let Some(event) = walker.next_event_skipping(|tag| root_wanted(tag) || tag.0 == 0x7FE0)?
         else {
-            if (record.rows.is_some() || IMAGE_STORAGE.contains(&&*record.sop_class_uid))
+            let image_class = IMAGE_STORAGE.contains(&&*record.sop_class_uid);
+            if (record.rows.is_some() || (image_class && record.size % CUT_BLOCK == 0))
                 && !float_pixels
             {
                 return Err(FileDefect {
