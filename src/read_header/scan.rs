@@ -374,15 +374,21 @@ impl Source {
         Ok(meta)
     }
 
-    /// Transfer syntax for reading the data set that follows: the registered one for `uid`; none declared,
-    /// little endian (the walk settles explicit or implicit VR by the first element's VR bytes, as DCMTK and
-    /// pydicom read such a file); an unknown or private UID, explicit or implicit VR little endian guessed from
-    /// the first element. A deflated data set (PS3.5 A.5: raw deflate of explicit VR little endian) is inflated
-    /// from here on.
+    /// Transfer syntax for reading the data set that follows (a file that ends before it is cut): the registered
+    /// one for `uid`; none declared, little endian (the walk settles explicit or implicit VR by the first
+    /// element's VR bytes, as DCMTK and pydicom read such a file); an unknown or private UID, explicit or implicit
+    /// VR little endian guessed from the first element. A deflated data set (PS3.5 A.5: raw deflate of explicit
+    /// VR little endian) is inflated from here on.
     pub(crate) fn data_set_syntax(
         &mut self,
         uid: &str,
     ) -> Result<&'static TransferSyntax, FileDefect> {
+        if self.left() == 0 {
+            return Err(defect(
+                DefectKind::Truncated,
+                "file ends before its data set",
+            ));
+        }
         let registry: &'static TransferSyntaxRegistry = &TransferSyntaxRegistry;
         let uid = if uid.is_empty() { IMPLICIT_LE } else { uid };
         if let Some(ts) = registry.get(uid) {
