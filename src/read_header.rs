@@ -456,8 +456,8 @@ fn read_source(mut source: Source, relative: &Path) -> HeaderOutcome {
 }
 
 /// Common image storage SOP classes, whose objects always carry Pixel Data: a file of one of them that ends
-/// cleanly between two elements before its image data was cut at an element boundary, unless it went past
-/// [`ROWS`] without one (see [`scan`]).
+/// cleanly between two elements before its image data was cut at an element boundary, unless its data set went
+/// past [`ROWS`] without one (see [`scan`]).
 const IMAGE_STORAGE: [&str; 16] = [
     "1.2.840.10008.5.1.4.1.1.1",
     "1.2.840.10008.5.1.4.1.1.1.1",
@@ -517,9 +517,9 @@ fn scan(
     let mut walker = source.walker(ts)?;
     let mut multi_frame = MultiFrame::default();
     let mut float_pixels = false;
-    // A root element past Rows was read: an object without Rows by then has none, and ending cleanly after it
-    // it is not an image cut before its Rows, but one that never had its image (a stripped or test object such
-    // as pydicom's `priv_SQ.dcm` and `UN_sequence.dcm`), read as a non-image object.
+    // Whether a root element past Rows was read. An image object without Rows by then has none: ending cleanly,
+    // it was not cut before its image but never had one (a stripped or test object such as pydicom's
+    // `priv_SQ.dcm` and `UN_sequence.dcm`), and reads as a non-image object.
     let mut past_rows = false;
     let mut value = Vec::with_capacity(256);
     let fragments_at = loop {

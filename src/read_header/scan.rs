@@ -839,8 +839,8 @@ pub(crate) struct Walker<'a> {
     lenient: bool,
     /// A tolerated overrun was met.
     overran: bool,
-    /// Inside the value of an explicit VR element of VR UN and undefined length, read as implicit VR: the index
-    /// in `stack` of its sequence, and the encoding to return to when that ends.
+    /// Inside the value of an element of VR UN and undefined length, read as implicit VR (a change in an explicit
+    /// VR data set only): the index in `stack` of its sequence, and the encoding to return to when that ends.
     implicit_un: Option<(usize, Resume)>,
 }
 
