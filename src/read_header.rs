@@ -1691,6 +1691,18 @@ mod tests {
         [&tag_le(Tag(0xFFFE, 0xE0DD))[..], &[0; 4]].concat()
     }
 
+    /// Both tokenizers read `bytes` cut and corrupted at every byte alike.
+    fn damage_reads_alike(bytes: &[u8]) {
+        for at in 0..bytes.len() {
+            read_both(&bytes[..at]).unwrap_or_else(|d| panic!("cut at {at}: {d:?}"));
+            for value in [0x00, 0xFF, bytes[at] ^ 0x10] {
+                let mut corrupt = bytes.to_vec();
+                corrupt[at] = value;
+                read_both(&corrupt).unwrap_or_else(|d| panic!("byte {at} = {value:#04x}: {d:?}"));
+            }
+        }
+    }
+
     /// The value of a UN element of undefined length as pydicom's `UN_sequence.dcm` writes it (PS3.5 6.2.2,
     /// CP-246: implicit VR little endian): an item of undefined length holding a known sequence two deep, an
     /// unknown element of undefined length (a UN sequence again, inside the implicit VR), and a defined-length
@@ -1793,6 +1805,7 @@ mod tests {
                 "cut at {cut}: {defect:?}"
             );
         }
+        damage_reads_alike(&bytes);
         // Without its sequence delimiter the UN sequence swallows the root elements after it: damaged.
         let mut open = bytes[..un_end - 8].to_vec();
         open.extend(&bytes[un_end..]);
@@ -1837,6 +1850,7 @@ mod tests {
             r.pixel_data.map(|p| p.encoding),
             Some(PixelEncoding::Native { declared_length: 8 })
         );
+        damage_reads_alike(&bytes);
     }
 
     /// A meta group as `meta_bytes` writes it, without its (0002,0000) group length.
@@ -1877,6 +1891,7 @@ mod tests {
                 PixelEncoding::Native { declared_length: 8 }
             ))
         );
+        damage_reads_alike(&bytes);
         for cut in [140, meta.len() - 3, meta.len() + 5, bytes.len() - 20] {
             let outcome =
                 read_both(&bytes[..cut]).unwrap_or_else(|d| panic!("cut at {cut}: {d:?}"));
@@ -1930,6 +1945,7 @@ mod tests {
                 Some(PixelEncoding::Native { declared_length: 8 }),
                 "{encoding}"
             );
+            damage_reads_alike(&bytes);
             let cut = &bytes[..bytes.len() - 20];
             let outcome = read_both(cut).unwrap_or_else(|d| panic!("{encoding}: {d:?}"));
             assert!(
