@@ -463,7 +463,8 @@ fn read_sharing(mut source: Source, relative: &Path, shared: &mut Shared) -> Hea
 }
 
 /// Common image storage SOP classes, whose objects always carry Pixel Data: a file of one of them that ends
-/// cleanly between two elements before its image data was cut at an element boundary.
+/// cleanly between two elements before its image data was cut at an element boundary, unless its data set went
+/// past [`ROWS`] without one (see [`scan`]).
 const IMAGE_STORAGE: [&str; 16] = [
     "1.2.840.10008.5.1.4.1.1.1",
     "1.2.840.10008.5.1.4.1.1.1.1",
@@ -482,6 +483,9 @@ const IMAGE_STORAGE: [&str; 16] = [
     "1.2.840.10008.5.1.4.1.1.130",
     "1.2.840.10008.5.1.4.1.1.481.1",
 ];
+
+/// Rows (0028,0010): Type 1 wherever there is Pixel Data.
+const ROWS: Tag = Tag(0x0028, 0x0010);
 
 /// Reads the meta group (if any) and the data set into `record`; a defect stops the scan. Defects found in Pixel
 /// Data (after the attributes) are stored in `record.defect` directly.
@@ -520,13 +524,22 @@ fn scan(
     let mut walker = source.walker(ts)?;
     let mut multi_frame = MultiFrame::default();
     let mut float_pixels = false;
+    // Whether a root element past Rows was read. An image object without Rows by then has none: ending cleanly,
+    // it was not cut before its image but never had one (a stripped or test object such as pydicom's
+    // `priv_SQ.dcm` and `UN_sequence.dcm`), and reads as a non-image object.
+    let mut past_rows = false;
     let mut value = Vec::with_capacity(256);
     let fragments_at = loop {
-        // Root elements neither taken nor Float or Double Float Pixel Data (7FE0,0008/0009) are not reported.
-        let Some(event) = walker.next_event_skipping(&ROOT_STOPS)? else {
-            if (record.rows.is_some() || IMAGE_STORAGE.contains(&&*record.sop_class_uid))
-                && !float_pixels
-            {
+        // Root elements neither taken nor Float or Double Float Pixel Data (7FE0,0008/0009) nor the first past
+        // Rows are not reported.
+        let stops = if past_rows {
+            &ROOT_STOPS[..]
+        } else {
+            &ROOT_STOPS[..=ROOT_STOPS_PAST_ROWS]
+        };
+        let Some(event) = walker.next_event_skipping(stops)? else {
+            let image_class = IMAGE_STORAGE.contains(&&*record.sop_class_uid);
+            if (record.rows.is_some() || (image_class && !past_rows)) && !float_pixels {
                 return Err(FileDefect {
                     kind: DefectKind::Truncated,
                     detail: "file ends before its image data".to_string(),
@@ -537,6 +550,7 @@ fn scan(
         match event {
             Event::Element(tag) => {
                 if walker.stack().is_empty() {
+                    past_rows |= tag > ROWS;
                     float_pixels |= tag == Tag(0x7FE0, 0x0008) || tag == Tag(0x7FE0, 0x0009);
                     if root_wanted(tag) {
                         walker.with_value(|raw| take_root(tag, raw, big_endian, record, shared))?;
@@ -571,7 +585,8 @@ fn scan(
             }
             Event::PixelSequence { offset } => break offset,
             Event::PastPixelData(_) => return Ok(()),
-            Event::SeqStart(_) | Event::ItemStart { .. } | Event::ItemEnd | Event::SeqEnd => {}
+            Event::SeqStart(tag) => past_rows |= walker.stack().len() == 1 && tag > ROWS,
+            Event::ItemStart { .. } | Event::ItemEnd | Event::SeqEnd => {}
         }
     };
     drop(walker);
@@ -781,6 +796,16 @@ const ROOT_STOPS: [u32; 50] = {
         "ROOT_WANTED must end before group 7FE0"
     );
     stops
+};
+
+/// Where in [`ROOT_STOPS`] the key just past Rows is, (0028,0011): the stops up to it, as the skip loop also
+/// stops at or past the last, report the first root element past Rows.
+const ROOT_STOPS_PAST_ROWS: usize = {
+    let mut i = 0;
+    while ROOT_STOPS[i] != tag_key(ROWS) + 1 {
+        i += 1;
+    }
+    i
 };
 
 fn root_wanted(tag: Tag) -> bool {
@@ -1770,6 +1795,356 @@ mod tests {
                 }),
                 "{ts}"
             );
+        }
+    }
+
+    /// An explicit VR UN header of undefined length, little endian.
+    fn un_undefined(tag: Tag) -> Vec<u8> {
+        [&tag_le(tag)[..], b"UN\0\0", &[0xFF; 4]].concat()
+    }
+
+    /// An implicit VR header of undefined length (a sequence, or an unknown element read as one).
+    fn undefined(tag: Tag) -> Vec<u8> {
+        [&tag_le(tag)[..], &[0xFF; 4]].concat()
+    }
+
+    /// An item of undefined length holding `content`, with its delimiter.
+    fn item(content: &[u8]) -> Vec<u8> {
+        [
+            &tag_le(Tag(0xFFFE, 0xE000))[..],
+            &[0xFF; 4],
+            content,
+            &tag_le(Tag(0xFFFE, 0xE00D)),
+            &[0; 4],
+        ]
+        .concat()
+    }
+
+    /// A sequence delimiter.
+    fn seq_end() -> Vec<u8> {
+        [&tag_le(Tag(0xFFFE, 0xE0DD))[..], &[0; 4]].concat()
+    }
+
+    /// Both tokenizers read `bytes` cut and corrupted at every byte alike.
+    fn damage_reads_alike(bytes: &[u8]) {
+        for at in 0..bytes.len() {
+            read_both(&bytes[..at]).unwrap_or_else(|d| panic!("cut at {at}: {d:?}"));
+            for value in [0x00, 0xFF, bytes[at] ^ 0x10] {
+                let mut corrupt = bytes.to_vec();
+                corrupt[at] = value;
+                read_both(&corrupt).unwrap_or_else(|d| panic!("byte {at} = {value:#04x}: {d:?}"));
+            }
+        }
+    }
+
+    /// The value of a UN element of undefined length as pydicom's `UN_sequence.dcm` writes it (PS3.5 6.2.2,
+    /// CP-246: implicit VR little endian): an item of undefined length holding a known sequence two deep, an
+    /// unknown element of undefined length (a UN sequence again, inside the implicit VR), and a defined-length
+    /// item; then its sequence delimiter.
+    fn un_sequence_value() -> Vec<u8> {
+        let sop = [
+            implicit(
+                tags::REFERENCED_SOP_CLASS_UID,
+                b"1.2.840.10008.5.1.4.1.1.2\0",
+            ),
+            implicit(tags::REFERENCED_SOP_INSTANCE_UID, b"1.2.3.9\0"),
+        ]
+        .concat();
+        let series = [
+            undefined(tags::REFERENCED_SOP_SEQUENCE),
+            item(&sop),
+            seq_end(),
+            implicit(tags::SERIES_INSTANCE_UID, b"9.9.9\0"),
+        ]
+        .concat();
+        let private = [
+            undefined(Tag(0x0009, 0x1011)),
+            item(&implicit(Tag(0x0009, 0x1012), b"Nested SQ ")),
+            seq_end(),
+        ]
+        .concat();
+        let first = [
+            undefined(tags::REFERENCED_SERIES_SEQUENCE),
+            item(&series),
+            seq_end(),
+            private,
+            implicit(tags::STUDY_INSTANCE_UID, b"9.9\0"),
+        ]
+        .concat();
+        let second = implicit(tags::PATIENT_NAME, b"NOT^ROOT");
+        [
+            item(&first),
+            tag_le(Tag(0xFFFE, 0xE000)).to_vec(),
+            (second.len() as u32).to_le_bytes().to_vec(),
+            second,
+            seq_end(),
+        ]
+        .concat()
+    }
+
+    /// A UN element of undefined length in an explicit VR data set holds a sequence in implicit VR (PS3.5 6.2.2,
+    /// CP-246): read so by both tokenizers, everything nested in it included, and explicit VR resumes after its
+    /// delimiter up to the Pixel Data. A cut anywhere inside it is a cut file.
+    #[test]
+    fn un_of_undefined_length_is_a_sequence_in_implicit_vr() {
+        let mut bytes = meta_bytes(uids::JPEG_LOSSLESS_SV1);
+        bytes.extend(explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
+        let un_at = bytes.len();
+        bytes.extend(un_undefined(Tag(0x0009, 0x1010)));
+        bytes.extend(un_sequence_value());
+        let un_end = bytes.len();
+        bytes.extend(explicit(tags::PATIENT_NAME, b"PN", b"SMITH^JOHN"));
+        bytes.extend(explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
+        bytes.extend(explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
+        bytes.extend(explicit(tags::ROWS, b"US", &2_u16.to_le_bytes()));
+        bytes.extend(explicit(tags::PIXEL_DATA, b"OW", &[0; 8]));
+        let r = instance(read_both(&bytes).unwrap_or_else(|d| panic!("{d:?}")));
+        assert_eq!(r.defect, None);
+        // The root's values, not the ones nested in the UN sequence.
+        assert_eq!(
+            r.patient_name.as_deref().map(|t| t.text.as_str()),
+            Some("SMITH^JOHN")
+        );
+        assert_eq!(
+            (&*r.study_instance_uid, &*r.series_instance_uid),
+            ("1.2", "1.2.4")
+        );
+        assert_eq!(r.rows, Some(2));
+        assert_eq!(
+            r.pixel_data.map(|p| (p.offset, p.encoding)),
+            Some((
+                bytes.len() as u64 - 8,
+                PixelEncoding::Native { declared_length: 8 }
+            ))
+        );
+        // Under an implicit syntax the same bytes are still read (the first element settles explicit VR).
+        let mut implicit_ts = meta_bytes(uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        implicit_ts.extend(&bytes[find(&bytes, &tag_le(tags::SOP_INSTANCE_UID))..]);
+        assert_eq!(
+            instance(read_both(&implicit_ts).expect("same")).defect,
+            None
+        );
+
+        for cut in un_at + 1..un_end {
+            let outcome =
+                read_both(&bytes[..cut]).unwrap_or_else(|d| panic!("cut at {cut}: {d:?}"));
+            let defect = match outcome {
+                HeaderOutcome::Unreadable(defect) => defect,
+                HeaderOutcome::Instance(r) => *r.defect.expect("a cut UN sequence is a defect"),
+                other => panic!("cut at {cut}: {other:?}"),
+            };
+            assert_eq!(
+                defect.kind,
+                DefectKind::Truncated,
+                "cut at {cut}: {defect:?}"
+            );
+        }
+        damage_reads_alike(&bytes);
+        // Without its sequence delimiter the UN sequence swallows the root elements after it: damaged.
+        let mut open = bytes[..un_end - 8].to_vec();
+        open.extend(&bytes[un_end..]);
+        let outcome = read_both(&open).unwrap_or_else(|d| panic!("{d:?}"));
+        assert!(
+            matches!(&outcome, HeaderOutcome::Unreadable(_))
+                || matches!(&outcome, HeaderOutcome::Instance(r) if r.defect.is_some()),
+            "{outcome:?}"
+        );
+    }
+
+    /// The same in explicit VR big endian: the UN sequence's value is implicit VR little endian all the same
+    /// (PS3.5 6.2.2), and big endian resumes after its delimiter.
+    #[test]
+    fn un_of_undefined_length_in_big_endian_is_implicit_little_endian() {
+        let be = |tag: Tag, vr: &[u8; 2], value: &[u8]| {
+            let mut out = [tag.0.to_be_bytes(), tag.1.to_be_bytes()].concat();
+            out.extend_from_slice(vr);
+            if matches!(vr, b"UN" | b"OW") {
+                out.extend_from_slice(&[0, 0]);
+                out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+            } else {
+                out.extend_from_slice(&(value.len() as u16).to_be_bytes());
+            }
+            out.extend_from_slice(value);
+            out
+        };
+        let mut bytes = meta_bytes(scan::EXPLICIT_BE);
+        bytes.extend(be(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
+        bytes.extend([
+            0x00, 0x09, 0x10, 0x10, b'U', b'N', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        bytes.extend(un_sequence_value());
+        bytes.extend(be(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"));
+        bytes.extend(be(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"));
+        bytes.extend(be(tags::ROWS, b"US", &2_u16.to_be_bytes()));
+        bytes.extend(be(tags::PIXEL_DATA, b"OW", &[0; 8]));
+        let r = instance(read_both(&bytes).unwrap_or_else(|d| panic!("{d:?}")));
+        assert_eq!(r.defect, None);
+        assert_eq!((&*r.study_instance_uid, r.rows), ("1.2", Some(2)));
+        assert_eq!(
+            r.pixel_data.map(|p| p.encoding),
+            Some(PixelEncoding::Native { declared_length: 8 })
+        );
+        damage_reads_alike(&bytes);
+    }
+
+    /// A meta group as `meta_bytes` writes it, without its (0002,0000) group length.
+    fn meta_without_length(ts: &str) -> Vec<u8> {
+        let bytes = meta_bytes(ts);
+        [&bytes[..132], &bytes[132 + 12..]].concat()
+    }
+
+    /// The identity and image attributes and 8 bytes of Pixel Data, in implicit VR.
+    fn implicit_image() -> Vec<u8> {
+        [
+            implicit(tags::SOP_INSTANCE_UID, b"1.2.3\0"),
+            implicit(tags::PATIENT_NAME, b"SMITH^JOHN"),
+            implicit(tags::STUDY_INSTANCE_UID, b"1.2\0"),
+            implicit(tags::SERIES_INSTANCE_UID, b"1.2.4\0"),
+            implicit(tags::ROWS, &2_u16.to_le_bytes()),
+            implicit(tags::PIXEL_DATA, &[0; 8]),
+        ]
+        .concat()
+    }
+
+    /// pydicom's `no_meta_group_length.dcm`: a meta group without (0002,0000) is read while the group is 0002
+    /// (as DCMTK and pydicom read it), and the implicit VR data set after it as usual. Cut inside the meta group
+    /// or inside the data set, it is a cut file.
+    #[test]
+    fn meta_without_group_length_then_an_implicit_data_set() {
+        let meta = meta_without_length(uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        let bytes = [&meta[..], &implicit_image()].concat();
+        let r = instance(read_both(&bytes).unwrap_or_else(|d| panic!("{d:?}")));
+        assert_eq!(r.defect, None);
+        assert_eq!(&*r.transfer_syntax, uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(&*r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+        assert_eq!((&*r.study_instance_uid, r.rows), ("1.2", Some(2)));
+        assert_eq!(
+            r.pixel_data.map(|p| (p.offset, p.encoding)),
+            Some((
+                bytes.len() as u64 - 8,
+                PixelEncoding::Native { declared_length: 8 }
+            ))
+        );
+        damage_reads_alike(&bytes);
+        for cut in [140, meta.len() - 3, meta.len() + 5, bytes.len() - 20] {
+            let outcome =
+                read_both(&bytes[..cut]).unwrap_or_else(|d| panic!("cut at {cut}: {d:?}"));
+            let kind = match outcome {
+                HeaderOutcome::Unreadable(defect) => defect.kind,
+                HeaderOutcome::Instance(r) => r.defect.expect("a defect").kind,
+                other => panic!("cut at {cut}: {other:?}"),
+            };
+            assert_eq!(kind, DefectKind::Truncated, "cut at {cut}");
+        }
+    }
+
+    /// pydicom's `meta_missing_tsyntax.dcm`: no Transfer Syntax UID (0002,0010). The data set's first element
+    /// settles explicit or implicit VR little endian (its two VR bytes), whichever group it is in; the record
+    /// keeps the empty UID (the integrity check warns of it). A data set that is neither stays a defect.
+    #[test]
+    fn missing_transfer_syntax_is_settled_by_the_first_element() {
+        let meta = meta_bytes("");
+        let mut meta = [&meta[..132], &meta[132..meta.len() - 8]].concat();
+        let group = (meta.len() - 144) as u32;
+        meta[140..144].copy_from_slice(&group.to_le_bytes());
+        let private = Tag(0x0001, 0x0001);
+        let explicit_set = [
+            explicit(private, b"UN", b"Nested SQ "),
+            explicit(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"),
+            explicit(tags::STUDY_INSTANCE_UID, b"UI", b"1.2\0"),
+            explicit(tags::SERIES_INSTANCE_UID, b"UI", b"1.2.4\0"),
+            explicit(tags::ROWS, b"US", &2_u16.to_le_bytes()),
+            explicit(tags::PIXEL_DATA, b"OW", &[0; 8]),
+        ]
+        .concat();
+        let implicit_set = [
+            undefined(private),
+            item(&implicit(private, b"Nested SQ ")),
+            seq_end(),
+            implicit_image(),
+        ]
+        .concat();
+        for (encoding, data_set) in [("explicit", explicit_set), ("implicit", implicit_set)] {
+            let bytes = [&meta[..], &data_set].concat();
+            let r = instance(read_both(&bytes).unwrap_or_else(|d| panic!("{encoding}: {d:?}")));
+            assert_eq!(r.defect, None, "{encoding}");
+            assert_eq!(&*r.transfer_syntax, "", "{encoding}");
+            assert_eq!(
+                (&*r.series_instance_uid, r.rows),
+                ("1.2.4", Some(2)),
+                "{encoding}"
+            );
+            assert_eq!(
+                r.pixel_data.map(|p| p.encoding),
+                Some(PixelEncoding::Native { declared_length: 8 }),
+                "{encoding}"
+            );
+            damage_reads_alike(&bytes);
+            let cut = &bytes[..bytes.len() - 20];
+            let outcome = read_both(cut).unwrap_or_else(|d| panic!("{encoding}: {d:?}"));
+            assert!(
+                matches!(&outcome, HeaderOutcome::Instance(r) if r.defect.as_ref().is_some_and(|d| d.kind == DefectKind::Truncated)),
+                "{encoding}: {outcome:?}"
+            );
+        }
+        for junk in [[0u8; 64], [0x55; 64]] {
+            let bytes = [&meta[..], &junk].concat();
+            let outcome = read_both(&bytes).unwrap_or_else(|d| panic!("{d:?}"));
+            assert!(
+                matches!(&outcome, HeaderOutcome::Unreadable(d) if d.kind != DefectKind::Io),
+                "{outcome:?}"
+            );
+        }
+    }
+
+    /// An image object without Pixel Data that ends cleanly is cut before its image, unless a root element past
+    /// Rows was read without Rows: then it never had an image (pydicom's `priv_SQ.dcm`, an MR object of a private
+    /// creator and a private sequence in a UN value; `UN_sequence.dcm`, a CT object of one UN sequence) and is
+    /// read as a non-image object. One that ends before Rows (pydicom's `no_meta_group_length.dcm`) reads as a
+    /// file cut there, and is one; so is a file that ends after its meta group.
+    #[test]
+    fn image_object_without_pixel_data_is_cut_unless_it_went_past_rows() {
+        let meta = meta_bytes(uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        let creator = implicit(Tag(0x3F03, 0x0010), b"aaabbbccc MEDICAL SYSTEMS ");
+        let nested = [
+            tag_le(Tag(0xFFFE, 0xE000)).to_vec(),
+            18_u32.to_le_bytes().to_vec(),
+            implicit(tags::STUDY_INSTANCE_UID, b"1.2.3.4\0\0\0"),
+        ]
+        .concat();
+        let private = implicit(Tag(0x3F03, 0x1001), &nested);
+        let un = [un_undefined(Tag(0x4453, 0x100C)), un_sequence_value()].concat();
+        let explicit_meta = meta_bytes(uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        for (label, bytes) in [
+            ("private", [&meta[..], &creator, &private].concat()),
+            ("UN sequence", [&explicit_meta[..], &un].concat()),
+        ] {
+            let r = instance(read_both(&bytes).unwrap_or_else(|d| panic!("{label}: {d:?}")));
+            assert_eq!(&*r.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2", "{label}");
+            assert_eq!(
+                (r.rows, r.pixel_data, r.defect),
+                (None, None, None),
+                "{label}"
+            );
+        }
+
+        let image_type = implicit(tags::IMAGE_TYPE, b"ORIGINAL\\PRIMARY\\PORTAL ");
+        let rows = implicit(tags::ROWS, &2_u16.to_le_bytes());
+        for (label, bytes) in [
+            ("before Rows", [&meta[..], &image_type].concat()),
+            ("with Rows", [&meta[..], &rows, &creator, &private].concat()),
+        ] {
+            // Without Study and Series Instance UIDs, a defect leaves the file unreadable.
+            let defect = unreadable(read_both(&bytes).unwrap_or_else(|d| panic!("{label}: {d:?}")));
+            assert_eq!(defect.detail, "file ends before its image data", "{label}");
+        }
+        for meta in [
+            meta,
+            meta_bytes(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN),
+            meta_bytes(""),
+        ] {
+            let defect = unreadable(read_both(&meta).unwrap_or_else(|d| panic!("{d:?}")));
+            assert_eq!(defect.kind, DefectKind::Truncated);
         }
     }
 

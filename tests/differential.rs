@@ -196,6 +196,26 @@ fn pydicom_test_files_and_their_cuts_read_alike() {
     assert!(tally.instances > 50 && tally.not_dicom > 10, "{tally:?}");
 }
 
+/// pydicom's files of unusual structure, cut and corrupted at every byte: a UN element of undefined length read
+/// as a sequence in implicit VR (CP-246), a private sequence in a UN value, a meta group without its group
+/// length, a meta group without transfer syntax.
+#[test]
+fn pydicom_files_of_odd_structure_and_their_damage_read_alike() {
+    let dir = pydicom_data().join("test_files");
+    let mut tally = Tally::default();
+    for name in [
+        "UN_sequence.dcm",
+        "priv_SQ.dcm",
+        "no_meta_group_length.dcm",
+        "meta_missing_tsyntax.dcm",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect("read pydicom file");
+        tally.with_damage(name, &bytes, bytes.len(), 1);
+    }
+    println!("odd pydicom files: {tally:?}");
+    assert!(tally.instances >= 3, "{tally:?}");
+}
+
 #[test]
 fn fuzz_seeds_read_alike() {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/header");

@@ -159,7 +159,13 @@ fn transfer_syntax_findings(records: &[InstanceRecord]) -> Vec<Finding> {
     }
     let mut findings = Vec::new();
     if !unknown.is_empty() {
-        let mut uids: Vec<&str> = unknown.iter().map(|r| &*r.transfer_syntax).collect();
+        let mut uids: Vec<&str> = unknown
+            .iter()
+            .map(|r| match &*r.transfer_syntax {
+                "" => "none declared",
+                uid => uid,
+            })
+            .collect();
         uids.sort_unstable();
         uids.dedup();
         findings.push(

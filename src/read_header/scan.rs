@@ -10,11 +10,13 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use dicom_core::Tag;
 use dicom_core::header::{DataElementHeader, Length, SequenceItemHeader, VR};
 use dicom_encoding::decode::adaptive_le::StandardAdaptiveVRLittleEndianDecoder;
+use dicom_encoding::decode::explicit_be::ExplicitVRBigEndianDecoder;
 use dicom_encoding::decode::implicit_le::StandardImplicitVRLittleEndianDecoder;
 use dicom_encoding::decode::{DecodeFrom, Error as DecodeError};
 use dicom_encoding::snafu::GenerateImplicitData;
@@ -29,7 +31,7 @@ use flate2::read::DeflateDecoder;
 use super::{DefectKind, FileDefect, InflateBudget};
 pub use tokens::Tokenizer;
 pub(crate) use tokens::tag_key;
-use tokens::{Encoding, Tokens};
+use tokens::{Encoding, Resume, Tokens};
 
 mod tokens;
 
@@ -373,14 +375,23 @@ impl Source {
         Ok(meta)
     }
 
-    /// Transfer syntax for reading the data set that follows: the registered one for `uid`, else (unknown or
-    /// private UID, or none) explicit or implicit VR little endian guessed from the first element. A deflated
-    /// data set (PS3.5 A.5: raw deflate of explicit VR little endian) is inflated from here on.
+    /// Transfer syntax for reading the data set that follows (a file that ends before it is cut): the registered
+    /// one for `uid`; none declared, little endian (the walk settles explicit or implicit VR by the first
+    /// element's VR bytes, as DCMTK and pydicom read such a file); an unknown or private UID, explicit or implicit
+    /// VR little endian guessed from the first element. A deflated data set (PS3.5 A.5: raw deflate of explicit
+    /// VR little endian) is inflated from here on.
     pub(crate) fn data_set_syntax(
         &mut self,
         uid: &str,
     ) -> Result<&'static TransferSyntax, FileDefect> {
+        if self.left() == 0 {
+            return Err(defect(
+                DefectKind::Truncated,
+                "file ends before its data set",
+            ));
+        }
         let registry: &'static TransferSyntaxRegistry = &TransferSyntaxRegistry;
+        let uid = if uid.is_empty() { IMPLICIT_LE } else { uid };
         if let Some(ts) = registry.get(uid) {
             if matches!(ts.codec(), Codec::Dataset(_)) {
                 self.inflate()?;
@@ -496,7 +507,10 @@ impl Source {
                 },
             },
             Tokenizer::Reference => {
-                Tokens::Reference(Self::reference_decoder(&mut self.reader, &self.pos, ts)?)
+                let implicit = Rc::new(Cell::new(false));
+                let decoder =
+                    Self::reference_decoder(&mut self.reader, &self.pos, ts, implicit.clone());
+                Tokens::Reference(decoder, implicit)
             }
         };
         Ok(Walker {
@@ -509,34 +523,36 @@ impl Source {
             scratch: Vec::new(),
             lenient: false,
             overran: false,
+            implicit_un: None,
         })
     }
 
-    /// dicom-rs's stateful decoder over `reader`, for the reference walk.
+    /// dicom-rs's stateful decoder over `reader`, for the reference walk; it reads implicit VR little endian
+    /// while `implicit` is set.
     fn reference_decoder<'a>(
         reader: &'a mut BufReader<Box<dyn ReadSeek>>,
         pos: &'a Cell<u64>,
         ts: &TransferSyntax,
-    ) -> Result<DynStatefulDecoder<Counting<'a>>, FileDefect> {
+        implicit: Rc<Cell<bool>>,
+    ) -> DynStatefulDecoder<Counting<'a>> {
         let at = pos.get();
         let counting = Counting { inner: reader, pos };
+        // Every registered big endian syntax is explicit VR big endian.
         let decoder: DynDecoder<Counting<'_>> = if ts.endianness() == Endianness::Little {
-            Box::<ProbingLe>::default()
+            Box::new(UnSwitch::new(ProbingLe::default(), implicit))
         } else {
-            ts.decoder_for().ok_or_else(|| {
-                defect(
-                    DefectKind::Malformed,
-                    format!("no decoder for transfer syntax {}", ts.uid()),
-                )
-            })?
+            Box::new(UnSwitch::new(
+                ExplicitVRBigEndianDecoder::default(),
+                implicit,
+            ))
         };
-        Ok(StatefulDecoder::new_with_position(
+        StatefulDecoder::new_with_position(
             counting,
             decoder,
             ts.basic_decoder(),
             SpecificCharacterSet::default(),
             at,
-        ))
+        )
     }
 
     /// Walks encapsulated Pixel Data items from the current position by reading each 8-byte item header and
@@ -824,6 +840,9 @@ pub(crate) struct Walker<'a> {
     lenient: bool,
     /// A tolerated overrun was met.
     overran: bool,
+    /// Inside the value of an element of VR UN and undefined length, read as implicit VR (a change in an explicit
+    /// VR data set only): the index in `stack` of its sequence, and the encoding to return to when that ends.
+    implicit_un: Option<(usize, Resume)>,
 }
 
 impl Walker<'_> {
@@ -1043,6 +1062,9 @@ impl Walker<'_> {
                     ),
                 ));
             }
+            if header.vr == VR::UN && len.is_undefined() && self.implicit_un.is_none() {
+                self.implicit_un = Some((self.stack.len(), self.tokens.enter_implicit()));
+            }
             self.stack.push(Frame::Seq { tag, items: 0, end });
             return Ok(Some(Event::SeqStart(tag)));
         }
@@ -1111,10 +1133,16 @@ impl Walker<'_> {
         Ok(Some(end))
     }
 
-    /// Leaves the innermost item or sequence.
+    /// Leaves the innermost item or sequence, and the implicit VR of a UN sequence with it.
     fn pop(&mut self) {
         if let Some(Frame::Seq { .. }) = self.stack.pop() {
             self.depth = self.depth.saturating_sub(1);
+            if let Some((at, resume)) = self.implicit_un
+                && at == self.stack.len()
+            {
+                self.tokens.leave_implicit(resume);
+                self.implicit_un = None;
+            }
         }
     }
 }
@@ -1234,6 +1262,64 @@ impl<S: ?Sized + Read> DecodeFrom<S> for ProbingLe {
 
     fn decode_tag(&self, source: &mut S) -> Result<Tag, DecodeError> {
         DecodeFrom::<S>::decode_tag(&self.explicit_le, source)
+    }
+}
+
+/// A reference decoder (`outer`) that reads implicit VR little endian while `implicit` is set: the walk sets it
+/// inside the value of an explicit VR element of VR UN and undefined length (PS3.5 6.2.2, CP-246), as the fast
+/// tokenizer switches its encoding. dicom-rs's decoders know nothing of that exception.
+struct UnSwitch<D> {
+    outer: D,
+    implicit: Rc<Cell<bool>>,
+    implicit_le: StandardImplicitVRLittleEndianDecoder,
+    explicit_le: ExplicitLe,
+}
+
+impl<D> UnSwitch<D> {
+    fn new(outer: D, implicit: Rc<Cell<bool>>) -> Self {
+        Self {
+            outer,
+            implicit,
+            implicit_le: StandardImplicitVRLittleEndianDecoder::default(),
+            explicit_le: ExplicitLe::default(),
+        }
+    }
+}
+
+impl<S: ?Sized + Read, D: DecodeFrom<S>> DecodeFrom<S> for UnSwitch<D> {
+    /// In implicit VR: the header's 8 bytes read whole (as [`ProbingLe`] and the fast tokenizer read them), then
+    /// decoded by dicom-rs's implicit VR decoder; item and delimiter headers as VR UN, as everywhere.
+    fn decode_header(&self, source: &mut S) -> Result<(DataElementHeader, usize), DecodeError> {
+        if !self.implicit.get() {
+            return self.outer.decode_header(source);
+        }
+        let mut head = [0u8; 8];
+        source
+            .read_exact(&mut head)
+            .map_err(|source| DecodeError::ReadHeaderTag {
+                backtrace: None,
+                source,
+            })?;
+        if head[..2] == [0xFE, 0xFF] {
+            return DecodeFrom::decode_header(&self.explicit_le, &mut &head[..]);
+        }
+        DecodeFrom::decode_header(&self.implicit_le, &mut &head[..])
+    }
+
+    fn decode_item_header(&self, source: &mut S) -> Result<SequenceItemHeader, DecodeError> {
+        if self.implicit.get() {
+            DecodeFrom::<S>::decode_item_header(&self.explicit_le, source)
+        } else {
+            self.outer.decode_item_header(source)
+        }
+    }
+
+    fn decode_tag(&self, source: &mut S) -> Result<Tag, DecodeError> {
+        if self.implicit.get() {
+            DecodeFrom::<S>::decode_tag(&self.explicit_le, source)
+        } else {
+            self.outer.decode_tag(source)
+        }
     }
 }
 

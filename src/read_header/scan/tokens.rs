@@ -6,7 +6,9 @@
 //! walker ran on before; it stays as the reference the fast one is checked against (differential test, fuzz
 //! target). Both report the same [`FileDefect`] kinds; the walker above them checks every length.
 
+use std::cell::Cell;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::rc::Rc;
 
 use dicom_core::Tag;
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
@@ -50,16 +52,21 @@ pub(super) enum Tokens<'a> {
         io: Counting<'a>,
         encoding: Encoding,
     },
-    /// dicom-rs's stateful decoder.
-    Reference(DynStatefulDecoder<Counting<'a>>),
+    /// dicom-rs's stateful decoder; its decoder reads implicit VR little endian while the flag is set (see
+    /// [`Tokens::enter_implicit`]).
+    Reference(DynStatefulDecoder<Counting<'a>>, Rc<Cell<bool>>),
 }
+
+/// The encoding [`Tokens::enter_implicit`] left, for [`Tokens::leave_implicit`] to return to.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Resume(Option<Encoding>);
 
 impl Tokens<'_> {
     /// The next element header.
     #[inline]
     pub(super) fn header(&mut self) -> Result<DataElementHeader, FileDefect> {
         match self {
-            Tokens::Reference(decoder) => {
+            Tokens::Reference(decoder, _) => {
                 let at = decoder.position();
                 decoder.decode_header().map_err(|e| parser_defect(&e, at))
             }
@@ -88,7 +95,7 @@ impl Tokens<'_> {
     /// The next item header where a sequence expects one.
     pub(super) fn item_header(&mut self) -> Result<SequenceItemHeader, FileDefect> {
         match self {
-            Tokens::Reference(decoder) => {
+            Tokens::Reference(decoder, _) => {
                 let at = decoder.position();
                 decoder
                     .decode_item_header()
@@ -123,7 +130,7 @@ impl Tokens<'_> {
         take: impl FnOnce(&[u8]),
     ) -> Result<(), FileDefect> {
         match self {
-            Tokens::Reference(decoder) => {
+            Tokens::Reference(decoder, _) => {
                 let at = decoder.position();
                 scratch.clear();
                 decoder
@@ -242,11 +249,35 @@ impl Tokens<'_> {
         wanted
     }
 
+    /// Reads implicit VR little endian from here on, whatever the data set's encoding, until
+    /// [`Tokens::leave_implicit`]: PS3.5 6.2.2 (CP-246) encodes the value of an explicit VR element of VR UN and
+    /// undefined length so, its items, everything nested in them and its sequence delimiter.
+    pub(super) fn enter_implicit(&mut self) -> Resume {
+        match self {
+            Tokens::Reference(_, implicit) => {
+                implicit.set(true);
+                Resume(None)
+            }
+            Tokens::Fast { encoding, .. } => {
+                Resume(Some(std::mem::replace(encoding, Encoding::ImplicitLittle)))
+            }
+        }
+    }
+
+    /// Returns to the encoding [`Tokens::enter_implicit`] left.
+    pub(super) fn leave_implicit(&mut self, resume: Resume) {
+        match (self, resume) {
+            (Tokens::Reference(_, implicit), _) => implicit.set(false),
+            (Tokens::Fast { encoding, .. }, Resume(Some(was))) => *encoding = was,
+            (Tokens::Fast { .. }, Resume(None)) => {}
+        }
+    }
+
     /// Moves forward to `to` (already checked against the bytes left).
     #[inline]
     pub(super) fn seek(&mut self, to: u64) -> Result<(), FileDefect> {
         match self {
-            Tokens::Reference(decoder) => {
+            Tokens::Reference(decoder, _) => {
                 let at = decoder.position();
                 decoder.seek(to).map_err(|e| parser_defect(&e, at))
             }
