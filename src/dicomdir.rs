@@ -14,7 +14,7 @@ use dicom_core::Tag;
 use dicom_encoding::transfer_syntax::Endianness;
 
 use crate::charset::{self, DecodedText, SpecificCharacterSet};
-use crate::read_header::scan::{Event, Frame, Sniff, Source, ascii};
+use crate::read_header::scan::{Event, Frame, Sniff, Source, ascii, trimmed};
 use crate::read_header::{DefectKind, FileDefect};
 
 /// Most directory records read from one DICOMDIR (a full CD holds about 20 000).
@@ -362,21 +362,34 @@ fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
         (0x0004, 0x1400) => r.next = offset(raw, big_endian),
         (0x0004, 0x1420) => r.lower = offset(raw, big_endian),
         (0x0004, 0x1430) => {
-            r.kind = match ascii(raw).to_ascii_uppercase().as_str() {
-                "PATIENT" => Kind::Patient,
-                "STUDY" => Kind::Study,
-                "SERIES" => Kind::Series,
-                _ => Kind::Leaf,
+            let kind = trimmed(raw);
+            let is = |name: &str| kind.eq_ignore_ascii_case(name);
+            r.kind = if is("PATIENT") {
+                Kind::Patient
+            } else if is("STUDY") {
+                Kind::Study
+            } else if is("SERIES") {
+                Kind::Series
+            } else {
+                Kind::Leaf
             };
         }
         (0x0004, 0x1500) => {
-            r.file_id = ascii(raw)
-                .split('\\')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect::<Vec<_>>()
-                .join("\\")
-                .into_boxed_str();
+            let file_id = trimmed(raw);
+            let mut components = file_id.split('\\');
+            // As written, when every component is already trimmed and none is empty (as good as always): one
+            // allocation instead of one per component and the joined copy.
+            r.file_id = if components.all(|c| !c.is_empty() && c.trim().len() == c.len()) {
+                file_id.into()
+            } else {
+                file_id
+                    .split('\\')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\\")
+                    .into_boxed_str()
+            };
         }
         (0x0004, 0x1511) => r.sop_instance_uid = string(),
         (0x0008, 0x0005) => r.parent.get_or_insert_default().charset = Some(raw.into()),

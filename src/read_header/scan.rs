@@ -1480,44 +1480,88 @@ pub(crate) fn trimmed(raw: &[u8]) -> Cow<'_, str> {
 
 /// First value of an IS (or a whole-number DS) as an integer.
 pub(crate) fn integer(raw: &[u8]) -> Option<i64> {
-    let text = trimmed(raw);
-    let first = text.split('\\').next()?.trim();
-    first.parse::<i64>().ok().or_else(|| {
-        let value = first.parse::<f64>().ok()?;
+    let first = match ascii_parts(raw) {
+        Some(mut parts) => std::str::from_utf8(parts.next()?).ok()?,
+        None => return integer_of(trimmed(raw).split('\\').next()?.trim()),
+    };
+    integer_of(first)
+}
+
+/// An IS, or a whole-number DS, as an integer.
+fn integer_of(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().or_else(|| {
+        let value = text.parse::<f64>().ok()?;
         (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
     })
 }
 
+/// The values of an ASCII value (as nearly every number is), each trimmed as [`trimmed`] and then `str::trim`
+/// trim them, without a UTF-8 pass or a `char` split; `None` for any other value, which takes that path.
+fn ascii_parts(raw: &[u8]) -> Option<impl Iterator<Item = &[u8]>> {
+    if !raw.is_ascii() {
+        return None;
+    }
+    let padding = |b: &u8| matches!(b, b' ' | 0);
+    let start = raw.iter().position(|b| !padding(b)).unwrap_or(raw.len());
+    let end = raw
+        .iter()
+        .rposition(|b| !padding(b))
+        .map_or(start, |end| end + 1);
+    let whitespace = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    Some(
+        raw[start..end.max(start)]
+            .split(|&b| b == b'\\')
+            .map(move |part| {
+                let start = part
+                    .iter()
+                    .position(|b| !whitespace(b))
+                    .unwrap_or(part.len());
+                let end = part
+                    .iter()
+                    .rposition(|b| !whitespace(b))
+                    .map_or(start, |end| end + 1);
+                &part[start..end.max(start)]
+            }),
+    )
+}
+
 /// Exactly `N` DS values, all finite.
 pub(crate) fn decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
-    let text = trimmed(raw);
     let mut values = [0.0; N];
-    let mut parts = text.split('\\');
-    for slot in &mut values {
-        let value = decimal(parts.next()?.trim())?;
-        if !value.is_finite() {
-            return None;
+    match ascii_parts(raw) {
+        Some(mut parts) => {
+            for slot in &mut values {
+                *slot = decimal(parts.next()?).filter(|v| v.is_finite())?;
+            }
+            parts.next().is_none().then_some(values)
         }
-        *slot = value;
+        None => {
+            let text = trimmed(raw);
+            let mut parts = text.split('\\');
+            for slot in &mut values {
+                let value: f64 = parts.next()?.trim().parse().ok()?;
+                *slot = Some(value).filter(|v| v.is_finite())?;
+            }
+            parts.next().is_none().then_some(values)
+        }
     }
-    parts.next().is_none().then_some(values)
 }
 
 /// One DS value as Rust's `parse` reads it, without its general algorithm for the usual value: a sign, at most
 /// 2^53 as digits, a point and at most 22 decimals, no exponent. Then the digits and the power of ten are both
 /// exact in an `f64`, and one correctly rounded division gives the correctly rounded value `parse` gives
 /// (Clinger's fast path); anything else goes to `parse`.
-fn decimal(text: &str) -> Option<f64> {
+fn decimal(text: &[u8]) -> Option<f64> {
     const EXACT: u64 = 1 << 53;
     const POWERS: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
-    let bytes = text.as_bytes();
-    let (negative, digits) = match bytes.split_first() {
+    let parse = || std::str::from_utf8(text).ok()?.parse().ok();
+    let (negative, digits) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
         Some((b'+', rest)) => (false, rest),
-        _ => (false, bytes),
+        _ => (false, text),
     };
     let mut mantissa: u64 = 0;
     let (mut seen_digit, mut point, mut decimals) = (false, false, 0usize);
@@ -1528,16 +1572,16 @@ fn decimal(text: &str) -> Option<f64> {
                 seen_digit = true;
                 decimals += usize::from(point);
                 if mantissa > EXACT {
-                    return text.parse().ok();
+                    return parse();
                 }
             }
             b'.' if !point => point = true,
-            _ => return text.parse().ok(),
+            _ => return parse(),
         }
     }
     let power = POWERS.get(decimals).filter(|_| seen_digit);
     let Some(power) = power else {
-        return text.parse().ok();
+        return parse();
     };
     let magnitude = mantissa as f64 / power;
     Some(if negative { -magnitude } else { magnitude })
@@ -1709,12 +1753,67 @@ mod tests {
         }
         for case in &cases {
             let expected = case.parse::<f64>().ok();
-            let got = decimal(case);
+            let got = decimal(case.as_bytes());
             assert_eq!(
                 got.map(f64::to_bits),
                 expected.map(f64::to_bits),
                 "{case:?}: {got:?} != {expected:?}"
             );
+        }
+    }
+
+    #[test]
+    fn numbers_read_from_bytes_as_from_their_text() {
+        // The reading before the byte path: the whole value trimmed as text, split, each part `str::trim`med.
+        fn text_decimals<const N: usize>(raw: &[u8]) -> Option<[f64; N]> {
+            let text = trimmed(raw);
+            let mut parts = text.split('\\');
+            let mut values = [0.0; N];
+            for slot in &mut values {
+                let value: f64 = parts.next()?.trim().parse().ok()?;
+                *slot = Some(value).filter(|v| v.is_finite())?;
+            }
+            parts.next().is_none().then_some(values)
+        }
+        let text_integer = |raw: &[u8]| integer_of(trimmed(raw).split('\\').next()?.trim());
+        let pieces: [&[u8]; 16] = [
+            b"1",
+            b"-2.5",
+            b" 3 ",
+            b"\0",
+            b"\\",
+            b"\t4\n",
+            b"\x0b5",
+            b"",
+            b" ",
+            b"1e2",
+            b"+.5",
+            b"7.",
+            b"\xc2\xa06",
+            b"\xff",
+            b"12345678901234567890",
+            b"-0",
+        ];
+        let bits = |v: Option<[f64; 3]>| v.map(|v| v.map(f64::to_bits));
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let raw = [a, b"\\", b, b"\\", c].concat();
+                    assert_eq!(
+                        bits(decimals::<3>(&raw)),
+                        bits(text_decimals::<3>(&raw)),
+                        "{raw:?}"
+                    );
+                    let raw = [a, b, c].concat();
+                    let one = |v: Option<[f64; 1]>| v.map(|[v]| v.to_bits());
+                    assert_eq!(
+                        one(decimals::<1>(&raw)),
+                        one(text_decimals::<1>(&raw)),
+                        "{raw:?}"
+                    );
+                    assert_eq!(integer(&raw), text_integer(&raw), "{raw:?}");
+                }
+            }
         }
     }
 

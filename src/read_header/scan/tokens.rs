@@ -212,34 +212,34 @@ impl Tokens<'_> {
                 key == next_stop
             };
             previous = key;
-            let (header, len) = if explicit {
-                match VR_SKIP[usize::from(u16::from_le_bytes([head[4], head[5]]))] {
-                    SKIP_SHORT => (8, u32::from(u16::from_le_bytes([head[6], head[7]]))),
+            // The VR and a short length, or 4 bytes of implicit length, as one load; each arm gives where the
+            // element's value starts and ends, so no header size and length are merged between the arms.
+            let rest = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+            let (value_at, len) = if explicit {
+                match VR_SKIP[usize::from(rest as u16)] {
+                    SKIP_SHORT => (at + 8, rest >> 16),
                     SKIP_LONG => match u32::from_le_bytes([head[8], head[9], head[10], head[11]]) {
                         u32::MAX => break,
-                        len => (12, len),
+                        len => (at + 12, len),
                     },
                     _ => break,
                 }
             } else {
-                if implicit_vr(Tag((key >> 16) as u16, key as u16)) == VR::SQ {
+                if rest == u32::MAX || implicit_vr(Tag((key >> 16) as u16, key as u16)) == VR::SQ {
                     break;
                 }
-                match u32::from_le_bytes([head[4], head[5], head[6], head[7]]) {
-                    u32::MAX => break,
-                    len => (8, len),
-                }
+                (at + 8, rest)
             };
             let Some(end) = usize::try_from(len)
                 .ok()
-                .and_then(|len| (at + header).checked_add(len))
+                .and_then(|len| value_at.checked_add(len))
                 .filter(|&end| end <= limit)
             else {
                 break;
             };
             if stop {
                 wanted = Some((Tag((key >> 16) as u16, key as u16), len));
-                at += header;
+                at = value_at;
                 break;
             }
             at = end;
