@@ -360,9 +360,19 @@ impl Source {
                     group_end = Some(self.pos.get() + group_len);
                 }
                 0x0002 | 0x0003 | 0x0010 => {
-                    let mut value = vec![0u8; len as usize];
-                    self.read_exact(&mut value)?;
-                    let text = ascii(&value);
+                    // A UID fits in 64 bytes: read on the stack, the rare longer value into a buffer of its
+                    // checked length.
+                    let mut short = [0u8; 64];
+                    let mut long = Vec::new();
+                    let value = match short.get_mut(..len as usize) {
+                        Some(value) => value,
+                        None => {
+                            long.resize(len as usize, 0);
+                            &mut long[..]
+                        }
+                    };
+                    self.read_exact(value)?;
+                    let text = ascii(value);
                     match tag.1 {
                         0x0002 => meta.sop_class_uid = text,
                         0x0003 => meta.sop_instance_uid = text,
