@@ -346,7 +346,9 @@ fn look_up<'s>(
 /// The ReferencedFileID (components joined with `\`) as a path relative to the media root, or `None` when it
 /// would leave the DICOMDIR's folder.
 fn resolve(base: &Path, file_id: &str) -> Option<PathBuf> {
-    let mut path = base.to_path_buf();
+    // Room for the whole path at once: grown push by push, it was reallocated several times per file.
+    let mut path = PathBuf::with_capacity(base.as_os_str().len() + file_id.len() + 1);
+    path.push(base);
     for component in file_id.split('\\') {
         let component = component.trim();
         // The usual component is one plain name: pushed without taking it apart as a path.
@@ -493,34 +495,60 @@ fn key_into(path: &Path, key: &mut Vec<u8>) {
     }
 }
 
-/// [`key_into`] for the usual path, ASCII names joined by single `/`s, computed on its bytes: splitting it into
-/// `Path::components` was half the DICOMDIR cross-check's cost. False for any other path (an empty or `.` part, a
-/// `\` or `:` that some systems take for separators or prefixes, non-ASCII names), which [`component_key`]
-/// handles.
+/// [`key_into`] for the usual path, ASCII names joined by single `/`s, computed in one pass over its bytes:
+/// splitting it into `Path::components` was half the DICOMDIR cross-check's cost. False for any other path (an
+/// empty or `.` part, a `\` or `:` that some systems take for separators or prefixes, non-ASCII names), which
+/// [`component_key`] handles.
 fn plain_key_into(path: &Path, key: &mut Vec<u8>) -> bool {
     let bytes = path.as_os_str().as_encoded_bytes();
-    if bytes.is_empty()
-        || bytes
-            .iter()
-            .any(|&b| !b.is_ascii() || b == b'\\' || b == b':')
-    {
+    key.reserve(bytes.len());
+    // Each part is copied upper-cased, then checked and trimmed where it ends (neither `.`, `;`, `1` nor `/`
+    // changes case).
+    let mut part = 0;
+    for &b in bytes {
+        match KEY_BYTE[usize::from(b)] {
+            0 if b == b'/' => {
+                if !end_part(key, part) {
+                    return false;
+                }
+                key.push(b'/');
+                part = key.len();
+            }
+            0 if b != 0 => return false,
+            upper => key.push(upper),
+        }
+    }
+    end_part(key, part)
+}
+
+/// Each byte of a plain key: the path's byte upper-cased, or 0 for a byte that ends a part (`/`) or makes the path
+/// not plain (`\`, `:`, non-ASCII); a NUL byte keeps its own 0.
+const KEY_BYTE: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).to_ascii_uppercase();
+        b += 1;
+    }
+    table[b'/' as usize] = 0;
+    table[b'\\' as usize] = 0;
+    table[b':' as usize] = 0;
+    table
+};
+
+/// Ends the part of a plain key that starts at `start`: false when it is empty or `.`, else `;1` and then any
+/// trailing `.` taken off.
+fn end_part(key: &mut Vec<u8>, start: usize) -> bool {
+    let part = &key[start..];
+    if part.is_empty() || part == b"." {
         return false;
     }
-    for (i, part) in bytes.split(|&b| b == b'/').enumerate() {
-        if part.is_empty() || part == b"." {
-            return false;
-        }
-        if i > 0 {
-            key.push(b'/');
-        }
-        let part = part.strip_suffix(b";1").unwrap_or(part);
-        let kept = part
-            .iter()
-            .rposition(|&b| b != b'.')
-            .map_or(0, |last| last + 1);
-        key.extend_from_slice(&part[..kept]);
+    if part.ends_with(b";1") {
+        key.truncate(key.len() - 2);
     }
-    key.make_ascii_uppercase();
+    while key.len() > start && key.last() == Some(&b'.') {
+        key.pop();
+    }
     true
 }
 
@@ -589,6 +617,7 @@ mod tests {
             "a/;1",
             ".;1/b",
             "st1/IM1.;1",
+            "a\0b/c",
         ];
         for path in plain {
             let path = Path::new(path);
