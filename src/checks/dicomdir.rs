@@ -8,13 +8,14 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
+use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use super::{CheckId, Finding, Severity, display, wording};
 use crate::charset::DecodedText;
-use crate::dicomdir::{DicomDir, DirPatient, read_dicomdir_budgeted};
+use crate::dicomdir::{DicomDir, DirEntry, DirPatient, read_dicomdir_budgeted};
 use crate::names::{display_name, person_key};
 use crate::read_header::{InflateBudget, InstanceRecord};
 use crate::scan::Scan;
@@ -171,20 +172,31 @@ fn cross_check<'s>(
     let mut renamed_seen: foldhash::HashSet<(String, String)> = foldhash::HashSet::default();
     let mut compared: foldhash::HashSet<(*const DecodedText, *const DecodedText)> =
         foldhash::HashSet::default();
-    for entry in dicomdir.entries.iter().filter(|e| !e.file_id.is_empty()) {
-        let candidates: Vec<PathBuf> = bases
-            .iter()
-            .filter_map(|base| resolve(base, &entry.file_id))
-            .collect();
-        let Some(wanted) = candidates.first() else {
-            outside.push(entry.file_id.to_string());
-            continue;
-        };
-        let found = candidates.iter().find_map(|c| on_media.find(c));
+    // Resolving and looking up each listed file is independent of the others: done in parallel, the outcomes then
+    // taken in directory order, as one loop would.
+    let looked_up: Vec<(&DirEntry, Lookup<'s>)> = dicomdir
+        .entries
+        .par_iter()
+        .filter(|e| !e.file_id.is_empty())
+        .map_init(Keys::default, |keys, entry| {
+            (entry, look_up(entry, bases, on_media, keys))
+        })
+        .collect();
+    for (entry, lookup) in looked_up {
         // A file two directory files list (the root's and a sub-folder's) counts once.
-        let first_listing = match found {
-            Some(found) => !index.listed.contains(found.path),
-            None => seen.missing.insert(wanted.clone()),
+        let first_listing = match &lookup {
+            Lookup::Outside => {
+                outside.push(entry.file_id.to_string());
+                continue;
+            }
+            Lookup::Missing(wanted) => {
+                let first = seen.missing.insert(wanted.clone());
+                if first {
+                    missing.push(display(wanted));
+                }
+                first
+            }
+            Lookup::Found(found) => index.listed.insert(found.path),
         };
         if first_listing && let Some(uid) = &entry.series_instance_uid {
             match index.series_counts.get_mut(&**uid) {
@@ -194,42 +206,26 @@ fn cross_check<'s>(
                 }
             }
         }
-        let Some(found) = found else {
-            if first_listing {
-                missing.push(display(wanted));
-            }
+        let Lookup::Found(found) = lookup else {
             continue;
         };
-        index.listed.insert(found.path);
-        let at = on_media.records_at(found);
         seen.unlisted
-            .get_mut(at.clone())
+            .get_mut(found.records.clone())
             .into_iter()
             .flatten()
             .for_each(|u| *u = false);
-        if let Some(record) = at.last().and_then(|i| scan.records.get(i)) {
-            let differs = |listed: Option<&str>, actual: &str| listed.is_some_and(|l| l != actual);
-            if differs(entry.sop_instance_uid.as_deref(), &record.sop_instance_uid)
-                || differs(
-                    entry.series_instance_uid.as_deref(),
-                    &record.series_instance_uid,
-                )
-                || differs(
-                    entry.study_instance_uid.as_deref(),
-                    &record.study_instance_uid,
-                )
-            {
-                disagree.push(display(found.path));
-            }
-            if let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
-                && compared.insert((Arc::as_ptr(listed), Arc::as_ptr(actual)))
-                && listed != actual
-                && person_key(listed) != person_key(actual)
-            {
-                let pair = (display_name(listed), display_name(actual));
-                if renamed.len() < MAX_RENAMED_SHOWN && renamed_seen.insert(pair.clone()) {
-                    renamed.push(pair);
-                }
+        if found.uids_differ {
+            disagree.push(display(found.path));
+        }
+        if let Some(record) = found.records.last().and_then(|i| scan.records.get(i))
+            && let (Some(listed), Some(actual)) = (&entry.patient_name, &record.patient_name)
+            && compared.insert((Arc::as_ptr(listed), Arc::as_ptr(actual)))
+            && listed != actual
+            && person_key(listed) != person_key(actual)
+        {
+            let pair = (display_name(listed), display_name(actual));
+            if renamed.len() < MAX_RENAMED_SHOWN && renamed_seen.insert(pair.clone()) {
+                renamed.push(pair);
             }
         }
     }
@@ -286,10 +282,73 @@ fn cross_check<'s>(
     }
 }
 
+/// Where a DICOMDIR entry's file is.
+enum Lookup<'s> {
+    /// Its file ID leaves the media.
+    Outside,
+    /// Not on the media: the path it names from the first File-set root.
+    Missing(PathBuf),
+    /// On the media.
+    Found(Listed<'s>),
+}
+
+/// A listed file found on the media.
+struct Listed<'s> {
+    /// Its path as found.
+    path: &'s Path,
+    /// Indexes of its records (none when it is not a DICOM instance).
+    records: Range<usize>,
+    /// Its last record's SOP, series or study UID differs from the one the entry gives.
+    uids_differ: bool,
+}
+
+/// Resolves `entry`'s file ID from each of `bases` in turn and looks it up on the media.
+fn look_up<'s>(
+    entry: &DirEntry,
+    bases: &[&Path],
+    on_media: &MediaIndex<'s>,
+    keys: &mut Keys,
+) -> Lookup<'s> {
+    let mut wanted = None;
+    for base in bases {
+        let Some(candidate) = resolve(base, &entry.file_id) else {
+            continue;
+        };
+        if let Some(found) = on_media.find(&candidate, keys) {
+            let records = on_media.records_at(found);
+            let differs = |listed: Option<&str>, actual: &str| listed.is_some_and(|l| l != actual);
+            let uids_differ = records
+                .clone()
+                .last()
+                .and_then(|i| on_media.records.get(i))
+                .is_some_and(|record| {
+                    differs(entry.sop_instance_uid.as_deref(), &record.sop_instance_uid)
+                        || differs(
+                            entry.series_instance_uid.as_deref(),
+                            &record.series_instance_uid,
+                        )
+                        || differs(
+                            entry.study_instance_uid.as_deref(),
+                            &record.study_instance_uid,
+                        )
+                });
+            return Lookup::Found(Listed {
+                path: found.path,
+                records,
+                uids_differ,
+            });
+        }
+        wanted.get_or_insert(candidate);
+    }
+    wanted.map_or(Lookup::Outside, Lookup::Missing)
+}
+
 /// The ReferencedFileID (components joined with `\`) as a path relative to the media root, or `None` when it
 /// would leave the DICOMDIR's folder.
 fn resolve(base: &Path, file_id: &str) -> Option<PathBuf> {
-    let mut path = base.to_path_buf();
+    // Room for the whole path at once: grown push by push, it was reallocated several times per file.
+    let mut path = PathBuf::with_capacity(base.as_os_str().len() + file_id.len() + 1);
+    path.push(base);
     for component in file_id.split('\\') {
         let component = component.trim();
         // The usual component is one plain name: pushed without taking it apart as a path.
@@ -328,19 +387,27 @@ struct OnMedia<'s> {
 }
 
 impl<'s> MediaIndex<'s> {
+    /// Keys every file in parallel, each thread in its own buffer.
     fn new(scan: &'s Scan) -> Self {
         let hasher = RandomState::default();
         let mut by_hash: Vec<(u64, &'s Path, Option<usize>)> = scan
             .records
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, r)| (r.path.as_path(), Some(i)))
-            .chain(scan.other_files.iter().map(|f| (f.path.as_path(), None)))
-            .chain(scan.unreadable.iter().map(|f| (f.path.as_path(), None)))
-            .map(|(path, record)| (hasher.hash_one(key(path)), path, record))
+            .chain(
+                scan.other_files
+                    .par_iter()
+                    .map(|f| (f.path.as_path(), None)),
+            )
+            .chain(scan.unreadable.par_iter().map(|f| (f.path.as_path(), None)))
+            .map_init(Vec::new, |key, (path, record)| {
+                key_into(path, key);
+                (hasher.hash_one(&key[..]), path, record)
+            })
             .collect();
         // Stable: among paths with the same key, the last one listed wins, as it always has.
-        by_hash.sort_by_key(|&(hash, _, _)| hash);
+        by_hash.par_sort_by_key(|&(hash, _, _)| hash);
         Self {
             hasher,
             by_hash,
@@ -348,9 +415,9 @@ impl<'s> MediaIndex<'s> {
         }
     }
 
-    fn find(&self, wanted: &Path) -> Option<OnMedia<'s>> {
-        let wanted = key(wanted);
-        let hash = self.hasher.hash_one(&wanted);
+    fn find(&self, wanted: &Path, keys: &mut Keys) -> Option<OnMedia<'s>> {
+        key_into(wanted, &mut keys.wanted);
+        let hash = self.hasher.hash_one(&keys.wanted[..]);
         let start = self.by_hash.partition_point(|&(h, _, _)| h < hash);
         let end = self.by_hash.partition_point(|&(h, _, _)| h <= hash);
         self.by_hash
@@ -358,7 +425,10 @@ impl<'s> MediaIndex<'s> {
             .iter()
             .rev()
             .map(|&(_, path, record)| OnMedia { path, record })
-            .find(|found| key(found.path) == wanted)
+            .find(|found| {
+                key_into(found.path, &mut keys.found);
+                keys.found == keys.wanted
+            })
     }
 
     /// Indexes of the records of `found` (the scan's records are sorted by path; a path is normally there
@@ -370,7 +440,11 @@ impl<'s> MediaIndex<'s> {
             let end = self.records.partition_point(|r| r.path.as_path() <= path);
             return start..end.max(start);
         };
-        let same = |j: &usize| self.records.get(*j).is_some_and(|r| r.path == path);
+        let same = |j: &usize| {
+            self.records
+                .get(*j)
+                .is_some_and(|r| same_path(&r.path, path))
+        };
         let start = (0..i).rev().take_while(same).last().unwrap_or(i);
         let end = (i + 1..self.records.len())
             .take_while(same)
@@ -381,42 +455,104 @@ impl<'s> MediaIndex<'s> {
     }
 }
 
-/// Upper case, `;1` and a trailing `.` removed from each component, joined by `/`.
-fn key(path: &Path) -> String {
-    plain_key(path).unwrap_or_else(|| component_key(path))
+/// `a == b` for paths, told apart first by their last names on their bytes where that is sure (on unix: neither
+/// ends in `/` or `.`, so what follows the last `/` is the last component): `Path`'s own comparison parses both
+/// paths from the end whenever their bytes differ, which made finding a record's neighbours cost more than
+/// finding the record.
+fn same_path(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        fn name(path: &Path) -> Option<&[u8]> {
+            let bytes = path.as_os_str().as_encoded_bytes();
+            match bytes.last() {
+                Some(b'/' | b'.') | None => None,
+                Some(_) => bytes.rsplit(|&b| b == b'/').next(),
+            }
+        }
+        if let (Some(x), Some(y)) = (name(a), name(b))
+            && x != y
+        {
+            return false;
+        }
+    }
+    a == b
 }
 
-/// [`key`] of the usual path, ASCII names joined by single `/`s, computed on its bytes: splitting it into
-/// `Path::components` was half the DICOMDIR cross-check's cost. `None` for any other path (an empty
-/// or `.` part, a `\` or `:` that some systems take for separators or prefixes, non-ASCII names), which
+/// Buffers for the keys of a wanted path and of the files found under its hash, reused from entry to entry.
+#[derive(Default)]
+struct Keys {
+    wanted: Vec<u8>,
+    found: Vec<u8>,
+}
+
+/// Writes the key of `path` into `key`: upper case, `;1` and a trailing `.` removed from each component, joined
+/// by `/`. Into a buffer the caller reuses: it is computed three times per listed file.
+fn key_into(path: &Path, key: &mut Vec<u8>) {
+    key.clear();
+    if !plain_key_into(path, key) {
+        key.clear();
+        key.extend_from_slice(component_key(path).as_bytes());
+    }
+}
+
+/// [`key_into`] for the usual path, ASCII names joined by single `/`s, computed in one pass over its bytes:
+/// splitting it into `Path::components` was half the DICOMDIR cross-check's cost. False for any other path (an
+/// empty or `.` part, a `\` or `:` that some systems take for separators or prefixes, non-ASCII names), which
 /// [`component_key`] handles.
-fn plain_key(path: &Path) -> Option<String> {
-    // One pass over the bytes, one allocation: the key is computed three times per listed file.
+fn plain_key_into(path: &Path, key: &mut Vec<u8>) -> bool {
     let bytes = path.as_os_str().as_encoded_bytes();
-    if bytes.is_empty() || !bytes.is_ascii() || bytes.iter().any(|&b| b == b'\\' || b == b':') {
-        return None;
-    }
-    let mut key = String::with_capacity(bytes.len());
-    for (i, part) in bytes.split(|&b| b == b'/').enumerate() {
-        if part.is_empty() || part == b"." {
-            return None;
+    key.reserve(bytes.len());
+    // Each part is copied upper-cased, then checked and trimmed where it ends (neither `.`, `;`, `1` nor `/`
+    // changes case).
+    let mut part = 0;
+    for &b in bytes {
+        match KEY_BYTE[usize::from(b)] {
+            0 if b == b'/' => {
+                if !end_part(key, part) {
+                    return false;
+                }
+                key.push(b'/');
+                part = key.len();
+            }
+            0 if b != 0 => return false,
+            upper => key.push(upper),
         }
-        if i > 0 {
-            key.push('/');
-        }
-        let part = part.strip_suffix(b";1").unwrap_or(part);
-        let kept = part
-            .iter()
-            .rposition(|&b| b != b'.')
-            .map_or(0, |last| last + 1);
-        // ASCII throughout, so any slice of it is UTF-8.
-        key.push_str(std::str::from_utf8(&part[..kept]).ok()?);
     }
-    key.make_ascii_uppercase();
-    Some(key)
+    end_part(key, part)
 }
 
-/// [`key`] of any path, component by component.
+/// Each byte of a plain key: the path's byte upper-cased, or 0 for a byte that ends a part (`/`) or makes the path
+/// not plain (`\`, `:`, non-ASCII); a NUL byte keeps its own 0.
+const KEY_BYTE: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).to_ascii_uppercase();
+        b += 1;
+    }
+    table[b'/' as usize] = 0;
+    table[b'\\' as usize] = 0;
+    table[b':' as usize] = 0;
+    table
+};
+
+/// Ends the part of a plain key that starts at `start`: false when it is empty or `.`, else `;1` and then any
+/// trailing `.` taken off.
+fn end_part(key: &mut Vec<u8>, start: usize) -> bool {
+    let part = &key[start..];
+    if part.is_empty() || part == b"." {
+        return false;
+    }
+    if part.ends_with(b";1") {
+        key.truncate(key.len() - 2);
+    }
+    while key.len() > start && key.last() == Some(&b'.') {
+        key.pop();
+    }
+    true
+}
+
+/// The key of any path, component by component.
 fn component_key(path: &Path) -> String {
     let mut key = String::with_capacity(path.as_os_str().len());
     for (i, c) in path.components().enumerate() {
@@ -441,6 +577,17 @@ fn component_key(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(path: &Path) -> String {
+        let mut key = Vec::new();
+        key_into(path, &mut key);
+        String::from_utf8(key).unwrap()
+    }
+
+    fn plain_key(path: &Path) -> Option<String> {
+        let mut key = Vec::new();
+        plain_key_into(path, &mut key).then(|| String::from_utf8(key).unwrap())
+    }
 
     #[test]
     fn file_ids_resolve_inside_the_media_only() {
@@ -467,6 +614,10 @@ mod tests {
             "x;1;1/..;1",
             "a/../b",
             "IM1",
+            "a/;1",
+            ".;1/b",
+            "st1/IM1.;1",
+            "a\0b/c",
         ];
         for path in plain {
             let path = Path::new(path);
@@ -479,6 +630,20 @@ mod tests {
             let path = Path::new(path);
             assert_eq!(plain_key(path), None, "{path:?}");
             assert_eq!(key(path), component_key(path), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn paths_compare_as_path_does() {
+        let paths = [
+            "a/b", "a//b", "a/b/", "a/b/.", "./a/b", "a/./b", "c/b", "a/c", "a/b.", "a/..", "b",
+            "", "/a/b",
+        ];
+        for a in paths {
+            for b in paths {
+                let (a, b) = (Path::new(a), Path::new(b));
+                assert_eq!(same_path(a, b), a == b, "{a:?} {b:?}");
+            }
         }
     }
 

@@ -78,10 +78,49 @@ pub fn run(
     dicomdir: Option<dicomdir::ReadAhead>,
 ) -> Outcome {
     let records = &scan.records;
-    let directory = dicomdir::check(scan, dicomdir);
-    let mut findings = media::check(scan);
+    // The checks that follow run side by side, in parallel where they are per study or series, on the pool's
+    // threads while this one waits; their findings are then taken in the order of one loop over the catalog.
+    // The DICOMDIR cross-check and the studies' dates read nothing of each other.
+    let (directory, studies) = rayon::join(
+        || dicomdir::check(scan, dicomdir),
+        || {
+            catalog
+                .studies
+                .par_iter()
+                .map(|study| {
+                    let instances: Vec<_> = study.instances().map(|i| &records[i]).collect();
+                    let label = date::study_label(&instances);
+                    let findings =
+                        date::check_study_dates(&study.uid, &label, &instances, expect.today);
+                    (label, findings, date::study_date(&instances))
+                })
+                .collect::<Vec<_>>()
+        },
+    );
     let listed = |path: &Path| directory.listed.contains(path);
-    findings.extend(integrity::check(scan, &listed));
+    // Series are assessed independently of one another (the largest part of the checks on a disc of many
+    // images), beside the integrity check and the grouping into persons, which need the DICOMDIR's answers too.
+    let ((integrity_findings, persons), assessments) = rayon::join(
+        || {
+            rayon::join(
+                || integrity::check(scan, &listed),
+                || patient::persons(records, catalog, &directory.patients),
+            )
+        },
+        || {
+            catalog
+                .studies
+                .par_iter()
+                .flat_map_iter(|study| study.series.iter().map(move |series| (study, series)))
+                .map(|(study, series)| {
+                    let listed = directory.series_counts.get(&series.uid).copied();
+                    slices::assess_series(&study.uid, &series.uid, &series.records(records), listed)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let mut findings = media::check(scan);
+    findings.extend(integrity_findings);
     let broken_image_files = scan
         .other_files
         .iter()
@@ -90,35 +129,13 @@ pub fn run(
         })
         .count();
 
-    // Series are assessed independently of one another: in parallel (the largest part of the checks on a disc of
-    // many images), their findings then taken in catalog order.
-    let mut assessments = catalog
-        .studies
-        .par_iter()
-        .flat_map_iter(|study| study.series.iter().map(move |series| (study, series)))
-        .map(|(study, series)| {
-            let listed = directory.series_counts.get(&series.uid).copied();
-            slices::assess_series(&study.uid, &series.uid, &series.records(records), listed)
-        })
-        .collect::<Vec<_>>()
-        .into_iter();
+    let mut assessments = assessments.into_iter();
     let mut study_labels = HashMap::new();
     let mut series_outcomes = HashMap::new();
     let mut dated = Vec::new();
-    for study in &catalog.studies {
-        let instances: Vec<_> = study.instances().map(|i| &records[i]).collect();
-        let label = date::study_label(&instances);
-        findings.extend(date::check_study_dates(
-            &study.uid,
-            &label,
-            &instances,
-            expect.today,
-        ));
-        dated.push((
-            study.uid.clone(),
-            label.clone(),
-            date::study_date(&instances),
-        ));
+    for (study, (label, date_findings, date)) in catalog.studies.iter().zip(studies) {
+        findings.extend(date_findings);
+        dated.push((study.uid.clone(), label.clone(), date));
         for (series, assessment) in study.series.iter().zip(&mut assessments) {
             findings.extend(assessment.findings.iter().cloned());
             series_outcomes.insert(series.uid.clone(), assessment);
@@ -130,7 +147,6 @@ pub fn run(
     }
     findings.extend(directory.findings);
 
-    let persons = patient::persons(records, catalog, &directory.patients);
     let names = name::check(
         &persons,
         expect.passport.as_ref(),
