@@ -18,7 +18,8 @@ use crate::read_header::{
     read_header_budgeted,
 };
 use crate::walk::{
-    Skipped, Walk, WalkError, advise_random, is_system_metadata, open_media_file, walk,
+    MediaFile, Skipped, Walk, WalkError, advise_random, is_system_metadata, open_listed_file,
+    open_media_file, walk,
 };
 
 /// SOP Class UID of a DICOMDIR (Media Storage Directory Storage).
@@ -231,7 +232,7 @@ fn read_listed(
         let reading = progress.reading(&file.relative);
         // The reader shares the values files repeat between the records its thread reads (read_header::shared).
         let outcome = guarded(|| match &media {
-            None => read_file(&base.join(&file.relative), &file.relative, budget),
+            None => read_file(&base.join(&file.relative), file, budget),
             Some(media) => media.read_header(file, budget),
         });
         drop(reading);
@@ -361,14 +362,14 @@ fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
     })
 }
 
-/// Reads the header of the regular file at `path`, of the size its open handle gives (the walk's may be stale),
-/// drawing any inflation from the scan's `budget`.
-fn read_file(path: &Path, relative: &Path, budget: &Arc<InflateBudget>) -> HeaderOutcome {
-    match open_media_file(path) {
-        Ok((file, size)) => {
+/// Reads the header of the file the walk listed at `path`, as far as the size the walk gave (see
+/// [`open_listed_file`]), drawing any inflation from the scan's `budget`.
+fn read_file(path: &Path, file: &MediaFile, budget: &Arc<InflateBudget>) -> HeaderOutcome {
+    match open_listed_file(path) {
+        Ok(handle) => {
             // Only the first kilobytes are read: read-ahead would fetch several times that from a cold device.
-            advise_random(&file);
-            read_header_budgeted(file, size, relative, budget.clone())
+            advise_random(&handle);
+            read_header_budgeted(handle, file.size, &file.relative, budget.clone())
         }
         Err(e) => HeaderOutcome::Unreadable(FileDefect {
             kind: DefectKind::Io,

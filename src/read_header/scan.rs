@@ -506,6 +506,7 @@ impl Source {
     pub(crate) fn walker(&mut self, ts: &TransferSyntax) -> Result<Walker<'_>, FileDefect> {
         let tokens = match self.tokenizer {
             Tokenizer::Fast => Tokens::Fast {
+                stop_hint: 0,
                 io: Counting {
                     inner: &mut self.reader,
                     pos: &self.pos,

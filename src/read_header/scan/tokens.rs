@@ -51,6 +51,8 @@ pub(super) enum Tokens<'a> {
     Fast {
         io: Counting<'a>,
         encoding: Encoding,
+        /// Where in its stops the last skip run stopped (see [`Tokens::skip_unwanted_root`]).
+        stop_hint: usize,
     },
     /// dicom-rs's stateful decoder; its decoder reads implicit VR little endian while the flag is set (see
     /// [`Tokens::enter_implicit`]).
@@ -70,7 +72,7 @@ impl Tokens<'_> {
                 let at = decoder.position();
                 decoder.decode_header().map_err(|e| parser_defect(&e, at))
             }
-            Tokens::Fast { io, encoding } => {
+            Tokens::Fast { io, encoding, .. } => {
                 let at = io.pos.get();
                 if let Some(head) = io.inner.buffer().get(..12) {
                     let (header, used) =
@@ -101,7 +103,7 @@ impl Tokens<'_> {
                     .decode_item_header()
                     .map_err(|e| parser_defect(&e, at))
             }
-            Tokens::Fast { io, encoding } => {
+            Tokens::Fast { io, encoding, .. } => {
                 let at = io.pos.get();
                 let mut head = [0u8; 8];
                 read_exact(io, &mut head, at)?;
@@ -171,7 +173,12 @@ impl Tokens<'_> {
     /// it out without decoding its header again.
     #[inline]
     pub(super) fn skip_unwanted_root(&mut self, size: u64, stops: &[u32]) -> Option<(Tag, u32)> {
-        let Tokens::Fast { io, encoding } = self else {
+        let Tokens::Fast {
+            io,
+            encoding,
+            stop_hint,
+        } = self
+        else {
             return None;
         };
         let explicit = match encoding {
@@ -190,8 +197,19 @@ impl Tokens<'_> {
             let tag: [u8; 4] = head.get(..4)?.try_into().ok()?;
             Some(u32::from_le_bytes(tag).rotate_left(16))
         };
-        // The first stop at or past the first element: later elements only move it forward.
-        let mut next = key_of(buffer).map_or(0, |first| stops.partition_point(|&s| s < first));
+        // The first stop at or past the first element: found from where the last run stopped while the tags
+        // ascend from there (a step or two on), else by bisection; later elements only move it forward.
+        let mut next = match key_of(buffer) {
+            Some(first)
+                if stops
+                    .get(..*stop_hint)
+                    .is_some_and(|before| before.last().is_none_or(|&s| s < first)) =>
+            {
+                *stop_hint
+            }
+            Some(first) => stops.partition_point(|&s| s < first),
+            None => 0,
+        };
         let mut next_stop = stops.get(next).copied().unwrap_or(u32::MAX);
         // Group 0000 (below every key here) is never skipped.
         let mut previous = 0x0001_0000;
@@ -246,6 +264,7 @@ impl Tokens<'_> {
         }
         io.inner.consume(at);
         io.pos.set(start + at as u64);
+        *stop_hint = next;
         wanted
     }
 
