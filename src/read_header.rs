@@ -620,12 +620,17 @@ enum Raw {
     SpacingBetweenSlices,
 }
 
+impl Raw {
+    /// How many kinds there are: the last one's index and one.
+    const KINDS: usize = Raw::SpacingBetweenSlices as usize + 1;
+}
+
 /// Raw bytes of the text attributes, decoded once the root Specific Character Set is known. Kept per reader
 /// thread and cleared for each file: its buffers are reused, not allocated per file.
 #[derive(Default)]
 struct RawTexts {
     /// The value of each [`Raw`], when the file has one.
-    values: [RawValue; 13],
+    values: [RawValue; Raw::KINDS],
     /// Which vendor owns the private block whose b-value and gradient are read: (0019,0010) is
     /// `SIEMENS MR HEADER`, (0043,0010) `GEMS_PARM_01`, (2001,0010) `Philips Imaging DD 001`.
     private_owner: [bool; 3],
@@ -705,9 +710,8 @@ impl RawTexts {
             body_part,
             spacing,
         ] = details;
-        let mut parts = details.map(Option::unwrap_or_default).to_vec();
-        parts.push(charset_raw);
-        record.details = values.details(&parts, || {
+        let [a, b, c, d, e, f] = details.map(Option::unwrap_or_default);
+        record.details = values.details(&[a, b, c, d, e, f, charset_raw], || {
             let plain = |raw: Option<&[u8]>| {
                 raw.map(|raw| charset::decode(raw, charset()).text)
                     .filter(|t| !t.trim().is_empty())
@@ -783,8 +787,8 @@ const ROOT_WANTED: [Tag; 49] = [
 /// Where the fast tokenizer's skip loop stops at the root: the wanted attributes and group 7FE0 (Pixel Data, and
 /// Float and Double Float Pixel Data, which the scan notes), as ascending tag keys. Built, and its order checked,
 /// at compile time.
-const ROOT_STOPS: [u32; 50] = {
-    let mut stops = [tag_key(Tag(0x7FE0, 0x0000)); 50];
+const ROOT_STOPS: [u32; ROOT_WANTED.len() + 1] = {
+    let mut stops = [tag_key(Tag(0x7FE0, 0x0000)); ROOT_WANTED.len() + 1];
     let mut i = 0;
     while i < ROOT_WANTED.len() {
         stops[i] = tag_key(ROOT_WANTED[i]);
@@ -1113,13 +1117,32 @@ mod tests {
     }
 
     fn explicit(tag: Tag, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
-        let mut out = tag_le(tag).to_vec();
+        explicit_in(false, tag, vr, value)
+    }
+
+    /// An explicit VR element, little or big endian.
+    fn explicit_in(big_endian: bool, tag: Tag, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let u16_bytes = |v: u16| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let u32_bytes = |v: u32| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let mut out = [u16_bytes(tag.0), u16_bytes(tag.1)].concat();
         out.extend_from_slice(vr);
         if matches!(vr, b"OB" | b"OW" | b"SQ" | b"UN" | b"UT") {
             out.extend_from_slice(&[0, 0]);
-            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            out.extend_from_slice(&u32_bytes(value.len() as u32));
         } else {
-            out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+            out.extend_from_slice(&u16_bytes(value.len() as u16));
         }
         out.extend_from_slice(value);
         out
@@ -1955,18 +1978,7 @@ mod tests {
     /// (PS3.5 6.2.2), and big endian resumes after its delimiter.
     #[test]
     fn un_of_undefined_length_in_big_endian_is_implicit_little_endian() {
-        let be = |tag: Tag, vr: &[u8; 2], value: &[u8]| {
-            let mut out = [tag.0.to_be_bytes(), tag.1.to_be_bytes()].concat();
-            out.extend_from_slice(vr);
-            if matches!(vr, b"UN" | b"OW") {
-                out.extend_from_slice(&[0, 0]);
-                out.extend_from_slice(&(value.len() as u32).to_be_bytes());
-            } else {
-                out.extend_from_slice(&(value.len() as u16).to_be_bytes());
-            }
-            out.extend_from_slice(value);
-            out
-        };
+        let be = |tag, vr, value: &[u8]| explicit_in(true, tag, vr, value);
         let mut bytes = meta_bytes(scan::EXPLICIT_BE);
         bytes.extend(be(tags::SOP_INSTANCE_UID, b"UI", b"1.2.3\0"));
         bytes.extend([

@@ -1158,6 +1158,16 @@ impl Walker<'_> {
     }
 }
 
+/// Reads the first bytes of an element header into `head`, failing as dicom-rs's decoders fail on a cut tag.
+fn read_header_bytes<S: ?Sized + Read>(source: &mut S, head: &mut [u8]) -> Result<(), DecodeError> {
+    source
+        .read_exact(head)
+        .map_err(|source| DecodeError::ReadHeaderTag {
+            backtrace: None,
+            source,
+        })
+}
+
 /// Explicit VR little endian element headers decoded without a string round trip for the VR (the adaptive
 /// decoder's `VR::from_binary` parses the two bytes as UTF-8 and matches them as text, for every element).
 /// Behaves as [`StandardAdaptiveVRLittleEndianDecoder`] once that has settled on explicit VR: item delimiters
@@ -1170,12 +1180,7 @@ struct ExplicitLe {
 impl<S: ?Sized + Read> DecodeFrom<S> for ExplicitLe {
     fn decode_header(&self, source: &mut S) -> Result<(DataElementHeader, usize), DecodeError> {
         let mut head = [0u8; 8];
-        source
-            .read_exact(&mut head[..4])
-            .map_err(|source| DecodeError::ReadHeaderTag {
-                backtrace: None,
-                source,
-            })?;
+        read_header_bytes(source, &mut head[..4])?;
         let [g0, g1, e0, e1, ..] = head;
         let tag = Tag(u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
         if tag.0 == 0xFFFE {
@@ -1238,12 +1243,7 @@ impl<S: ?Sized + Read> DecodeFrom<S> for ProbingLe {
     /// file leaves both at the same offset; dicom-rs's decoders then decode them.
     fn decode_header(&self, source: &mut S) -> Result<(DataElementHeader, usize), DecodeError> {
         let mut head = [0u8; 12];
-        source
-            .read_exact(&mut head[..8])
-            .map_err(|source| DecodeError::ReadHeaderTag {
-                backtrace: None,
-                source,
-            })?;
+        read_header_bytes(source, &mut head[..8])?;
         // Item and delimiter headers carry no VR in either encoding: as the fast tokenizer, VR UN.
         if head[..2] == [0xFE, 0xFF] {
             return DecodeFrom::decode_header(&self.explicit_le, &mut &head[..8]);
@@ -1305,12 +1305,7 @@ impl<S: ?Sized + Read, D: DecodeFrom<S>> DecodeFrom<S> for UnSwitch<D> {
             return self.outer.decode_header(source);
         }
         let mut head = [0u8; 8];
-        source
-            .read_exact(&mut head)
-            .map_err(|source| DecodeError::ReadHeaderTag {
-                backtrace: None,
-                source,
-            })?;
+        read_header_bytes(source, &mut head)?;
         if head[..2] == [0xFE, 0xFF] {
             return DecodeFrom::decode_header(&self.explicit_le, &mut &head[..]);
         }
