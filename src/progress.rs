@@ -62,11 +62,7 @@ impl Progress {
             };
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} reading {pos}/{len} files {wide_bar} {eta} {msg}",
-        ) {
-            bar.set_style(style);
-        }
+        set_template(&bar, READING);
         bar.enable_steady_tick(Duration::from_millis(200));
         let in_flight = Arc::new(InFlight::new(threads + 1));
         let watcher = {
@@ -103,6 +99,32 @@ impl Progress {
         }
     }
 
+    /// A bar for files read while `root` is still being listed (see [`Progress::grow`]): it says so, with the
+    /// number read, until [`Progress::listed`].
+    pub fn listing(visible: bool, root: &Path, threads: usize) -> Self {
+        let progress = Self::new(visible, 0, threads);
+        if visible {
+            progress
+                .bar
+                .set_prefix(crate::charset::printable(&root.to_string_lossy()));
+            set_template(&progress.bar, LISTING);
+            progress.bar.tick();
+        }
+        progress
+    }
+
+    /// `files` more files to read, just listed.
+    pub fn grow(&self, files: u64) {
+        self.bar.inc_length(files);
+    }
+
+    /// The listing is over: the bar counts the files read out of all there are.
+    pub fn listed(&self) {
+        if !self.bar.is_hidden() {
+            set_template(&self.bar, READING);
+        }
+    }
+
     /// One more file read.
     pub fn inc(&self) {
         self.bar.inc(1);
@@ -115,6 +137,17 @@ impl Progress {
             let _ = watcher.join();
         }
         self.bar.finish_and_clear();
+    }
+}
+
+/// The bar while the files are read.
+const READING: &str = "{spinner} reading {pos}/{len} files {wide_bar} {eta} {msg}";
+/// The bar while the files are read and still listed (their number not yet known).
+const LISTING: &str = "{spinner} listing the files on {prefix}… {pos} read {msg}";
+
+fn set_template(bar: &ProgressBar, template: &str) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
     }
 }
 

@@ -2,7 +2,8 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -18,7 +19,7 @@ use crate::read_header::{
     read_header_budgeted,
 };
 use crate::walk::{
-    MediaFile, Skipped, Walk, WalkError, advise_random, is_system_metadata, open_listed_file,
+    Found, ListedFile, Skipped, Walk, WalkError, advise_random, is_system_metadata, list,
     open_media_file, walk,
 };
 
@@ -143,14 +144,19 @@ const BATCH: usize = 1024;
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, WalkError> {
     let started = Instant::now();
     let root = &media_root(root);
-    let listing_notice = crate::progress::Listing::new(options.progress, root);
     let pool = build_pool(options.jobs);
-    let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive::detect(root) {
+    let archive = archive::detect(root);
+    if archive.is_none() && !options.media.ordered(root) {
+        return read_folder(root, options, pool, started);
+    }
+    let listing_notice = crate::progress::Listing::new(options.progress, root);
+    let (media, listing): (Option<Arc<dyn Media>>, Walk) = match archive {
         Some(kind) => {
             let (archive, listing) = Archive::open(root, kind)?;
             (Some(Arc::new(archive)), listing)
         }
-        // The walk asks for the files' sizes on the readers' threads.
+        // Optical media, read in on-disc order: the whole listing first. The walk asks for the files' sizes on
+        // the readers' threads.
         None => (None, in_pool(&pool, || walk(root))?),
     };
     drop(listing_notice);
@@ -232,7 +238,10 @@ fn read_listed(
         let reading = progress.reading(&file.relative);
         // The reader shares the values files repeat between the records its thread reads (read_header::shared).
         let outcome = guarded(|| match &media {
-            None => read_file(&base.join(&file.relative), file, budget),
+            None => match open_media_file(&base.join(&file.relative)) {
+                Ok((handle, size)) => read_open(handle, size, &file.relative, budget),
+                Err(e) => io_unreadable(&e),
+            },
             Some(media) => media.read_header(file, budget),
         });
         drop(reading);
@@ -270,25 +279,12 @@ fn read_listed(
     };
     let mut file_outcome = |(i, outcome): (usize, HeaderOutcome)| {
         let file = &files[i];
-        match outcome {
-            HeaderOutcome::Instance(record) => {
-                scan.header_bytes += record.header_bytes;
-                if &*record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
-                    directories_by_class.push(record.path);
-                } else {
-                    scan.records.push(*record);
-                }
-            }
-            HeaderOutcome::NotDicom(reason) => scan.other_files.push(OtherFile {
-                path: file.relative.clone(),
-                size: file.size,
-                reason,
-            }),
-            HeaderOutcome::Unreadable(defect) => scan.unreadable.push(UnreadableFile {
-                path: file.relative.clone(),
-                defect,
-            }),
-        }
+        scan.file(
+            file.relative.clone(),
+            file.size,
+            outcome,
+            &mut directories_by_class,
+        );
     };
     let (read_batch, order) = (&read_batch, &order);
     // A pipeline: one thread has the pool read batch after batch while this one files the outcomes of the batch
@@ -318,14 +314,223 @@ fn read_listed(
         }
     });
     progress.finish();
-    directories_by_class.sort();
-    scan.dicomdirs.extend(directories_by_class);
-    sort_by_path(&mut scan.records);
-    scan.records.shrink_to_fit();
-    scan.other_files.sort_by(|a, b| a.path.cmp(&b.path));
-    scan.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-    scan.elapsed = started.elapsed();
+    scan.settle(directories_by_class, started);
     scan
+}
+
+impl Scan {
+    /// Files what reading the file at `relative`, of `size` bytes, gave; a DICOMDIR found by its SOP class goes
+    /// to `directories_by_class`.
+    fn file(
+        &mut self,
+        relative: PathBuf,
+        size: u64,
+        outcome: HeaderOutcome,
+        directories_by_class: &mut Vec<PathBuf>,
+    ) {
+        match outcome {
+            HeaderOutcome::Instance(record) => {
+                self.header_bytes += record.header_bytes;
+                if &*record.sop_class_uid == MEDIA_STORAGE_DIRECTORY {
+                    directories_by_class.push(record.path);
+                } else {
+                    self.records.push(*record);
+                }
+            }
+            HeaderOutcome::NotDicom(reason) => self.other_files.push(OtherFile {
+                path: relative,
+                size,
+                reason,
+            }),
+            HeaderOutcome::Unreadable(defect) => self.unreadable.push(UnreadableFile {
+                path: relative,
+                defect,
+            }),
+        }
+    }
+
+    /// Files what became of an entry of a folder's listing (see [`Scan::file`]).
+    fn file_fate(&mut self, fate: Fate, directories_by_class: &mut Vec<PathBuf>) {
+        match fate {
+            Fate::Skipped(skipped) => self.skipped.push(skipped),
+            Fate::File {
+                relative,
+                size,
+                kind,
+            } => {
+                self.files += 1;
+                self.bytes += size;
+                match kind {
+                    FileKind::System => self.other_files.push(OtherFile {
+                        path: relative,
+                        size,
+                        reason: NotDicom::SystemFile,
+                    }),
+                    FileKind::DicomdirName => self.dicomdirs.push(relative),
+                    FileKind::Read(outcome) => {
+                        self.file(relative, size, outcome, directories_by_class);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Puts everything filed in its final order once the last file is read.
+    fn settle(&mut self, mut directories_by_class: Vec<PathBuf>, started: Instant) {
+        directories_by_class.sort();
+        self.dicomdirs.extend(directories_by_class);
+        sort_by_path(&mut self.records);
+        self.records.shrink_to_fit();
+        self.other_files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+        self.elapsed = started.elapsed();
+    }
+}
+
+/// What became of one entry the listing of a folder found.
+enum Fate {
+    /// Not read: not a regular file, or gone.
+    Skipped(Skipped),
+    /// A regular file of `size` bytes, and what it is.
+    File {
+        relative: PathBuf,
+        size: u64,
+        kind: FileKind,
+    },
+}
+
+/// What a regular file of a folder is.
+enum FileKind {
+    /// A file an operating system left (not read).
+    System,
+    /// A DICOMDIR by its name (read by the `dicomdir` check).
+    DicomdirName,
+    /// Any other file, and what reading its header gave.
+    Read(HeaderOutcome),
+}
+
+/// Reads a folder's files in parallel (not optical media): the listing runs on a thread of its own and hands the
+/// files over a batch at a time, so that the reads start with the first batch listed instead of after the last.
+/// Each file's size comes from its open handle (one path lookup per file, not a `stat` and then an `open`), and
+/// the inflation budget grows with each file's size before it is read (see [`InflateBudget::grow`]): the same
+/// budget in the end as when the whole listing comes first.
+fn read_folder(
+    root: &Path,
+    options: &ScanOptions,
+    pool: Option<rayon::ThreadPool>,
+    started: Instant,
+) -> Result<Scan, WalkError> {
+    let budget = Arc::new(InflateBudget::default());
+    let threads = pool
+        .as_ref()
+        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let progress = Progress::listing(options.progress, root, threads);
+    let mut scan = Scan {
+        root: root.to_path_buf(),
+        inflate_budget: budget.clone(),
+        ..Scan::default()
+    };
+    // The number of files listed, once the listing is over: room for every one as a record, as `read_listed`
+    // makes (until then the records grow as any vector does).
+    let listed_files = AtomicUsize::new(usize::MAX);
+    let list_in_batches = |sender: &mpsc::Sender<Vec<Found>>| {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut files = 0;
+        let send = |batch: Vec<Found>| {
+            let files = batch.iter().filter(|f| matches!(f, Found::File(_))).count();
+            progress.grow(files as u64);
+            let _ = sender.send(batch);
+        };
+        let base = list(root, |found| {
+            files += usize::from(matches!(found, Found::File(_)));
+            batch.push(found);
+            if batch.len() == BATCH {
+                send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        if !batch.is_empty() {
+            send(batch);
+        }
+        listed_files.store(files, Ordering::Relaxed);
+        progress.listed();
+        base
+    };
+    let read_batch = |batch: Vec<Found>| -> Vec<Fate> {
+        in_pool(&pool, || {
+            batch
+                .into_par_iter()
+                .map(|found| match found {
+                    Found::Skipped(skipped) => Fate::Skipped(skipped),
+                    Found::File(file) => {
+                        let _reading = progress.reading(&file.relative);
+                        let fate = fate_of(file, &budget);
+                        progress.inc();
+                        fate
+                    }
+                })
+                .collect()
+        })
+    };
+    let mut directories_by_class = Vec::new();
+    let mut file_batch = |fates: Vec<Fate>| {
+        match listed_files.load(Ordering::Relaxed) {
+            usize::MAX => scan.records.reserve(fates.len()),
+            files => scan
+                .records
+                .reserve_exact(files.saturating_sub(scan.records.len())),
+        }
+        for fate in fates {
+            scan.file_fate(fate, &mut directories_by_class);
+        }
+    };
+    let (batches, listed) = mpsc::channel::<Vec<Found>>();
+    // Borrowed by the reader's thread, or read here when there is none.
+    let listed = &Mutex::new(listed);
+    let (read_batch, list_in_batches) = (&read_batch, &list_in_batches);
+    // A pipeline of three threads, in the order of one loop: the listing hands batches over, the pool reads one
+    // while this thread files the fates of the one before.
+    let listing = std::thread::scope(|scope| {
+        let lister = {
+            let batches = batches.clone();
+            std::thread::Builder::new().spawn_scoped(scope, move || list_in_batches(&batches))
+        };
+        // No thread to be had: the whole listing first (its outcome kept as the error).
+        let lister = lister.map_err(|_| list_in_batches(&batches));
+        drop(batches);
+        let (sender, receiver) = mpsc::sync_channel::<Vec<Fate>>(1);
+        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let Ok(listed) = listed.lock() else { return };
+            for batch in listed.iter() {
+                if sender.send(read_batch(batch)).is_err() {
+                    break;
+                }
+            }
+        });
+        match reader {
+            Ok(_) => receiver.iter().for_each(&mut file_batch),
+            // No thread to be had: read and file in turn.
+            Err(_) => {
+                if let Ok(listed) = listed.lock() {
+                    listed.iter().map(read_batch).for_each(&mut file_batch);
+                }
+            }
+        }
+        match lister {
+            Ok(lister) => lister.join().unwrap_or_else(|_| {
+                Err(WalkError::Root {
+                    path: root.to_path_buf(),
+                    source: std::io::Error::other(
+                        "dicomcheck's listing failed (a bug in dicomcheck; please report it)",
+                    ),
+                })
+            }),
+            Err(listed_here) => listed_here,
+        }
+    });
+    progress.finish();
+    scan.base = listing?;
+    scan.settle(directories_by_class, started);
+    Ok(scan)
 }
 
 /// Sorts the records by path, equal paths keeping their order, like a stable sort but without its scratch buffer
@@ -362,20 +567,64 @@ fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
     })
 }
 
-/// Reads the header of the file the walk listed at `path`, as far as the size the walk gave (see
-/// [`open_listed_file`]), drawing any inflation from the scan's `budget`.
-fn read_file(path: &Path, file: &MediaFile, budget: &Arc<InflateBudget>) -> HeaderOutcome {
-    match open_listed_file(path) {
-        Ok(handle) => {
-            // Only the first kilobytes are read: read-ahead would fetch several times that from a cold device.
-            advise_random(&handle);
-            read_header_budgeted(handle, file.size, &file.relative, budget.clone())
-        }
-        Err(e) => HeaderOutcome::Unreadable(FileDefect {
-            kind: DefectKind::Io,
-            detail: e.to_string(),
-        }),
+/// Reads a file the listing found, unless it is a system file or a DICOMDIR by name (those are only sized). Its
+/// size comes from the open handle, or from `lstat` when it cannot be opened; the budget grows by it first.
+fn fate_of(file: ListedFile, budget: &Arc<InflateBudget>) -> Fate {
+    let kind = if is_system_metadata(&file.relative) {
+        Some(FileKind::System)
+    } else if is_dicomdir_name(&file.relative) {
+        Some(FileKind::DicomdirName)
+    } else {
+        None
+    };
+    let (size, kind) = match kind {
+        Some(kind) => match file.size() {
+            Ok(size) => (size, kind),
+            Err(skipped) => return Fate::Skipped(skipped),
+        },
+        None => match open_media_file(&file.path) {
+            Ok((handle, size)) => {
+                budget.grow(size);
+                let outcome = guarded(|| read_open(handle, size, &file.relative, budget));
+                return Fate::File {
+                    relative: file.relative,
+                    size,
+                    kind: FileKind::Read(outcome),
+                };
+            }
+            Err(e) => match file.size() {
+                Ok(size) => (size, FileKind::Read(io_unreadable(&e))),
+                Err(skipped) => return Fate::Skipped(skipped),
+            },
+        },
+    };
+    budget.grow(size);
+    Fate::File {
+        relative: file.relative,
+        size,
+        kind,
     }
+}
+
+/// Reads the header of a media file opened as a regular file of `size` bytes, drawing any inflation from the
+/// scan's `budget`.
+fn read_open(
+    handle: std::fs::File,
+    size: u64,
+    relative: &Path,
+    budget: &Arc<InflateBudget>,
+) -> HeaderOutcome {
+    // Only the first kilobytes are read: read-ahead would fetch several times that from a cold device.
+    advise_random(&handle);
+    read_header_budgeted(handle, size, relative, budget.clone())
+}
+
+/// A file that could not be opened.
+fn io_unreadable(error: &std::io::Error) -> HeaderOutcome {
+    HeaderOutcome::Unreadable(FileDefect {
+        kind: DefectKind::Io,
+        detail: error.to_string(),
+    })
 }
 
 /// Reads the first bytes of `path` into `buffer`, so the parser finds them in the page cache. Errors are left
@@ -493,5 +742,79 @@ mod tests {
         assert_eq!(name_a.text, "SMITH^JOHN");
         assert_ne!(a.sop_instance_uid, b.sop_instance_uid);
         assert_ne!(a.path, b.path);
+    }
+
+    /// The listing beside the reads (a folder, `MediaMode::Parallel`) and the whole walk first (`Optical`) find
+    /// the same: every kind of entry, over more than one batch.
+    #[test]
+    fn reading_while_listing_finds_what_the_walk_first_finds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let spec = DiscSpec::new(PatientSpec::new("SMITH^JOHN"))
+            .study(StudySpec::new("Chest").series(SeriesSpec::ct(4)))
+            .viewer_files(false);
+        let disc = write_disc(root, &spec).expect("write disc");
+        let first = &disc.series[0].instances[0].path;
+        let image = std::fs::read(root.join(first)).expect("image");
+        std::fs::write(root.join("CUT"), &image[..150]).expect("cut inside the meta group");
+        std::fs::create_dir_all(root.join("sub")).expect("sub");
+        std::fs::copy(root.join("DICOMDIR"), root.join("sub/dicomdir")).expect("copy");
+        std::fs::write(root.join("sub/.DS_Store"), b"finder").expect("system file");
+        std::fs::write(root.join("EMPTY"), b"").expect("empty");
+        let junk = root.join("junk");
+        std::fs::create_dir_all(&junk).expect("junk");
+        for i in 0..BATCH + 300 {
+            std::fs::write(junk.join(format!("F{i:05}")), vec![b'x'; i % 300]).expect("junk file");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join(first), root.join("LINK")).expect("symlink");
+            let made = std::process::Command::new("mkfifo")
+                .arg(root.join("FIFO"))
+                .status()
+                .expect("mkfifo");
+            assert!(made.success());
+        }
+        let scan_with = |media| {
+            let options = ScanOptions {
+                jobs: Some(3),
+                media,
+                ..ScanOptions::default()
+            };
+            scan(root, &options).expect("scan")
+        };
+        let listing = scan_with(MediaMode::Parallel);
+        let walk_first = scan_with(MediaMode::Optical);
+        assert_eq!(listing.files, BATCH + 300 + 4 + 5);
+        assert_eq!(listing.records.len(), 4);
+        assert_eq!(listing.dicomdirs.len(), 2);
+        assert_eq!(listing.unreadable.len(), 1, "{:?}", listing.unreadable);
+        assert!(
+            listing
+                .other_files
+                .iter()
+                .any(|f| f.reason == NotDicom::SystemFile)
+        );
+        #[cfg(unix)]
+        assert_eq!(listing.skipped.len(), 2, "{:?}", listing.skipped);
+        assert_eq!(listing.base, walk_first.base);
+        assert_eq!(listing.files, walk_first.files);
+        assert_eq!(listing.bytes, walk_first.bytes);
+        assert_eq!(listing.header_bytes, walk_first.header_bytes);
+        assert_eq!(listing.dicomdirs, walk_first.dicomdirs);
+        assert_eq!(listing.other_files, walk_first.other_files);
+        assert_eq!(listing.unreadable, walk_first.unreadable);
+        assert_eq!(listing.skipped, walk_first.skipped);
+        assert_eq!(
+            format!("{:?}", listing.records),
+            format!("{:?}", walk_first.records)
+        );
+        assert_eq!(
+            listing.inflate_budget.left(),
+            walk_first.inflate_budget.left()
+        );
+        // A root that is not there is the walk's error, as before.
+        let missing = scan(&root.join("nowhere"), &ScanOptions::default());
+        assert!(matches!(missing, Err(WalkError::Root { .. })));
     }
 }

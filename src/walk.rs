@@ -142,15 +142,6 @@ pub fn open_media_file(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
     }
 }
 
-/// [`open_media_file`] for a file the walk has just listed as a regular file, to be read no further than the
-/// size the walk gave: the header scan's open, without the second `stat` per file (a fifth of its system
-/// calls). What could be swapped in since the walk still cannot hang or mislead the read: a link is refused
-/// (`O_NOFOLLOW`), a FIFO opens and reads without blocking (`O_NONBLOCK`: an empty or failed read), a folder
-/// fails its read, and a device's endless bytes are read only as far as the walk's size.
-pub fn open_listed_file(path: &Path) -> std::io::Result<std::fs::File> {
-    open_unfollowed(path)
-}
-
 /// Opens `path` read-only without following a link at its end, without blocking and without becoming a
 /// controlling terminal.
 fn open_unfollowed(path: &Path) -> std::io::Result<std::fs::File> {
@@ -192,6 +183,69 @@ fn not_regular() -> std::io::Error {
 /// Walks `root` (a directory, or a single file) and lists what is on it. The sizes are asked for on the current
 /// rayon pool's threads.
 pub fn walk(root: &Path) -> Result<Walk, WalkError> {
+    let mut listed = Vec::new();
+    let base = list(root, |found| listed.push(found))?;
+    // The folders are listed in order above; the regular files' sizes (one `lstat` each, most of the walk's time)
+    // are asked for in parallel here, in the same order.
+    let sized: Vec<Result<MediaFile, Skipped>> = listed
+        .into_par_iter()
+        .with_min_len(64)
+        .map(|found| match found {
+            Found::File(file) => file.size().map(|size| MediaFile {
+                relative: file.relative,
+                size,
+            }),
+            Found::Skipped(skipped) => Err(skipped),
+        })
+        .collect();
+    let mut result = Walk {
+        base,
+        ..Walk::default()
+    };
+    for entry in sized {
+        match entry {
+            Ok(file) => result.files.push(file),
+            Err(skipped) => result.skipped.push(skipped),
+        }
+    }
+    Ok(result)
+}
+
+/// An entry the listing found, in walk order.
+#[derive(Debug)]
+pub enum Found {
+    /// A regular file, its size not yet asked for.
+    File(ListedFile),
+    /// An entry not read.
+    Skipped(Skipped),
+}
+
+/// A regular file the listing found.
+#[derive(Debug)]
+pub struct ListedFile {
+    /// Path relative to the media root.
+    pub relative: PathBuf,
+    /// Where it is: under the root as given.
+    pub path: PathBuf,
+}
+
+impl ListedFile {
+    /// Its size, from its directory entry's metadata (`lstat`: a link swapped in is not followed); an entry not
+    /// read when that fails.
+    pub fn size(&self) -> Result<u64, Skipped> {
+        std::fs::symlink_metadata(&self.path)
+            .map(|meta| meta.len())
+            .map_err(|err| Skipped {
+                relative: self.relative.clone(),
+                reason: SkipReason::Unreadable(err.to_string()),
+            })
+    }
+}
+
+/// Lists `root` (a directory, or a single file) without asking for sizes, handing each entry to `found` in walk
+/// order: regular files and entries not read, sorted by name at each level, as ISO 9660 stores them. Gives the
+/// folder the relative paths start from.
+pub fn list(root: &Path, mut found: impl FnMut(Found)) -> Result<PathBuf, WalkError> {
     let meta = std::fs::metadata(root).map_err(|source| WalkError::Root {
         path: root.to_path_buf(),
         source,
@@ -200,19 +254,12 @@ pub fn walk(root: &Path) -> Result<Walk, WalkError> {
         Some(parent) if !meta.is_dir() => parent.to_path_buf(),
         _ => root.to_path_buf(),
     };
-    let mut result = Walk {
-        base,
-        ..Walk::default()
-    };
     // By file name, as `sort_by_file_name` does, but compared as whole paths: the entries of one folder share
     // its path as their prefix, so the order is the same without taking each name out of its path again at
     // every comparison (half the walk's cost).
     let walker = WalkDir::new(root)
         .follow_links(false)
         .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
-    // The folders are listed here, in order; the regular files' sizes (one `lstat` each, most of the walk's
-    // time) are asked for in parallel below, in the same order.
-    let mut listed = Vec::new();
     for entry in walker {
         match entry {
             Ok(entry) => {
@@ -224,12 +271,15 @@ pub fn walk(root: &Path) -> Result<Walk, WalkError> {
                 let reason = if file_type.is_symlink() {
                     SkipReason::Symlink
                 } else if file_type.is_file() {
-                    listed.push(Listed::File(entry, relative));
+                    found(Found::File(ListedFile {
+                        relative,
+                        path: entry.into_path(),
+                    }));
                     continue;
                 } else {
                     SkipReason::Special
                 };
-                listed.push(Listed::Skipped(Skipped { relative, reason }));
+                found(Found::Skipped(Skipped { relative, reason }));
             }
             Err(err) => {
                 let relative = err.path().map(|p| relative_to(root, p)).unwrap_or_default();
@@ -237,45 +287,14 @@ pub fn walk(root: &Path) -> Result<Walk, WalkError> {
                     .io_error()
                     .map(ToString::to_string)
                     .unwrap_or_else(|| err.to_string());
-                listed.push(Listed::Skipped(Skipped {
+                found(Found::Skipped(Skipped {
                     relative,
                     reason: SkipReason::Unreadable(reason),
                 }));
             }
         }
     }
-    let sized: Vec<Result<MediaFile, Skipped>> = listed
-        .into_par_iter()
-        .with_min_len(64)
-        .map(|listed| match listed {
-            Listed::File(entry, relative) => match entry.metadata() {
-                Ok(meta) => Ok(MediaFile {
-                    relative,
-                    size: meta.len(),
-                }),
-                Err(err) => Err(Skipped {
-                    relative,
-                    reason: SkipReason::Unreadable(err.to_string()),
-                }),
-            },
-            Listed::Skipped(skipped) => Err(skipped),
-        })
-        .collect();
-    for entry in sized {
-        match entry {
-            Ok(file) => result.files.push(file),
-            Err(skipped) => result.skipped.push(skipped),
-        }
-    }
-    Ok(result)
-}
-
-/// An entry of the walk before its size is known.
-enum Listed {
-    /// A regular file, to be `lstat`ed.
-    File(walkdir::DirEntry, PathBuf),
-    /// An entry not read.
-    Skipped(Skipped),
+    Ok(base)
 }
 
 /// `path` relative to `root`; a root that is itself a file gives its file name.
@@ -388,24 +407,6 @@ mod tests {
         }
         assert!(open_media_file(Path::new("/dev/null")).is_err());
         assert!(open_media_file(root).is_err(), "a folder");
-        // Swapped in after the walk, as the scan opens a listed file: a link is refused, a FIFO opens and reads
-        // at once (nothing written: no bytes), a folder fails its read.
-        for link in ["link", "zero"] {
-            let err = open_listed_file(&root.join(link)).unwrap_err();
-            assert_eq!(
-                err.kind(),
-                std::io::ErrorKind::InvalidInput,
-                "{link}: {err}"
-            );
-        }
-        let mut fifo = open_listed_file(&root.join("fifo")).expect("a FIFO opens without blocking");
-        let mut byte = [0u8; 1];
-        assert!(matches!(
-            std::io::Read::read(&mut fifo, &mut byte),
-            Ok(0) | Err(_)
-        ));
-        let mut folder = open_listed_file(root).expect("a folder opens");
-        assert!(std::io::Read::read(&mut folder, &mut byte).is_err());
     }
 
     #[test]

@@ -11,11 +11,15 @@ const PER_MEDIA_BYTE: u64 = 200;
 /// Bytes no scan inflates beyond, however large its media (sparse files can declare any size): what the zip
 /// listing lets all members of an archive declare, about a minute of inflating.
 const CEILING: u64 = 64 << 30;
+/// The most any media's bytes grant above the floor.
+const MAX_GRANTED: u64 = CEILING - FLOOR;
 
 /// Bytes left to inflate in one scan, shared by every reader thread.
 #[derive(Debug)]
 pub struct InflateBudget {
     left: AtomicU64,
+    /// The allowance granted for the media's bytes so far (see [`InflateBudget::grow`]).
+    granted: AtomicU64,
 }
 
 /// The error payload of a read refused because the budget is spent.
@@ -44,16 +48,34 @@ impl InflateBudget {
     pub fn new(bytes: u64) -> Self {
         Self {
             left: AtomicU64::new(bytes),
+            // Nothing more to grant.
+            granted: AtomicU64::new(MAX_GRANTED),
         }
     }
 
     /// The budget for a scan of media holding `media_bytes` bytes.
     pub fn for_media(media_bytes: u64) -> Self {
-        Self::new(
-            FLOOR
-                .saturating_add(media_bytes.saturating_mul(PER_MEDIA_BYTE))
-                .min(CEILING),
-        )
+        let granted = media_bytes.saturating_mul(PER_MEDIA_BYTE).min(MAX_GRANTED);
+        Self {
+            left: AtomicU64::new(FLOOR + granted),
+            granted: AtomicU64::new(granted),
+        }
+    }
+
+    /// Grants the allowance of `media_bytes` more bytes of media, up to what [`InflateBudget::for_media`] gives
+    /// the largest media: for a scan that learns the media's size file by file as it lists them, each file
+    /// granted before it is read. A file inflating less than the per-byte ratio therefore never finds the
+    /// budget spent, whatever the order of the reads, and the whole media ends with the budget `for_media` gives.
+    pub fn grow(&self, media_bytes: u64) {
+        let more = media_bytes.saturating_mul(PER_MEDIA_BYTE);
+        let before = self
+            .granted
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |granted| {
+                Some(granted.saturating_add(more).min(MAX_GRANTED))
+            })
+            .unwrap_or(MAX_GRANTED);
+        let added = before.saturating_add(more).min(MAX_GRANTED) - before;
+        self.left.fetch_add(added, Ordering::Relaxed);
     }
 
     /// Takes `bytes` from the budget; false (and nothing taken) when fewer are left.
@@ -97,5 +119,40 @@ mod tests {
         assert!(!InflateBudget::is_spent(&io::Error::other("other")));
         assert_eq!(InflateBudget::for_media(1).left(), FLOOR + PER_MEDIA_BYTE);
         assert_eq!(InflateBudget::for_media(u64::MAX).left(), CEILING);
+    }
+
+    #[test]
+    fn growing_file_by_file_ends_where_the_whole_media_starts() {
+        for sizes in [
+            &[][..],
+            &[1, 2, 3],
+            &[0, 1 << 20, 7, 123_456_789],
+            &[u64::MAX, 5],
+        ] {
+            let grown = InflateBudget::default();
+            for &size in sizes {
+                grown.grow(size);
+            }
+            let total = sizes
+                .iter()
+                .fold(0u64, |sum, &size| sum.saturating_add(size));
+            assert_eq!(
+                grown.left(),
+                InflateBudget::for_media(total).left(),
+                "{sizes:?}"
+            );
+        }
+        // Spent budget grows again by the new allowance only, and never past the ceiling.
+        let budget = InflateBudget::for_media(1);
+        assert!(budget.take(FLOOR + PER_MEDIA_BYTE));
+        budget.grow(2);
+        assert_eq!(budget.left(), 2 * PER_MEDIA_BYTE);
+        budget.grow(u64::MAX);
+        budget.grow(u64::MAX);
+        assert_eq!(budget.left(), MAX_GRANTED - PER_MEDIA_BYTE);
+        // A budget of exact bytes does not grow.
+        let exact = InflateBudget::new(10);
+        exact.grow(1 << 30);
+        assert_eq!(exact.left(), 10);
     }
 }
