@@ -825,7 +825,9 @@ fn take_root(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, sha
         (0x0008, 0x0018) => {
             let uid = trimmed(raw);
             if !uid.is_empty() {
-                r.sop_instance_uid = uid.into_owned();
+                // Into the meta group's copy of (nearly always) the same UID: no second allocation.
+                r.sop_instance_uid.clear();
+                r.sop_instance_uid.push_str(&uid);
             }
         }
         (0x0008, 0x0016) | (0x0020, 0x000D) | (0x0020, 0x000E) => {

@@ -182,6 +182,8 @@ fn cross_check<'s>(
             (entry, look_up(entry, bases, on_media, keys))
         })
         .collect();
+    // Room for every listed file up front: growing by doubling would hash every path held so far again.
+    index.listed.reserve(looked_up.len());
     for (entry, lookup) in looked_up {
         // A file two directory files list (the root's and a sub-folder's) counts once.
         let first_listing = match &lookup {
