@@ -111,13 +111,15 @@ echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' 
 echo "tree: $TREE: $nfiles files, $((tree_bytes / 1000000)) MB; header bytes (what dicomcheck needs): $plan_line"
 echo "versions: $("$BIN" --version), $(dcmdump --version 2>/dev/null | head -1), gdcm $(gdcmscanner --version 2>/dev/null | head -1 | tr -dc '0-9.'), pydicom $(python3 -c 'import pydicom; print(pydicom.__version__)')"
 echo "dicomcheck: $BIN $TREE --name SMITH^JOHN --json ${QUICK[*]} (header phase)"
-echo "read floor: walk the tree (dicomcheck's walk), open, read the planned header bytes, close; one thread per CPU"
+echo "read floor: walk the tree (dicomcheck's walk: list, then stat each file), open, read the planned header bytes, close; one thread per CPU"
+echo "floor-nostat: list the tree (no stat), open, read the planned header bytes, close; one thread per CPU"
 echo
 echo "WARM page cache; wall time is the median of the runs listed; RSS, bytes and files/s from the last run"
 
 {
   measure dicomcheck "$RUNS" "$BIN" "$TREE" --name "SMITH^JOHN" --json "${QUICK[@]}"
   measure read-floor "$RUNS" "$FLOOR" "$TREE" "$PLAN"
+  measure floor-nostat "$RUNS" "$FLOOR" "$TREE" "$PLAN" --no-stat
   measure gdcmscanner "$SLOW_RUNS" gdcmscanner -d "$TREE" -r -t 0010,0010 -t 0020,000e -t 0020,0013 -t 0008,0020 -p
   measure dcmdump "$SLOW_RUNS" dcmdump +sd +r -M +P PatientName "$TREE"
   measure pydicom-loop "$SLOW_RUNS" python3 "$PYLOOP" "$TREE"
@@ -134,8 +136,9 @@ awk -v base="$base" -v n="$nfiles" -v hb="$header_bytes" -v rbase="$BASE_RCHAR" 
   }' "$RESULTS"
 echo
 echo "header bytes per file: $((header_bytes / nfiles)); x dicomcheck > 1 means slower than dicomcheck"
-awk '$1 == "dicomcheck" {d = $2} $1 == "read-floor" {f = $2} END {
-  printf "dicomcheck / read floor: %.2f (target: within 2x)\n", d / f }' "$RESULTS"
+awk '$1 == "dicomcheck" {d = $2} $1 == "read-floor" {f = $2} $1 == "floor-nostat" {n = $2} END {
+  printf "dicomcheck / read floor: %.2f (target: within 2x)\n", d / f
+  printf "dicomcheck / floor without a stat (list, open, read, close; dicomcheck sizes each file from its open handle): %.2f\n", d / n }' "$RESULTS"
 
 # Cold cache: the tree's pages are evicted before each run (vmtouch -e, else posix_fadvise(DONTNEED) on every
 # file: no root needed), so the tool reads from the device; read_bytes is what the device delivered, read-ahead
