@@ -112,17 +112,8 @@ fn read_unsized(dir: &Path, plan: &Path) -> std::io::Result<()> {
         .par_iter()
         .enumerate()
         .map_init(Vec::new, |buffer, (i, file)| {
-            let bytes = match planned.get(i) {
-                Some((bytes, path)) if *path == file.relative => *bytes,
-                _ => SNIFF,
-            };
-            buffer.resize(
-                usize::try_from(bytes).unwrap_or(usize::MAX).min(64 << 20),
-                0,
-            );
-            File::open(&file.path)
-                .and_then(|mut f| f.read(buffer))
-                .map_or(0, |n| n as u64)
+            let bytes = planned_bytes(&planned, i, &file.relative, SNIFF);
+            read_head(&file.path, bytes, buffer, false)
         })
         .sum::<u64>();
     println!("read {read} bytes from {} files", files.len());
@@ -137,24 +128,33 @@ fn read_all(dir: &Path, plan: &Path, random: bool) -> std::io::Result<()> {
         .par_iter()
         .enumerate()
         .map_init(Vec::new, |buffer, (i, file)| {
-            // The plan lists the files in walk order: a path compare, no lookup.
-            let bytes = match planned.get(i) {
-                Some((bytes, path)) if *path == file.relative => *bytes,
-                _ => SNIFF.min(file.size),
-            };
-            let want = usize::try_from(bytes).unwrap_or(usize::MAX).min(64 << 20);
-            buffer.resize(want, 0);
-            File::open(listing.base.join(&file.relative))
-                .and_then(|mut f| {
-                    no_read_ahead(&f, random);
-                    f.read_exact(buffer)
-                })
-                .map(|()| want as u64)
-                .unwrap_or(0)
+            let bytes = planned_bytes(&planned, i, &file.relative, SNIFF.min(file.size));
+            read_head(&listing.base.join(&file.relative), bytes, buffer, random)
         })
         .sum::<u64>();
     println!("read {read} bytes from {} files", listing.files.len());
     Ok(())
+}
+
+/// The bytes the plan gives the `i`th file listed, `relative`; `otherwise` for a file not in the plan. The plan
+/// lists the files in walk order: a path compare, no lookup.
+fn planned_bytes(planned: &[(u64, PathBuf)], i: usize, relative: &Path, otherwise: u64) -> u64 {
+    match planned.get(i) {
+        Some((bytes, path)) if path == relative => *bytes,
+        _ => otherwise,
+    }
+}
+
+/// Opens `path`, reads its first `bytes` into `buffer` and closes it; the bytes read (0 on any error).
+fn read_head(path: &Path, bytes: u64, buffer: &mut Vec<u8>, random: bool) -> u64 {
+    let want = usize::try_from(bytes).unwrap_or(usize::MAX).min(64 << 20);
+    buffer.resize(want, 0);
+    File::open(path)
+        .and_then(|mut f| {
+            no_read_ahead(&f, random);
+            f.read_exact(buffer)
+        })
+        .map_or(0, |()| want as u64)
 }
 
 /// With `random`, tells the kernel not to read ahead of this file's header (Linux; the hint is what the cold-cache

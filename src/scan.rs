@@ -286,33 +286,12 @@ fn read_listed(
             &mut directories_by_class,
         );
     };
-    let (read_batch, order) = (&read_batch, &order);
-    // A pipeline: one thread has the pool read batch after batch while this one files the outcomes of the batch
-    // before, in the same order as one loop would. The channel holds one batch, so at most three batches'
-    // outcomes exist at once (being read, waiting, being filed).
-    std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, HeaderOutcome)>>(1);
-        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
-            let mut buffer = vec![0u8; PREFETCH];
-            for batch in order.chunks(BATCH) {
-                if sender.send(read_batch(batch, &mut buffer)).is_err() {
-                    break;
-                }
-            }
-        });
-        match reader {
-            Ok(_) => receiver.iter().flatten().for_each(&mut file_outcome),
-            // No thread to be had (WebAssembly in a browser has none): read and file in turn.
-            Err(_) => {
-                let mut buffer = vec![0u8; PREFETCH];
-                for batch in order.chunks(BATCH) {
-                    read_batch(batch, &mut buffer)
-                        .into_iter()
-                        .for_each(&mut file_outcome);
-                }
-            }
-        }
-    });
+    let mut buffer = vec![0u8; PREFETCH];
+    pipeline(
+        order.chunks(BATCH),
+        |batch| read_batch(batch, &mut buffer),
+        |outcomes| outcomes.into_iter().for_each(&mut file_outcome),
+    );
     progress.finish();
     scan.settle(directories_by_class, started);
     scan
@@ -436,13 +415,13 @@ fn read_folder(
     let list_in_batches = |sender: &mpsc::Sender<Vec<Found>>| {
         let mut batch = Vec::with_capacity(BATCH);
         let mut files = 0;
-        let send = |batch: Vec<Found>| {
-            let files = batch.iter().filter(|f| matches!(f, Found::File(_))).count();
-            progress.grow(files as u64);
+        let mut send = |batch: Vec<Found>| {
+            let in_batch = batch.iter().filter(|f| matches!(f, Found::File(_))).count();
+            files += in_batch;
+            progress.grow(in_batch as u64);
             let _ = sender.send(batch);
         };
         let base = list(root, |found| {
-            files += usize::from(matches!(found, Found::File(_)));
             batch.push(found);
             if batch.len() == BATCH {
                 send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
@@ -484,11 +463,8 @@ fn read_folder(
         }
     };
     let (batches, listed) = mpsc::channel::<Vec<Found>>();
-    // Borrowed by the reader's thread, or read here when there is none.
-    let listed = &Mutex::new(listed);
-    let (read_batch, list_in_batches) = (&read_batch, &list_in_batches);
-    // A pipeline of three threads, in the order of one loop: the listing hands batches over, the pool reads one
-    // while this thread files the fates of the one before.
+    let list_in_batches = &list_in_batches;
+    // The listing hands batches to the pipeline's reader as it finds them.
     let listing = std::thread::scope(|scope| {
         let lister = {
             let batches = batches.clone();
@@ -497,24 +473,7 @@ fn read_folder(
         // No thread to be had: the whole listing first (its outcome kept as the error).
         let lister = lister.map_err(|_| list_in_batches(&batches));
         drop(batches);
-        let (sender, receiver) = mpsc::sync_channel::<Vec<Fate>>(1);
-        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
-            let Ok(listed) = listed.lock() else { return };
-            for batch in listed.iter() {
-                if sender.send(read_batch(batch)).is_err() {
-                    break;
-                }
-            }
-        });
-        match reader {
-            Ok(_) => receiver.iter().for_each(&mut file_batch),
-            // No thread to be had: read and file in turn.
-            Err(_) => {
-                if let Ok(listed) = listed.lock() {
-                    listed.iter().map(read_batch).for_each(&mut file_batch);
-                }
-            }
-        }
+        pipeline(listed.into_iter(), read_batch, &mut file_batch);
         match lister {
             Ok(lister) => lister.join().unwrap_or_else(|_| {
                 Err(WalkError::Root {
@@ -531,6 +490,40 @@ fn read_folder(
     scan.base = listing?;
     scan.settle(directories_by_class, started);
     Ok(scan)
+}
+
+/// Reads batch after batch with `read` on a thread of its own while this thread hands each result to `file`, in
+/// the order of one loop. The channel holds one result, so at most three batches' outcomes exist at once (being
+/// read, waiting, being filed). With no thread to be had (WebAssembly in a browser), reads and files in turn.
+fn pipeline<B, O: Send>(
+    batches: impl Iterator<Item = B> + Send,
+    read: impl FnMut(B) -> O + Send,
+    mut file: impl FnMut(O),
+) {
+    // Borrowed by the reader's thread, or used here when there is none.
+    let work = Mutex::new((batches, read));
+    let work = &work;
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::sync_channel::<O>(1);
+        let reader = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let Ok(mut work) = work.lock() else { return };
+            let (batches, read) = &mut *work;
+            for batch in batches {
+                if sender.send(read(batch)).is_err() {
+                    break;
+                }
+            }
+        });
+        match reader {
+            Ok(_) => receiver.iter().for_each(&mut file),
+            Err(_) => {
+                if let Ok(mut work) = work.lock() {
+                    let (batches, read) = &mut *work;
+                    batches.map(read).for_each(&mut file);
+                }
+            }
+        }
+    });
 }
 
 /// Sorts the records by path, equal paths keeping their order, like a stable sort but without its scratch buffer
@@ -568,37 +561,32 @@ fn guarded(read: impl FnOnce() -> HeaderOutcome) -> HeaderOutcome {
 }
 
 /// Reads a file the listing found, unless it is a system file or a DICOMDIR by name (those are only sized). Its
-/// size comes from the open handle, or from `lstat` when it cannot be opened; the budget grows by it first.
+/// size comes from the open handle, or from `lstat` when it is not read or cannot be opened; the budget grows
+/// by it first.
 fn fate_of(file: ListedFile, budget: &Arc<InflateBudget>) -> Fate {
-    let kind = if is_system_metadata(&file.relative) {
-        Some(FileKind::System)
+    // Err: a file only sized, of this kind.
+    let opened = if is_system_metadata(&file.relative) {
+        Err(FileKind::System)
     } else if is_dicomdir_name(&file.relative) {
-        Some(FileKind::DicomdirName)
+        Err(FileKind::DicomdirName)
     } else {
-        None
+        Ok(open_media_file(&file.path))
     };
-    let (size, kind) = match kind {
-        Some(kind) => match file.size() {
-            Ok(size) => (size, kind),
+    let size = match &opened {
+        Ok(Ok((_, size))) => *size,
+        _ => match file.size() {
+            Ok(size) => size,
             Err(skipped) => return Fate::Skipped(skipped),
-        },
-        None => match open_media_file(&file.path) {
-            Ok((handle, size)) => {
-                budget.grow(size);
-                let outcome = guarded(|| read_open(handle, size, &file.relative, budget));
-                return Fate::File {
-                    relative: file.relative,
-                    size,
-                    kind: FileKind::Read(outcome),
-                };
-            }
-            Err(e) => match file.size() {
-                Ok(size) => (size, FileKind::Read(io_unreadable(&e))),
-                Err(skipped) => return Fate::Skipped(skipped),
-            },
         },
     };
     budget.grow(size);
+    let kind = match opened {
+        Err(kind) => kind,
+        Ok(Ok((handle, _))) => {
+            FileKind::Read(guarded(|| read_open(handle, size, &file.relative, budget)))
+        }
+        Ok(Err(e)) => FileKind::Read(io_unreadable(&e)),
+    };
     Fate::File {
         relative: file.relative,
         size,
