@@ -897,7 +897,9 @@ fn take_volume(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, o
         Some(v.map(|c| c as f32))
     };
     let decimal = || decimals::<1>(raw).map(|[v]| v as f32);
-    let v = r.volume.get_or_insert_default();
+    // Changed on a copy: most calls leave it empty, and a box made and freed for each was several allocations
+    // per file.
+    let mut v = r.volume.as_deref().copied().unwrap_or_default();
     match (tag.0, tag.1) {
         (0x0020, 0x0100) => v.temporal_position = integer(raw).and_then(|n| i32::try_from(n).ok()),
         (0x0018, 0x0086) => v.echo = integer(raw).and_then(|n| i32::try_from(n).ok()),
@@ -915,8 +917,10 @@ fn take_volume(tag: Tag, raw: &[u8], big_endian: bool, r: &mut InstanceRecord, o
         (0x2001, 0x1003) if owner[2] => v.b_value = v.b_value.or(float(0, 4).map(|b| b as f32)),
         _ => {}
     }
-    if **v == VolumeTags::default() {
-        r.volume = None;
+    match &mut r.volume {
+        _ if v == VolumeTags::default() => r.volume = None,
+        Some(kept) => **kept = v,
+        None => r.volume = Some(Box::new(v)),
     }
 }
 
