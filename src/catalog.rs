@@ -35,7 +35,17 @@ impl Catalog {
         let mut study_index: HashMap<&str, usize> = HashMap::default();
         let mut series_index: HashMap<(&str, &str), usize> = HashMap::default();
         let mut studies: Vec<Study> = Vec::new();
+        // The previous record's study and series: the files of a series are listed together, so most records
+        // are placed by comparing their UIDs with the last one's instead of hashing them.
+        let mut previous: Option<(&InstanceRecord, usize, usize)> = None;
         for (index, record) in records.iter().enumerate() {
+            if let Some((last, study, series)) = previous
+                && last.series_instance_uid == record.series_instance_uid
+                && last.study_instance_uid == record.study_instance_uid
+            {
+                studies[study].series[series].instances.push(index);
+                continue;
+            }
             let study = *study_index
                 .entry(&*record.study_instance_uid)
                 .or_insert_with(|| {
@@ -55,6 +65,7 @@ impl Catalog {
                 series_list.len() - 1
             });
             series_list[series].instances.push(index);
+            previous = Some((record, study, series));
         }
         for study in &mut studies {
             for series in &mut study.series {
@@ -153,5 +164,35 @@ mod tests {
         assert_eq!(second.series[0].instances, [4, 3]);
         assert_eq!(second.series[1].instances, [2, 0]);
         assert_eq!(second.instances().count(), 4);
+    }
+
+    #[test]
+    fn neighbours_share_a_series_only_when_study_and_series_both_match() {
+        // The same Series Instance UID under two studies (a copied or badly anonymised series) stays two series;
+        // a series whose files are listed apart stays one.
+        let records = vec![
+            record("1.1", "9.9", Some(1), Some(1), "20230101"),
+            record("1.2", "9.9", Some(1), Some(1), "20240101"),
+            record("1.1", "9.9", Some(1), Some(2), "20230101"),
+            record("1.1", "9.8", Some(2), Some(1), "20230101"),
+            record("1.1", "9.9", Some(1), Some(3), "20230101"),
+        ];
+        let catalog = Catalog::build(&records);
+        let shape: Vec<(&str, Vec<(&str, Vec<usize>)>)> = catalog
+            .studies
+            .iter()
+            .map(|study| {
+                let series = study.series.iter();
+                let series = series.map(|s| (s.uid.as_str(), s.instances.clone()));
+                (study.uid.as_str(), series.collect())
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("1.1", vec![("9.9", vec![0, 2, 4]), ("9.8", vec![3])]),
+                ("1.2", vec![("9.9", vec![1])]),
+            ]
+        );
     }
 }
