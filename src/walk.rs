@@ -95,17 +95,24 @@ const SYSTEM_FILES: [&str; 5] = [
 /// True for a file an operating system left on the media, such as `.DS_Store`, a macOS AppleDouble `._IM0001`
 /// companion, `Thumbs.db` or anything under `System Volume Information`: listed as another file, never read as a
 /// would-be image (a stick opened once on a Mac must not fail).
+///
+/// Compared on the path's bytes, its names split where `Path::components` splits them (empty and `.` names
+/// dropped): asked of every file, taking the path apart as a `Path` was a fiftieth of the header phase.
 pub fn is_system_metadata(relative: &Path) -> bool {
-    let mut components = relative.components().peekable();
-    while let Some(component) = components.next() {
-        let name = component.as_os_str().to_string_lossy();
-        let last = components.peek().is_none();
-        if !last && SYSTEM_FOLDERS.iter().any(|f| name.eq_ignore_ascii_case(f)) {
-            return true;
+    let is_any =
+        |name: &[u8], of: &[&str]| of.iter().any(|f| name.eq_ignore_ascii_case(f.as_bytes()));
+    let mut names = relative
+        .as_os_str()
+        .as_encoded_bytes()
+        .split(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
+        .filter(|name| !name.is_empty() && *name != b".")
+        .peekable();
+    while let Some(name) = names.next() {
+        if names.peek().is_none() {
+            return name.starts_with(b"._") || is_any(name, &SYSTEM_FILES);
         }
-        if last {
-            return name.starts_with("._")
-                || SYSTEM_FILES.iter().any(|f| name.eq_ignore_ascii_case(f));
+        if is_any(name, &SYSTEM_FOLDERS) {
+            return true;
         }
     }
     false
@@ -430,6 +437,11 @@ mod tests {
             "System Volume Information/IndexerVolumeGuid",
             "$RECYCLE.BIN/S-1-5-21/$I0ABC.dcm",
             "__MACOSX/DICOM/IM000001",
+            // Named as `Path::components` names them: empty and `.` names between separators dropped.
+            "./.DS_Store",
+            "DICOM//.Trashes/IM000001",
+            "DICOM/./thumbs.DB",
+            ".fseventsd/./0000",
         ] {
             assert!(is_system_metadata(Path::new(path)), "{path}");
         }
@@ -440,8 +452,21 @@ mod tests {
             "viewer/Thumbs.db.exe",
             "DICOM/_IM0001",
             "DICOM/.Trashes",
+            "DICOM/.Trashes/.",
+            "DICOM/.DS_Store/IM000001",
+            ".",
+            "",
         ] {
             assert!(!is_system_metadata(Path::new(path)), "{path}");
+        }
+        // Names that are not UTF-8 (a disc written under a legacy code page) are told apart on their bytes.
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let path = |bytes: &[u8]| Path::new(std::ffi::OsStr::from_bytes(bytes)).to_path_buf();
+            assert!(is_system_metadata(&path(b"__MACOSX/\xc9tude/IM1")));
+            assert!(is_system_metadata(&path(b"DICOM/._\xc9tude")));
+            assert!(!is_system_metadata(&path(b"\xc9tude/.Trashes")));
         }
     }
 }
