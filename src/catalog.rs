@@ -178,21 +178,14 @@ mod tests {
             record("1.1", "9.9", Some(1), Some(3), "20230101"),
         ];
         let catalog = Catalog::build(&records);
-        let shape: Vec<(&str, Vec<(&str, Vec<usize>)>)> = catalog
+        let shape: Vec<String> = catalog
             .studies
             .iter()
-            .map(|study| {
+            .flat_map(|study| {
                 let series = study.series.iter();
-                let series = series.map(|s| (s.uid.as_str(), s.instances.clone()));
-                (study.uid.as_str(), series.collect())
+                series.map(|s| format!("{} {} {:?}", study.uid, s.uid, s.instances))
             })
             .collect();
-        assert_eq!(
-            shape,
-            [
-                ("1.1", vec![("9.9", vec![0, 2, 4]), ("9.8", vec![3])]),
-                ("1.2", vec![("9.9", vec![1])]),
-            ]
-        );
+        assert_eq!(shape, ["1.1 9.9 [0, 2, 4]", "1.1 9.8 [3]", "1.2 9.9 [1]"]);
     }
 }
