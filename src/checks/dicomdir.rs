@@ -428,8 +428,13 @@ impl<'s> MediaIndex<'s> {
             .rev()
             .map(|&(_, path, record)| OnMedia { path, record })
             .find(|found| {
-                key_into(found.path, &mut keys.found);
-                keys.found == keys.wanted
+                // Paths equal but for the case of ASCII letters have the same key: the usual match, a file ID
+                // naming the path as written or in capitals, needs no key of its own.
+                let found_bytes = found.path.as_os_str().as_encoded_bytes();
+                found_bytes.eq_ignore_ascii_case(wanted.as_os_str().as_encoded_bytes()) || {
+                    key_into(found.path, &mut keys.found);
+                    keys.found == keys.wanted
+                }
             })
     }
 
@@ -657,6 +662,26 @@ mod tests {
         );
         assert_eq!(key(Path::new("DICOMDIR.")), "DICOMDIR");
         assert_ne!(key(Path::new("DICOM/IM1")), key(Path::new("DICOM/IM2")));
+    }
+
+    #[test]
+    fn paths_equal_but_for_ascii_case_have_one_key() {
+        // `MediaIndex::find` takes such a path for a match without keying it.
+        let paths = [
+            "dicom/st000001/im000001;1",
+            "DICOM/./IM1.",
+            "dicom//a:b\\c/IM1",
+            "Études/Übung/im1",
+            "é/./im1;1",
+            "a/../IM1",
+            "",
+        ];
+        for path in paths {
+            let upper = path.to_ascii_uppercase();
+            let lower = path.to_ascii_lowercase();
+            assert_eq!(key(Path::new(path)), key(Path::new(&upper)), "{path}");
+            assert_eq!(key(Path::new(path)), key(Path::new(&lower)), "{path}");
+        }
     }
 
     fn scan_of(root: &Path) -> Scan {
