@@ -284,7 +284,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
     }
     let meta = source.read_meta().map_err(damaged)?;
     let ts = source
-        .data_set_syntax(&meta.transfer_syntax)
+        .data_set_syntax(&trimmed(meta.transfer_syntax.raw()))
         .map_err(damaged)?;
     let big_endian = ts.endianness() == Endianness::Big;
     let mut walker = source.walker(ts).map_err(damaged)?;
@@ -642,7 +642,9 @@ mod tests {
         let mut source = Source::open(path).expect("open");
         assert_eq!(source.sniff(), Ok(Sniff::Part10));
         let meta = source.read_meta().expect("meta");
-        let ts = source.data_set_syntax(&meta.transfer_syntax).expect("ts");
+        let ts = source
+            .data_set_syntax(&trimmed(meta.transfer_syntax.raw()))
+            .expect("ts");
         let mut walker = source.walker(ts).expect("walker");
         let mut offsets = Vec::new();
         while let Some(event) = walker.next_event().expect("event") {

@@ -511,9 +511,9 @@ fn scan(
         }
         _ => {
             let meta = source.read_meta()?;
-            record.transfer_syntax = shared.values.text(meta.transfer_syntax.as_bytes());
-            record.sop_class_uid = shared.values.text(meta.sop_class_uid.as_bytes());
-            record.sop_instance_uid = meta.sop_instance_uid;
+            record.transfer_syntax = shared.values.text(meta.transfer_syntax.raw());
+            record.sop_class_uid = shared.values.text(meta.sop_class_uid.raw());
+            record.sop_instance_uid = ascii(meta.sop_instance_uid.raw());
         }
     }
     let ts = source.data_set_syntax(&record.transfer_syntax)?;

@@ -79,15 +79,45 @@ pub(crate) enum Sniff {
     },
 }
 
-/// The file meta attributes the scanner needs.
+/// The file meta attributes the scanner needs, as written (see [`trimmed`]); empty when absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Meta {
-    /// Transfer Syntax UID (0002,0010), trimmed; empty when absent.
-    pub transfer_syntax: String,
+    /// Transfer Syntax UID (0002,0010).
+    pub transfer_syntax: MetaValue,
     /// Media Storage SOP Class UID (0002,0002).
-    pub sop_class_uid: String,
+    pub sop_class_uid: MetaValue,
     /// Media Storage SOP Instance UID (0002,0003).
-    pub sop_instance_uid: String,
+    pub sop_instance_uid: MetaValue,
+}
+
+/// Longest file meta value kept inline: a UID is at most 64 bytes.
+const INLINE_META: usize = 64;
+
+/// One file meta value's bytes: inline, as every UID fits, so that reading a file's meta group allocates
+/// nothing; a longer (malformed) value in a buffer of its checked length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MetaValue {
+    Inline { bytes: [u8; INLINE_META], len: u8 },
+    Long(Box<[u8]>),
+}
+
+impl Default for MetaValue {
+    fn default() -> Self {
+        Self::Inline {
+            bytes: [0; INLINE_META],
+            len: 0,
+        }
+    }
+}
+
+impl MetaValue {
+    /// The bytes as read.
+    pub(crate) fn raw(&self) -> &[u8] {
+        match self {
+            Self::Inline { bytes, len } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Long(bytes) => bytes,
+        }
+    }
 }
 
 /// A byte source the reader can read and seek: a file, or (through [`super::read_header_from`]) any reader,
@@ -360,24 +390,27 @@ impl Source {
                     group_end = Some(self.pos.get() + group_len);
                 }
                 0x0002 | 0x0003 | 0x0010 => {
-                    // A UID fits in 64 bytes: read on the stack, the rare longer value into a buffer of its
-                    // checked length.
-                    let mut short = [0u8; 64];
-                    let mut long = Vec::new();
-                    let value = match short.get_mut(..len as usize) {
-                        Some(value) => value,
-                        None => {
-                            long.resize(len as usize, 0);
-                            &mut long[..]
-                        }
+                    let value = match tag.1 {
+                        0x0002 => &mut meta.sop_class_uid,
+                        0x0003 => &mut meta.sop_instance_uid,
+                        _ => &mut meta.transfer_syntax,
                     };
-                    self.read_exact(value)?;
-                    let text = ascii(value);
-                    match tag.1 {
-                        0x0002 => meta.sop_class_uid = text,
-                        0x0003 => meta.sop_instance_uid = text,
-                        _ => meta.transfer_syntax = text,
-                    }
+                    // `len` is at most MAX_META_BYTES, and within the file.
+                    *value = match u8::try_from(len)
+                        .ok()
+                        .filter(|&n| usize::from(n) <= INLINE_META)
+                    {
+                        Some(n) => MetaValue::Inline {
+                            bytes: [0; INLINE_META],
+                            len: n,
+                        },
+                        None => MetaValue::Long(vec![0; len as usize].into_boxed_slice()),
+                    };
+                    let bytes = match value {
+                        MetaValue::Inline { bytes, len } => &mut bytes[..usize::from(*len)],
+                        MetaValue::Long(bytes) => &mut bytes[..],
+                    };
+                    self.read_exact(bytes)?;
                 }
                 _ => self.seek_by(len as i64)?,
             }
