@@ -80,45 +80,57 @@ pub fn run(
     let records = &scan.records;
     // The checks that follow run side by side, in parallel where they are per study or series, on the pool's
     // threads while this one waits; their findings are then taken in the order of one loop over the catalog.
-    // The DICOMDIR cross-check and the studies' dates read nothing of each other.
-    let (directory, studies) = rayon::join(
+    // The DICOMDIR cross-check, the studies' dates and the series' assessment from their files (the largest part
+    // of the checks on a disc of many images) read nothing of each other.
+    let (directory, (studies, from_files)) = rayon::join(
         || dicomdir::check(scan, dicomdir),
         || {
-            catalog
-                .studies
-                .par_iter()
-                .map(|study| {
-                    let instances: Vec<_> = study.instances().map(|i| &records[i]).collect();
-                    let label = date::study_label(&instances);
-                    let findings =
-                        date::check_study_dates(&study.uid, &label, &instances, expect.today);
-                    (label, findings, date::study_date(&instances))
-                })
-                .collect::<Vec<_>>()
+            rayon::join(
+                || {
+                    catalog
+                        .studies
+                        .par_iter()
+                        .map(|study| {
+                            let instances: Vec<_> =
+                                study.instances().map(|i| &records[i]).collect();
+                            let label = date::study_label(&instances);
+                            let findings = date::check_study_dates(
+                                &study.uid,
+                                &label,
+                                &instances,
+                                expect.today,
+                            );
+                            (label, findings, date::study_date(&instances))
+                        })
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    catalog
+                        .studies
+                        .par_iter()
+                        .flat_map_iter(|study| {
+                            study.series.iter().map(move |series| (study, series))
+                        })
+                        .map(|(study, series)| {
+                            let files = series.records(records);
+                            slices::assess_from_files(&study.uid, &series.uid, &files)
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
         },
     );
     let listed = |path: &Path| directory.listed.contains(path);
-    // Series are assessed independently of one another (the largest part of the checks on a disc of many
-    // images), beside the integrity check and the grouping into persons, which need the DICOMDIR's answers too.
-    let ((integrity_findings, persons), assessments) = rayon::join(
-        || {
-            rayon::join(
-                || integrity::check(scan, &listed),
-                || patient::persons(records, catalog, &directory.patients),
-            )
-        },
-        || {
-            catalog
-                .studies
-                .par_iter()
-                .flat_map_iter(|study| study.series.iter().map(move |series| (study, series)))
-                .map(|(study, series)| {
-                    let listed = directory.series_counts.get(&series.uid).copied();
-                    slices::assess_series(&study.uid, &series.uid, &series.records(records), listed)
-                })
-                .collect::<Vec<_>>()
-        },
+    // The integrity check and the grouping into persons need the DICOMDIR's answers, as does the series'
+    // assessment its count.
+    let (integrity_findings, persons) = rayon::join(
+        || integrity::check(scan, &listed),
+        || patient::persons(records, catalog, &directory.patients),
     );
+    let mut assessments = from_files.into_iter().map(|series| {
+        let listed = directory.series_counts.get(series.series_uid()).copied();
+        series.with_dicomdir_count(listed)
+    });
     let mut findings = media::check(scan);
     findings.extend(integrity_findings);
     let broken_image_files = scan
@@ -129,7 +141,6 @@ pub fn run(
         })
         .count();
 
-    let mut assessments = assessments.into_iter();
     let mut study_labels = HashMap::new();
     let mut series_outcomes = HashMap::new();
     let mut dated = Vec::new();

@@ -270,6 +270,58 @@ pub fn assess_series(
     instances: &[&InstanceRecord],
     listed_in_dicomdir: Option<usize>,
 ) -> SeriesAssessment {
+    assess_from_files(study_uid, series_uid, instances).with_dicomdir_count(listed_in_dicomdir)
+}
+
+/// A series assessed from its files alone, waiting for the count of files the DICOMDIR lists for it: the
+/// assessment, the longest part of the checks, need not wait for the DICOMDIR's cross-check, which runs beside it.
+#[derive(Debug)]
+pub struct FromFiles<'s> {
+    study_uid: &'s str,
+    series_uid: &'s str,
+    label: String,
+    zh: String,
+    /// The series' files.
+    files: usize,
+    out: SeriesAssessment,
+    /// Where among the findings the DICOMDIR's count goes when it exceeds `files`.
+    dicomdir_at: usize,
+    /// The failures are merged into one once the count is in (not for an empty or unreadable series).
+    merge: bool,
+}
+
+impl FromFiles<'_> {
+    /// The series' Series Instance UID.
+    pub fn series_uid(&self) -> &str {
+        self.series_uid
+    }
+
+    /// The assessment, with a failure when the DICOMDIR lists more files for the series than it has.
+    pub fn with_dicomdir_count(self, listed_in_dicomdir: Option<usize>) -> SeriesAssessment {
+        let mut out = self.out;
+        if let Some(listed) = listed_in_dicomdir
+            && self.files < listed
+        {
+            let texts = wording::fewer_than_dicomdir(&self.label, &self.zh, self.files, listed);
+            let finding = texts
+                .finding(CheckId::Slices, Severity::Fail)
+                .study(self.study_uid)
+                .series(self.series_uid);
+            out.findings.insert(self.dicomdir_at, finding);
+        }
+        if self.merge {
+            merge_failures(&mut out.findings);
+        }
+        out
+    }
+}
+
+/// [`assess_series`] but for the DICOMDIR's count.
+pub fn assess_from_files<'s>(
+    study_uid: &'s str,
+    series_uid: &'s str,
+    instances: &[&InstanceRecord],
+) -> FromFiles<'s> {
     let label = series_label(instances);
     let zh = series_label_zh(instances);
     let finding = |severity: Severity, texts: Texts| {
@@ -289,15 +341,7 @@ pub fn assess_series(
         .map(|(r, _)| r)
         .collect();
     out.frames = images.iter().map(|r| u64::from(r.frames())).sum();
-
-    if let Some(listed) = listed_in_dicomdir
-        && instances.len() < listed
-    {
-        out.findings.push(finding(
-            Severity::Fail,
-            wording::fewer_than_dicomdir(&label, &zh, instances.len(), listed),
-        ));
-    }
+    let dicomdir_at = out.findings.len();
 
     let mut kinds: BTreeMap<NotStack, usize> = BTreeMap::new();
     for &kind in kinds_of.iter().flatten() {
@@ -316,37 +360,42 @@ pub fn assess_series(
             .push(finding(Severity::Info, wording::not_a_stack(&label, &list)));
     }
 
+    let unreadable = !images.is_empty()
+        && !images
+            .iter()
+            .any(|r| r.pixel_data.is_some() && r.defect.is_none());
     if unique.is_empty() {
         out.findings
             .push(finding(Severity::Fail, wording::series_empty(&label, &zh)));
-        return out;
-    }
-    if !images.is_empty()
-        && !images
-            .iter()
-            .any(|r| r.pixel_data.is_some() && r.defect.is_none())
-    {
+    } else if unreadable {
         out.findings.push(
             finding(Severity::Fail, wording::series_unreadable(&label, &zh))
                 .paths(paths_of(images.iter().copied())),
         );
-        return out;
+    } else {
+        check_frames(&images, &finding, &label, &zh, &mut out.findings);
+        check_images_in_acquisition(
+            &images,
+            out.frames,
+            &finding,
+            &label,
+            &zh,
+            &mut out.findings,
+        );
+        if !stack.is_empty() {
+            check_stack(&stack, &finding, &label, &zh, &mut out);
+        }
     }
-
-    check_frames(&images, &finding, &label, &zh, &mut out.findings);
-    check_images_in_acquisition(
-        &images,
-        out.frames,
-        &finding,
-        &label,
-        &zh,
-        &mut out.findings,
-    );
-    if !stack.is_empty() {
-        check_stack(&stack, &finding, &label, &zh, &mut out);
+    FromFiles {
+        study_uid,
+        series_uid,
+        label,
+        zh,
+        files: instances.len(),
+        out,
+        dicomdir_at,
+        merge: !unique.is_empty() && !unreadable,
     }
-    merge_failures(&mut out.findings);
-    out
 }
 
 /// One series, one problem line: the failures of the `slices` check for a series (a geometric gap, the DICOMDIR
@@ -1300,6 +1349,19 @@ mod tests {
         assert!(fails[0].message.contains("no image that can be read"));
         assert_eq!(fails[0].paths.len(), 5);
         assert_eq!(with(&assess(&[]), Severity::Fail).len(), 1);
+        // The DICOMDIR's count, known after the assessment from the files, comes first and stays a finding of
+        // its own: nothing is merged for a series without a readable image.
+        let a = assess_listed(&records, Some(6));
+        let fails: Vec<&str> = with(&a, Severity::Fail)
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(fails.len(), 2, "{fails:#?}");
+        assert!(fails[0].contains("DICOMDIR") && fails[1].contains("no image that can be read"));
+        let refs: Vec<&InstanceRecord> = records.iter().collect();
+        let from_files = assess_from_files("1.2.3", "1.2.3.4", &refs);
+        assert_eq!(from_files.series_uid(), "1.2.3.4");
+        assert_eq!(from_files.with_dicomdir_count(Some(6)), a);
     }
 
     #[test]
