@@ -336,6 +336,7 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
                         _ => {}
                     }
                 } else if in_record
+                    && RECORD_FIELDS.contains(&tag)
                     && let Some(record) = current.as_mut()
                     && walker.read_value(&mut value).map_err(damaged)?
                 {
@@ -354,6 +355,21 @@ fn scan_records(source: &mut Source) -> Result<(Root, Vec<Record>), DicomDirErro
     root.overrun = walker.overran();
     Ok((root, records))
 }
+
+/// The attributes of a directory record [`take_record_field`] keeps; the walk skips the others' values unread.
+const RECORD_FIELDS: [Tag; 11] = [
+    Tag(0x0004, 0x1400),
+    Tag(0x0004, 0x1420),
+    Tag(0x0004, 0x1430),
+    Tag(0x0004, 0x1500),
+    Tag(0x0004, 0x1511),
+    Tag(0x0008, 0x0005),
+    Tag(0x0010, 0x0010),
+    Tag(0x0010, 0x0020),
+    Tag(0x0010, 0x0030),
+    Tag(0x0020, 0x000D),
+    Tag(0x0020, 0x000E),
+];
 
 fn take_record_field(r: &mut Record, tag: Tag, raw: &[u8], big_endian: bool) {
     let string = || Some(ascii(raw).into_boxed_str()).filter(|s| !s.is_empty());
@@ -793,6 +809,36 @@ mod tests {
                     assert_eq!(defect.kind, DefectKind::Truncated, "cut at {cut}")
                 }
                 other => panic!("cut at {cut}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_reads_exactly_the_record_fields_kept() {
+        // Every field `take_record_field` keeps is in RECORD_FIELDS (else its value would go unread), and no
+        // other: a value that names a kind, a file, an offset and a UID changes a record wherever it is kept.
+        let seen = |r: &Record| {
+            format!(
+                "{} {} {:?} {:?} {:?} {}",
+                r.next,
+                r.lower,
+                r.kind,
+                r.file_id,
+                r.sop_instance_uid,
+                r.parent.is_some()
+            )
+        };
+        let untouched = seen(&Record::default());
+        let groups = [
+            0x0002, 0x0004, 0x0008, 0x0010, 0x0018, 0x0020, 0x0028, 0x0040, 0x0088,
+        ];
+        for group in groups {
+            for element in 0..0x1600 {
+                let tag = Tag(group, element);
+                let mut record = Record::default();
+                take_record_field(&mut record, tag, b"PATIENT ", false);
+                let kept = seen(&record) != untouched;
+                assert_eq!(kept, RECORD_FIELDS.contains(&tag), "{tag}");
             }
         }
     }

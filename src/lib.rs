@@ -115,7 +115,7 @@ pub fn check_with(
 /// its own, so the report does not wait for it: on a disc of 20,000 images that is some 100,000 allocations, a
 /// few milliseconds. A program that exits once it has printed the report ends that thread with it. Where no
 /// thread can be had (a browser), they are freed here.
-fn free_in_background<T: Send + 'static>(built: T) {
+pub(crate) fn free_in_background<T: Send + 'static>(built: T) {
     // A thread that cannot be spawned hands the closure back dropped: `built` is freed here then.
     let _ = std::thread::Builder::new().spawn(move || drop(built));
 }

@@ -104,6 +104,8 @@ pub fn check(scan: &Scan, mut ahead: Option<ReadAhead>) -> DirectoryIndex<'_> {
         cross_check(
             scan, &dicomdir, relative, &bases, &on_media, &mut seen, &mut index,
         );
+        // A record per listed file: not freed on the way to the report.
+        crate::free_in_background(dicomdir);
     }
 
     let unlisted = seen.unlisted;
