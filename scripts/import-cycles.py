@@ -21,7 +21,7 @@ LEAVES, MEDIA, CORE, FRONT = 0, 1, 2, 3
 LAYER_NAMES = {LEAVES: "leaves", MEDIA: "media", CORE: "core", FRONT: "front ends"}
 # By module path prefix; the longest prefix decides (`report` is core, `report::human` a front end).
 LAYERS = {
-    "finding": LEAVES, "date": LEAVES, "charset": LEAVES,
+    "finding": LEAVES, "date": LEAVES, "charset": LEAVES, "background": LEAVES,
     "walk": MEDIA, "archive": MEDIA, "media": MEDIA, "media_order": MEDIA, "read_header": MEDIA,
     "dicomdir": MEDIA, "pdf": MEDIA, "write_guard": MEDIA,
     "crate": CORE, "options": CORE, "scan": CORE, "catalog": CORE, "checks": CORE, "names": CORE,

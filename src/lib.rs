@@ -5,7 +5,7 @@
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
 //! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
-//! hold the values every layer shares; [`pdf`] counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on
+//! hold the values every layer shares, and `background` frees what a check built off the report's path; [`pdf`] counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on
 //! top: [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy,
 //! [`write_guard`] keeps every write off the media. The synthetic discs of the tests, the benchmark and the sample
 //! disc come from the dev-only crate `dicomcheck-fixture` (crates/), never shipped. `docs/architecture.md`
@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod archive;
+mod background;
 pub mod batch;
 pub mod catalog;
 pub mod charset;
@@ -101,23 +102,14 @@ pub fn check_with(
     if let Some(image_options) = &options.images {
         headers_done(&report_of(&scan, &catalog, &outcome, options));
         let report = with_images(&scan, &catalog, outcome, options, image_options);
-        free_in_background((scan, catalog));
+        background::free((scan, catalog));
         return Ok(report);
     }
     #[cfg(target_arch = "wasm32")]
     let _ = headers_done;
     let report = report_of(&scan, &catalog, &outcome, options);
-    free_in_background((scan, catalog, outcome));
+    background::free((scan, catalog, outcome));
     Ok(report)
-}
-
-/// Frees what a check built (the records of every file, the catalog, the checks' working values) on a thread of
-/// its own, so the report does not wait for it: on a disc of 20,000 images that is some 100,000 allocations, a
-/// few milliseconds. A program that exits once it has printed the report ends that thread with it. Where no
-/// thread can be had (a browser), they are freed here.
-pub(crate) fn free_in_background<T: Send + 'static>(built: T) {
-    // A thread that cannot be spawned hands the closure back dropped: `built` is freed here then.
-    let _ = std::thread::Builder::new().spawn(move || drop(built));
 }
 
 /// Scans `root` while another thread prepares what the checks will need: the pinyin table of name matching
@@ -160,7 +152,7 @@ pub fn check_media(
     let catalog = catalog::Catalog::build(&scan.records);
     let outcome = checks::run(&scan, &catalog, &options.expect, None);
     let report = report_of(&scan, &catalog, &outcome, options);
-    free_in_background((scan, catalog, outcome));
+    background::free((scan, catalog, outcome));
     report
 }
 

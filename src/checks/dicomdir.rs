@@ -105,7 +105,7 @@ pub fn check(scan: &Scan, mut ahead: Option<ReadAhead>) -> DirectoryIndex<'_> {
             scan, &dicomdir, relative, &bases, &on_media, &mut seen, &mut index,
         );
         // A record per listed file: not freed on the way to the report.
-        crate::free_in_background(dicomdir);
+        crate::background::free(dicomdir);
     }
 
     let unlisted = seen.unlisted;
