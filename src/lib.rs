@@ -5,9 +5,10 @@
 //! [`progress`]) → [`catalog`] into studies and series → [`checks`] (with [`charset`], [`names`] and
 //! [`dicomdir`]) → [`images`]: every byte read, every frame decoded in isolated worker processes → [`report`].
 //! [`check`] runs it with [`CheckOptions`] (a plain struct, see [`options`]); the leaves [`finding`] and [`date`]
-//! hold the values every layer shares, and `background` frees what a check built off the report's path; [`pdf`] counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on
-//! top: [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy,
-//! [`write_guard`] keeps every write off the media. The synthetic discs of the tests, the benchmark and the sample
+//! hold the values every layer shares, and `background` frees what a check built off the report's path; [`pdf`]
+//! counts a report's pages. [`access`] tells the laptop's problems from the disc's. Front ends sit on top:
+//! [`cli`] is the command line, [`batch`] checks many discs; [`copy`] makes and verifies a copy, [`write_guard`]
+//! keeps every write off the media. The synthetic discs of the tests, the benchmark and the sample
 //! disc come from the dev-only crate `dicomcheck-fixture` (crates/), never shipped. `docs/architecture.md`
 //! explains the layers.
 

@@ -303,10 +303,7 @@ impl FromFiles<'_> {
             && self.files < listed
         {
             let texts = wording::fewer_than_dicomdir(&self.label, &self.zh, self.files, listed);
-            let finding = texts
-                .finding(CheckId::Slices, Severity::Fail)
-                .study(self.study_uid)
-                .series(self.series_uid);
+            let finding = series_finding(self.study_uid, self.series_uid, Severity::Fail, texts);
             out.findings.insert(self.dicomdir_at, finding);
         }
         if self.merge {
@@ -324,12 +321,8 @@ pub fn assess_from_files<'s>(
 ) -> FromFiles<'s> {
     let label = series_label(instances);
     let zh = series_label_zh(instances);
-    let finding = |severity: Severity, texts: Texts| {
-        texts
-            .finding(CheckId::Slices, severity)
-            .study(study_uid)
-            .series(series_uid)
-    };
+    let finding =
+        |severity: Severity, texts: Texts| series_finding(study_uid, series_uid, severity, texts);
     let mut out = SeriesAssessment::default();
     let unique = deduplicate(instances, &finding, &label, &zh, &mut out.findings);
 
@@ -396,6 +389,14 @@ pub fn assess_from_files<'s>(
         dicomdir_at,
         merge: !unique.is_empty() && !unreadable,
     }
+}
+
+/// A `slices` finding about one series of one study.
+fn series_finding(study_uid: &str, series_uid: &str, severity: Severity, texts: Texts) -> Finding {
+    texts
+        .finding(CheckId::Slices, severity)
+        .study(study_uid)
+        .series(series_uid)
 }
 
 /// One series, one problem line: the failures of the `slices` check for a series (a geometric gap, the DICOMDIR
